@@ -1,0 +1,199 @@
+# corral — top-level, non-recursive Makefile.
+#
+#   make              build libcorral and every program (build/)
+#   make check        install missing packages, build, run unit tests (Check),
+#                     replay fuzz corpora, run TAP tests under prove (as root)
+#   make check-asan   the same, built with -fsanitize=address,undefined (build-asan/)
+#   make fuzz         run each libFuzzer harness for FUZZ_SECONDS (default 60) with ASan/UBSan
+#   make bench        benchmarks (see docs/BENCHMARKS.md)
+#   make format / format-check / lint
+#   make install      PREFIX=/usr/local DESTDIR=
+#
+# Each program lives in a folder with a module.mk that says:
+#   PROGRAMS += NAME
+#   NAME_SRCS := folder/*.c          (sources besides libcorral)
+#   NAME_DIR := bin | sbin | libexec  (where `make install` puts it)
+#   NAME_MAN := man/NAME.N            (optional)
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/corral
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+BUILD ?= build
+CC ?= gcc
+SANITIZE ?=
+FUZZ_SECONDS ?= 60
+PROVE ?= prove
+
+PKGS := libcap-ng libseccomp libcgroup libsystemd inih sqlite3 jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wmissing-prototypes \
+        -Wstrict-prototypes -Wvla -Wdate-time -Wno-format-truncation
+HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+ifeq ($(SANITIZE),)
+OPT := -O2 -g -D_FORTIFY_SOURCE=2
+SAN :=
+else
+OPT := -O1 -g -fno-omit-frame-pointer
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+CPPFLAGS += -Ilib -DCORRAL_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+CFLAGS ?=
+CFLAGS += -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) $(PKG_CFLAGS)
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN)
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIBCORRAL := $(BUILD)/libcorral.a
+
+PROGRAMS :=
+include $(sort $(wildcard */module.mk */*/module.mk))
+
+PROGRAM_BINS := $(addprefix $(BUILD)/,$(PROGRAMS))
+
+all: $(LIBCORRAL) $(PROGRAM_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCORRAL): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+define program_template
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(sort $$(wildcard $$($(1)_SRCS))))
+$(BUILD)/$(1): $$($(1)_OBJS) $(LIBCORRAL)
+	$(CC) $(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBCORRAL) $(PKG_LIBS) $$($(1)_LIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_template,$(p))))
+
+# ---- tests ----
+UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_SUITES := $(patsubst tests/unit/test-%.c,%,$(UNIT_SRCS))
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/unit/main.o
+UNIT_BIN := $(BUILD)/tests/unit-tests
+
+# main.c includes the generated list of suites: test-NAME.c defines NAME_suite()
+$(BUILD)/tests/suites.h: $(UNIT_SRCS) Makefile
+	@mkdir -p $(@D)
+	@printf '%s\n' $(foreach s,$(UNIT_SUITES),'SUITE($(subst -,_,$(s)))') >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/tests/suites.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(BUILD)/tests -Itests/unit $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(UNIT_BIN): $(UNIT_OBJS) $(LIBCORRAL)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBCORRAL) $(PKG_LIBS) $(CHECK_LIBS)
+
+# Fuzz harnesses: built with the replay main for `make check` (gcc), and with
+# libFuzzer for `make fuzz` (clang).
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
+FUZZ_REPLAY_BINS := $(addprefix $(BUILD)/tests/,$(FUZZ_NAMES))
+
+$(BUILD)/tests/fuzz-%: $(BUILD)/obj/tests/fuzz/fuzz-%.o $(BUILD)/obj/tests/fuzz/replay.o $(LIBCORRAL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+TEST_HELPERS_SRCS := $(sort $(wildcard tests/helpers/*.c tests/escape/*.c))
+TEST_HELPERS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_HELPERS_SRCS))
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBCORRAL)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORRAL) $(PKG_LIBS)
+$(BUILD)/tests/escape/%: tests/escape/%.c $(LIBCORRAL)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORRAL) $(PKG_LIBS)
+
+tests: all $(UNIT_BIN) $(FUZZ_REPLAY_BINS) $(TEST_HELPERS)
+
+TAP_TESTS = $(sort $(wildcard tests/integration/*.t tests/escape/*.t))
+export CORRAL_BUILD = $(abspath $(BUILD))
+export CORRAL_SRC = $(CURDIR)
+
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory run-tests
+
+run-tests:
+	@echo "== unit tests (Check) =="
+	CK_FORK=yes $(UNIT_BIN)
+	@echo "== fuzz corpus replay =="
+	@set -e; for f in $(FUZZ_NAMES); do \
+	        $(BUILD)/tests/$$f tests/fuzz/corpus/$${f#fuzz-}; done
+	@echo "== integration and escape tests (prove) =="
+	$(PROVE) -f $(TAP_TESTS)
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	        $(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 run-tests
+
+deps:
+	@scripts/deps.sh
+
+# ---- fuzzing with libFuzzer ----
+FUZZ_CC ?= clang
+FUZZ_BUILD := build-fuzz
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
+fuzz: deps
+	@mkdir -p $(FUZZ_BUILD)
+	@set -e; for s in $(LIB_SRCS); do \
+	        $(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c $$s -o $(FUZZ_BUILD)/$$(basename $$s .c).o; done
+	@set -e; for f in $(FUZZ_NAMES); do \
+	        $(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/$$f.c $(FUZZ_BUILD)/*.o \
+	                $(PKG_LIBS) -o $(FUZZ_BUILD)/$$f; \
+	        mkdir -p $(FUZZ_BUILD)/corpus-$$f; \
+	        echo "== $$f for $(FUZZ_SECONDS)s =="; \
+	        $(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(FUZZ_BUILD)/corpus-$$f \
+	                tests/fuzz/corpus/$${f#fuzz-}; done
+
+# ---- benchmarks ----
+BENCH_SCRIPTS = $(sort $(wildcard tests/bench/*.sh))
+bench: deps
+	@$(MAKE) --no-print-directory all tests
+	@set -e; for b in $(BENCH_SCRIPTS); do echo "== $$b =="; bash $$b; done
+
+# ---- style ----
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: $(words $(FORMAT_FILES)) files clean"
+lint:
+	clang-tidy --quiet $(LIB_SRCS) $(foreach p,$(PROGRAMS),$(wildcard $($(p)_SRCS))) -- $(CPPFLAGS) -std=gnu11 $(PKG_CFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+	        --suppress=missingIncludeSystem -Ilib -D_GNU_SOURCE lib $(dir $(foreach p,$(PROGRAMS),$(firstword $(wildcard $($(p)_SRCS)))))
+
+# ---- install ----
+install: all
+	@set -e; for p in $(PROGRAMS); do \
+	        case "$$($(MAKE) -s --no-print-directory print-dir-$$p)" in \
+	        sbin) d=$(SBINDIR);; libexec) d=$(LIBEXECDIR);; *) d=$(BINDIR);; esac; \
+	        install -d $(DESTDIR)$$d; install -m 0755 $(BUILD)/$$p $(DESTDIR)$$d/$$p; done
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/corral/policies
+	@set -e; for f in policies/*.ini; do install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/corral/policies/; done
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf ] || install -m 0644 policies/corral.conf $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf
+	@set -e; for m in man/*.[1-8]; do [ -e "$$m" ] || continue; s=$${m##*.}; \
+	        install -d $(DESTDIR)$(MANDIR)/man$$s; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	@set -e; for u in units/*.service units/*.socket units/*.slice; do [ -e "$$u" ] || continue; \
+	        install -d $(DESTDIR)$(PREFIX)/lib/systemd/system; install -m 0644 $$u $(DESTDIR)$(PREFIX)/lib/systemd/system/; done
+
+print-dir-%:
+	@echo $($*_DIR)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all tests check run-tests check-asan deps fuzz bench format format-check lint install clean
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

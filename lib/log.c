@@ -1,0 +1,75 @@
+/* log.c — see log.h. stderr is the default target; the journal target uses
+ * sd_journal_send() with CODE_FILE/CODE_LINE so that journalctl can filter. */
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <systemd/sd-journal.h>
+
+static const char *program = "corral";
+static int max_level = LOG_INFO;
+static LogTarget target = LOG_TARGET_STDERR;
+
+void log_set_program(const char *name) {
+        const char *slash = strrchr(name, '/');
+        program = slash ? slash + 1 : name;
+}
+
+const char *log_get_program(void) {
+        return program;
+}
+
+void log_set_max_level(int level) {
+        max_level = level;
+}
+
+int log_get_max_level(void) {
+        return max_level;
+}
+
+void log_set_target(LogTarget t) {
+        target = t;
+}
+
+int log_level_from_string(const char *s) {
+        static const struct {
+                const char *name;
+                int level;
+        } table[] = {
+                { "debug", LOG_DEBUG },   { "info", LOG_INFO }, { "notice", LOG_NOTICE }, { "warning", LOG_WARNING },
+                { "warn", LOG_WARNING }, { "err", LOG_ERR },   { "error", LOG_ERR },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (strcasecmp(s, table[i].name) == 0)
+                        return table[i].level;
+        return -EINVAL;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *fmt, ...) {
+        char buf[4096];
+        va_list ap;
+        int saved = errno;
+
+        if (level > max_level)
+                return error;
+
+        /* %m prints the error we were handed, not whatever errno happens to be. */
+        errno = error < 0 ? -error : error;
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+
+        if (target == LOG_TARGET_JOURNAL) {
+                char cf[256], cl[32];
+                (void) snprintf(cf, sizeof cf, "CODE_FILE=%s", file);
+                (void) snprintf(cl, sizeof cl, "CODE_LINE=%d", line);
+                (void) sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%d", level, "%s", cf, "%s", cl, "CODE_FUNC=%s",
+                                       func, "SYSLOG_IDENTIFIER=%s", program, NULL);
+        } else
+                (void) fprintf(stderr, "%s: %s\n", program, buf);
+
+        errno = saved;
+        return error;
+}

@@ -1,0 +1,89 @@
+/* nodeconf.c — the [node] key table and its loader; see nodeconf.h. */
+#include "nodeconf.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+
+static const char *const backend_values[] = { "auto", "cgroupfs", "systemd", NULL };
+
+#define KEY(name, type_, idx, fld, ...)                                                                                \
+        [idx] = { .section = "node", .key = name, .type = type_, .offset = offsetof(NodeConfig, fld), __VA_ARGS__ }
+
+const ConfKey nodeconf_keys[_NK_MAX] = {
+        KEY("slots", CONF_UINT, NK_SLOTS, slots, .min = 1, .max = 4096, .def = "2",
+            .help = "jobs that may run at once on this node"),
+        KEY("state_dir", CONF_PATH, NK_STATE_DIR, state_dir, .def = "/var/lib/corral",
+            .help = "the queue database, job output directories and quarantine (mode 0700)"),
+        KEY("socket", CONF_PATH, NK_SOCKET, socket, .def = "/run/corral/corral.sock",
+            .help = "the Unix socket of the API"),
+        KEY("admin_group", CONF_NAME, NK_ADMIN_GROUP, admin_group, .def = "corral-admin",
+            .help = "members may see and act on every job, drain and resume the node"),
+        KEY("user", CONF_NAME, NK_USER, user, .def = "corral",
+            .help = "the unprivileged system user the queue core runs as after start-up"),
+        KEY("cgroup_backend", CONF_ENUM, NK_CGROUP_BACKEND, cgroup_backend, .values = backend_values, .def = "auto",
+            .help = "cgroupfs (libcgroup, v1 or v2), systemd (transient scopes), or auto (systemd when it is PID 1)"),
+        KEY("cgroup_parent", CONF_NAME, NK_CGROUP_PARENT, cgroup_parent, .def = "corral",
+            .help = "the cgroup under which job cgroups are made (job-ID)"),
+        KEY("policy_dir", CONF_PATH, NK_POLICY_DIR, policy_dir, .def = "/etc/corral/policies",
+            .help = "where NAME.ini policies are read from"),
+        KEY("default_policy", CONF_NAME, NK_DEFAULT_POLICY, default_policy, .def = "default",
+            .help = "the policy of a submission that names none"),
+        KEY("metrics_file", CONF_PATH, NK_METRICS_FILE, metrics_file, .def = "",
+            .help = "node_exporter textfile collector output (empty: none)"),
+        KEY("max_queued_per_user", CONF_UINT, NK_MAX_QUEUED_PER_USER, max_queued_per_user, .min = 1,
+            .max = 1000000, .def = "10000", .help = "submissions a user may have waiting at once"),
+        KEY("log_level", CONF_NAME, NK_LOG_LEVEL, log_level, .def = "info",
+            .help = "debug, info, notice, warning or error"),
+};
+
+const ConfSchema nodeconf_schema = {
+        .what = "node config",
+        .keys = nodeconf_keys,
+        .n_keys = _NK_MAX,
+        .origin_offset = offsetof(NodeConfig, origin),
+        .files_offset = offsetof(NodeConfig, files),
+};
+
+NodeConfig *nodeconf_free(NodeConfig *c) {
+        if (!c)
+                return NULL;
+        conf_free_values(&nodeconf_schema, c);
+        free(c);
+        return NULL;
+}
+
+int nodeconf_load(const char *path, unsigned flags, bool missing_ok, NodeConfig **ret, ConfDiags *d) {
+        _cleanup_nodeconf_free_ NodeConfig *c = calloc(1, sizeof(NodeConfig)), *staged = NULL;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        r = conf_init_defaults(&nodeconf_schema, c);
+        if (r < 0)
+                return r;
+        if (path && !(missing_ok && access(path, F_OK) < 0 && errno == ENOENT)) {
+                staged = calloc(1, sizeof(NodeConfig));
+                if (!staged)
+                        return -ENOMEM;
+                r = conf_parse_file(&nodeconf_schema, path, flags, staged, d);
+                if (r < 0)
+                        return r;
+                r = conf_apply(&nodeconf_schema, c, staged);
+                if (r < 0)
+                        return r;
+        }
+        if (log_level_from_string(c->log_level) < 0) {
+                const ConfOrigin *o = &c->origin[NK_LOG_LEVEL];
+                conf_diags_add(d, o->line ? o->file : path, o->line,
+                               "invalid log_level '%s': expected debug, info, notice, warning or error", c->log_level);
+                return -EINVAL;
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
+}

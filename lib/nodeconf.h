@@ -1,0 +1,63 @@
+/* nodeconf.h — the node config, /etc/corral/corral.conf: one [node] section
+ * with what the queue core and the helpers need to know about this node.
+ * Every key has a built-in default, so a missing file means "defaults". */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "macro.h"
+
+#define NODECONF_PATH_DEFAULT "/etc/corral/corral.conf"
+
+typedef enum CgroupBackendKind {
+        CGROUP_BACKEND_AUTO,
+        CGROUP_BACKEND_CGROUPFS,
+        CGROUP_BACKEND_SYSTEMD,
+} CgroupBackendKind;
+
+typedef enum NodeKey {
+        NK_SLOTS,
+        NK_STATE_DIR,
+        NK_SOCKET,
+        NK_ADMIN_GROUP,
+        NK_USER,
+        NK_CGROUP_BACKEND,
+        NK_CGROUP_PARENT,
+        NK_POLICY_DIR,
+        NK_DEFAULT_POLICY,
+        NK_METRICS_FILE,
+        NK_MAX_QUEUED_PER_USER,
+        NK_LOG_LEVEL,
+        _NK_MAX,
+} NodeKey;
+
+typedef struct NodeConfig {
+        uint64_t slots;
+        char *state_dir;
+        char *socket;
+        char *admin_group;
+        char *user;
+        int cgroup_backend; /* CgroupBackendKind */
+        char *cgroup_parent;
+        char *policy_dir;
+        char *default_policy;
+        char *metrics_file; /* empty: no metrics */
+        uint64_t max_queued_per_user;
+        char *log_level;
+
+        ConfOrigin origin[_NK_MAX];
+        char **files;
+} NodeConfig;
+
+extern const ConfKey nodeconf_keys[];
+extern const ConfSchema nodeconf_schema;
+
+NodeConfig *nodeconf_free(NodeConfig *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(NodeConfig *, nodeconf_free)
+#define _cleanup_nodeconf_free_ _cleanup_(nodeconf_freep)
+
+/* Loads path over the defaults. path NULL: defaults only. missing_ok: a
+ * missing file is not an error (the default path on a fresh node). */
+int nodeconf_load(const char *path, unsigned flags, bool missing_ok, NodeConfig **ret, ConfDiags *d);

@@ -1,0 +1,493 @@
+/* policy.c — the policy key table, loading with inheritance, and the
+ * cross-key validation that needs the resolved policy. The table is the single
+ * source for parsing, defaults, `corral policy show` and the docs. */
+#include "policy.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "parse.h"
+#include "strv.h"
+#include "syscall-groups.h"
+
+static const char *const ns_values[] = { "host", "isolated", NULL };
+static const char *const seccomp_mode_values[] = { "denylist", "allowlist", "off", NULL };
+static const char *const seccomp_action_values[] = { "errno", "kill", "log", NULL };
+
+#define OFF(f) offsetof(Policy, f)
+#define KEY(sec, name, type_, idx, fld, ...)                                                                           \
+        [idx] = { .section = sec, .key = name, .type = type_, .offset = OFF(fld), __VA_ARGS__ }
+
+#define GiB (UINT64_C(1) << 30)
+#define MiB (UINT64_C(1) << 20)
+#define TiB (UINT64_C(1) << 40)
+#define DAY (UINT64_C(86400) * USEC_PER_SEC)
+#define MAX_UID UINT64_C(4294967294)
+
+const ConfKey policy_keys[_PK_MAX] = {
+        KEY("policy", "description", CONF_STRING, PK_DESCRIPTION, description, .def = "",
+            .help = "free text shown by `corral policy show` and `corral policies`"),
+        KEY("policy", "inherit", CONF_STRING, PK_INHERIT, inherit, .def = "",
+            .help = "name of a policy in the same directory whose values this one starts from"),
+
+        KEY("users", "min_uid", CONF_UINT, PK_USERS_MIN_UID, min_uid, .min = 1, .max = MAX_UID, .def = "1000",
+            .help = "lowest uid allowed to run jobs (root never is)"),
+        KEY("users", "allow_users", CONF_NAMES, PK_ALLOW_USERS, allow_users, .def = "",
+            .help = "if this or allow_groups is set, only these users may run jobs"),
+        KEY("users", "allow_groups", CONF_NAMES, PK_ALLOW_GROUPS, allow_groups, .def = "",
+            .help = "members (primary or supplementary) of these groups may run jobs"),
+        KEY("users", "deny_users", CONF_NAMES, PK_DENY_USERS, deny_users, .def = "",
+            .help = "these users may never run jobs (wins over the allow lists)"),
+
+        KEY("limits", "memory", CONF_SIZE, PK_MEMORY, memory, .min = 4 * MiB, .max = UINT64_MAX - 1, .def = "4G",
+            .help = "memory limit of the job's cgroup (RAM, page cache included)"),
+        KEY("limits", "swap", CONF_SIZE, PK_SWAP, swap, .min = 0, .max = UINT64_MAX - 1, .def = "0",
+            .help = "swap the job may use on top of memory"),
+        KEY("limits", "cpus", CONF_CPUS, PK_CPUS, cpus, .def = "1",
+            .help = "CPU quota in CPUs (0.5 = half a CPU, 2 = two CPUs)"),
+        KEY("limits", "tasks", CONF_UINT, PK_TASKS, tasks, .min = 1, .max = 4194304, .unlimited = true,
+            .def = "512", .help = "processes and threads the job may have at once (stops fork bombs)"),
+        KEY("limits", "walltime", CONF_DURATION, PK_WALLTIME, walltime, .min = USEC_PER_SEC,
+            .max = USEC_INFINITY - 1, .def = "48h",
+            .help = "longest run time; a submission may ask for less, never more"),
+        KEY("limits", "nofile", CONF_UINT, PK_NOFILE, nofile, .min = 16, .max = 1048576, .def = "65536",
+            .help = "RLIMIT_NOFILE: open files per process"),
+        KEY("limits", "nproc", CONF_UINT, PK_NPROC, nproc, .min = 1, .max = 4194304, .unlimited = true,
+            .def = "unlimited", .help = "RLIMIT_NPROC: processes of the user (the cgroup's tasks limit is per job)"),
+        KEY("limits", "core", CONF_SIZE, PK_CORE, core, .min = 0, .max = UINT64_MAX - 1, .def = "0",
+            .help = "RLIMIT_CORE: largest core dump"),
+        KEY("limits", "fsize", CONF_SIZE, PK_FSIZE, fsize, .min = 0, .max = UINT64_MAX - 1, .def = "unlimited",
+            .help = "RLIMIT_FSIZE: largest file the job may write"),
+        KEY("limits", "stack", CONF_SIZE, PK_STACK, stack, .min = 64 * 1024, .max = UINT64_MAX - 1, .def = "8M",
+            .help = "RLIMIT_STACK: stack size of the main thread"),
+
+        KEY("namespaces", "user", CONF_ENUM, PK_NS_USER, ns_user, .values = ns_values, .def = "isolated",
+            .help = "user namespace (the job's own uid and gid mapped to themselves only)"),
+        KEY("namespaces", "pid", CONF_ENUM, PK_NS_PID, ns_pid, .values = ns_values, .def = "isolated",
+            .help = "PID namespace: the job sees only its own processes, and all die with it"),
+        KEY("namespaces", "mount", CONF_ENUM, PK_NS_MOUNT, ns_mount, .values = ns_values, .def = "isolated",
+            .help = "mount namespace (own /proc, private /tmp, read-only and hidden paths)"),
+        KEY("namespaces", "ipc", CONF_ENUM, PK_NS_IPC, ns_ipc, .values = ns_values, .def = "isolated",
+            .help = "IPC namespace: SysV IPC and POSIX message queues private to the job"),
+        KEY("namespaces", "uts", CONF_ENUM, PK_NS_UTS, ns_uts, .values = ns_values, .def = "isolated",
+            .help = "UTS namespace (own hostname)"),
+        KEY("namespaces", "net", CONF_ENUM, PK_NS_NET, ns_net, .values = ns_values, .def = "host",
+            .help = "network namespace: isolated leaves the job only a loopback interface"),
+
+        KEY("filesystem", "private_tmp", CONF_BOOL, PK_PRIVATE_TMP, private_tmp, .def = "yes",
+            .help = "an empty /tmp (and /var/tmp) for the job, gone when it ends"),
+        KEY("filesystem", "private_devshm", CONF_BOOL, PK_PRIVATE_DEVSHM, private_devshm, .def = "yes",
+            .help = "an empty /dev/shm for the job"),
+        KEY("filesystem", "read_only", CONF_PATHS, PK_READ_ONLY, read_only, .def = "",
+            .help = "paths made read-only inside the job (missing paths are skipped)"),
+        KEY("filesystem", "hide", CONF_PATHS, PK_HIDE, hide, .def = "",
+            .help = "paths made inaccessible inside the job (missing paths are skipped)"),
+        KEY("filesystem", "hostname", CONF_HOSTNAME, PK_HOSTNAME, hostname, .def = "corral-job",
+            .help = "hostname inside the job (needs namespaces.uts = isolated)"),
+
+        KEY("seccomp", "mode", CONF_ENUM, PK_SECCOMP_MODE, seccomp_mode, .values = seccomp_mode_values,
+            .def = "denylist", .help = "denylist: deny what is listed; allowlist: allow only what is listed; off"),
+        KEY("seccomp", "action", CONF_ENUM, PK_SECCOMP_ACTION, seccomp_action, .values = seccomp_action_values,
+            .def = "errno", .help = "what a denied syscall does: fail with errno, kill the process, or only log"),
+        KEY("seccomp", "errno", CONF_ERRNO, PK_SECCOMP_ERRNO, seccomp_errno, .def = "EPERM",
+            .help = "the error a denied syscall returns when action = errno"),
+        KEY("seccomp", "deny", CONF_SYSCALLS, PK_SECCOMP_DENY, seccomp_deny,
+            .def = "@bpf, @clock, @cpu-emulation, @debug, @io-uring, @keyring, @module, @mount, @namespaces, "
+                   "@obsolete, @privileged, @raw-io, @reboot, @swap, userfaultfd",
+            .help = "syscalls and @groups denied (denylist mode; in allowlist mode they are removed from allow)"),
+        KEY("seccomp", "allow", CONF_SYSCALLS, PK_SECCOMP_ALLOW, seccomp_allow, .def = "",
+            .help = "syscalls and @groups allowed (allowlist mode; in denylist mode, exceptions to deny)"),
+
+        KEY("epilogue", "min_uid", CONF_UINT, PK_EP_MIN_UID, ep_min_uid, .min = 1, .max = MAX_UID, .def = "1000",
+            .help = "the epilogue never touches processes or files of uids below this"),
+        KEY("epilogue", "exempt_users", CONF_NAMES, PK_EXEMPT_USERS, exempt_users, .def = "",
+            .help = "users the epilogue never touches (service accounts above min_uid)"),
+        KEY("epilogue", "grace", CONF_DURATION, PK_GRACE, grace, .min = 0, .max = 3600 * USEC_PER_SEC,
+            .def = "10s", .help = "time between SIGTERM and SIGKILL (walltime, cancel)"),
+        KEY("epilogue", "deadline", CONF_DURATION, PK_DEADLINE, deadline, .min = USEC_PER_SEC,
+            .max = 3600 * USEC_PER_SEC, .def = "30s",
+            .help = "how long the epilogue keeps re-scanning for survivors before it reports them"),
+        KEY("epilogue", "kill_listeners", CONF_BOOL, PK_KILL_LISTENERS, kill_listeners, .def = "yes",
+            .help = "kill processes holding listening sockets (always reported)"),
+        KEY("epilogue", "strip_cron", CONF_BOOL, PK_STRIP_CRON, strip_cron, .def = "yes",
+            .help = "quarantine the user's crontab"),
+        KEY("epilogue", "strip_at", CONF_BOOL, PK_STRIP_AT, strip_at, .def = "yes",
+            .help = "quarantine the user's at jobs"),
+        KEY("epilogue", "strip_linger", CONF_BOOL, PK_STRIP_LINGER, strip_linger, .def = "yes",
+            .help = "remove the user's systemd linger flag"),
+        KEY("epilogue", "cron_allow", CONF_NAMES, PK_CRON_ALLOW, cron_allow, .def = "root",
+            .help = "the users /etc/cron.allow lists (kept equal to this list)"),
+        KEY("epilogue", "at_allow", CONF_NAMES, PK_AT_ALLOW, at_allow, .def = "root",
+            .help = "the users /etc/at.allow lists (kept equal to this list)"),
+        KEY("epilogue", "quarantine_dir", CONF_PATH, PK_QUARANTINE_DIR, quarantine_dir,
+            .def = "/var/lib/corral/quarantine", .help = "where crontabs and at jobs are moved to"),
+        KEY("epilogue", "spare_ssh", CONF_BOOL, PK_SPARE_SSH, spare_ssh, .def = "no",
+            .help = "spare the user's interactive ssh sessions (and what they started)"),
+};
+
+const ConfSchema policy_schema = {
+        .what = "policy",
+        .keys = policy_keys,
+        .n_keys = _PK_MAX,
+        .origin_offset = offsetof(Policy, origin),
+        .files_offset = offsetof(Policy, files),
+};
+
+Policy *policy_free(Policy *p) {
+        if (!p)
+                return NULL;
+        conf_free_values(&policy_schema, p);
+        free(p->name);
+        free(p->path);
+        strv_free(p->chain);
+        free(p);
+        return NULL;
+}
+
+bool policy_name_valid(const char *name) {
+        return conf_name_valid(name) && name[0] != '.';
+}
+
+int policy_new_defaults(Policy **ret) {
+        _cleanup_policy_free_ Policy *p = calloc(1, sizeof(Policy));
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        r = conf_init_defaults(&policy_schema, p);
+        if (r < 0)
+                return r;
+        p->name = strdup("builtin");
+        p->chain = calloc(1, sizeof(char *));
+        if (!p->name || !p->chain)
+                return -ENOMEM;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+/* ---- cross-key validation ---- */
+
+typedef struct ExpandCtx {
+        char ***set;
+} ExpandCtx;
+
+static int add_name(const char *name, void *userdata) {
+        ExpandCtx *c = userdata;
+        if (strv_contains(*c->set, name))
+                return 0;
+        return strv_extend(c->set, name);
+}
+
+static int expand_list(char *const *entries, char ***ret) {
+        ExpandCtx c = { ret };
+        for (char *const *e = entries; e && *e; e++) {
+                int r = syscall_expand(*e, add_name, &c);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void diag_at(const Policy *p, ConfDiags *d, PolicyKey k, const char *fmt, ...) _printf_(4, 5);
+static void diag_at(const Policy *p, ConfDiags *d, PolicyKey k, const char *fmt, ...) {
+        const ConfOrigin *o = &p->origin[k];
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        conf_diags_add(d, o->line ? o->file : (p->path ? p->path : "builtin"), o->line, "%s", msg);
+}
+
+int policy_validate(const Policy *p, ConfDiags *d) {
+        int errors = 0;
+
+        /* A job always execs its command after the filter is loaded: a
+         * policy that denies execve can never launch anything. */
+        if (p->seccomp_mode == SECCOMP_MODE_DENYLIST || p->seccomp_mode == SECCOMP_MODE_ALLOWLIST) {
+                _cleanup_strv_free_ char **deny = NULL, **allow = NULL;
+                if (expand_list(p->seccomp_deny, &deny) < 0 || expand_list(p->seccomp_allow, &allow) < 0)
+                        return -ENOMEM;
+                if (p->seccomp_mode == SECCOMP_MODE_DENYLIST && p->seccomp_action != SECCOMP_ACT_LOG &&
+                    strv_contains(deny, "execve") && !strv_contains(allow, "execve")) {
+                        diag_at(p, d, PK_SECCOMP_DENY, "'deny' denies execve: no job could ever start");
+                        errors++;
+                }
+                if (p->seccomp_mode == SECCOMP_MODE_ALLOWLIST) {
+                        if (strv_length(allow) == 0) {
+                                diag_at(p, d, PK_SECCOMP_MODE, "mode = allowlist needs a non-empty 'allow' list");
+                                errors++;
+                        } else if (!strv_contains(allow, "execve") || strv_contains(deny, "execve")) {
+                                diag_at(p, d, PK_SECCOMP_ALLOW,
+                                        "the allowlist does not allow execve: no job could ever start (add @default)");
+                                errors++;
+                        }
+                }
+        }
+        if (p->grace > p->deadline) {
+                char a[FORMAT_BUF], b[FORMAT_BUF];
+                diag_at(p, d, PK_GRACE, "grace (%s) is longer than deadline (%s)", format_duration(a, p->grace),
+                        format_duration(b, p->deadline));
+                errors++;
+        }
+        if (p->ns_uts == NS_HOST && p->origin[PK_HOSTNAME].line > 0) {
+                diag_at(p, d, PK_HOSTNAME, "hostname is set but namespaces.uts = host: the job would rename the node");
+                errors++;
+        }
+        if ((p->private_tmp || p->private_devshm || strv_length(p->read_only) || strv_length(p->hide)) &&
+            p->ns_mount == NS_HOST) {
+                diag_at(p, d, PK_NS_MOUNT,
+                        "namespaces.mount = host, but [filesystem] asks for private or read-only paths, which need "
+                        "an isolated mount namespace");
+                errors++;
+        }
+        return errors > 0 ? -EINVAL : 0;
+}
+
+/* ---- loading ---- */
+
+static int find_in_dir(const char *dir, const char *name, char **ret) {
+        char *path;
+        if (asprintf(&path, "%s/%s.ini", dir, name) < 0)
+                return -ENOMEM;
+        if (access(path, F_OK) < 0) {
+                int r = negative_errno();
+                free(path);
+                return r;
+        }
+        *ret = path;
+        return 0;
+}
+
+static char *name_from_path(const char *path) {
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        size_t n = strlen(base);
+        if (n > 4 && strcmp(base + n - 4, ".ini") == 0)
+                n -= 4;
+        return strndup(base, n);
+}
+
+static char *dir_from_path(const char *path) {
+        const char *slash = strrchr(path, '/');
+        if (!slash)
+                return strdup(".");
+        if (slash == path)
+                return strdup("/");
+        return strndup(path, (size_t) (slash - path));
+}
+
+static void free_staged(Policy **staged, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                policy_free(staged[i]);
+}
+
+int policy_load_file(const char *path, unsigned flags, Policy **ret, ConfDiags *d) {
+        Policy *staged[POLICY_MAX_DEPTH + 1] = { 0 };
+        size_t n = 0;
+        _cleanup_free_ char *dir = dir_from_path(path), *leaf_name = name_from_path(path);
+        _cleanup_free_ char *cur = strdup(path);
+        _cleanup_policy_free_ Policy *p = NULL;
+        int r = 0;
+        bool failed = false;
+
+        if (!dir || !leaf_name || !cur)
+                return -ENOMEM;
+
+        /* Parse the chain leaf first, each file into its own staging object.
+         * A file with errors is reported, and the chain still followed so that
+         * the parent's errors show up in the same run. */
+        while (cur) {
+                Policy *s = calloc(1, sizeof(Policy));
+                if (!s) {
+                        free_staged(staged, n);
+                        return -ENOMEM;
+                }
+                staged[n++] = s;
+                s->path = strdup(cur);
+                if (!s->path) {
+                        free_staged(staged, n);
+                        return -ENOMEM;
+                }
+                r = conf_parse_file(&policy_schema, cur, flags, s, d);
+                if (r == -ENOMEM) {
+                        free_staged(staged, n);
+                        return r;
+                }
+                if (r < 0)
+                        failed = true;
+
+                free(cur);
+                cur = NULL;
+                if (!s->inherit || !s->inherit[0])
+                        break;
+
+                /* The parent: a valid name, in this directory, not already in
+                 * the chain, and not too deep. */
+                const ConfOrigin *o = &s->origin[PK_INHERIT];
+                if (!policy_name_valid(s->inherit)) {
+                        conf_diags_add(d, o->file, o->line, "invalid policy name '%s' in inherit", s->inherit);
+                        failed = true;
+                        break;
+                }
+                bool cycle = false;
+                _cleanup_free_ char *parent_name = NULL;
+                for (size_t i = 0; i < n; i++) {
+                        _cleanup_free_ char *nm = name_from_path(staged[i]->path);
+                        if (nm && strcmp(nm, s->inherit) == 0)
+                                cycle = true;
+                }
+                if (cycle) {
+                        char chainbuf[1024] = "";
+                        size_t off = 0;
+                        for (size_t i = 0; i < n && off < sizeof chainbuf; i++) {
+                                _cleanup_free_ char *nm = name_from_path(staged[i]->path);
+                                off += (size_t) snprintf(chainbuf + off, sizeof chainbuf - off, "%s -> ",
+                                                         nm ? nm : "?");
+                        }
+                        conf_diags_add(d, o->file, o->line, "inherit cycle: %s%s", chainbuf, s->inherit);
+                        failed = true;
+                        break;
+                }
+                if (n > POLICY_MAX_DEPTH) {
+                        conf_diags_add(d, o->file, o->line, "inheritance deeper than %d levels", POLICY_MAX_DEPTH);
+                        failed = true;
+                        break;
+                }
+                r = find_in_dir(dir, s->inherit, &cur);
+                if (r == -ENOMEM) {
+                        free_staged(staged, n);
+                        return r;
+                }
+                if (r < 0) {
+                        conf_diags_add(d, o->file, o->line, "parent policy '%s' not found (no %s/%s.ini)", s->inherit,
+                                       dir, s->inherit);
+                        failed = true;
+                        break;
+                }
+        }
+
+        if (failed) {
+                free_staged(staged, n);
+                return -EINVAL;
+        }
+
+        /* Every file parsed: apply defaults, then the chain root first. */
+        r = policy_new_defaults(&p);
+        if (r < 0) {
+                free_staged(staged, n);
+                return r;
+        }
+        for (size_t i = n; i > 0; i--) {
+                r = conf_apply(&policy_schema, p, staged[i - 1]);
+                if (r >= 0)
+                        r = strv_extend(&p->chain, staged[i - 1]->path);
+                if (r < 0) {
+                        free_staged(staged, n);
+                        return r;
+                }
+        }
+        free_staged(staged, n);
+        free(p->name);
+        p->name = TAKE_PTR(leaf_name);
+        p->path = strdup(path);
+        if (!p->path)
+                return -ENOMEM;
+
+        r = policy_validate(p, d);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int policy_load(const char *dir, const char *name, unsigned flags, Policy **ret, ConfDiags *d) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!policy_name_valid(name)) {
+                conf_diags_add(d, name, 0, "invalid policy name");
+                return -EINVAL;
+        }
+        r = find_in_dir(dir, name, &path);
+        if (r == -ENOENT) {
+                conf_diags_add(d, dir, 0, "no policy named '%s' (no %s/%s.ini)", name, dir, name);
+                return r;
+        }
+        if (r < 0) {
+                conf_diags_add(d, dir, 0, "cannot access policy '%s': %s", name, strerror(-r));
+                return r;
+        }
+        return policy_load_file(path, flags, ret, d);
+}
+
+int policy_write_ini(const Policy *p, bool comments, FILE *f) {
+        if (comments) {
+                fprintf(f, "; effective policy '%s'", p->name);
+                if (strv_length(p->chain) > 0) {
+                        fprintf(f, " from");
+                        for (char **c = p->chain; *c; c++)
+                                fprintf(f, " %s%s", *c, c[1] ? " <-" : "");
+                }
+                fprintf(f, "\n; after each value: the file and line that set it, or 'default'\n");
+        }
+        return conf_write_ini(&policy_schema, p, comments, f);
+}
+
+json_t *policy_to_json(const Policy *p) {
+        json_t *o = conf_to_json(&policy_schema, p), *chain = json_array();
+        if (!o || !chain) {
+                json_decref(o);
+                json_decref(chain);
+                return NULL;
+        }
+        for (char **c = p->chain; c && *c; c++)
+                json_array_append_new(chain, json_string(*c));
+        json_object_set_new(o, "name", json_string(p->name));
+        json_object_set_new(o, "path", p->path ? json_string(p->path) : json_null());
+        json_object_set_new(o, "chain", chain);
+        return o;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int policy_list(const char *dir, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        DIR *dp;
+        struct dirent *de;
+
+        if (!l)
+                return -ENOMEM;
+        dp = opendir(dir);
+        if (!dp)
+                return negative_errno();
+        while ((de = readdir(dp))) {
+                size_t n = strlen(de->d_name);
+                if (n <= 4 || strcmp(de->d_name + n - 4, ".ini") != 0)
+                        continue;
+                _cleanup_free_ char *nm = strndup(de->d_name, n - 4);
+                if (!nm) {
+                        closedir(dp);
+                        return -ENOMEM;
+                }
+                if (!policy_name_valid(nm))
+                        continue;
+                if (strv_consume(&l, TAKE_PTR(nm)) < 0) {
+                        closedir(dp);
+                        return -ENOMEM;
+                }
+        }
+        closedir(dp);
+        qsort(l, strv_length(l), sizeof(char *), cmp_str);
+        *ret = TAKE_PTR(l);
+        return (int) strv_length(*ret);
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# deps.sh — install the Debian 12 packages corral needs to build and test,
+# only those missing. Safe to re-run; `make check`, `make run` and CI call it.
+#   scripts/deps.sh            build + test packages
+#   scripts/deps.sh --build    build packages only
+#   scripts/deps.sh --list     print the package list and exit
+set -euo pipefail
+
+build_pkgs=(
+    gcc make pkg-config libc6-dev
+    libcap-ng-dev libseccomp-dev libcgroup-dev libsystemd-dev libinih-dev
+    libsqlite3-dev libjansson-dev
+)
+test_pkgs=(
+    check perl                      # Check unit tests, prove
+    clang libclang-rt-14-dev        # libFuzzer (make fuzz)
+    clang-format clang-tidy cppcheck
+    util-linux procps passwd iproute2 psmisc
+    cron at                         # real cron and atd for the epilogue tests
+    bubblewrap hyperfine socat      # benchmarks and listener tests
+    sqlite3 systemd dbus            # queue store inspection; systemd-ns recipe
+)
+
+mode=${1:-all}
+case "$mode" in
+    --build) pkgs=("${build_pkgs[@]}") ;;
+    --list) printf '%s\n' "${build_pkgs[@]}" "${test_pkgs[@]}"; exit 0 ;;
+    all|--all) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+    *) echo "usage: $0 [--build|--list]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "deps.sh: missing packages: ${missing[*]}" >&2
+    echo "deps.sh: run as root (sudo make ...) or: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt_install() {
+    apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "$@" </dev/null
+}
+# a fresh machine has no package lists: update first if the install fails
+if ! apt_install "${missing[@]}"; then
+    apt-get -o DPkg::Lock::Timeout=300 update -q
+    apt_install "${missing[@]}"
+fi

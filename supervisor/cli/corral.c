@@ -1,0 +1,55 @@
+/* corral.c — the `corral` command line: global options and the table of
+ * verbs. Each verb lives in its own file (cli-policy.c, ...) and is listed in
+ * verbs[] below with its one-line help. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "macro.h"
+
+static const CliVerb verbs[] = {
+        { "policy", verb_policy, "check and show policies" },
+};
+
+static void help(FILE *f) {
+        fprintf(f,
+                "Usage: corral [--version] [--help] VERB [ARGS...]\n"
+                "\n"
+                "corral is the command line of the corral batch-node supervisor: it checks\n"
+                "policies and (with corrald running) submits and manages jobs.\n"
+                "\n"
+                "Verbs:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
+        fprintf(f,
+                "\n"
+                "Run 'corral VERB --help' for the options of a verb.\n"
+                "Exit status: 0 success, 1 failure (invalid policy, denied, job failed), 2 usage error.\n");
+}
+
+int main(int argc, char *argv[]) {
+        log_set_program("corral");
+
+        if (argc < 2) {
+                help(stderr);
+                return CLI_EXIT_USAGE;
+        }
+        if (streq(argv[1], "--help") || streq(argv[1], "-h") || streq(argv[1], "help")) {
+                help(stdout);
+                return 0;
+        }
+        if (streq(argv[1], "--version")) {
+                printf("corral %s\n", CORRAL_VERSION);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[1], verbs[i].name))
+                        return verbs[i].run(argc - 1, argv + 1);
+
+        log_error("unknown verb '%s'; run 'corral --help' for the list", argv[1]);
+        return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,3 @@
+PROGRAMS += corral
+corral_SRCS := supervisor/cli/*.c
+corral_DIR := bin

@@ -1,0 +1,94 @@
+# tests/lib.sh — shared by the TAP tests (tests/integration/*.t,
+# tests/escape/*.t). Source it, call plan N (or plan_skip), then ok/is/... .
+#
+# Safety: tests only ever create and target users in the uid range
+# 61000-61999 named corraltest*, remove them on exit, kill by pid or by a
+# cgroup they created, never by name.
+# shellcheck shell=bash
+
+: "${CORRAL_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${CORRAL_BUILD:=$CORRAL_SRC/build}"
+: "${CORRAL_RECIPES:=$CORRAL_SRC/../shared/recipes}"
+export CORRAL_SRC CORRAL_BUILD CORRAL_RECIPES
+CORRAL=$CORRAL_BUILD/corral
+
+_tap_n=0
+_tap_failed=0
+plan() { echo "1..$1"; }
+plan_skip() { echo "1..0 # SKIP $*"; exit 0; }
+ok() { # ok COND-STATUS DESCRIPTION  (use: cmd; ok $? "desc")
+    _tap_n=$((_tap_n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $_tap_n - $2"; else echo "not ok $_tap_n - $2"; _tap_failed=$((_tap_failed + 1)); fi
+}
+is() { # is GOT EXPECTED DESCRIPTION
+    _tap_n=$((_tap_n + 1))
+    if [ "$1" == "$2" ]; then echo "ok $_tap_n - $3"; else
+        echo "not ok $_tap_n - $3"; _tap_failed=$((_tap_failed + 1))
+        printf '#   got:      %s\n#   expected: %s\n' "$1" "$2" | sed 's/^\([^#]\)/# \1/'
+    fi
+}
+like() { # like GOT REGEX DESCRIPTION
+    _tap_n=$((_tap_n + 1))
+    if [[ "$1" =~ $2 ]]; then echo "ok $_tap_n - $3"; else
+        echo "not ok $_tap_n - $3"; _tap_failed=$((_tap_failed + 1))
+        printf '#   got:   %s\n#   match: %s\n' "$1" "$2"
+    fi
+}
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $*"; }
+diag() { echo "# $*"; }
+done_testing() { [ "$_tap_failed" -eq 0 ]; }
+
+require_root() { [ "$(id -u)" = 0 ] || plan_skip "needs root"; }
+
+# A private temporary directory removed at exit (root-owned, 0755).
+make_tmpdir() {
+    TEST_TMP=$(mktemp -d /tmp/corraltest.XXXXXX)
+    chmod 0755 "$TEST_TMP"
+    _cleanup_add "rm -rf '$TEST_TMP'"
+}
+
+# Cleanup actions run at exit in reverse order, even when a test fails.
+_cleanups=()
+_cleanup_add() { _cleanups+=("$1"); }
+_run_cleanups() {
+    local i
+    for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1 || true; done
+}
+trap _run_cleanups EXIT
+
+# Test users: uid 61000-61999, names corraltest*. make_test_user NAME UID
+# creates it (with a home in the test tmpdir when TEST_TMP is set) and
+# removes it, its processes (by pid) and its files at exit.
+make_test_user() {
+    local name=$1 uid=$2
+    case "$name" in corraltest*) ;; *) echo "make_test_user: name must start with corraltest" >&2; return 1 ;; esac
+    if [ "$uid" -lt 61000 ] || [ "$uid" -gt 61999 ]; then echo "make_test_user: uid out of range" >&2; return 1; fi
+    kill_test_user_procs "$name" 2>/dev/null || true
+    userdel -r "$name" >/dev/null 2>&1 || true
+    groupdel "$name" >/dev/null 2>&1 || true
+    groupadd -g "$uid" "$name" || return 1
+    useradd -M -d "/nonexistent" -s /bin/sh -u "$uid" -g "$uid" "$name" || return 1
+    _cleanup_add "kill_test_user_procs '$name'; userdel '$name'; groupdel '$name'"
+}
+
+# Kill every process of a test user, by pid, until none remain (5 s at most).
+kill_test_user_procs() {
+    local name=$1 uid pids tries=50
+    uid=$(id -u "$name" 2>/dev/null) || return 0
+    [ "$uid" -ge 61000 ] && [ "$uid" -le 61999 ] || return 1
+    while [ $tries -gt 0 ]; do
+        pids=$(ps -e -o pid=,uid= | awk -v u="$uid" '$2 == u {print $1}')
+        [ -z "$pids" ] && return 0
+        # shellcheck disable=SC2086
+        kill -STOP $pids 2>/dev/null; kill -KILL $pids 2>/dev/null
+        sleep 0.1
+        tries=$((tries - 1))
+    done
+    return 1
+}
+
+count_user_procs() {
+    local uid
+    uid=$(id -u "$1" 2>/dev/null) || { echo 0; return; }
+    ps -e -o uid= | awk -v u="$uid" '$1 == u' | wc -l
+}
