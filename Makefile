@@ -91,7 +91,7 @@ $(BUILD)/tests/suites.h: $(UNIT_SRCS) Makefile
 
 $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/tests/suites.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -I$(BUILD)/tests -Itests/unit $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) -I$(BUILD)/tests -Itests/unit $(CFLAGS) -Wno-missing-prototypes $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
 $(UNIT_BIN): $(UNIT_OBJS) $(LIBCORRAL)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBCORRAL) $(PKG_LIBS) $(CHECK_LIBS)

@@ -180,7 +180,7 @@ const char *conf_suggest(const char *word, const char *const *candidates, size_t
                         best = candidates[i];
                 }
         }
-        if (best && best_d <= 2 && best_d * 2 < (wl > 2 ? wl : 2))
+        if (best && best_d <= 2 && best_d * 3 <= wl * 2)
                 return best;
         return NULL;
 }
@@ -221,7 +221,10 @@ static void format_range(const ConfKey *k, char *buf, size_t len) {
         char a[FORMAT_BUF], b[FORMAT_BUF];
         switch (k->type) {
         case CONF_SIZE:
-                snprintf(buf, len, "%s to %s", format_size(a, k->min), format_size(b, k->max));
+                if (k->max >= UINT64_MAX - 1)
+                        snprintf(buf, len, "at least %s", format_size(a, k->min));
+                else
+                        snprintf(buf, len, "%s to %s", format_size(a, k->min), format_size(b, k->max));
                 break;
         case CONF_DURATION:
                 snprintf(buf, len, "%s to %s", format_duration(a, k->min), format_duration(b, k->max));
@@ -277,15 +280,17 @@ static int value_parse(const ConfKey *k, void *obj, const char *text, bool appen
         char range[160];
         int r;
 
+        /* only text and lists may be empty (an empty list clears an inherited one) */
+        if (text[0] == '\0' && !type_is_list(k->type) && k->type != CONF_STRING && k->type != CONF_PATH) {
+                snprintf(err, errlen, "'%s' needs a value", k->key);
+                return -EINVAL;
+        }
+
         switch (k->type) {
         case CONF_STRING:
         case CONF_NAME:
         case CONF_PATH:
         case CONF_HOSTNAME: {
-                if (text[0] == '\0' && k->type != CONF_STRING && k->type != CONF_PATH) {
-                        snprintf(err, errlen, "'%s' needs a value", k->key);
-                        return -EINVAL;
-                }
                 if (strlen(text) > CONF_MAX_STRING) {
                         snprintf(err, errlen, "value of '%s' is too long (limit %d characters)", k->key,
                                  CONF_MAX_STRING);
@@ -384,8 +389,8 @@ static int value_parse(const ConfKey *k, void *obj, const char *text, bool appen
                 uint64_t v;
                 r = parse_cpus(text, &v);
                 if (r == -ERANGE) {
-                        snprintf(err, errlen, "value %s for '%s' is out of range (0.001 to 1024, or unlimited)",
-                                 text, k->key);
+                        snprintf(err, errlen, "value %s for '%s' is out of range (0.001 to 1024, or unlimited)", text,
+                                 k->key);
                         return -EINVAL;
                 }
                 if (r < 0) {
@@ -405,8 +410,7 @@ static int value_parse(const ConfKey *k, void *obj, const char *text, bool appen
                                 return 0;
                         }
                 _cleanup_free_ char *all = strv_join((char *const *) k->values, ", ");
-                snprintf(err, errlen, "invalid value '%s' for '%s': expected one of %s", text, k->key,
-                         all ? all : "?");
+                snprintf(err, errlen, "invalid value '%s' for '%s': expected one of %s", text, k->key, all ? all : "?");
                 return -EINVAL;
         }
         case CONF_ERRNO: {
@@ -497,6 +501,46 @@ static const char *intern_file(const ConfSchema *s, void *obj, const char *file)
 
 /* ---- inih reader and handler ---- */
 
+/* Policies are UTF-8 text: anything else could not be shown as JSON and is
+ * more likely a corrupted file than intent. Returns NULL or what is wrong. */
+static const char *check_text(const unsigned char *s, size_t n) {
+        for (size_t i = 0; i < n;) {
+                unsigned char c = s[i];
+                size_t len;
+                uint32_t cp;
+                if (c < 0x80) {
+                        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+                                return c == 0 ? "NUL byte in line" : "control character in line";
+                        i++;
+                        continue;
+                }
+                if ((c & 0xe0) == 0xc0) {
+                        len = 2;
+                        cp = c & 0x1f;
+                } else if ((c & 0xf0) == 0xe0) {
+                        len = 3;
+                        cp = c & 0x0f;
+                } else if ((c & 0xf8) == 0xf0) {
+                        len = 4;
+                        cp = c & 0x07;
+                } else
+                        return "line is not valid UTF-8";
+                if (i + len > n)
+                        return "line is not valid UTF-8";
+                for (size_t k = 1; k < len; k++) {
+                        if ((s[i + k] & 0xc0) != 0x80)
+                                return "line is not valid UTF-8";
+                        cp = (cp << 6) | (s[i + k] & 0x3f);
+                }
+                /* overlong forms, surrogates, beyond U+10FFFF */
+                if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+                    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+                        return "line is not valid UTF-8";
+                i += len;
+        }
+        return NULL;
+}
+
 typedef enum LineKind {
         LINE_BLANK,
         LINE_COMMENT,
@@ -515,7 +559,7 @@ typedef struct ParseState {
         LineKind kind;
         bool indented, handled, reported;
         bool section_known;
-        int last_key;   /* index of the key the previous handler call set, or -1 */
+        int last_key; /* index of the key the previous handler call set, or -1 */
         char last_name[CONF_MAX_LINE + 2];
         unsigned errors;
         int oom;
@@ -591,8 +635,10 @@ static char *reader(char *str, int num, void *stream) {
         st->handled = st->reported = false;
         st->kind = LINE_BLANK;
 
-        if (memchr(line, '\0', n)) {
-                st_error(st, "NUL byte in line");
+        const char *bad = check_text((const unsigned char *) line, n);
+        if (bad && !(st->lineno == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 &&
+                     !check_text((const unsigned char *) line + 3, n - 3))) {
+                st_error(st, "%s", bad);
                 snprintf(str, (size_t) num, "\n");
                 return str;
         }
@@ -617,7 +663,18 @@ static char *reader(char *str, int num, void *stream) {
                 st->kind = LINE_BLANK;
         else if (*p == ';' || *p == '#')
                 st->kind = LINE_COMMENT;
-        else if (*p == '[' && !(st->indented && st->last_name[0])) {
+        else if (st->indented && st->last_name[0]) {
+                /* A continuation line. inih 55 strips " ;comments" from key
+                 * lines but not from continuation lines: strip them here so
+                 * both behave the same. */
+                st->kind = LINE_OTHER;
+                for (char *c = (char *) p; *c; c++)
+                        if (*c == ';' && c > p && isspace((unsigned char) c[-1])) {
+                                c[0] = '\n';
+                                c[1] = '\0';
+                                break;
+                        }
+        } else if (*p == '[') {
                 st->kind = LINE_SECTION;
                 st->last_key = -1;
                 st->last_name[0] = '\0';
@@ -670,20 +727,20 @@ static int handler(void *user, const char *section, const char *name, const char
         idx = conf_find_key(s, section, name);
         if (idx < 0) {
                 const char *cand[64] = { 0 };
-                size_t n = 0;
-                int other = -1;
+                char where[128] = "";
+                size_t n = 0, wl = 0;
                 for (size_t i = 0; i < s->n_keys; i++) {
                         if (strcmp(s->keys[i].section, section) == 0 && n < ELEMENTSOF(cand))
                                 cand[n++] = s->keys[i].key;
-                        else if (strcmp(s->keys[i].key, name) == 0)
-                                other = (int) i;
+                        else if (strcmp(s->keys[i].key, name) == 0 && wl < sizeof where)
+                                wl += (size_t) snprintf(where + wl, sizeof where - wl, "%s[%s]", wl ? " or " : "",
+                                                        s->keys[i].section);
                 }
                 const char *sug = conf_suggest(name, cand, n);
                 if (sug)
                         st_error(st, "unknown key '%s' in [%s] (did you mean '%s'?)", name, section, sug);
-                else if (other >= 0)
-                        st_error(st, "unknown key '%s' in [%s] (it belongs in [%s])", name, section,
-                                 s->keys[other].section);
+                else if (wl > 0)
+                        st_error(st, "unknown key '%s' in [%s] (it belongs in %s)", name, section, where);
                 else
                         st_error(st, "unknown key '%s' in [%s]", name, section);
                 return 1;
@@ -707,8 +764,7 @@ static int handler(void *user, const char *section, const char *name, const char
         return 1;
 }
 
-int conf_parse_buffer(const ConfSchema *s, const char *name, const char *buf, size_t len, void *obj,
-                      ConfDiags *d) {
+int conf_parse_buffer(const ConfSchema *s, const char *name, const char *buf, size_t len, void *obj, ConfDiags *d) {
         ParseState st = {
                 .schema = s,
                 .obj = obj,
@@ -773,8 +829,8 @@ int conf_check_perms(const char *path, int fd, ConfDiags *d) {
                 r = -EPERM;
         }
         if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-                conf_diags_add(d, path, 0, "refusing file in directory %s writable by group or others (mode %04o)",
-                               dir, (unsigned) (st.st_mode & 07777));
+                conf_diags_add(d, path, 0, "refusing file in directory %s writable by group or others (mode %04o)", dir,
+                               (unsigned) (st.st_mode & 07777));
                 r = -EPERM;
         }
         return r;

@@ -24,19 +24,19 @@
 #define CONF_MAX_DIAGS 200
 
 typedef enum ConfType {
-        CONF_STRING,   /* char *: free text */
-        CONF_NAME,     /* char *: an identifier (policy, user or group name) */
-        CONF_PATH,     /* char *: an absolute path */
+        CONF_STRING, /* char *: free text */
+        CONF_NAME, /* char *: an identifier (policy, user or group name) */
+        CONF_PATH, /* char *: an absolute path */
         CONF_HOSTNAME, /* char *: an RFC 1123 host name */
-        CONF_BOOL,     /* bool */
-        CONF_UINT,     /* uint64_t within [min, max]; "unlimited" if allowed */
-        CONF_SIZE,     /* uint64_t bytes within [min, max] or SIZE_UNLIMITED */
+        CONF_BOOL, /* bool */
+        CONF_UINT, /* uint64_t within [min, max]; "unlimited" if allowed */
+        CONF_SIZE, /* uint64_t bytes within [min, max] or SIZE_UNLIMITED */
         CONF_DURATION, /* uint64_t usec within [min, max] or USEC_INFINITY */
-        CONF_CPUS,     /* uint64_t millicpus or UINT64_MAX (unlimited) */
-        CONF_ENUM,     /* int: index into values[] */
-        CONF_ERRNO,    /* int: 1..4095 */
-        CONF_NAMES,    /* char **: user or group names */
-        CONF_PATHS,    /* char **: absolute paths */
+        CONF_CPUS, /* uint64_t millicpus or UINT64_MAX (unlimited) */
+        CONF_ENUM, /* int: index into values[] */
+        CONF_ERRNO, /* int: 1..4095 */
+        CONF_NAMES, /* char **: user or group names */
+        CONF_PATHS, /* char **: absolute paths */
         CONF_SYSCALLS, /* char **: syscall names and @groups */
         _CONF_TYPE_MAX,
 } ConfType;
@@ -45,12 +45,12 @@ typedef struct ConfKey {
         const char *section;
         const char *key;
         ConfType type;
-        size_t offset;              /* of the value in the object */
-        uint64_t min, max;          /* CONF_UINT, CONF_SIZE, CONF_DURATION */
-        bool unlimited;             /* CONF_UINT: "unlimited" allowed */
-        const char *const *values;  /* CONF_ENUM, NULL-terminated */
-        const char *def;            /* the built-in default, as text */
-        const char *help;           /* one line, for docs and --help */
+        size_t offset; /* of the value in the object */
+        uint64_t min, max; /* CONF_UINT, CONF_SIZE, CONF_DURATION */
+        bool unlimited; /* CONF_UINT: "unlimited" allowed */
+        const char *const *values; /* CONF_ENUM, NULL-terminated */
+        const char *def; /* the built-in default, as text */
+        const char *help; /* one line, for docs and --help */
 } ConfKey;
 
 /* Where a value came from; line 0 means "built-in default". */
@@ -64,7 +64,7 @@ typedef struct ConfSchema {
         const ConfKey *keys;
         size_t n_keys;
         size_t origin_offset; /* of ConfOrigin[n_keys] in the object */
-        size_t files_offset;  /* of a char ** (strv) owning the file names */
+        size_t files_offset; /* of a char ** (strv) owning the file names */
 } ConfSchema;
 
 typedef struct ConfDiag {
@@ -96,8 +96,7 @@ enum {
 int conf_parse_file(const ConfSchema *s, const char *path, unsigned flags, void *obj, ConfDiags *d);
 /* The same on an in-memory buffer (for the fuzzer and tests); the file name
  * is used in diagnostics only. */
-int conf_parse_buffer(const ConfSchema *s, const char *name, const char *buf, size_t len, void *obj,
-                      ConfDiags *d);
+int conf_parse_buffer(const ConfSchema *s, const char *name, const char *buf, size_t len, void *obj, ConfDiags *d);
 
 /* Checks ownership and mode of an open file and of the directory it is in. */
 int conf_check_perms(const char *path, int fd, ConfDiags *d);
@@ -127,6 +126,6 @@ bool conf_hostname_valid(const char *s);
 bool conf_path_valid(const char *s);
 int conf_parse_errno(const char *s, int *ret);
 const char *conf_errno_name(int e);
-/* The best near-miss among candidates (Levenshtein distance <= 2 and less
- * than half the word), or NULL. */
+/* The best near-miss among candidates (Levenshtein distance <= 2 and at
+ * most two thirds of the word's length), or NULL. */
 const char *conf_suggest(const char *word, const char *const *candidates, size_t n);

@@ -38,7 +38,7 @@ int log_level_from_string(const char *s) {
                 const char *name;
                 int level;
         } table[] = {
-                { "debug", LOG_DEBUG },   { "info", LOG_INFO }, { "notice", LOG_NOTICE }, { "warning", LOG_WARNING },
+                { "debug", LOG_DEBUG },  { "info", LOG_INFO }, { "notice", LOG_NOTICE }, { "warning", LOG_WARNING },
                 { "warn", LOG_WARNING }, { "err", LOG_ERR },   { "error", LOG_ERR },
         };
         for (size_t i = 0; i < ELEMENTSOF(table); i++)

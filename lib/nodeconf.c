@@ -36,8 +36,8 @@ const ConfKey nodeconf_keys[_NK_MAX] = {
             .help = "the policy of a submission that names none"),
         KEY("metrics_file", CONF_PATH, NK_METRICS_FILE, metrics_file, .def = "",
             .help = "node_exporter textfile collector output (empty: none)"),
-        KEY("max_queued_per_user", CONF_UINT, NK_MAX_QUEUED_PER_USER, max_queued_per_user, .min = 1,
-            .max = 1000000, .def = "10000", .help = "submissions a user may have waiting at once"),
+        KEY("max_queued_per_user", CONF_UINT, NK_MAX_QUEUED_PER_USER, max_queued_per_user, .min = 1, .max = 1000000,
+            .def = "10000", .help = "submissions a user may have waiting at once"),
         KEY("log_level", CONF_NAME, NK_LOG_LEVEL, log_level, .def = "info",
             .help = "debug, info, notice, warning or error"),
 };

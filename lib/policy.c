@@ -52,11 +52,10 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "swap the job may use on top of memory"),
         KEY("limits", "cpus", CONF_CPUS, PK_CPUS, cpus, .def = "1",
             .help = "CPU quota in CPUs (0.5 = half a CPU, 2 = two CPUs)"),
-        KEY("limits", "tasks", CONF_UINT, PK_TASKS, tasks, .min = 1, .max = 4194304, .unlimited = true,
-            .def = "512", .help = "processes and threads the job may have at once (stops fork bombs)"),
-        KEY("limits", "walltime", CONF_DURATION, PK_WALLTIME, walltime, .min = USEC_PER_SEC,
-            .max = USEC_INFINITY - 1, .def = "48h",
-            .help = "longest run time; a submission may ask for less, never more"),
+        KEY("limits", "tasks", CONF_UINT, PK_TASKS, tasks, .min = 1, .max = 4194304, .unlimited = true, .def = "512",
+            .help = "processes and threads the job may have at once (stops fork bombs)"),
+        KEY("limits", "walltime", CONF_DURATION, PK_WALLTIME, walltime, .min = USEC_PER_SEC, .max = USEC_INFINITY - 1,
+            .def = "48h", .help = "longest run time; a submission may ask for less, never more"),
         KEY("limits", "nofile", CONF_UINT, PK_NOFILE, nofile, .min = 16, .max = 1048576, .def = "65536",
             .help = "RLIMIT_NOFILE: open files per process"),
         KEY("limits", "nproc", CONF_UINT, PK_NPROC, nproc, .min = 1, .max = 4194304, .unlimited = true,
@@ -109,8 +108,8 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "the epilogue never touches processes or files of uids below this"),
         KEY("epilogue", "exempt_users", CONF_NAMES, PK_EXEMPT_USERS, exempt_users, .def = "",
             .help = "users the epilogue never touches (service accounts above min_uid)"),
-        KEY("epilogue", "grace", CONF_DURATION, PK_GRACE, grace, .min = 0, .max = 3600 * USEC_PER_SEC,
-            .def = "10s", .help = "time between SIGTERM and SIGKILL (walltime, cancel)"),
+        KEY("epilogue", "grace", CONF_DURATION, PK_GRACE, grace, .min = 0, .max = 3600 * USEC_PER_SEC, .def = "10s",
+            .help = "time between SIGTERM and SIGKILL (walltime, cancel)"),
         KEY("epilogue", "deadline", CONF_DURATION, PK_DEADLINE, deadline, .min = USEC_PER_SEC,
             .max = 3600 * USEC_PER_SEC, .def = "30s",
             .help = "how long the epilogue keeps re-scanning for survivors before it reports them"),
@@ -295,7 +294,7 @@ int policy_load_file(const char *path, unsigned flags, Policy **ret, ConfDiags *
         _cleanup_free_ char *dir = dir_from_path(path), *leaf_name = name_from_path(path);
         _cleanup_free_ char *cur = strdup(path);
         _cleanup_policy_free_ Policy *p = NULL;
-        int r = 0;
+        int r = 0, fail_r = -EINVAL;
         bool failed = false;
 
         if (!dir || !leaf_name || !cur)
@@ -321,8 +320,12 @@ int policy_load_file(const char *path, unsigned flags, Policy **ret, ConfDiags *
                         free_staged(staged, n);
                         return r;
                 }
-                if (r < 0)
+                if (r < 0) {
+                        /* a refused file (permissions) outranks content errors */
+                        if (!failed || r == -EPERM)
+                                fail_r = r;
                         failed = true;
+                }
 
                 free(cur);
                 cur = NULL;
@@ -376,7 +379,7 @@ int policy_load_file(const char *path, unsigned flags, Policy **ret, ConfDiags *
 
         if (failed) {
                 free_staged(staged, n);
-                return -EINVAL;
+                return fail_r == -EPERM ? -EPERM : -EINVAL;
         }
 
         /* Every file parsed: apply defaults, then the chain root first. */

@@ -108,7 +108,7 @@ typedef struct Policy {
         char **read_only, **hide;
         char *hostname;
         /* [seccomp] */
-        int seccomp_mode;   /* SeccompMode */
+        int seccomp_mode; /* SeccompMode */
         int seccomp_action; /* SeccompAction */
         int seccomp_errno;
         char **seccomp_deny, **seccomp_allow;

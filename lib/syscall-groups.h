@@ -25,5 +25,5 @@ bool syscall_name_known(const char *name);
 
 /* Calls cb for every syscall name the entry expands to (a single name, or a
  * group's members, recursively). Returns 0, -ENOENT for an unknown group, or
- * the first negative value cb returns. */
+ * the first non-zero value cb returns (which stops the walk). */
 int syscall_expand(const char *entry, int (*cb)(const char *name, void *userdata), void *userdata);

@@ -101,14 +101,15 @@ static int do_check(char **args, const char *dir, unsigned flags, bool json, boo
                 if (r < 0)
                         failed++;
                 if (json)
-                        json_array_append_new(out, json_pack("{s:s, s:b, s:o}", "policy", *a, "valid", r >= 0,
-                                                             "errors", diags_json(&d)));
+                        json_array_append_new(out, json_pack("{s:s, s:b, s:o}", "policy", *a, "valid", r >= 0, "errors",
+                                                             diags_json(&d)));
                 else if (r < 0) {
                         conf_diags_print(&d, stderr);
                         if (d.n == 0)
                                 fprintf(stderr, "%s: %s\n", *a, strerror(-r));
                 } else if (!quiet)
-                        printf("%s: ok (policy '%s'%s%s)\n", *a, p->name, p->inherit && p->inherit[0] ? ", inherits " : "",
+                        printf("%s: ok (policy '%s'%s%s)\n", *a, p->name,
+                               p->inherit && p->inherit[0] ? ", inherits " : "",
                                p->inherit && p->inherit[0] ? p->inherit : "");
                 conf_diags_clear(&d);
         }

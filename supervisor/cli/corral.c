@@ -16,19 +16,17 @@ static const CliVerb verbs[] = {
 };
 
 static void help(FILE *f) {
-        fprintf(f,
-                "Usage: corral [--version] [--help] VERB [ARGS...]\n"
-                "\n"
-                "corral is the command line of the corral batch-node supervisor: it checks\n"
-                "policies and (with corrald running) submits and manages jobs.\n"
-                "\n"
-                "Verbs:\n");
+        fprintf(f, "Usage: corral [--version] [--help] VERB [ARGS...]\n"
+                   "\n"
+                   "corral is the command line of the corral batch-node supervisor: it checks\n"
+                   "policies and (with corrald running) submits and manages jobs.\n"
+                   "\n"
+                   "Verbs:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
-        fprintf(f,
-                "\n"
-                "Run 'corral VERB --help' for the options of a verb.\n"
-                "Exit status: 0 success, 1 failure (invalid policy, denied, job failed), 2 usage error.\n");
+        fprintf(f, "\n"
+                   "Run 'corral VERB --help' for the options of a verb.\n"
+                   "Exit status: 0 success, 1 failure (invalid policy, denied, job failed), 2 usage error.\n");
 }
 
 int main(int argc, char *argv[]) {
