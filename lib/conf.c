@@ -779,7 +779,7 @@ int conf_parse_buffer(const ConfSchema *s, const char *name, const char *buf, si
         if (!st.file)
                 return -ENOMEM;
         if (len > CONF_MAX_FILE_SIZE) {
-                conf_diags_add(d, name, 0, "file too large (%zu bytes, the limit is %d)", len, CONF_MAX_FILE_SIZE);
+                conf_diags_add(d, name, 0, "file too large (%zu bytes, the limit is %zu)", len, CONF_MAX_FILE_SIZE);
                 return -EFBIG;
         }
         r = ini_parse_stream(reader, &st, handler, &st);
@@ -863,8 +863,8 @@ int conf_parse_file(const ConfSchema *s, const char *path, unsigned flags, void 
                 if (r < 0)
                         return r;
         }
-        if (st.st_size > CONF_MAX_FILE_SIZE) {
-                conf_diags_add(d, path, 0, "file too large (%lld bytes, the limit is %d)", (long long) st.st_size,
+        if ((size_t) st.st_size > CONF_MAX_FILE_SIZE) {
+                conf_diags_add(d, path, 0, "file too large (%lld bytes, the limit is %zu)", (long long) st.st_size,
                                CONF_MAX_FILE_SIZE);
                 return -EFBIG;
         }
@@ -885,7 +885,7 @@ int conf_parse_file(const ConfSchema *s, const char *path, unsigned flags, void 
                         break;
                 len += (size_t) k;
                 if (len > CONF_MAX_FILE_SIZE) {
-                        conf_diags_add(d, path, 0, "file too large (the limit is %d bytes)", CONF_MAX_FILE_SIZE);
+                        conf_diags_add(d, path, 0, "file too large (the limit is %zu bytes)", CONF_MAX_FILE_SIZE);
                         return -EFBIG;
                 }
         }

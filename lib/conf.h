@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CONF_MAX_FILE_SIZE (1024 * 1024)
+#define CONF_MAX_FILE_SIZE ((size_t) 1024 * 1024)
 /* inih (Debian's build) reads lines into a 200-byte buffer; a longer line
  * would be handed over truncated, so we refuse it before inih sees it. */
 #define CONF_MAX_LINE 198

@@ -179,8 +179,8 @@ int parse_duration(const char *s, uint64_t *ret_usec) {
                 { "s", USEC_PER_SEC },
                 { "m", 60 * USEC_PER_SEC },
                 { "h", 3600 * USEC_PER_SEC },
-                { "d", 86400 * USEC_PER_SEC },
-                { "w", 7 * 86400 * USEC_PER_SEC },
+                { "d", UINT64_C(86400) * USEC_PER_SEC },
+                { "w", UINT64_C(7) * 86400 * USEC_PER_SEC },
         };
         uint64_t total = 0;
         const char *p = s;
@@ -335,7 +335,7 @@ const char *format_duration(char *buf, uint64_t usec) {
                 const char *suffix;
                 uint64_t usec;
         } units[] = {
-                { "d", 86400 * USEC_PER_SEC }, { "h", 3600 * USEC_PER_SEC }, { "m", 60 * USEC_PER_SEC },
+                { "d", UINT64_C(86400) * USEC_PER_SEC }, { "h", 3600 * USEC_PER_SEC }, { "m", 60 * USEC_PER_SEC },
                 { "s", USEC_PER_SEC },         { "ms", USEC_PER_MSEC },      { "us", 1 },
         };
         size_t off = 0;

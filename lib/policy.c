@@ -64,7 +64,7 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "RLIMIT_CORE: largest core dump"),
         KEY("limits", "fsize", CONF_SIZE, PK_FSIZE, fsize, .min = 0, .max = UINT64_MAX - 1, .def = "unlimited",
             .help = "RLIMIT_FSIZE: largest file the job may write"),
-        KEY("limits", "stack", CONF_SIZE, PK_STACK, stack, .min = 64 * 1024, .max = UINT64_MAX - 1, .def = "8M",
+        KEY("limits", "stack", CONF_SIZE, PK_STACK, stack, .min = UINT64_C(64) * 1024, .max = UINT64_MAX - 1, .def = "8M",
             .help = "RLIMIT_STACK: stack size of the main thread"),
 
         KEY("namespaces", "user", CONF_ENUM, PK_NS_USER, ns_user, .values = ns_values, .def = "isolated",
