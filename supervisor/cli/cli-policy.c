@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "conf.h"
@@ -34,8 +36,10 @@ static void policy_help(FILE *f) {
               "policy name looked up as NAME.ini in the policy directory.\n"
               "\n"
               "Options:\n"
-              "  -d, --policy-dir DIR   policy directory (default: the node config's\n"
-              "                         policy_dir, " POLICY_DIR_DEFAULT ")\n"
+              "  -d, --policy-dir DIR   policy directory (default: $CORRAL_POLICY_DIR, else\n"
+              "                         the node config's policy_dir, " POLICY_DIR_DEFAULT ";\n"
+              "                         a corral run from its build tree on a node without\n"
+              "                         that directory uses the tree's policies/)\n"
               "  -c, --config FILE      node config (default: $CORRAL_CONFIG or " NODECONF_PATH_DEFAULT ")\n"
               "      --json             machine-readable output\n"
               "  -q, --quiet            check: print nothing for valid files\n"
@@ -66,6 +70,24 @@ char *cli_policy_dir(const char *opt_dir, const char *opt_config) {
                 return NULL;
         }
         conf_diags_clear(&d);
+#ifdef CORRAL_BUILD_DIR
+        /* Run from its own build tree on a node where corral is not
+         * installed, `corral policy show strict` uses the tree's policies/.
+         * An installed binary lives elsewhere and never does this. */
+        if (!c->origin[NK_POLICY_DIR].line && access(c->policy_dir, F_OK) < 0) {
+                char exe[PATH_MAX];
+                ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+                if (n > 0) {
+                        exe[n] = '\0';
+                        char *slash = strrchr(exe, '/');
+                        if (slash) {
+                                *slash = '\0';
+                                if (streq(exe, CORRAL_BUILD_DIR) && access(CORRAL_SOURCE_POLICY_DIR, F_OK) == 0)
+                                        return strdup(CORRAL_SOURCE_POLICY_DIR);
+                        }
+                }
+        }
+#endif
         return strdup(c->policy_dir);
 }
 

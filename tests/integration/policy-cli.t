@@ -8,7 +8,7 @@ cd "$CORRAL_SRC" || exit 1
 
 bad=(tests/policies/bad/[0-9]*.ini)
 good=(tests/policies/good/*.ini)
-plan $((24 + ${#bad[@]} * 2 + ${#good[@]}))
+plan $((26 + ${#bad[@]} * 2 + ${#good[@]}))
 
 out=$("$CORRAL" policy check policies/*.ini 2>&1); rc=$?
 is "$rc" 0 "shipped policies pass 'policy check' (strict permissions)"
@@ -37,6 +37,19 @@ like "$out" $'\nnet = isolated +; policies/strict.ini:[0-9]+' "show: net = isola
 like "$out" $'\nmemory = 4G +; policies/default.ini:[0-9]+' "show: memory inherited from default.ini"
 like "$out" $'\nmode = allowlist' "show: seccomp allowlist"
 like "$out" $'\nnproc = unlimited +; default' "show: built-in defaults are marked"
+
+# from the build tree, with no installed policy directory, the tree's policies/ are used
+if [ ! -e /etc/corral/policies ]; then
+    out=$(CORRAL_CONFIG=/nonexistent "$CORRAL" policy show strict 2>&1); rc=$?
+    is "$rc" 0 "policy show strict from the build tree (no /etc/corral/policies)"
+    make_tmpdir
+    cp "$CORRAL" "$TEST_TMP/corral-elsewhere"
+    CORRAL_CONFIG=/nonexistent "$TEST_TMP/corral-elsewhere" policy show strict >/dev/null 2>&1
+    is "$?" 1 "a copy outside the build tree does not fall back to the source policies"
+else
+    skip "/etc/corral/policies exists (corral is installed here)"
+    skip "/etc/corral/policies exists (corral is installed here)"
+fi
 
 json=$("$CORRAL" policy show --json -d policies strict); rc=$?
 is "$rc" 0 "policy show --json"
