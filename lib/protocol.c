@@ -1,0 +1,363 @@
+/* protocol.c — see protocol.h. Parsing goes field by field through a small
+ * table of the fields each operation takes; anything else is refused. */
+#include "protocol.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "job.h"
+#include "macro.h"
+#include "parse.h"
+#include "policy.h"
+#include "strv.h"
+
+static const char *const op_names[_API_OP_MAX] = {
+        [API_SUBMIT] = "submit", [API_LIST] = "list",         [API_SHOW] = "show",       [API_CANCEL] = "cancel",
+        [API_LOGS] = "logs",     [API_HOLD] = "hold",         [API_RELEASE] = "release", [API_DRAIN] = "drain",
+        [API_RESUME] = "resume", [API_POLICIES] = "policies", [API_VERSION] = "version",
+};
+
+/* The fields each operation accepts besides "op". */
+static const char *const op_fields[_API_OP_MAX][10] = {
+        [API_SUBMIT] = { "argv", "env", "cwd", "policy", "walltime", "stdout", "stderr", "hold" },
+        [API_LIST] = { "states", "user", "all", "limit" },
+        [API_SHOW] = { "job" },
+        [API_CANCEL] = { "job" },
+        [API_LOGS] = { "job", "stream", "follow", "offset" },
+        [API_HOLD] = { "job" },
+        [API_RELEASE] = { "job" },
+};
+
+const char *api_op_to_string(ApiOp op) {
+        return op >= 0 && op < _API_OP_MAX ? op_names[op] : NULL;
+}
+
+ApiOp api_op_from_string(const char *s) {
+        for (int i = 0; i < _API_OP_MAX; i++)
+                if (s && strcmp(s, op_names[i]) == 0)
+                        return (ApiOp) i;
+        return _API_OP_INVALID;
+}
+
+bool api_env_name_valid(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n > 256 || !(isalpha((unsigned char) s[0]) || s[0] == '_'))
+                return false;
+        for (size_t i = 1; i < n; i++)
+                if (!isalnum((unsigned char) s[i]) && s[i] != '_')
+                        return false;
+        return true;
+}
+
+void api_request_done(ApiRequest *r) {
+        if (!r)
+                return;
+        strv_free(r->argv);
+        strv_free(r->env);
+        free(r->cwd);
+        free(r->policy);
+        free(r->stdout_path);
+        free(r->stderr_path);
+        free(r->user);
+        *r = (ApiRequest){ .op = _API_OP_INVALID };
+}
+
+static int fail(char **ret_error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(char **ret_error, const char *fmt, ...) {
+        va_list ap;
+        if (ret_error) {
+                va_start(ap, fmt);
+                if (vasprintf(ret_error, fmt, ap) < 0)
+                        *ret_error = NULL;
+                va_end(ap);
+        }
+        return -EINVAL;
+}
+
+static int get_string(json_t *o, const char *field, size_t max, char **ret, char **ret_error) {
+        json_t *v = json_object_get(o, field);
+        if (!v)
+                return 0;
+        if (!json_is_string(v))
+                return fail(ret_error, "field '%s' must be a string", field);
+        if (json_string_length(v) > max)
+                return fail(ret_error, "field '%s' is too long (limit %zu)", field, max);
+        *ret = strdup(json_string_value(v));
+        return *ret ? 1 : -ENOMEM;
+}
+
+static int get_bool(json_t *o, const char *field, bool *ret, char **ret_error) {
+        json_t *v = json_object_get(o, field);
+        if (!v)
+                return 0;
+        if (!json_is_boolean(v))
+                return fail(ret_error, "field '%s' must be true or false", field);
+        *ret = json_is_true(v);
+        return 1;
+}
+
+static int get_uint(json_t *o, const char *field, uint64_t max, uint64_t *ret, char **ret_error) {
+        json_t *v = json_object_get(o, field);
+        if (!v)
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t) json_integer_value(v) > max)
+                return fail(ret_error, "field '%s' must be a whole number from 0 to %llu", field,
+                            (unsigned long long) max);
+        *ret = (uint64_t) json_integer_value(v);
+        return 1;
+}
+
+static int parse_path_field(json_t *o, const char *field, char **ret, char **ret_error) {
+        int r = get_string(o, field, 4095, ret, ret_error);
+        if (r > 0 && !conf_path_valid(*ret))
+                return fail(ret_error, "field '%s' must be an absolute path without '.' or '..' components", field);
+        return r;
+}
+
+static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
+        json_t *argv = json_object_get(o, "argv"), *env = json_object_get(o, "env"), *wt;
+        size_t i;
+        int r;
+
+        if (!argv)
+                return fail(ret_error, "submit needs 'argv', the command and its arguments");
+        if (!json_is_array(argv) || json_array_size(argv) == 0)
+                return fail(ret_error, "field 'argv' must be a non-empty array of strings");
+        if (json_array_size(argv) > API_MAX_ARGV)
+                return fail(ret_error, "field 'argv' has too many items (limit %d)", API_MAX_ARGV);
+        req->argv = calloc(json_array_size(argv) + 1, sizeof(char *));
+        if (!req->argv)
+                return -ENOMEM;
+        for (i = 0; i < json_array_size(argv); i++) {
+                json_t *a = json_array_get(argv, i);
+                if (!json_is_string(a))
+                        return fail(ret_error, "argv[%zu] must be a string", i);
+                if (json_string_length(a) > API_MAX_ARG)
+                        return fail(ret_error, "argv[%zu] is too long (limit %d)", i, API_MAX_ARG);
+                if (i == 0 && json_string_length(a) == 0)
+                        return fail(ret_error, "argv[0], the command, is empty");
+                req->argv[i] = strdup(json_string_value(a));
+                if (!req->argv[i])
+                        return -ENOMEM;
+        }
+
+        req->env = calloc(1, sizeof(char *));
+        if (!req->env)
+                return -ENOMEM;
+        if (env) {
+                const char *k;
+                json_t *v;
+                if (!json_is_object(env))
+                        return fail(ret_error, "field 'env' must be an object of strings");
+                if (json_object_size(env) > API_MAX_ENV)
+                        return fail(ret_error, "field 'env' has too many variables (limit %d)", API_MAX_ENV);
+                json_object_foreach(env, k, v) {
+                        char *kv;
+                        if (!api_env_name_valid(k))
+                                return fail(ret_error, "invalid environment variable name '%.64s'", k);
+                        if (!json_is_string(v))
+                                return fail(ret_error, "env.%s must be a string", k);
+                        if (json_string_length(v) > API_MAX_ARG)
+                                return fail(ret_error, "env.%s is too long (limit %d)", k, API_MAX_ARG);
+                        if (asprintf(&kv, "%s=%s", k, json_string_value(v)) < 0)
+                                return -ENOMEM;
+                        if (strv_consume(&req->env, kv) < 0)
+                                return -ENOMEM;
+                }
+        }
+        r = parse_path_field(o, "cwd", &req->cwd, ret_error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return fail(ret_error, "submit needs 'cwd', an absolute directory");
+        r = get_string(o, "policy", 64, &req->policy, ret_error);
+        if (r < 0)
+                return r;
+        if (r > 0 && !policy_name_valid(req->policy))
+                return fail(ret_error, "invalid policy name '%s'", req->policy);
+        wt = json_object_get(o, "walltime");
+        if (wt) {
+                if (json_is_integer(wt)) {
+                        json_int_t s = json_integer_value(wt);
+                        if (s <= 0 || s > 100LL * 365 * 86400)
+                                return fail(ret_error, "field 'walltime' in seconds must be positive");
+                        req->walltime = (uint64_t) s * USEC_PER_SEC;
+                } else if (json_is_string(wt)) {
+                        if (parse_duration(json_string_value(wt), &req->walltime) < 0 || req->walltime == 0 ||
+                            req->walltime == USEC_INFINITY)
+                                return fail(ret_error, "field 'walltime' must be a duration such as 30m or 2h");
+                } else
+                        return fail(ret_error, "field 'walltime' must be a duration string or seconds");
+        }
+        r = parse_path_field(o, "stdout", &req->stdout_path, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_path_field(o, "stderr", &req->stderr_path, ret_error);
+        if (r < 0)
+                return r;
+        r = get_bool(o, "hold", &req->hold, ret_error);
+        return r < 0 ? r : 0;
+}
+
+static int parse_job(json_t *o, ApiRequest *req, char **ret_error) {
+        json_t *v = json_object_get(o, "job");
+        if (!v)
+                return fail(ret_error, "%s needs 'job', a job id", api_op_to_string(req->op));
+        if (!json_is_integer(v) || json_integer_value(v) <= 0)
+                return fail(ret_error, "field 'job' must be a positive job id");
+        req->job = json_integer_value(v);
+        return 0;
+}
+
+static int parse_list_req(json_t *o, ApiRequest *req, char **ret_error) {
+        json_t *st = json_object_get(o, "states");
+        int r;
+        if (st) {
+                size_t i;
+                json_t *v;
+                if (!json_is_array(st))
+                        return fail(ret_error, "field 'states' must be an array of state names");
+                json_array_foreach(st, i, v) {
+                        JobState s =
+                                json_is_string(v) ? job_state_from_string(json_string_value(v)) : _JOB_STATE_INVALID;
+                        if (s == _JOB_STATE_INVALID)
+                                return fail(ret_error, "states[%zu] is not a job state", i);
+                        req->states |= 1u << s;
+                }
+        }
+        r = get_string(o, "user", 64, &req->user, ret_error);
+        if (r < 0)
+                return r;
+        if (r > 0 && !conf_name_valid(req->user))
+                return fail(ret_error, "invalid user name");
+        r = get_bool(o, "all", &req->all, ret_error);
+        if (r < 0)
+                return r;
+        r = get_uint(o, "limit", 1000000, &req->limit, ret_error);
+        return r < 0 ? r : 0;
+}
+
+static int parse_logs(json_t *o, ApiRequest *req, char **ret_error) {
+        _cleanup_free_ char *stream = NULL;
+        int r = parse_job(o, req, ret_error);
+        if (r < 0)
+                return r;
+        r = get_string(o, "stream", 16, &stream, ret_error);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                if (streq(stream, "stdout"))
+                        req->stream = 0;
+                else if (streq(stream, "stderr"))
+                        req->stream = 1;
+                else
+                        return fail(ret_error, "field 'stream' must be \"stdout\" or \"stderr\"");
+        }
+        r = get_bool(o, "follow", &req->follow, ret_error);
+        if (r < 0)
+                return r;
+        r = get_uint(o, "offset", INT64_MAX, &req->offset, ret_error);
+        return r < 0 ? r : 0;
+}
+
+int api_request_parse(const char *buf, size_t len, ApiRequest *ret, char **ret_error) {
+        ApiRequest req = { .op = _API_OP_INVALID };
+        json_error_t jerr;
+        json_t *o, *opv;
+        const char *k;
+        json_t *v;
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+        if (len > API_MAX_MESSAGE) {
+                fail(ret_error, "request too large (%zu bytes, limit %d)", len, API_MAX_MESSAGE);
+                return -E2BIG;
+        }
+        o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!o)
+                return fail(ret_error, "malformed JSON at position %d: %s", jerr.position, jerr.text);
+        if (!json_is_object(o)) {
+                json_decref(o);
+                return fail(ret_error, "a request must be a JSON object");
+        }
+        opv = json_object_get(o, "op");
+        if (!opv || !json_is_string(opv)) {
+                json_decref(o);
+                return fail(ret_error, "a request needs 'op', the operation");
+        }
+        req.op = api_op_from_string(json_string_value(opv));
+        if (req.op == _API_OP_INVALID) {
+                r = fail(ret_error, "unknown operation '%.32s'", json_string_value(opv));
+                json_decref(o);
+                return r;
+        }
+        json_object_foreach(o, k, v) {
+                bool known = streq(k, "op");
+                for (size_t i = 0; !known && i < ELEMENTSOF(op_fields[req.op]) && op_fields[req.op][i]; i++)
+                        known = streq(k, op_fields[req.op][i]);
+                if (!known) {
+                        r = fail(ret_error, "unknown field '%.64s' for %s", k, api_op_to_string(req.op));
+                        json_decref(o);
+                        return r;
+                }
+        }
+        switch (req.op) {
+        case API_SUBMIT:
+                r = parse_submit(o, &req, ret_error);
+                break;
+        case API_LIST:
+                r = parse_list_req(o, &req, ret_error);
+                break;
+        case API_SHOW:
+        case API_CANCEL:
+        case API_HOLD:
+        case API_RELEASE:
+                r = parse_job(o, &req, ret_error);
+                break;
+        case API_LOGS:
+                r = parse_logs(o, &req, ret_error);
+                break;
+        default:
+                r = 0;
+        }
+        json_decref(o);
+        if (r < 0) {
+                api_request_done(&req);
+                return r;
+        }
+        *ret = req;
+        return 0;
+}
+
+json_t *api_error(const char *code, const char *fmt, ...) {
+        char *msg = NULL;
+        va_list ap;
+        json_t *o;
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        o = json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "error", msg ? msg : "out of memory");
+        free(msg);
+        return o;
+}
+
+int api_dump(json_t *msg, char **ret, size_t *ret_len) {
+        char *s = json_dumps(msg, JSON_COMPACT);
+        if (!s)
+                return -ENOMEM;
+        size_t n = strlen(s);
+        if (n > API_MAX_MESSAGE) {
+                free(s);
+                return -E2BIG;
+        }
+        *ret = s;
+        *ret_len = n;
+        return 0;
+}

@@ -1,0 +1,81 @@
+/* protocol.h — corrald's API: one JSON request and one JSON response per
+ * SOCK_SEQPACKET message on the Unix socket (`logs --follow` answers with
+ * several messages). Requests are parsed strictly: unknown operations and
+ * fields, wrong types, oversized or malformed input are errors naming the
+ * field. Pure code (no I/O), so it is unit-tested and fuzzed.
+ *
+ *   {"op":"submit","argv":["/bin/echo","hi"],"env":{"K":"V"},"cwd":"/home/a",
+ *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false}
+ *   {"op":"list","states":["RUNNING","QUEUED"],"user":"alice","all":true}
+ *   {"op":"show"|"cancel"|"hold"|"release","job":42}
+ *   {"op":"logs","job":42,"stream":"stdout","follow":true,"offset":0}
+ *   {"op":"drain"|"resume"|"policies"|"version"}
+ *
+ * Responses: {"ok":true,...} or {"ok":false,"error":"what","code":"CODE"}
+ * with CODE one of invalid, denied, not_found, conflict, limit, internal. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define API_MAX_MESSAGE (64 * 1024)
+#define API_MAX_ARGV 1024
+#define API_MAX_ENV 512
+#define API_MAX_ARG 16384
+
+typedef enum ApiOp {
+        API_SUBMIT,
+        API_LIST,
+        API_SHOW,
+        API_CANCEL,
+        API_LOGS,
+        API_HOLD,
+        API_RELEASE,
+        API_DRAIN,
+        API_RESUME,
+        API_POLICIES,
+        API_VERSION,
+        _API_OP_MAX,
+        _API_OP_INVALID = -1,
+} ApiOp;
+
+typedef struct ApiRequest {
+        ApiOp op;
+        /* submit */
+        char **argv;
+        char **env; /* K=V */
+        char *cwd;
+        char *policy; /* NULL: the node's default policy */
+        uint64_t walltime; /* usec; 0: the policy's */
+        char *stdout_path, *stderr_path;
+        bool hold;
+        /* list */
+        unsigned states; /* bit mask of 1 << JobState; 0: all */
+        char *user;
+        bool all;
+        uint64_t limit; /* 0: no limit */
+        /* show, cancel, logs, hold, release */
+        int64_t job;
+        /* logs */
+        int stream; /* 0 stdout, 1 stderr */
+        bool follow;
+        uint64_t offset;
+} ApiRequest;
+
+const char *api_op_to_string(ApiOp op);
+ApiOp api_op_from_string(const char *s);
+
+/* Parses one request message. On failure returns -EINVAL (or -E2BIG,
+ * -ENOMEM) and, unless NULL, sets *ret_error to a malloc'd message. */
+int api_request_parse(const char *buf, size_t len, ApiRequest *ret, char **ret_error);
+void api_request_done(ApiRequest *r);
+
+/* {"ok":false,"code":code,"error":message} */
+json_t *api_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Serialises a response; fails (-E2BIG) when it exceeds API_MAX_MESSAGE. */
+int api_dump(json_t *msg, char **ret, size_t *ret_len);
+
+/* Environment names a job may set: [A-Za-z_][A-Za-z0-9_]*, at most 256. */
+bool api_env_name_valid(const char *s);

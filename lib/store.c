@@ -1,0 +1,523 @@
+/* store.c — see store.h. Layout: schema and migrations; job rows to and
+ * from structs (argv and env as JSON arrays); queries; audit; settings. */
+#include "store.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "strv.h"
+
+struct Store {
+        sqlite3 *db;
+};
+
+static const char schema_v1[] =
+        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS jobs("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " uid INTEGER NOT NULL, gid INTEGER NOT NULL, user TEXT NOT NULL,"
+        " state TEXT NOT NULL, policy TEXT NOT NULL,"
+        " argv TEXT NOT NULL, env TEXT NOT NULL, cwd TEXT NOT NULL,"
+        " walltime INTEGER NOT NULL, stdout_path TEXT, stderr_path TEXT,"
+        " output_id TEXT NOT NULL UNIQUE,"
+        " submit_time INTEGER NOT NULL, start_time INTEGER NOT NULL DEFAULT 0, end_time INTEGER NOT NULL DEFAULT 0,"
+        " exit_code INTEGER NOT NULL DEFAULT -1, exit_signal INTEGER NOT NULL DEFAULT -1,"
+        " launcher_pid INTEGER NOT NULL DEFAULT 0, launcher_start INTEGER NOT NULL DEFAULT 0,"
+        " cgroup TEXT, result TEXT, epilogue TEXT, reason TEXT,"
+        " cancel_requested INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX IF NOT EXISTS jobs_state_uid ON jobs(state, uid, id);"
+        "CREATE INDEX IF NOT EXISTS jobs_uid ON jobs(uid, id);"
+        "CREATE TABLE IF NOT EXISTS audit("
+        " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, uid INTEGER NOT NULL, pid INTEGER NOT NULL,"
+        " op TEXT NOT NULL, job INTEGER, result TEXT NOT NULL, detail TEXT);"
+        "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+#define JOB_COLUMNS                                                                                                    \
+        "id, uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, output_id, "           \
+        "submit_time, start_time, end_time, exit_code, exit_signal, launcher_pid, launcher_start, cgroup, result, "    \
+        "epilogue, reason, cancel_requested"
+
+uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* SQLite result codes to -errno, keeping the cause recognisable. */
+static int sqlite_errno(int rc) {
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_ROW:
+        case SQLITE_DONE:
+                return 0;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+                return -EACCES;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_CANTOPEN:
+                return -ENOENT;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                return -EBADMSG;
+        case SQLITE_CONSTRAINT:
+                return -EEXIST;
+        default:
+                return -EIO;
+        }
+}
+
+static int exec_sql(Store *s, const char *sql) {
+        return sqlite_errno(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+Store *store_close(Store *s) {
+        if (!s)
+                return NULL;
+        sqlite3_close_v2(s->db);
+        free(s);
+        return NULL;
+}
+
+int store_open(const char *path, Store **ret) {
+        _cleanup_(store_closep) Store *s = calloc(1, sizeof(Store));
+        int r, version = 0;
+        sqlite3_stmt *st = NULL;
+
+        if (!s)
+                return -ENOMEM;
+        r = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (r != SQLITE_OK)
+                return sqlite_errno(r);
+        sqlite3_busy_timeout(s->db, 5000);
+        /* WAL + FULL: every commit is fsynced before we acknowledge it */
+        r = exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        if (r < 0)
+                return r;
+        r = exec_sql(s, "BEGIN IMMEDIATE;");
+        if (r < 0)
+                return r;
+        r = exec_sql(s, schema_v1);
+        if (r >= 0 && sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st, NULL) ==
+                              SQLITE_OK) {
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        version = atoi((const char *) sqlite3_column_text(st, 0)); /* written by us: digits */
+                sqlite3_finalize(st);
+        }
+        if (r >= 0 && version == 0)
+                r = exec_sql(s, "INSERT INTO meta(key, value) VALUES('schema_version', '1');");
+        else if (r >= 0 && version > STORE_SCHEMA_VERSION)
+                r = -EPROTONOSUPPORT; /* written by a newer corrald: refuse rather than corrupt */
+        if (r < 0) {
+                (void) exec_sql(s, "ROLLBACK;");
+                return r;
+        }
+        r = exec_sql(s, "COMMIT;");
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+Job *job_free(Job *j) {
+        if (!j)
+                return NULL;
+        free(j->user);
+        free(j->policy);
+        strv_free(j->argv);
+        strv_free(j->env);
+        free(j->cwd);
+        free(j->stdout_path);
+        free(j->stderr_path);
+        free(j->cgroup);
+        free(j->result);
+        free(j->epilogue);
+        free(j->reason);
+        free(j);
+        return NULL;
+}
+
+void job_list_free(Job **l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                job_free(l[i]);
+        free(l);
+}
+
+static char *strv_to_json(char **l) {
+        json_t *a = json_array();
+        for (char **i = l; a && i && *i; i++)
+                if (json_array_append_new(a, json_string(*i)) < 0) {
+                        json_decref(a);
+                        return NULL;
+                }
+        char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
+        json_decref(a);
+        return s;
+}
+
+static char **strv_from_json(const char *s) {
+        json_t *a = s ? json_loads(s, 0, NULL) : NULL;
+        char **l = calloc(1, sizeof(char *));
+        size_t i;
+        json_t *v;
+        if (!a || !l || !json_is_array(a)) {
+                json_decref(a);
+                return strv_free(l);
+        }
+        json_array_foreach(a, i, v) {
+                if (!json_is_string(v) || strv_extend(&l, json_string_value(v)) < 0) {
+                        json_decref(a);
+                        return strv_free(l);
+                }
+        }
+        json_decref(a);
+        return l;
+}
+
+static char *col_strdup(sqlite3_stmt *st, int i) {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        return t ? strdup((const char *) t) : NULL;
+}
+
+static Job *job_from_row(sqlite3_stmt *st) {
+        Job *j = calloc(1, sizeof(Job));
+        if (!j)
+                return NULL;
+        j->id = sqlite3_column_int64(st, 0);
+        j->uid = (uid_t) sqlite3_column_int64(st, 1);
+        j->gid = (gid_t) sqlite3_column_int64(st, 2);
+        j->user = col_strdup(st, 3);
+        j->state = job_state_from_string((const char *) sqlite3_column_text(st, 4));
+        j->policy = col_strdup(st, 5);
+        j->argv = strv_from_json((const char *) sqlite3_column_text(st, 6));
+        j->env = strv_from_json((const char *) sqlite3_column_text(st, 7));
+        j->cwd = col_strdup(st, 8);
+        j->walltime = (uint64_t) sqlite3_column_int64(st, 9);
+        j->stdout_path = col_strdup(st, 10);
+        j->stderr_path = col_strdup(st, 11);
+        const unsigned char *oid = sqlite3_column_text(st, 12);
+        snprintf(j->output_id, sizeof j->output_id, "%s", oid ? (const char *) oid : "");
+        j->submit_time = (uint64_t) sqlite3_column_int64(st, 13);
+        j->start_time = (uint64_t) sqlite3_column_int64(st, 14);
+        j->end_time = (uint64_t) sqlite3_column_int64(st, 15);
+        j->exit_code = sqlite3_column_int(st, 16);
+        j->exit_signal = sqlite3_column_int(st, 17);
+        j->launcher_pid = (pid_t) sqlite3_column_int64(st, 18);
+        j->launcher_start = (uint64_t) sqlite3_column_int64(st, 19);
+        j->cgroup = col_strdup(st, 20);
+        j->result = col_strdup(st, 21);
+        j->epilogue = col_strdup(st, 22);
+        j->reason = col_strdup(st, 23);
+        j->cancel_requested = sqlite3_column_int(st, 24) != 0;
+        if (!j->user || !j->policy || !j->argv || !j->env || !j->cwd || j->state == _JOB_STATE_INVALID)
+                return job_free(j);
+        return j;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
+        if (s)
+                sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+int store_submit(Store *s, Job **jobs, size_t n) {
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        r = exec_sql(s, "BEGIN IMMEDIATE;");
+        if (r < 0)
+                return r;
+        r = sqlite_errno(sqlite3_prepare_v2(
+                s->db,
+                "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, "
+                "output_id, submit_time) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                -1, &st, NULL));
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                Job *j = jobs[i];
+                _cleanup_free_ char *argv = strv_to_json(j->argv), *env = strv_to_json(j->env);
+                if (!argv || !env) {
+                        r = -ENOMEM;
+                        break;
+                }
+                sqlite3_reset(st);
+                sqlite3_bind_int64(st, 1, j->uid);
+                sqlite3_bind_int64(st, 2, j->gid);
+                sqlite3_bind_text(st, 3, j->user, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(st, 4, job_state_to_string(j->state), -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 5, j->policy, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(st, 6, argv, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(st, 7, env, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(st, 8, j->cwd, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(st, 9, (sqlite3_int64) j->walltime);
+                bind_text_or_null(st, 10, j->stdout_path);
+                bind_text_or_null(st, 11, j->stderr_path);
+                sqlite3_bind_text(st, 12, j->output_id, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(st, 13, (sqlite3_int64) j->submit_time);
+                r = sqlite_errno(sqlite3_step(st));
+                if (r >= 0)
+                        j->id = sqlite3_last_insert_rowid(s->db);
+        }
+        sqlite3_finalize(st);
+        if (r < 0) {
+                (void) exec_sql(s, "ROLLBACK;");
+                return r;
+        }
+        /* COMMIT fsyncs the WAL (synchronous=FULL): durable from here on */
+        r = exec_sql(s, "COMMIT;");
+        if (r < 0)
+                (void) exec_sql(s, "ROLLBACK;");
+        return r;
+}
+
+int store_get(Store *s, int64_t id, Job **ret) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(s->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", -1, &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+                Job *j = job_from_row(st);
+                sqlite3_finalize(st);
+                if (!j)
+                        return -EBADMSG;
+                *ret = j;
+                return 0;
+        }
+        sqlite3_finalize(st);
+        return r == SQLITE_DONE ? -ENOENT : sqlite_errno(r);
+}
+
+int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n) {
+        char sql[1024];
+        size_t off = 0, n = 0, cap = 0;
+        Job **l = NULL;
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        off += (size_t) snprintf(sql + off, sizeof sql - off, "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
+        if (f && f->by_uid)
+                off += (size_t) snprintf(sql + off, sizeof sql - off, " AND uid = %u", (unsigned) f->uid);
+        if (f && f->states) {
+                bool first = true;
+                off += (size_t) snprintf(sql + off, sizeof sql - off, " AND state IN (");
+                for (int i = 0; i < _JOB_STATE_MAX; i++)
+                        if (f->states & (1u << i)) {
+                                off += (size_t) snprintf(sql + off, sizeof sql - off, "%s'%s'", first ? "" : ",",
+                                                         job_state_to_string((JobState) i));
+                                first = false;
+                        }
+                off += (size_t) snprintf(sql + off, sizeof sql - off, ")");
+        }
+        off += (size_t) snprintf(sql + off, sizeof sql - off, " ORDER BY id");
+        if (f && f->limit)
+                snprintf(sql + off, sizeof sql - off, " LIMIT %llu", (unsigned long long) f->limit);
+
+        r = sqlite_errno(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
+        if (r < 0)
+                return r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                if (n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        Job **nl = realloc(l, cap * sizeof(Job *));
+                        if (!nl) {
+                                r = SQLITE_NOMEM;
+                                break;
+                        }
+                        l = nl;
+                }
+                l[n] = job_from_row(st);
+                if (!l[n]) {
+                        r = SQLITE_CORRUPT;
+                        break;
+                }
+                n++;
+        }
+        sqlite3_finalize(st);
+        if (r != SQLITE_DONE) {
+                job_list_free(l, n);
+                return sqlite_errno(r) ? sqlite_errno(r) : -EIO;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int store_transition(Store *s, int64_t id, JobState from, JobState to) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(
+                sqlite3_prepare_v2(s->db, "UPDATE jobs SET state = ? WHERE id = ? AND state = ?", -1, &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, job_state_to_string(to), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+        sqlite3_bind_text(st, 3, job_state_to_string(from), -1, SQLITE_STATIC);
+        r = sqlite_errno(sqlite3_step(st));
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int store_update(Store *s, const Job *j) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(
+                s->db,
+                "UPDATE jobs SET state=?, start_time=?, end_time=?, exit_code=?, exit_signal=?, launcher_pid=?, "
+                "launcher_start=?, cgroup=?, result=?, epilogue=?, reason=?, cancel_requested=? WHERE id=?",
+                -1, &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, job_state_to_string(j->state), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) j->start_time);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64) j->end_time);
+        sqlite3_bind_int(st, 4, j->exit_code);
+        sqlite3_bind_int(st, 5, j->exit_signal);
+        sqlite3_bind_int64(st, 6, j->launcher_pid);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64) j->launcher_start);
+        bind_text_or_null(st, 8, j->cgroup);
+        bind_text_or_null(st, 9, j->result);
+        bind_text_or_null(st, 10, j->epilogue);
+        bind_text_or_null(st, 11, j->reason);
+        sqlite3_bind_int(st, 12, j->cancel_requested);
+        sqlite3_bind_int64(st, 13, j->id);
+        r = sqlite_errno(sqlite3_step(st));
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
+}
+
+int store_count_states(Store *s, uint64_t counts[_JOB_STATE_MAX]) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(
+                sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM jobs GROUP BY state", -1, &st, NULL));
+        if (r < 0)
+                return r;
+        memset(counts, 0, sizeof(uint64_t) * _JOB_STATE_MAX);
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                JobState js = job_state_from_string((const char *) sqlite3_column_text(st, 0));
+                if (js != _JOB_STATE_INVALID)
+                        counts[js] = (uint64_t) sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+        return r == SQLITE_DONE ? 0 : sqlite_errno(r);
+}
+
+int store_count_waiting(Store *s, uid_t uid, uint64_t *ret) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(
+                s->db, "SELECT count(*) FROM jobs WHERE uid = ? AND state IN ('QUEUED','HELD')", -1, &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, uid);
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+                *ret = (uint64_t) sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return r == SQLITE_ROW ? 0 : sqlite_errno(r);
+}
+
+static int next_queued_from(Store *s, int64_t min_uid, Job **ret) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(
+                s->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE state = 'QUEUED' AND uid >= ? ORDER BY uid, id LIMIT 1",
+                -1, &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, min_uid);
+        r = sqlite3_step(st);
+        *ret = NULL;
+        if (r == SQLITE_ROW) {
+                *ret = job_from_row(st);
+                sqlite3_finalize(st);
+                return *ret ? 0 : -EBADMSG;
+        }
+        sqlite3_finalize(st);
+        return r == SQLITE_DONE ? 0 : sqlite_errno(r);
+}
+
+int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret) {
+        /* round robin over the users that have queued jobs, in uid order */
+        int r = next_queued_from(s, have_after ? (int64_t) after_uid + 1 : 0, ret);
+        if (r < 0 || *ret || !have_after)
+                return r;
+        return next_queued_from(s, 0, ret);
+}
+
+int store_audit(Store *s, uid_t uid, pid_t pid, const char *op, int64_t job, const char *result, const char *detail) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(
+                s->db, "INSERT INTO audit(time, uid, pid, op, job, result, detail) VALUES(?,?,?,?,?,?,?)", -1, &st,
+                NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64) now_usec());
+        sqlite3_bind_int64(st, 2, uid);
+        sqlite3_bind_int64(st, 3, pid);
+        sqlite3_bind_text(st, 4, op, -1, SQLITE_TRANSIENT);
+        if (job > 0)
+                sqlite3_bind_int64(st, 5, job);
+        else
+                sqlite3_bind_null(st, 5);
+        sqlite3_bind_text(st, 6, result, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(st, 7, detail);
+        r = sqlite_errno(sqlite3_step(st));
+        sqlite3_finalize(st);
+        return r;
+}
+
+int store_audit_count(Store *s, uint64_t *ret) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(s->db, "SELECT count(*) FROM audit", -1, &st, NULL));
+        if (r < 0)
+                return r;
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+                *ret = (uint64_t) sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return r == SQLITE_ROW ? 0 : sqlite_errno(r);
+}
+
+int store_get_setting(Store *s, const char *key, char **ret) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(s->db, "SELECT value FROM settings WHERE key = ?", -1, &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+                *ret = col_strdup(st, 0);
+                sqlite3_finalize(st);
+                return *ret ? 1 : -ENOMEM;
+        }
+        sqlite3_finalize(st);
+        *ret = NULL;
+        return r == SQLITE_DONE ? 0 : sqlite_errno(r);
+}
+
+int store_set_setting(Store *s, const char *key, const char *value) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(
+                s->db,
+                "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", -1,
+                &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+        r = sqlite_errno(sqlite3_step(st));
+        sqlite3_finalize(st);
+        return r;
+}

@@ -1,0 +1,89 @@
+/* store.h — corrald's durable queue: one SQLite file in WAL mode with
+ * synchronous=FULL, so a submission is on disk when store_submit() returns
+ * and it is acknowledged only then. Versioned schema (meta.schema_version);
+ * jobs, and the audit log of every API request.
+ *
+ * State changes are compare-and-set (store_transition): a job moves only
+ * from the state the caller saw, which keeps the dispatcher, cancel and crash
+ * recovery from racing each other. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "job.h"
+#include "macro.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct Store Store;
+
+typedef struct Job {
+        int64_t id;
+        uid_t uid;
+        gid_t gid;
+        char *user;
+        JobState state;
+        char *policy;
+        char **argv;
+        char **env; /* K=V */
+        char *cwd;
+        uint64_t walltime; /* usec */
+        char *stdout_path, *stderr_path;
+        char output_id[JOB_OUTPUT_ID_LEN + 1];
+        uint64_t submit_time, start_time, end_time; /* usec since the epoch; 0: not yet */
+        int exit_code, exit_signal; /* -1: none */
+        pid_t launcher_pid; /* 0: none */
+        uint64_t launcher_start; /* start time in clock ticks since boot */
+        char *cgroup;
+        char *result; /* corral-launch's JSON result record */
+        char *epilogue; /* corral-epilogue's JSON summary */
+        char *reason; /* why it ended as it did, for people */
+        bool cancel_requested;
+} Job;
+
+Job *job_free(Job *j);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Job *, job_free)
+#define _cleanup_job_free_ _cleanup_(job_freep)
+void job_list_free(Job **l, size_t n);
+
+int store_open(const char *path, Store **ret);
+Store *store_close(Store *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Store *, store_close)
+
+/* Inserts the jobs in one transaction (group commit) and sets their ids. */
+int store_submit(Store *s, Job **jobs, size_t n);
+int store_get(Store *s, int64_t id, Job **ret);
+
+typedef struct StoreFilter {
+        unsigned states; /* bit mask of 1 << JobState; 0: all */
+        bool by_uid;
+        uid_t uid;
+        uint64_t limit; /* 0: none */
+} StoreFilter;
+int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n);
+
+/* Sets state to `to` if it is `from`; returns 1 if it did, 0 if the job was
+ * not in `from`, -errno on error. */
+int store_transition(Store *s, int64_t id, JobState from, JobState to);
+/* Writes every mutable field of j (state, times, exit, launcher, cgroup,
+ * result, epilogue, reason, cancel flag). */
+int store_update(Store *s, const Job *j);
+
+int store_count_states(Store *s, uint64_t counts[_JOB_STATE_MAX]);
+/* Queued or held jobs of a user (the per-user cap). */
+int store_count_waiting(Store *s, uid_t uid, uint64_t *ret);
+/* Fair dispatch: the oldest QUEUED job of the next user after after_uid in
+ * uid order (wrapping around); 0 and *ret = NULL when nothing is queued. */
+int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret);
+
+int store_audit(Store *s, uid_t uid, pid_t pid, const char *op, int64_t job, const char *result, const char *detail);
+/* Count of audit rows, for tests and metrics. */
+int store_audit_count(Store *s, uint64_t *ret);
+
+/* Key/value settings that survive restarts (e.g. "drained"). */
+int store_get_setting(Store *s, const char *key, char **ret);
+int store_set_setting(Store *s, const char *key, const char *value);
+
+uint64_t now_usec(void);

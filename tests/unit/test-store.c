@@ -1,0 +1,199 @@
+/* test-store.c — the SQLite queue store on a real file: submit (group
+ * commit), get, list filters, compare-and-set transitions, fair dispatch
+ * order, per-user counts, audit, settings, schema version checks. */
+#include <check.h>
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "strv.h"
+
+static char dir[256], path[300];
+
+static void setup(void) {
+        snprintf(dir, sizeof dir, "/tmp/corral-store.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/queue.db", dir);
+}
+
+static void teardown(void) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        ck_assert_int_eq(system(cmd), 0);
+}
+
+static Job *mkjob(uid_t uid, const char *user) {
+        Job *j = calloc(1, sizeof(Job));
+        j->uid = uid;
+        j->gid = uid;
+        j->user = strdup(user);
+        j->state = JOB_QUEUED;
+        j->policy = strdup("default");
+        strv_extend(&j->argv, "/bin/echo");
+        strv_extend(&j->argv, "a \"quoted\" arg");
+        j->env = calloc(1, sizeof(char *));
+        strv_extend(&j->env, "K=V");
+        j->cwd = strdup("/tmp");
+        j->walltime = 60000000;
+        j->submit_time = now_usec();
+        ck_assert_int_eq(job_output_id_new(j->output_id), 0);
+        return j;
+}
+
+START_TEST(test_submit_get) {
+        Store *s = NULL;
+        ck_assert_int_eq(store_open(path, &s), 0);
+        Job *jobs[3] = { mkjob(61001, "a"), mkjob(61002, "b"), mkjob(61001, "a") };
+        ck_assert_int_eq(store_submit(s, jobs, 3), 0);
+        ck_assert_int_eq(jobs[0]->id, 1);
+        ck_assert_int_eq(jobs[2]->id, 3);
+        store_close(s);
+
+        /* reopen: durable, and the same values come back */
+        ck_assert_int_eq(store_open(path, &s), 0);
+        Job *j = NULL;
+        ck_assert_int_eq(store_get(s, 2, &j), 0);
+        ck_assert_str_eq(j->user, "b");
+        ck_assert_str_eq(j->argv[1], "a \"quoted\" arg");
+        ck_assert_str_eq(j->env[0], "K=V");
+        ck_assert_int_eq(j->state, JOB_QUEUED);
+        ck_assert_str_eq(j->output_id, jobs[1]->output_id);
+        ck_assert_int_eq(j->exit_code, -1);
+        job_free(j);
+        ck_assert_int_eq(store_get(s, 99, &j), -ENOENT);
+        for (int i = 0; i < 3; i++)
+                job_free(jobs[i]);
+        store_close(s);
+}
+END_TEST
+
+START_TEST(test_transitions_and_list) {
+        Store *s = NULL;
+        ck_assert_int_eq(store_open(path, &s), 0);
+        Job *jobs[4] = { mkjob(61001, "a"), mkjob(61002, "b"), mkjob(61001, "a"), mkjob(61003, "c") };
+        ck_assert_int_eq(store_submit(s, jobs, 4), 0);
+        ck_assert_int_eq(store_transition(s, 1, JOB_QUEUED, JOB_STARTING), 1);
+        ck_assert_int_eq(store_transition(s, 1, JOB_QUEUED, JOB_CANCELLED), 0); /* not QUEUED any more */
+        Job *j = NULL;
+        ck_assert_int_eq(store_get(s, 1, &j), 0);
+        j->state = JOB_COMPLETED;
+        j->exit_code = 0;
+        j->exit_signal = 0;
+        j->end_time = 5;
+        j->result = strdup("{\"state\":\"COMPLETED\"}");
+        ck_assert_int_eq(store_update(s, j), 0);
+        job_free(j);
+        ck_assert_int_eq(store_get(s, 1, &j), 0);
+        ck_assert_int_eq(j->state, JOB_COMPLETED);
+        ck_assert_str_eq(j->result, "{\"state\":\"COMPLETED\"}");
+        job_free(j);
+
+        Job **l = NULL;
+        size_t n = 0;
+        StoreFilter f = { .by_uid = true, .uid = 61001 };
+        ck_assert_int_eq(store_list(s, &f, &l, &n), 0);
+        ck_assert_uint_eq(n, 2);
+        job_list_free(l, n);
+        f = (StoreFilter){ .states = 1u << JOB_QUEUED };
+        ck_assert_int_eq(store_list(s, &f, &l, &n), 0);
+        ck_assert_uint_eq(n, 3);
+        job_list_free(l, n);
+        f = (StoreFilter){ .limit = 2 };
+        ck_assert_int_eq(store_list(s, &f, &l, &n), 0);
+        ck_assert_uint_eq(n, 2);
+        job_list_free(l, n);
+
+        uint64_t counts[_JOB_STATE_MAX], w;
+        ck_assert_int_eq(store_count_states(s, counts), 0);
+        ck_assert_uint_eq(counts[JOB_QUEUED], 3);
+        ck_assert_uint_eq(counts[JOB_COMPLETED], 1);
+        ck_assert_int_eq(store_count_waiting(s, 61001, &w), 0);
+        ck_assert_uint_eq(w, 1);
+        for (int i = 0; i < 4; i++)
+                job_free(jobs[i]);
+        store_close(s);
+}
+END_TEST
+
+START_TEST(test_fair_order) {
+        Store *s = NULL;
+        ck_assert_int_eq(store_open(path, &s), 0);
+        /* user a submits 3 jobs, then b 1, then c 1: round robin gives a, b, c, a, a */
+        Job *jobs[5] = { mkjob(61001, "a"), mkjob(61001, "a"), mkjob(61001, "a"), mkjob(61002, "b"),
+                         mkjob(61003, "c") };
+        ck_assert_int_eq(store_submit(s, jobs, 5), 0);
+        uid_t expect[] = { 61001, 61002, 61003, 61001, 61001 };
+        uid_t last = 0;
+        bool have = false;
+        for (int i = 0; i < 5; i++) {
+                Job *j = NULL;
+                ck_assert_int_eq(store_next_queued(s, last, have, &j), 0);
+                ck_assert_ptr_nonnull(j);
+                ck_assert_uint_eq(j->uid, expect[i]);
+                ck_assert_int_eq(store_transition(s, j->id, JOB_QUEUED, JOB_STARTING), 1);
+                last = j->uid;
+                have = true;
+                job_free(j);
+        }
+        Job *none = (Job *) 0x1;
+        ck_assert_int_eq(store_next_queued(s, last, have, &none), 0);
+        ck_assert_ptr_null(none);
+        for (int i = 0; i < 5; i++)
+                job_free(jobs[i]);
+        store_close(s);
+}
+END_TEST
+
+START_TEST(test_audit_settings_version) {
+        Store *s = NULL;
+        uint64_t n = 0;
+        char *v = NULL;
+        ck_assert_int_eq(store_open(path, &s), 0);
+        ck_assert_int_eq(store_audit(s, 61001, 123, "submit", 1, "ok", NULL), 0);
+        ck_assert_int_eq(store_audit(s, 61002, 124, "show", 1, "denied", "not the owner"), 0);
+        ck_assert_int_eq(store_audit_count(s, &n), 0);
+        ck_assert_uint_eq(n, 2);
+        ck_assert_int_eq(store_get_setting(s, "drained", &v), 0);
+        ck_assert_ptr_null(v);
+        ck_assert_int_eq(store_set_setting(s, "drained", "1"), 0);
+        ck_assert_int_eq(store_set_setting(s, "drained", "0"), 0);
+        ck_assert_int_eq(store_get_setting(s, "drained", &v), 1);
+        ck_assert_str_eq(v, "0");
+        free(v);
+        store_close(s);
+
+        /* a database from a newer corrald is refused, not modified */
+        sqlite3 *db;
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_exec(db, "UPDATE meta SET value='99' WHERE key='schema_version'", NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(db);
+        ck_assert_int_eq(store_open(path, &s), -EPROTONOSUPPORT);
+
+        /* WAL mode is on */
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+        sqlite3_stmt *st;
+        sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+        ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+        ck_assert_str_eq((const char *) sqlite3_column_text(st, 0), "wal");
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+}
+END_TEST
+
+Suite *store_suite(void) {
+        Suite *s = suite_create("store");
+        TCase *tc = tcase_create("store");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, test_submit_get);
+        tcase_add_test(tc, test_transitions_and_list);
+        tcase_add_test(tc, test_fair_order);
+        tcase_add_test(tc, test_audit_settings_version);
+        suite_add_tcase(s, tc);
+        return s;
+}
