@@ -73,3 +73,21 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         errno = saved;
         return error;
 }
+
+int log_job(int level, long long job, const char *user, const char *fmt, ...) {
+        char buf[4096];
+        va_list ap;
+
+        if (level > max_level)
+                return 0;
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        if (target == LOG_TARGET_JOURNAL)
+                (void) sd_journal_send("MESSAGE=job %lld (%s): %s", job, user ? user : "?", buf, "PRIORITY=%d", level,
+                                       "CORRAL_JOB=%lld", job, "CORRAL_USER=%s", user ? user : "", "SYSLOG_IDENTIFIER=%s",
+                                       program, NULL);
+        else
+                (void) fprintf(stderr, "%s: job %lld (%s): %s\n", program, job, user ? user : "?", buf);
+        return 0;
+}

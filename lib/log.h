@@ -41,5 +41,9 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, (e), __VA_ARGS__)
 
+/* A message about one job: on the journal with CORRAL_JOB= and CORRAL_USER=
+ * fields (journalctl CORRAL_JOB=42), on stderr prefixed "job 42 (alice): ". */
+int log_job(int level, long long job, const char *user, const char *fmt, ...) _printf_(4, 5);
+
 /* For "out of memory" paths: logs and returns -ENOMEM. */
 #define log_oom() log_error_errno(-ENOMEM, "Out of memory.")

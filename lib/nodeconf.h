@@ -20,6 +20,8 @@ typedef enum CgroupBackendKind {
 typedef enum NodeKey {
         NK_SLOTS,
         NK_STATE_DIR,
+        NK_RUN_DIR,
+        NK_OUTPUT_DIR,
         NK_SOCKET,
         NK_ADMIN_GROUP,
         NK_USER,
@@ -36,6 +38,8 @@ typedef enum NodeKey {
 typedef struct NodeConfig {
         uint64_t slots;
         char *state_dir;
+        char *run_dir;
+        char *output_dir;
         char *socket;
         char *admin_group;
         char *user;

@@ -16,6 +16,8 @@ typedef struct CliVerb {
 } CliVerb;
 
 int verb_policy(int argc, char *argv[]);
+/* submit, list, show, cancel, logs, hold, release, drain, resume, policies, status */
+int verb_jobs(int argc, char *argv[]);
 
 /* The policy directory to use: --policy-dir, else $CORRAL_POLICY_DIR, else
  * the node config's policy_dir (--config, $CORRAL_CONFIG or the default

@@ -12,7 +12,18 @@
 #include "macro.h"
 
 static const CliVerb verbs[] = {
-        { "policy", verb_policy, "check and show policies" },
+        { "submit", verb_jobs, "queue a job: corral submit [--wait] -- CMD [ARG]..." },
+        { "list", verb_jobs, "list jobs (yours; admins: --all)" },
+        { "show", verb_jobs, "show one job" },
+        { "cancel", verb_jobs, "cancel a job" },
+        { "logs", verb_jobs, "print a job's output (-f to follow)" },
+        { "hold", verb_jobs, "keep a queued job from starting" },
+        { "release", verb_jobs, "let a held job start" },
+        { "drain", verb_jobs, "admins: start no new jobs on this node" },
+        { "resume", verb_jobs, "admins: start jobs again" },
+        { "policies", verb_jobs, "list the policies corrald offers" },
+        { "status", verb_jobs, "the daemon's version and counts" },
+        { "policy", verb_policy, "check and show policy files (no daemon needed)" },
 };
 
 static void help(FILE *f) {
