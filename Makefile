@@ -157,6 +157,16 @@ fuzz: deps
 	        $(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(FUZZ_BUILD)/corpus-$$f \
 	                tests/fuzz/corpus/$${f#fuzz-}; done
 
+# ---- run the supervisor on its embedded defaults (state under ./var) ----
+run: deps
+	@$(MAKE) --no-print-directory all
+	@echo "corrald: development mode: state under $(CURDIR)/var, policies from $(CURDIR)/policies."
+	@echo "corrald: in another terminal, as an ordinary user:"
+	@echo "corrald:   export CORRAL_SOCKET=$(CURDIR)/var/corral.sock PATH=$(abspath $(BUILD)):\$$PATH"
+	@echo "corrald:   corral submit --wait -- /bin/echo hello"
+	@echo "corrald: stop with Ctrl-C (running jobs go on and are adopted at the next start)."
+	$(BUILD)/corrald --dev
+
 # ---- benchmarks ----
 BENCH_SCRIPTS = $(sort $(wildcard tests/bench/*.sh))
 bench: deps
@@ -188,8 +198,11 @@ install: all
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf ] || install -m 0644 policies/corral.conf $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf
 	@set -e; for m in man/*.[1-8]; do [ -e "$$m" ] || continue; s=$${m##*.}; \
 	        install -d $(DESTDIR)$(MANDIR)/man$$s; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	@set -e; for u in units/*.service units/*.socket units/*.slice; do [ -e "$$u" ] || continue; \
-	        install -d $(DESTDIR)$(PREFIX)/lib/systemd/system; install -m 0644 $$u $(DESTDIR)$(PREFIX)/lib/systemd/system/; done
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	sed 's|@SBINDIR@|$(SBINDIR)|g' units/corrald.service.in >$(DESTDIR)$(PREFIX)/lib/systemd/system/corrald.service
+	install -m 0644 units/corrald.socket units/corral.slice $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -m 0644 units/corral-tmpfiles.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/corral.conf
+	install -m 0644 units/corral-sysusers.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/corral.conf
 
 print-dir-%:
 	@echo $($*_DIR)
@@ -197,6 +210,6 @@ print-dir-%:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests check run-tests check-asan deps fuzz bench format format-check lint install clean
+.PHONY: all run tests check run-tests check-asan deps fuzz bench format format-check lint install clean
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

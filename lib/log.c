@@ -85,8 +85,8 @@ int log_job(int level, long long job, const char *user, const char *fmt, ...) {
         va_end(ap);
         if (target == LOG_TARGET_JOURNAL)
                 (void) sd_journal_send("MESSAGE=job %lld (%s): %s", job, user ? user : "?", buf, "PRIORITY=%d", level,
-                                       "CORRAL_JOB=%lld", job, "CORRAL_USER=%s", user ? user : "", "SYSLOG_IDENTIFIER=%s",
-                                       program, NULL);
+                                       "CORRAL_JOB=%lld", job, "CORRAL_USER=%s", user ? user : "",
+                                       "SYSLOG_IDENTIFIER=%s", program, NULL);
         else
                 (void) fprintf(stderr, "%s: job %lld (%s): %s\n", program, job, user ? user : "?", buf);
         return 0;

@@ -335,8 +335,12 @@ const char *format_duration(char *buf, uint64_t usec) {
                 const char *suffix;
                 uint64_t usec;
         } units[] = {
-                { "d", UINT64_C(86400) * USEC_PER_SEC }, { "h", 3600 * USEC_PER_SEC }, { "m", 60 * USEC_PER_SEC },
-                { "s", USEC_PER_SEC },         { "ms", USEC_PER_MSEC },      { "us", 1 },
+                { "d", UINT64_C(86400) * USEC_PER_SEC },
+                { "h", 3600 * USEC_PER_SEC },
+                { "m", 60 * USEC_PER_SEC },
+                { "s", USEC_PER_SEC },
+                { "ms", USEC_PER_MSEC },
+                { "us", 1 },
         };
         size_t off = 0;
 

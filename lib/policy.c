@@ -64,8 +64,8 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "RLIMIT_CORE: largest core dump"),
         KEY("limits", "fsize", CONF_SIZE, PK_FSIZE, fsize, .min = 0, .max = UINT64_MAX - 1, .def = "unlimited",
             .help = "RLIMIT_FSIZE: largest file the job may write"),
-        KEY("limits", "stack", CONF_SIZE, PK_STACK, stack, .min = UINT64_C(64) * 1024, .max = UINT64_MAX - 1, .def = "8M",
-            .help = "RLIMIT_STACK: stack size of the main thread"),
+        KEY("limits", "stack", CONF_SIZE, PK_STACK, stack, .min = UINT64_C(64) * 1024, .max = UINT64_MAX - 1,
+            .def = "8M", .help = "RLIMIT_STACK: stack size of the main thread"),
 
         KEY("namespaces", "user", CONF_ENUM, PK_NS_USER, ns_user, .values = ns_values, .def = "isolated",
             .help = "user namespace (the job's own uid and gid mapped to themselves only)"),
@@ -81,7 +81,7 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "network namespace: isolated leaves the job only a loopback interface"),
 
         KEY("filesystem", "private_tmp", CONF_BOOL, PK_PRIVATE_TMP, private_tmp, .def = "yes",
-            .help = "an empty /tmp (and /var/tmp) for the job, gone when it ends"),
+            .help = "an empty /tmp for the job, gone when it ends"),
         KEY("filesystem", "private_devshm", CONF_BOOL, PK_PRIVATE_DEVSHM, private_devshm, .def = "yes",
             .help = "an empty /dev/shm for the job"),
         KEY("filesystem", "read_only", CONF_PATHS, PK_READ_ONLY, read_only, .def = "",

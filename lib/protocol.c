@@ -276,7 +276,7 @@ int api_request_parse(const char *buf, size_t len, ApiRequest *ret, char **ret_e
         if (ret_error)
                 *ret_error = NULL;
         if (len > API_MAX_MESSAGE) {
-                fail(ret_error, "request too large (%zu bytes, limit %d)", len, API_MAX_MESSAGE);
+                fail(ret_error, "request too large (%zu bytes, limit %zu)", len, API_MAX_MESSAGE);
                 return -E2BIG;
         }
         o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define API_MAX_MESSAGE (64 * 1024)
+#define API_MAX_MESSAGE ((size_t) 64 * 1024)
 #define API_MAX_ARGV 1024
 #define API_MAX_ENV 512
 #define API_MAX_ARG 16384

@@ -28,7 +28,7 @@ static const char schema_v1[] =
         " exit_code INTEGER NOT NULL DEFAULT -1, exit_signal INTEGER NOT NULL DEFAULT -1,"
         " launcher_pid INTEGER NOT NULL DEFAULT 0, launcher_start INTEGER NOT NULL DEFAULT 0,"
         " cgroup TEXT, result TEXT, epilogue TEXT, reason TEXT,"
-        " cancel_requested INTEGER NOT NULL DEFAULT 0);"
+        " cancel_requested INTEGER NOT NULL DEFAULT 0, submit_sid INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX IF NOT EXISTS jobs_state_uid ON jobs(state, uid, id);"
         "CREATE INDEX IF NOT EXISTS jobs_uid ON jobs(uid, id);"
         "CREATE TABLE IF NOT EXISTS audit("
@@ -39,7 +39,7 @@ static const char schema_v1[] =
 #define JOB_COLUMNS                                                                                                    \
         "id, uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, output_id, "           \
         "submit_time, start_time, end_time, exit_code, exit_signal, launcher_pid, launcher_start, cgroup, result, "    \
-        "epilogue, reason, cancel_requested"
+        "epilogue, reason, cancel_requested, submit_sid"
 
 uint64_t now_usec(void) {
         struct timespec ts;
@@ -101,7 +101,13 @@ int store_open(const char *path, Store **ret) {
                 return sqlite_errno(r);
         sqlite3_busy_timeout(s->db, 5000);
         /* WAL + FULL: every commit is fsynced before we acknowledge it */
-        r = exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        /* WAL. Submissions commit with synchronous=FULL (fsynced before they
+         * are acknowledged, see store_submit); everything else (state changes,
+         * audit rows) with NORMAL: in WAL mode that survives a crash of the
+         * process, and what a power loss could roll back (the last state
+         * changes) is reconciled by the recovery at the next start. */
+        r = exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                        "PRAGMA cache_size=-2048;"); /* 2 MiB of page cache: the queue is on disk, not in RAM */
         if (r < 0)
                 return r;
         r = exec_sql(s, "BEGIN IMMEDIATE;");
@@ -219,6 +225,7 @@ static Job *job_from_row(sqlite3_stmt *st) {
         j->epilogue = col_strdup(st, 22);
         j->reason = col_strdup(st, 23);
         j->cancel_requested = sqlite3_column_int(st, 24) != 0;
+        j->submit_sid = (pid_t) sqlite3_column_int64(st, 25);
         if (!j->user || !j->policy || !j->argv || !j->env || !j->cwd || j->state == _JOB_STATE_INVALID)
                 return job_free(j);
         return j;
@@ -235,13 +242,13 @@ int store_submit(Store *s, Job **jobs, size_t n) {
         sqlite3_stmt *st = NULL;
         int r;
 
-        r = exec_sql(s, "BEGIN IMMEDIATE;");
+        r = exec_sql(s, "PRAGMA synchronous=FULL; BEGIN IMMEDIATE;");
         if (r < 0)
                 return r;
         r = sqlite_errno(sqlite3_prepare_v2(
                 s->db,
                 "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, "
-                "output_id, submit_time) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "output_id, submit_time, submit_sid) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 -1, &st, NULL));
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 Job *j = jobs[i];
@@ -264,19 +271,21 @@ int store_submit(Store *s, Job **jobs, size_t n) {
                 bind_text_or_null(st, 11, j->stderr_path);
                 sqlite3_bind_text(st, 12, j->output_id, -1, SQLITE_TRANSIENT);
                 sqlite3_bind_int64(st, 13, (sqlite3_int64) j->submit_time);
+                sqlite3_bind_int64(st, 14, j->submit_sid);
                 r = sqlite_errno(sqlite3_step(st));
                 if (r >= 0)
                         j->id = sqlite3_last_insert_rowid(s->db);
         }
         sqlite3_finalize(st);
         if (r < 0) {
-                (void) exec_sql(s, "ROLLBACK;");
+                (void) exec_sql(s, "ROLLBACK; PRAGMA synchronous=NORMAL;");
                 return r;
         }
         /* COMMIT fsyncs the WAL (synchronous=FULL): durable from here on */
         r = exec_sql(s, "COMMIT;");
         if (r < 0)
                 (void) exec_sql(s, "ROLLBACK;");
+        (void) exec_sql(s, "PRAGMA synchronous=NORMAL;");
         return r;
 }
 
@@ -299,6 +308,39 @@ int store_get(Store *s, int64_t id, Job **ret) {
         return r == SQLITE_DONE ? -ENOENT : sqlite_errno(r);
 }
 
+/* The WHERE clause of a filter; only numbers and state names go in. */
+static size_t filter_sql(const StoreFilter *f, char *sql, size_t off, size_t len) {
+        if (f && f->by_uid)
+                off += (size_t) snprintf(sql + off, len - off, " AND uid = %u", (unsigned) f->uid);
+        if (f && f->states) {
+                bool first = true;
+                off += (size_t) snprintf(sql + off, len - off, " AND state IN (");
+                for (int i = 0; i < _JOB_STATE_MAX; i++)
+                        if (f->states & (1u << i)) {
+                                off += (size_t) snprintf(sql + off, len - off, "%s'%s'", first ? "" : ",",
+                                                         job_state_to_string((JobState) i));
+                                first = false;
+                        }
+                off += (size_t) snprintf(sql + off, len - off, ")");
+        }
+        return off;
+}
+
+int store_count(Store *s, const StoreFilter *f, uint64_t *ret) {
+        char sql[1024];
+        sqlite3_stmt *st = NULL;
+        size_t off = (size_t) snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE 1");
+        filter_sql(f, sql, off, sizeof sql);
+        int r = sqlite_errno(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
+        if (r < 0)
+                return r;
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+                *ret = (uint64_t) sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return r == SQLITE_ROW ? 0 : sqlite_errno(r);
+}
+
 int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n) {
         char sql[1024];
         size_t off = 0, n = 0, cap = 0;
@@ -306,20 +348,8 @@ int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n) {
         sqlite3_stmt *st = NULL;
         int r;
 
-        off += (size_t) snprintf(sql + off, sizeof sql - off, "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
-        if (f && f->by_uid)
-                off += (size_t) snprintf(sql + off, sizeof sql - off, " AND uid = %u", (unsigned) f->uid);
-        if (f && f->states) {
-                bool first = true;
-                off += (size_t) snprintf(sql + off, sizeof sql - off, " AND state IN (");
-                for (int i = 0; i < _JOB_STATE_MAX; i++)
-                        if (f->states & (1u << i)) {
-                                off += (size_t) snprintf(sql + off, sizeof sql - off, "%s'%s'", first ? "" : ",",
-                                                         job_state_to_string((JobState) i));
-                                first = false;
-                        }
-                off += (size_t) snprintf(sql + off, sizeof sql - off, ")");
-        }
+        off = (size_t) snprintf(sql, sizeof sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
+        off = filter_sql(f, sql, off, sizeof sql);
         off += (size_t) snprintf(sql + off, sizeof sql - off, " ORDER BY id");
         if (f && f->limit)
                 snprintf(sql + off, sizeof sql - off, " LIMIT %llu", (unsigned long long) f->limit);

@@ -1,6 +1,6 @@
-/* store.h — corrald's durable queue: one SQLite file in WAL mode with
- * synchronous=FULL, so a submission is on disk when store_submit() returns
- * and it is acknowledged only then. Versioned schema (meta.schema_version);
+/* store.h — corrald's durable queue: one SQLite file in WAL mode; a
+ * submission commits with synchronous=FULL, so it is on disk when
+ * store_submit() returns and it is acknowledged only then. Versioned schema (meta.schema_version);
  * jobs, and the audit log of every API request.
  *
  * State changes are compare-and-set (store_transition): a job moves only
@@ -41,6 +41,7 @@ typedef struct Job {
         char *epilogue; /* corral-epilogue's JSON summary */
         char *reason; /* why it ended as it did, for people */
         bool cancel_requested;
+        pid_t submit_sid; /* session the job was submitted from (spared by its epilogue) */
 } Job;
 
 Job *job_free(Job *j);
@@ -63,6 +64,8 @@ typedef struct StoreFilter {
         uint64_t limit; /* 0: none */
 } StoreFilter;
 int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n);
+/* How many jobs match (the limit is ignored). */
+int store_count(Store *s, const StoreFilter *f, uint64_t *ret);
 
 /* Sets state to `to` if it is `from`; returns 1 if it did, 0 if the job was
  * not in `from`, -errno on error. */

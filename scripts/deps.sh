@@ -17,7 +17,7 @@ test_pkgs=(
     clang-format clang-tidy cppcheck
     util-linux procps passwd iproute2 psmisc
     cron at                         # real cron and atd for the epilogue tests
-    bubblewrap hyperfine socat      # benchmarks and listener tests
+    bubblewrap hyperfine socat bc   # benchmarks and listener tests
     sqlite3 systemd dbus            # queue store inspection; systemd-ns recipe
 )
 

@@ -67,7 +67,7 @@ make_test_user() {
     userdel -r "$name" >/dev/null 2>&1 || true
     groupdel "$name" >/dev/null 2>&1 || true
     groupadd -g "$uid" "$name" || return 1
-    useradd -M -d "/nonexistent" -s /bin/sh -u "$uid" -g "$uid" "$name" || return 1
+    useradd -M -d "/nonexistent" -s /bin/sh -u "$uid" -g "$uid" "$name" 2>/dev/null || return 1
     _cleanup_add "kill_test_user_procs '$name'; userdel '$name'; groupdel '$name'"
 }
 

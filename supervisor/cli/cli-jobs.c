@@ -87,7 +87,7 @@ static int send_request(int fd, json_t *req) {
         int r = api_dump(req, &s, &n);
         json_decref(req);
         if (r == -E2BIG)
-                return log_error_errno(r, "the request is too large (limit %d bytes)", API_MAX_MESSAGE);
+                return log_error_errno(r, "the request is too large (limit %zu bytes)", API_MAX_MESSAGE);
         if (r < 0)
                 return log_oom();
         if (send(fd, s, n, MSG_NOSIGNAL) < 0)
@@ -292,17 +292,21 @@ static int wait_for(const Opts *o, int64_t id, json_t **ret) {
                         return 0;
                 }
                 json_decref(resp);
-                struct timespec ts = { 0, 100 * 1000 * 1000 };
+                struct timespec ts = { 0, 100L * 1000 * 1000 };
                 nanosleep(&ts, NULL);
         }
 }
 
 static int verb_submit(int argc, char *argv[]) {
         static const struct option extra[] = {
-                { "policy", required_argument, NULL, 'p' }, { "walltime", required_argument, NULL, 'w' },
-                { "cwd", required_argument, NULL, 'C' },    { "stdout", required_argument, NULL, 'o' },
-                { "stderr", required_argument, NULL, 'e' }, { "env", required_argument, NULL, 'E' },
-                { "wait", no_argument, NULL, 'W' },         { "hold", no_argument, NULL, 'H' },
+                { "policy", required_argument, NULL, 'p' },
+                { "walltime", required_argument, NULL, 'w' },
+                { "cwd", required_argument, NULL, 'C' },
+                { "stdout", required_argument, NULL, 'o' },
+                { "stderr", required_argument, NULL, 'e' },
+                { "env", required_argument, NULL, 'E' },
+                { "wait", no_argument, NULL, 'W' },
+                { "hold", no_argument, NULL, 'H' },
                 {},
         };
         Opts o = { 0 };
@@ -476,12 +480,16 @@ static int verb_list(int argc, char *argv[]) {
                                 off += (size_t) snprintf(cmd + off, sizeof cmd - off, "%s%s", k ? " " : "",
                                                          json_string_value(a));
                 }
-                printf("%-7lld %-12s %-13s %-9s %-14s %-7s %s\n", (long long) json_integer_value(json_object_get(j, "id")),
+                printf("%-7lld %-12s %-13s %-9s %-14s %-7s %s\n",
+                       (long long) json_integer_value(json_object_get(j, "id")),
                        json_string_value(json_object_get(j, "user")), json_string_value(json_object_get(j, "state")),
                        json_string_value(json_object_get(j, "policy")),
                        fmt_time(json_object_get(j, "submitted"), tb, sizeof tb),
                        json_string_value(json_object_get(j, "exit")) ?: "-", cmd);
         }
+        if (json_is_true(json_object_get(resp, "truncated")))
+                fprintf(stderr, "corral: showing %zu of %lld jobs; narrow with --state or --user\n",
+                        json_array_size(jobs), (long long) json_integer_value(json_object_get(resp, "total")));
         json_decref(resp);
         return CLI_EXIT_OK;
 }
@@ -539,8 +547,7 @@ static int verb_cancel(int argc, char *argv[]) {
 }
 
 static int verb_hold(int argc, char *argv[]) {
-        return simple_job_op(argc, argv, "hold", "Usage: corral hold ID\n\nKeep a queued job from starting.\n",
-                             "held");
+        return simple_job_op(argc, argv, "hold", "Usage: corral hold ID\n\nKeep a queued job from starting.\n", "held");
 }
 
 static int verb_release(int argc, char *argv[]) {
@@ -663,8 +670,8 @@ static int verb_logs(int argc, char *argv[]) {
                                 size_t n;
                                 if (recv_raw(fd, &data, &n) < 0)
                                         return CLI_EXIT_FAILURE;
-                                fwrite(data, 1, n, stdout);
-                                fflush(stdout);
+                                if (fwrite(data, 1, n, stdout) != n || fflush(stdout) != 0)
+                                        return CLI_EXIT_FAILURE; /* stdout closed: stop following */
                                 offset += n;
                         }
                         if (eof || (!l.follow && bytes == 0))
@@ -676,9 +683,9 @@ static int verb_logs(int argc, char *argv[]) {
 }
 
 static const CliVerb job_verbs[] = {
-        { "submit", verb_submit, NULL },   { "list", verb_list, NULL },     { "show", verb_show, NULL },
-        { "cancel", verb_cancel, NULL },   { "logs", verb_logs, NULL },     { "hold", verb_hold, NULL },
-        { "release", verb_release, NULL }, { "drain", verb_drain, NULL },   { "resume", verb_resume, NULL },
+        { "submit", verb_submit, NULL },     { "list", verb_list, NULL },     { "show", verb_show, NULL },
+        { "cancel", verb_cancel, NULL },     { "logs", verb_logs, NULL },     { "hold", verb_hold, NULL },
+        { "release", verb_release, NULL },   { "drain", verb_drain, NULL },   { "resume", verb_resume, NULL },
         { "policies", verb_policies, NULL }, { "status", verb_status, NULL },
 };
 

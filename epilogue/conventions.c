@@ -1,0 +1,604 @@
+/* conventions.c — how corral-epilogue is called: options, the Torque/PBS
+ * epilogue argv, the Slurm Epilog environment, corral's own --user form and
+ * --sweep. Pure: it turns argv and envp into an EpRequest or a one-line error
+ * (exit 2), and looks nothing up; epilogue.c resolves users and policies.
+ *
+ * Torque's pbs_mom runs the epilogue with exactly these arguments:
+ *   1 job id, 2 user, 3 group, 4 job name, 5 session id, 6 requested limits,
+ *   7 resources used, 8 queue, 9 account, 10 exit status [, 11 script path]
+ * so an invocation with no options and 10 or 11 arguments is Torque's; a
+ * wrapper may also put options first and end them with --torque. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "epilogue.h"
+#include "parse.h"
+#include "strv.h"
+
+const char *ep_mode_name(EpMode m) {
+        static const char *const names[] = {
+                [EP_MODE_CORRAL] = "corral",
+                [EP_MODE_TORQUE] = "torque",
+                [EP_MODE_SLURM] = "slurm",
+                [EP_MODE_SWEEP] = "sweep",
+        };
+        return m <= EP_MODE_SWEEP ? names[m] : "?";
+}
+
+void ep_request_done(EpRequest *r) {
+        free(r->user);
+        free(r->job);
+        free(r->cgroup);
+        free(r->group);
+        free(r->job_name);
+        free(r->limits);
+        free(r->resources);
+        free(r->queue);
+        free(r->account);
+        free(r->exit_status);
+        free(r->script);
+        free(r->keep_sessions);
+        strv_free(r->keep_cgroups);
+        free(r->job_cgroup_parent);
+        free(r->mom_name);
+        free(r->policy_name);
+        free(r->policy_dir);
+        free(r->log_file);
+        free(r->root);
+        free(r->paths.proc);
+        free(r->paths.cron_spool);
+        free(r->paths.at_spool);
+        free(r->paths.cron_allow);
+        free(r->paths.at_allow);
+        free(r->paths.linger_dir);
+        free(r->paths.quarantine_dir);
+        *r = (EpRequest){};
+}
+
+void ep_help(FILE *f) {
+        fprintf(f, "Usage: corral-epilogue [OPTIONS] --user USER [--job ID] [--cgroup PATH]\n"
+                   "       corral-epilogue [OPTIONS] --slurm          (Slurm Epilog environment)\n"
+                   "       corral-epilogue [OPTIONS] [--torque] JOBID USER GROUP JOBNAME SESSION LIMITS\n"
+                   "                                  RESOURCES QUEUE ACCOUNT EXIT [SCRIPT]   (pbs_mom)\n"
+                   "       corral-epilogue [OPTIONS] --sweep          (the whole node)\n"
+                   "\n"
+                   "Leaves the node clean after a batch job: kills every process of the job's user\n"
+                   "that belongs to no running job (stopping them all before killing any, with\n"
+                   "pidfds checked against PID reuse), quarantines the user's crontab and at jobs,\n"
+                   "removes the systemd linger flag, keeps /etc/cron.allow and /etc/at.allow equal\n"
+                   "to the policy and reports listening sockets.\n"
+                   "\n"
+                   "Modes:\n"
+                   "  --user USER          the job's user (corral, by hand); --uid UID also works\n"
+                   "  --job ID             the ended job's id (for the record)\n"
+                   "  --cgroup PATH        the ended job's cgroup (e.g. /corral/job-7): all in it dies\n"
+                   "  --torque             the rest of argv is pbs_mom's epilogue argv\n"
+                   "  --slurm              read SLURM_JOB_ID, SLURM_JOB_UID, SLURM_JOB_USER, SLURM_JOB_GID\n"
+                   "  --sweep              every user >= min_uid, not exempt, without a running job\n"
+                   "\n"
+                   "Running jobs (their processes are spared):\n"
+                   "  --keep-session SID[,SID...]   sessions of the user's running jobs\n"
+                   "  --keep-cgroup PATH            a running job's cgroup (repeatable)\n"
+                   "  --job-cgroup-parent PATH      corral's job cgroups (default /corral)\n"
+                   "  --mom-name NAME               the comm of pbs_mom (default pbs_mom)\n"
+                   "\n"
+                   "Common:\n"
+                   "  --policy NAME        use the [epilogue] section of policy NAME (default: default)\n"
+                   "  --policy-dir DIR     where policies are (default /etc/corral/policies)\n"
+                   "  --dry-run            report what would be done, change nothing\n"
+                   "  --json               one JSON record per action, then a summary record\n"
+                   "  --uid-range MIN-MAX  never touch a uid outside this range (on top of min_uid)\n"
+                   "  --deadline DURATION  how long to keep re-scanning (default: the policy's)\n"
+                   "  --log-file FILE      append the detail there (default: syslog, or stderr by hand)\n"
+                   "  -v, --verbose        the detail on stderr too\n"
+                   "  -q, --quiet          no summary line\n"
+                   "\n"
+                   "Paths (for tests and unusual layouts):\n"
+                   "  --root DIR           prefix for every path below except /proc\n"
+                   "  --proc DIR           default /proc\n"
+                   "  --cron-spool DIR     default /var/spool/cron/crontabs\n"
+                   "  --at-spool DIR       default /var/spool/cron/atjobs\n"
+                   "  --cron-allow FILE    default /etc/cron.allow\n"
+                   "  --at-allow FILE      default /etc/at.allow\n"
+                   "  --linger-dir DIR     default /var/lib/systemd/linger\n"
+                   "  --quarantine-dir DIR default: the policy's quarantine_dir\n"
+                   "\n"
+                   "Exit status:\n"
+                   "  0  the node is clean\n"
+                   "  1  something survived or could not be stripped (Slurm drains the node)\n"
+                   "  2  bad invocation or configuration\n"
+                   "\n"
+                   "See corral-epilogue(8).\n");
+}
+
+static int usage_error(char **ret_error, const char *fmt, ...) _printf_(2, 3);
+static int usage_error(char **ret_error, const char *fmt, ...) {
+        va_list ap;
+        char *s = NULL;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        *ret_error = s;
+        return -EINVAL;
+}
+
+bool ep_user_name_valid(const char *s) {
+        /* what useradd accepts, plus '@' and '.' seen in directory-backed
+         * pool accounts; never '/', never a leading '-' or '.' */
+        size_t n = 0;
+        if (isempty(s) || s[0] == '-' || s[0] == '.')
+                return false;
+        for (const char *p = s; *p; p++, n++) {
+                char c = *p;
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                      c == '-' || c == '.' || c == '@' || (c == '$' && p[1] == '\0')))
+                        return false;
+        }
+        return n <= 64;
+}
+
+bool ep_job_id_valid(const char *s) {
+        /* Torque "123.server", arrays "123[4].server", Slurm "123", corral
+         * "42": printable, no '/', no spaces, bounded */
+        size_t n = 0;
+        if (isempty(s))
+                return false;
+        for (const char *p = s; *p; p++, n++)
+                if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 0x7f || *p == '/')
+                        return false;
+        return n <= 255;
+}
+
+static const char *env_get(char **envp, const char *name) {
+        size_t n = strlen(name);
+        for (char **e = envp; e && *e; e++)
+                if (strneq(*e, name, n) && (*e)[n] == '=')
+                        return *e + n + 1;
+        return NULL;
+}
+
+static int set_str(char **dst, const char *v) {
+        char *s = strdup(v);
+        if (!s)
+                return -ENOMEM;
+        free(*dst);
+        *dst = s;
+        return 0;
+}
+
+static int parse_uid_range(const char *s, uid_t *ret_min, uid_t *ret_max) {
+        _cleanup_free_ char *copy = strdup(s);
+        uid_t a, b;
+        char *dash;
+
+        if (!copy)
+                return -ENOMEM;
+        dash = strchr(copy, '-');
+        if (!dash)
+                return -EINVAL;
+        *dash = '\0';
+        if (parse_uid(copy, &a) < 0 || parse_uid(dash + 1, &b) < 0 || a > b)
+                return -EINVAL;
+        *ret_min = a;
+        *ret_max = b;
+        return 0;
+}
+
+static int add_sessions(EpRequest *r, const char *list) {
+        _cleanup_strv_free_ char **l = NULL;
+        int k = parse_list(list, &l);
+        if (k < 0)
+                return k;
+        for (char **i = l; *i; i++) {
+                pid_t sid;
+                if (parse_pid(*i, &sid) < 0)
+                        return -EINVAL;
+                pid_t *n = realloc(r->keep_sessions, (r->n_keep_sessions + 1) * sizeof *n);
+                if (!n)
+                        return -ENOMEM;
+                r->keep_sessions = n;
+                r->keep_sessions[r->n_keep_sessions++] = sid;
+        }
+        return 0;
+}
+
+static bool cgroup_path_valid(const char *s) {
+        /* hierarchy-relative, absolute, no "..", bounded */
+        return s[0] == '/' && strlen(s) < 4096 && !strstr(s, "/../") &&
+               !(strlen(s) >= 3 && streq(s + strlen(s) - 3, "/..")) && !strchr(s, '\n');
+}
+
+static int parse_torque_argv(EpRequest *r, int argc, char **argv, char **ret_error) {
+        /* argv here is just the positional arguments */
+        pid_t sid = 0;
+        if (argc != 10 && argc != 11)
+                return usage_error(
+                        ret_error,
+                        "Torque epilogue needs 10 or 11 arguments (job id, user, group, job name, session id, "
+                        "limits, resources used, queue, account, exit status [, script]), got %d",
+                        argc);
+        if (!ep_job_id_valid(argv[0]))
+                return usage_error(ret_error, "Torque argument 1: invalid job id '%s'", argv[0]);
+        if (!ep_user_name_valid(argv[1]))
+                return usage_error(ret_error, "Torque argument 2: invalid user name '%s'", argv[1]);
+        if (!isempty(argv[2]) && !ep_user_name_valid(argv[2]))
+                return usage_error(ret_error, "Torque argument 3: invalid group name '%s'", argv[2]);
+        /* a job that never started has no session: pbs_mom passes 0 or "" */
+        if (!isempty(argv[4]) && !streq(argv[4], "0") && parse_pid(argv[4], &sid) < 0)
+                return usage_error(ret_error, "Torque argument 5: invalid session id '%s'", argv[4]);
+        if (!isempty(argv[9])) {
+                int code;
+                if (parse_int(argv[9], -100000, 100000, &code) < 0)
+                        return usage_error(ret_error, "Torque argument 10: invalid exit status '%s'", argv[9]);
+        }
+        if (set_str(&r->job, argv[0]) < 0 || set_str(&r->user, argv[1]) < 0 || set_str(&r->group, argv[2]) < 0 ||
+            set_str(&r->job_name, argv[3]) < 0 || set_str(&r->limits, argv[5]) < 0 ||
+            set_str(&r->resources, argv[6]) < 0 || set_str(&r->queue, argv[7]) < 0 ||
+            set_str(&r->account, argv[8]) < 0 || set_str(&r->exit_status, argv[9]) < 0 ||
+            (argc == 11 && set_str(&r->script, argv[10]) < 0))
+                return -ENOMEM;
+        r->session = sid;
+        return 0;
+}
+
+static int parse_slurm_env(EpRequest *r, char **envp, char **ret_error) {
+        const char *id = env_get(envp, "SLURM_JOB_ID"), *uid = env_get(envp, "SLURM_JOB_UID"),
+                   *user = env_get(envp, "SLURM_JOB_USER"), *gid = env_get(envp, "SLURM_JOB_GID");
+        uint64_t jobid;
+
+        if (!id)
+                return usage_error(ret_error, "--slurm: SLURM_JOB_ID is not set (is this running as slurmd's Epilog?)");
+        if (parse_uint64(id, 1, UINT32_MAX, &jobid) < 0)
+                return usage_error(ret_error, "--slurm: invalid SLURM_JOB_ID '%s'", id);
+        if (!uid && !user)
+                return usage_error(ret_error, "--slurm: neither SLURM_JOB_UID nor SLURM_JOB_USER is set");
+        if (uid) {
+                if (parse_uid(uid, &r->uid) < 0)
+                        return usage_error(ret_error, "--slurm: invalid SLURM_JOB_UID '%s'", uid);
+                r->have_uid = true;
+        }
+        if (user) {
+                if (!ep_user_name_valid(user))
+                        return usage_error(ret_error, "--slurm: invalid SLURM_JOB_USER '%s'", user);
+                if (set_str(&r->user, user) < 0)
+                        return -ENOMEM;
+        }
+        if (gid) {
+                if (parse_uid(gid, &r->gid) < 0)
+                        return usage_error(ret_error, "--slurm: invalid SLURM_JOB_GID '%s'", gid);
+                r->have_gid = true;
+        }
+        return set_str(&r->job, id);
+}
+
+enum {
+        ARG_USER = 0x100,
+        ARG_UID,
+        ARG_JOB,
+        ARG_CGROUP,
+        ARG_TORQUE,
+        ARG_SLURM,
+        ARG_SWEEP,
+        ARG_KEEP_SESSION,
+        ARG_KEEP_CGROUP,
+        ARG_JOB_CGROUP_PARENT,
+        ARG_MOM_NAME,
+        ARG_POLICY,
+        ARG_POLICY_DIR,
+        ARG_DRY_RUN,
+        ARG_JSON,
+        ARG_UID_RANGE,
+        ARG_DEADLINE,
+        ARG_LOG_FILE,
+        ARG_ROOT,
+        ARG_PROC,
+        ARG_CRON_SPOOL,
+        ARG_AT_SPOOL,
+        ARG_CRON_ALLOW,
+        ARG_AT_ALLOW,
+        ARG_LINGER_DIR,
+        ARG_QUARANTINE_DIR,
+        ARG_VERSION,
+};
+
+static const struct option options[] = {
+        { "user", required_argument, NULL, ARG_USER },
+        { "uid", required_argument, NULL, ARG_UID },
+        { "job", required_argument, NULL, ARG_JOB },
+        { "cgroup", required_argument, NULL, ARG_CGROUP },
+        { "torque", no_argument, NULL, ARG_TORQUE },
+        { "slurm", no_argument, NULL, ARG_SLURM },
+        { "sweep", no_argument, NULL, ARG_SWEEP },
+        { "keep-session", required_argument, NULL, ARG_KEEP_SESSION },
+        { "keep-cgroup", required_argument, NULL, ARG_KEEP_CGROUP },
+        { "job-cgroup-parent", required_argument, NULL, ARG_JOB_CGROUP_PARENT },
+        { "mom-name", required_argument, NULL, ARG_MOM_NAME },
+        { "policy", required_argument, NULL, ARG_POLICY },
+        { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
+        { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+        { "json", no_argument, NULL, ARG_JSON },
+        { "uid-range", required_argument, NULL, ARG_UID_RANGE },
+        { "deadline", required_argument, NULL, ARG_DEADLINE },
+        { "log-file", required_argument, NULL, ARG_LOG_FILE },
+        { "root", required_argument, NULL, ARG_ROOT },
+        { "proc", required_argument, NULL, ARG_PROC },
+        { "cron-spool", required_argument, NULL, ARG_CRON_SPOOL },
+        { "at-spool", required_argument, NULL, ARG_AT_SPOOL },
+        { "cron-allow", required_argument, NULL, ARG_CRON_ALLOW },
+        { "at-allow", required_argument, NULL, ARG_AT_ALLOW },
+        { "linger-dir", required_argument, NULL, ARG_LINGER_DIR },
+        { "quarantine-dir", required_argument, NULL, ARG_QUARANTINE_DIR },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, ARG_VERSION },
+        {},
+};
+
+static int set_path_opt(char **dst, const char *v, const char *opt, char **ret_error) {
+        if (!conf_path_valid(v))
+                return usage_error(ret_error, "%s needs an absolute path, got '%s'", opt, v);
+        return set_str(dst, v);
+}
+
+int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret_error) {
+        EpRequest r = { .mode = EP_MODE_CORRAL };
+        bool torque = false, slurm = false, sweep = false, have_user = false;
+        int c, k;
+
+        *ret_error = NULL;
+        /* Torque: pbs_mom passes exactly 10 or 11 arguments and no options.
+         * Detected from that shape, the first argument a job id. */
+        if ((argc == 11 || argc == 12) && argv[1][0] != '-')
+                torque = true;
+
+        optind = 0; /* reset getopt, also for repeated calls from tests */
+        opterr = 0;
+        while (!torque && (c = getopt_long(argc, argv, "+vqh", options, NULL)) >= 0) {
+                const char *o = optarg;
+                switch (c) {
+                case ARG_USER:
+                        if (!ep_user_name_valid(o))
+                                return ep_request_done(&r), usage_error(ret_error, "--user: invalid user name '%s'", o);
+                        if ((k = set_str(&r.user, o)) < 0)
+                                return ep_request_done(&r), k;
+                        have_user = true;
+                        break;
+                case ARG_UID:
+                        if (parse_uid(o, &r.uid) < 0)
+                                return ep_request_done(&r), usage_error(ret_error, "--uid: invalid uid '%s'", o);
+                        r.have_uid = true;
+                        have_user = true;
+                        break;
+                case ARG_JOB:
+                        if (!ep_job_id_valid(o))
+                                return ep_request_done(&r), usage_error(ret_error, "--job: invalid job id '%s'", o);
+                        if ((k = set_str(&r.job, o)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_CGROUP:
+                        if (!cgroup_path_valid(o))
+                                return ep_request_done(&r),
+                                       usage_error(ret_error,
+                                                   "--cgroup: need a cgroup path like /corral/job-7, got '%s'", o);
+                        if ((k = set_str(&r.cgroup, o)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_TORQUE:
+                        torque = true;
+                        break;
+                case ARG_SLURM:
+                        slurm = true;
+                        break;
+                case ARG_SWEEP:
+                        sweep = true;
+                        break;
+                case ARG_KEEP_SESSION:
+                        k = add_sessions(&r, o);
+                        if (k == -ENOMEM)
+                                return ep_request_done(&r), k;
+                        if (k < 0)
+                                return ep_request_done(&r),
+                                       usage_error(ret_error,
+                                                   "--keep-session: need session ids (SID[,SID...]), got '%s'", o);
+                        break;
+                case ARG_KEEP_CGROUP:
+                        if (!cgroup_path_valid(o))
+                                return ep_request_done(&r),
+                                       usage_error(ret_error, "--keep-cgroup: invalid cgroup '%s'", o);
+                        if ((k = strv_extend(&r.keep_cgroups, o)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_JOB_CGROUP_PARENT:
+                        if (!cgroup_path_valid(o))
+                                return ep_request_done(&r),
+                                       usage_error(ret_error, "--job-cgroup-parent: invalid cgroup '%s'", o);
+                        if ((k = set_str(&r.job_cgroup_parent, o)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_MOM_NAME:
+                        if (isempty(o) || strlen(o) > 15)
+                                return ep_request_done(&r), usage_error(ret_error, "--mom-name: invalid name '%s'", o);
+                        if ((k = set_str(&r.mom_name, o)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_POLICY:
+                        if (!policy_name_valid(o))
+                                return ep_request_done(&r),
+                                       usage_error(ret_error, "--policy: invalid policy name '%s'", o);
+                        if ((k = set_str(&r.policy_name, o)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_POLICY_DIR:
+                        if ((k = set_path_opt(&r.policy_dir, o, "--policy-dir", ret_error)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_DRY_RUN:
+                        r.dry_run = true;
+                        break;
+                case ARG_JSON:
+                        r.json = true;
+                        break;
+                case ARG_UID_RANGE:
+                        if (parse_uid_range(o, &r.uid_range_min, &r.uid_range_max) < 0)
+                                return ep_request_done(&r),
+                                       usage_error(ret_error, "--uid-range: need MIN-MAX (e.g. 61000-61999), got '%s'",
+                                                   o);
+                        r.have_uid_range = true;
+                        break;
+                case ARG_DEADLINE:
+                        if (parse_duration(o, &r.deadline) < 0 || r.deadline == 0 || r.deadline > 3600 * USEC_PER_SEC)
+                                return ep_request_done(&r),
+                                       usage_error(ret_error,
+                                                   "--deadline: need a duration up to 1h (e.g. 30s), got '%s'", o);
+                        break;
+                case ARG_LOG_FILE:
+                        if ((k = set_path_opt(&r.log_file, o, "--log-file", ret_error)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_ROOT:
+                        if ((k = set_path_opt(&r.root, o, "--root", ret_error)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_PROC:
+                        if ((k = set_path_opt(&r.paths.proc, o, "--proc", ret_error)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_CRON_SPOOL:
+                        if ((k = set_path_opt(&r.paths.cron_spool, o, "--cron-spool", ret_error)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_AT_SPOOL:
+                        if ((k = set_path_opt(&r.paths.at_spool, o, "--at-spool", ret_error)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_CRON_ALLOW:
+                        if ((k = set_path_opt(&r.paths.cron_allow, o, "--cron-allow", ret_error)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_AT_ALLOW:
+                        if ((k = set_path_opt(&r.paths.at_allow, o, "--at-allow", ret_error)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_LINGER_DIR:
+                        if ((k = set_path_opt(&r.paths.linger_dir, o, "--linger-dir", ret_error)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case ARG_QUARANTINE_DIR:
+                        if ((k = set_path_opt(&r.paths.quarantine_dir, o, "--quarantine-dir", ret_error)) < 0)
+                                return ep_request_done(&r), k;
+                        break;
+                case 'v':
+                        r.verbose = true;
+                        break;
+                case 'q':
+                        r.quiet = true;
+                        break;
+                case 'h':
+                        ep_help(stdout);
+                        ep_request_done(&r);
+                        return 1;
+                case ARG_VERSION:
+                        printf("corral-epilogue %s\n", CORRAL_VERSION);
+                        ep_request_done(&r);
+                        return 1;
+                case '?':
+                default:
+                        if (optopt && optopt < 0x100)
+                                k = usage_error(ret_error, "unknown option '-%c' (see --help)", optopt);
+                        else if (optopt)
+                                k = usage_error(ret_error, "option '%s' needs an argument (see --help)",
+                                                argv[optind - 1]);
+                        else
+                                k = usage_error(ret_error, "unknown option '%s' (see --help)", argv[optind - 1]);
+                        ep_request_done(&r);
+                        return k;
+                }
+                if (torque)
+                        break;
+        }
+
+        if ((int) torque + (int) slurm + (int) sweep > 1)
+                return ep_request_done(&r), usage_error(ret_error, "--torque, --slurm and --sweep exclude each other");
+
+        if (torque) {
+                /* shape-detected: all of argv[1..]; after --torque: the rest */
+                int first = optind > 0 && optind <= argc && argv[optind - 1] && streq(argv[optind - 1], "--torque")
+                                    ? optind
+                                    : 1;
+                if (have_user || r.cgroup || r.job)
+                        return ep_request_done(&r),
+                               usage_error(ret_error, "--user, --uid, --job and --cgroup do not go with Torque's argv");
+                k = parse_torque_argv(&r, argc - first, argv + first, ret_error);
+                if (k < 0)
+                        return ep_request_done(&r), k;
+                r.mode = EP_MODE_TORQUE;
+        } else {
+                if (optind < argc)
+                        return ep_request_done(&r),
+                               usage_error(ret_error, "unexpected argument '%s' (see --help)", argv[optind]);
+                if (slurm) {
+                        if (have_user || r.job)
+                                return ep_request_done(&r),
+                                       usage_error(ret_error, "--slurm takes the user and job from SLURM_JOB_*, "
+                                                              "not from --user/--uid/--job");
+                        k = parse_slurm_env(&r, envp, ret_error);
+                        if (k < 0)
+                                return ep_request_done(&r), k;
+                        r.mode = EP_MODE_SLURM;
+                } else if (sweep) {
+                        if (have_user || r.job || r.cgroup)
+                                return ep_request_done(&r),
+                                       usage_error(ret_error,
+                                                   "--sweep cleans every user: no --user, --uid, --job or --cgroup");
+                        r.mode = EP_MODE_SWEEP;
+                } else {
+                        if (!have_user)
+                                return ep_request_done(&r),
+                                       usage_error(ret_error,
+                                                   "say whose job ended: --user USER, --slurm, --torque ARGS... "
+                                                   "or --sweep (see --help)");
+                        r.mode = EP_MODE_CORRAL;
+                }
+        }
+
+        *ret = r;
+        return 0;
+}
+
+static int path_join(char **dst, const char *root, const char *path) {
+        if (*dst)
+                return 0;
+        if (asprintf(dst, "%s%s", root ? root : "", path) < 0) {
+                *dst = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int ep_resolve_paths(EpRequest *r, const Policy *p) {
+        const char *root = r->root && !streq(r->root, "/") ? r->root : NULL;
+        EpPaths *x = &r->paths;
+
+        if (!x->proc && !(x->proc = strdup("/proc")))
+                return -ENOMEM;
+        if (path_join(&x->cron_spool, root, "/var/spool/cron/crontabs") < 0 ||
+            path_join(&x->at_spool, root, "/var/spool/cron/atjobs") < 0 ||
+            path_join(&x->cron_allow, root, "/etc/cron.allow") < 0 ||
+            path_join(&x->at_allow, root, "/etc/at.allow") < 0 ||
+            path_join(&x->linger_dir, root, "/var/lib/systemd/linger") < 0 ||
+            path_join(&x->quarantine_dir, root, p->quarantine_dir) < 0)
+                return -ENOMEM;
+        if (!r->job_cgroup_parent && !(r->job_cgroup_parent = strdup("/corral")))
+                return -ENOMEM;
+        if (!r->mom_name && !(r->mom_name = strdup("pbs_mom")))
+                return -ENOMEM;
+        return 0;
+}

@@ -1,0 +1,250 @@
+/* epilogue.h — what the files of corral-epilogue share: the request (how we
+ * were called, conventions.c), the paths we touch, the target classification
+ * (targets.c), the kill loop (kill.c), deferred-execution stripping
+ * (cronstrip.c, atstrip.c, linger.c, allowfiles.c, quarantine.c), listeners
+ * (listeners.c) and the report (report.c). */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "macro.h"
+#include "policy.h"
+#include "proctable.h"
+
+/* Exit codes, documented in --help and corral-epilogue(8). */
+enum {
+        EP_EXIT_CLEAN = 0,
+        EP_EXIT_DIRTY = 1,
+        EP_EXIT_USAGE = 2,
+};
+
+typedef enum EpMode {
+        EP_MODE_CORRAL, /* --user USER [--job ID] [--cgroup PATH] */
+        EP_MODE_TORQUE, /* pbs_mom epilogue argv */
+        EP_MODE_SLURM, /* Slurm Epilog environment */
+        EP_MODE_SWEEP, /* the whole node */
+} EpMode;
+
+const char *ep_mode_name(EpMode m);
+
+typedef struct EpPaths {
+        char *proc; /* /proc */
+        char *cron_spool; /* /var/spool/cron/crontabs */
+        char *at_spool; /* /var/spool/cron/atjobs */
+        char *cron_allow; /* /etc/cron.allow */
+        char *at_allow; /* /etc/at.allow */
+        char *linger_dir; /* /var/lib/systemd/linger */
+        char *quarantine_dir; /* the policy's quarantine_dir */
+} EpPaths;
+
+typedef struct EpRequest {
+        EpMode mode;
+        char *user; /* the job's user (NULL in sweep mode) */
+        uid_t uid; /* with have_uid */
+        bool have_uid;
+        gid_t gid;
+        bool have_gid;
+        char *job; /* job id, NULL if unknown */
+        char *cgroup; /* the ended job's cgroup (hierarchy-relative) */
+        pid_t session; /* Torque: the ended job's session id, 0 if unknown */
+        /* Torque argv, kept for the record */
+        char *group, *job_name, *limits, *resources, *queue, *account, *exit_status, *script;
+
+        pid_t *keep_sessions; /* sessions of running jobs, passed in */
+        size_t n_keep_sessions;
+        char **keep_cgroups; /* cgroups of running jobs, passed in */
+        char *job_cgroup_parent; /* corral's job cgroups live below this */
+        char *mom_name; /* the comm of pbs_mom */
+
+        char *policy_name; /* NULL: "default", built-in defaults if it does not exist */
+        char *policy_dir;
+        bool dry_run, json, verbose, quiet;
+        bool have_uid_range;
+        uid_t uid_range_min, uid_range_max;
+        uint64_t deadline; /* usec, 0: the policy's */
+        char *log_file;
+
+        char *root; /* prefix for every path but /proc */
+        EpPaths paths; /* explicit per-path options (NULL: default under root) */
+} EpRequest;
+
+void ep_request_done(EpRequest *r);
+
+/* conventions.c: parse argv and the environment. Returns 0, 1 when --help or
+ * --version was handled (printed to stdout), or -EINVAL with *ret_error set
+ * to a one-line message (malloc'd). Pure: no user lookups, no files. */
+int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret_error);
+void ep_help(FILE *f);
+/* Fills every NULL path of r->paths from r->root and the policy. */
+int ep_resolve_paths(EpRequest *r, const Policy *p);
+/* Validators used by the parser (exposed for tests). */
+bool ep_job_id_valid(const char *s);
+bool ep_user_name_valid(const char *s);
+
+/* ---- jobs.c: cgroup membership read from cgroupfs ---- */
+
+typedef struct PidSet {
+        pid_t *pids; /* sorted */
+        size_t n, cap;
+} PidSet;
+
+void pidset_done(PidSet *s);
+bool pidset_contains(const PidSet *s, pid_t pid);
+/* Adds the pids of cgroup path (hierarchy-relative, e.g. /corral/job-7) and
+ * of every cgroup below it, on every mounted hierarchy (v1 and v2) where it
+ * exists; skip (if not NULL) is a cgroup whose subtree is left out. Returns
+ * the number of hierarchies it was found on, or -errno. */
+int pidset_add_cgroup(PidSet *s, const char *path, const char *skip);
+/* Sorts after adding. */
+void pidset_seal(PidSet *s);
+
+/* ---- targets.c ---- */
+
+typedef enum EpVerdict {
+        EP_IGNORE, /* not ours to judge (other users, system, dead) */
+        EP_TARGET, /* kill */
+        EP_SPARED, /* the user's, but belongs to a running job / ssh / us */
+        EP_PROTECTED, /* in the job's cgroup but exempt / below min_uid: not touched, reported */
+} EpVerdict;
+
+typedef struct EpTargetRules {
+        EpMode mode;
+        bool have_uid; /* per-user modes: the user's uid */
+        uid_t uid;
+        bool user_eligible; /* the user is >= min_uid, not exempt, in range */
+        uid_t min_uid;
+        bool have_uid_range;
+        uid_t uid_range_min, uid_range_max;
+        uid_t *exempt_uids;
+        size_t n_exempt;
+        const char *cgroup; /* the ended job's cgroup or NULL */
+        pid_t session; /* the ended Torque job's session or 0 */
+        const char *job; /* the ended job's id (Slurm: SLURM_JOB_ID) */
+        const pid_t *keep_sessions;
+        size_t n_keep_sessions;
+        char *const *keep_cgroups;
+        const char *job_cgroup_parent;
+        const char *mom_name;
+        bool spare_ssh;
+        pid_t self; /* the epilogue: it and its ancestors are never targets */
+        /* filled per scan by ep_rules_refresh(): pids in the ended job's
+         * cgroup, and in running jobs' cgroups */
+        struct PidSet *ended_pids, *running_pids;
+} EpTargetRules;
+
+/* Re-reads the cgroup memberships (ended job, running jobs) for a scan. */
+int ep_rules_refresh(EpTargetRules *rules);
+void ep_rules_done(EpTargetRules *rules);
+
+/* Classifies one entry; *ret_reason is a static or rules-owned string,
+ * reason_buf (at least 128 bytes) may be used. May load cmdline/cgroup. */
+EpVerdict ep_classify(const EpTargetRules *rules, ProcTable *t, ProcEntry *e, char *reason_buf, size_t bufsize,
+                      const char **ret_reason);
+bool ep_uid_eligible(const EpTargetRules *rules, uid_t uid);
+/* Is uid in busy[0..n) (users with a running job)? */
+bool ep_uid_busy(const uid_t *busy, size_t n, uid_t uid);
+
+/* ---- report.c ---- */
+
+typedef struct EpReport {
+        const EpRequest *req;
+        json_t *records; /* array */
+        unsigned killed, recycled, gone, survivors, unkillable, spared, protected_, would_kill;
+        unsigned crontabs, at_jobs, lingers, listeners, allow_files;
+        unsigned strip_failures;
+        bool config_failure;
+        FILE *log;
+        bool use_syslog;
+} EpReport;
+
+int report_init(EpReport *rep, const EpRequest *req);
+void report_done(EpReport *rep);
+/* A detail line: to the log file, syslog or stderr (see report.c). */
+void report_detail(EpReport *rep, int level, const char *fmt, ...) _printf_(3, 4);
+/* One JSON record per action on a process. */
+void report_process(EpReport *rep, const ProcTable *t, ProcEntry *e, const char *reason, const char *action,
+                    const char *result);
+/* One JSON record per action on a file (crontab, at job, linger, allow file). */
+void report_file(EpReport *rep, const char *kind, const char *user, uid_t uid, const char *path, const char *dest,
+                 const char *action, const char *result, const char *detail);
+void report_listener(EpReport *rep, const ProcEntry *e, const char *proto, const char *address, unsigned port,
+                     const char *path);
+/* Prints the JSON records (--json) or the short human summary; returns the exit code. */
+int report_finish(EpReport *rep);
+
+/* ---- kill.c ---- */
+
+typedef struct EpKillStats {
+        unsigned killed, survivors, unkillable, recycled, gone, would_kill, spared, protected_, rounds;
+} EpKillStats;
+
+/* Steps 1-3 and 5 of the algorithm: snapshot, classify, stop all, report
+ * listeners, kill, re-scan until no target is left or the deadline passes.
+ * *ret_users_with_jobs gets the uids that have a spared (running-job)
+ * process (for the sweep's deferred stripping). */
+int ep_kill_targets(const EpRequest *req, const Policy *p, EpTargetRules *rules, EpReport *rep, uid_t **ret_busy_uids,
+                    size_t *ret_n_busy);
+
+/* ---- listeners.c ---- */
+
+typedef struct EpListener {
+        unsigned long inode;
+        char proto[8]; /* tcp tcp6 udp udp6 unix */
+        char address[108]; /* numeric address, or the unix path ("@name" abstract) */
+        unsigned port;
+        uid_t uid; /* the socket's owner (inet only; unix: (uid_t) -1) */
+} EpListener;
+
+typedef struct EpListenerTable {
+        EpListener *items;
+        size_t n;
+        uint64_t *netns_seen; /* network namespaces already read */
+        size_t n_netns;
+} EpListenerTable;
+
+void listeners_done(EpListenerTable *lt);
+/* Reads the listening/bound sockets of pid's network namespace (once per
+ * namespace). An inet socket is kept only if keep_uid(its uid) says so: a
+ * node has listeners of its own, and matching every victim's fds against
+ * them costs ~30 us a victim. */
+int listeners_load_netns(EpListenerTable *lt, int proc_fd, pid_t pid, bool (*keep_uid)(uid_t uid, void *userdata),
+                         void *userdata);
+/* Calls cb for every listening socket pid holds open. Returns the count. */
+int listeners_of_pid(const EpListenerTable *lt, int proc_fd, pid_t pid, void (*cb)(const EpListener *l, void *userdata),
+                     void *userdata);
+/* Pure parsers of /proc/net/{tcp,tcp6,udp,udp6} and /proc/net/unix lines
+ * (unit-tested). Return 1 when the line is a listening/bound socket. */
+int listeners_parse_inet_line(const char *line, bool v6, bool udp, EpListener *ret);
+int listeners_parse_unix_line(const char *line, EpListener *ret);
+
+/* ---- quarantine.c ---- */
+
+/* Moves dirfd/name into the quarantine dir (never deletes) with a JSON record
+ * beside it. *ret_dest gets the new path (malloc'd). */
+int quarantine_move(const char *qdir, const char *user, uid_t uid, const char *job, const char *kind,
+                    const char *src_dir, const char *name, char **ret_dest);
+
+/* ---- cronstrip.c / atstrip.c / linger.c / allowfiles.c ---- */
+
+typedef struct EpStripTarget {
+        const char *user; /* may be NULL in a sweep for an unknown uid */
+        uid_t uid;
+} EpStripTarget;
+
+/* Per-user: quarantines the user's crontab, at jobs, linger flag. In a sweep
+ * (user NULL) every entry whose owner passes eligible() and is not busy. */
+int cron_strip(const EpRequest *req, const EpTargetRules *rules, EpReport *rep, const uid_t *busy, size_t n_busy);
+int at_strip(const EpRequest *req, const EpTargetRules *rules, EpReport *rep, const uid_t *busy, size_t n_busy);
+int linger_strip(const EpRequest *req, const EpTargetRules *rules, EpReport *rep, const uid_t *busy, size_t n_busy);
+/* Pure: the uid of an at job file's "# atrun uid=N gid=N" header. */
+int at_parse_header_uid(const char *buf, uid_t *ret);
+
+/* Keeps path equal to users (one a line; root 0644; atomic rename). Returns 1
+ * if rewritten, 0 if already equal, -errno. */
+int allowfile_sync(const char *path, char *const *users, bool dry_run);
+/* Pure: does the content list exactly these users (order and blank lines and
+ * comments ignored)? */
+bool allowfile_content_equal(const char *content, char *const *users);

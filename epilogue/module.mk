@@ -1,0 +1,4 @@
+PROGRAMS += corral-epilogue
+corral-epilogue_SRCS := epilogue/*.c
+corral-epilogue_DIR := sbin
+corral-epilogue_MAN := man/corral-epilogue.8

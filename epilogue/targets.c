@@ -1,0 +1,270 @@
+/* targets.c — which processes die. Pure logic over a ProcTable: no signals,
+ * no writes (it may load a process's cgroup or cmdline).
+ *
+ * In order, for each process:
+ *   1. never: PID 1, kernel threads, zombies, the epilogue and its ancestors;
+ *   2. everything in the ended job's cgroup (--cgroup) dies — unless its uid
+ *      is below min_uid or exempt: then it is "protected" and reported;
+ *      cgroup membership is read from cgroupfs (cgroup.procs, jobs.c), one
+ *      read per cgroup instead of one per process;
+ *   3. otherwise only processes of the job's user (every eligible user in a
+ *      sweep) are considered; the owner is the *real* uid, so a setuid-root
+ *      program the job started is the job's, and a root daemon that only
+ *      switched its effective uid is not;
+ *   4. such a process is spared when it belongs to a running job:
+ *        - every mode: it is in a cgroup passed with --keep-cgroup, or in
+ *          one of corral's job cgroups (below --job-cgroup-parent) other
+ *          than the ended one; its session is one passed with --keep-session;
+ *        - Torque (and sweep): its session is led by a live direct child of
+ *          a root-owned pbs_mom (a job shell), other than the ended job's;
+ *        - Slurm (and sweep): it descends from a root-owned slurmstepd of
+ *          another job, or its cgroup path has a job_N component for
+ *          another job N;
+ *        - spare_ssh: it descends from a root-owned sshd (an interactive
+ *          session).
+ *      Ancestors that grant a pardon must be root-owned, so a job cannot
+ *      rename itself "sshd" or "slurmstepd" to be spared.
+ *   5. everything else of the user dies. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "epilogue.h"
+
+bool ep_uid_eligible(const EpTargetRules *rules, uid_t uid) {
+        if (uid == 0 || uid < rules->min_uid)
+                return false;
+        if (rules->have_uid_range && (uid < rules->uid_range_min || uid > rules->uid_range_max))
+                return false;
+        for (size_t i = 0; i < rules->n_exempt; i++)
+                if (rules->exempt_uids[i] == uid)
+                        return false;
+        return true;
+}
+
+bool ep_uid_busy(const uid_t *busy, size_t n, uid_t uid) {
+        for (size_t i = 0; i < n; i++)
+                if (busy[i] == uid)
+                        return true;
+        return false;
+}
+
+void ep_rules_done(EpTargetRules *rules) {
+        if (rules->ended_pids) {
+                pidset_done(rules->ended_pids);
+                free(rules->ended_pids);
+        }
+        if (rules->running_pids) {
+                pidset_done(rules->running_pids);
+                free(rules->running_pids);
+        }
+        rules->ended_pids = rules->running_pids = NULL;
+}
+
+int ep_rules_refresh(EpTargetRules *rules) {
+        ep_rules_done(rules);
+        rules->ended_pids = calloc(1, sizeof(PidSet));
+        rules->running_pids = calloc(1, sizeof(PidSet));
+        if (!rules->ended_pids || !rules->running_pids)
+                return -ENOMEM;
+        if (rules->cgroup) {
+                int r = pidset_add_cgroup(rules->ended_pids, rules->cgroup, NULL);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        if (rules->job_cgroup_parent) {
+                int r = pidset_add_cgroup(rules->running_pids, rules->job_cgroup_parent, rules->cgroup);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        for (char *const *c = rules->keep_cgroups; c && *c; c++) {
+                int r = pidset_add_cgroup(rules->running_pids, *c, NULL);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        pidset_seal(rules->ended_pids);
+        pidset_seal(rules->running_pids);
+        return 0;
+}
+
+static bool is_self_or_ancestor(const EpTargetRules *rules, ProcTable *t, const ProcEntry *e) {
+        ProcEntry *self = proctable_find(t, rules->self);
+        return self && proctable_is_ancestor(t, e, self);
+}
+
+/* A root-owned ancestor (strictly above e) whose comm is name, or NULL. */
+static ProcEntry *root_ancestor_named(ProcTable *t, ProcEntry *e, const char *name) {
+        size_t depth = 0;
+        for (ProcEntry *a = proctable_parent(t, e); a && depth <= t->n; a = proctable_parent(t, a), depth++)
+                if (a->uid == 0 && proc_entry_load(t, a, PROC_LOAD_STAT) == 0 && streq(a->comm, name))
+                        return a;
+        return NULL;
+}
+
+/* Slurm: "slurmstepd: [1234.0]", "slurmstepd: [1234.batch]",
+ * "slurmstepd: [1234.extern]" -> "1234". */
+static bool slurmstepd_job(ProcTable *t, ProcEntry *stepd, char *buf, size_t size) {
+        const char *p, *end;
+        (void) proc_entry_load(t, stepd, PROC_LOAD_CMDLINE);
+        if (!stepd->cmdline || !(p = strchr(stepd->cmdline, '[')))
+                return false;
+        p++;
+        end = p;
+        while (*end >= '0' && *end <= '9')
+                end++;
+        if (end == p || (size_t) (end - p) >= size)
+                return false;
+        memcpy(buf, p, (size_t) (end - p));
+        buf[end - p] = '\0';
+        return true;
+}
+
+/* Slurm cgroups: "/slurm/uid_1000/job_1234/step_0" (v1; "/slurm_NODE/..."
+ * with several slurmd on a host) or "/system.slice/slurmstepd.scope/job_1234/
+ * step_batch" (v2): a job_N other than the ended job. Only these root-owned
+ * places count: under a delegated systemd user subtree a job could make its
+ * own "job_5" cgroup to look like a running job. */
+static bool slurm_cgroup_other_job(const char *cg, const char *ended, char *buf, size_t size) {
+        for (const char *line = cg; line && *line;) {
+                const char *nl = strchr(line, '\n');
+                const char *c1 = strchr(line, ':');
+                const char *c2 = c1 && (!nl || c1 < nl) ? strchr(c1 + 1, ':') : NULL;
+                const char *path = c2 && (!nl || c2 < nl) ? c2 + 1 : NULL;
+                const char *job = NULL;
+
+                line = nl ? nl + 1 : NULL;
+                if (!path)
+                        continue;
+                if (strneq(path, "/system.slice/slurmstepd.scope/job_", 35))
+                        job = path + 35;
+                else if (strneq(path, "/slurm", 6) && (path[6] == '/' || path[6] == '_')) {
+                        /* /slurm[_NODE]/uid_N/job_M */
+                        const char *u = strchr(path + 1, '/');
+                        if (u && strneq(u, "/uid_", 5)) {
+                                const char *q = u + 5;
+                                while (*q >= '0' && *q <= '9')
+                                        q++;
+                                if (q > u + 5 && strneq(q, "/job_", 5))
+                                        job = q + 5;
+                        }
+                }
+                if (!job)
+                        continue;
+                const char *end = job;
+                while (*end >= '0' && *end <= '9')
+                        end++;
+                size_t n = (size_t) (end - job);
+                if (n == 0 || n >= size || (*end != '/' && *end != '\n' && *end != '\0'))
+                        continue;
+                memcpy(buf, job, n);
+                buf[n] = '\0';
+                if (!ended || !streq(buf, ended))
+                        return true;
+        }
+        return false;
+}
+
+static bool torque_job_session(const EpTargetRules *rules, ProcTable *t, const ProcEntry *e) {
+        /* pbs_mom forks, the child calls setsid() and execs the job's shell:
+         * a running Torque job is a session whose leader is a live child of
+         * a root-owned pbs_mom. Orphans of an ended job keep its session id
+         * but its leader is gone. */
+        ProcEntry *leader, *mom;
+        if (e->sid <= 0 || (rules->session > 0 && e->sid == rules->session))
+                return false;
+        leader = proctable_find(t, e->sid);
+        if (!leader || proc_entry_load(t, leader, PROC_LOAD_STAT) < 0 || leader->sid != leader->pid ||
+            proc_entry_dead(leader))
+                return false;
+        mom = proctable_parent(t, leader);
+        return mom && mom->uid == 0 && proc_entry_load(t, mom, PROC_LOAD_STAT) == 0 &&
+               streq(mom->comm, rules->mom_name);
+}
+
+EpVerdict ep_classify(const EpTargetRules *rules, ProcTable *t, ProcEntry *e, char *buf, size_t bufsize,
+                      const char **ret_reason) {
+        bool in_job_cgroup, users;
+
+        *ret_reason = NULL;
+        /* 1. never: PID 1, kthreadd, and what is not ours to judge (cheap
+         * checks first: most processes of a node stop here) */
+        if (e->pid <= 2)
+                return EP_IGNORE;
+        in_job_cgroup = pidset_contains(rules->ended_pids, e->pid);
+        users = rules->mode == EP_MODE_SWEEP ? ep_uid_eligible(rules, e->uid)
+                                             : rules->have_uid && rules->user_eligible && e->uid == rules->uid;
+        if (!in_job_cgroup && !users)
+                return EP_IGNORE;
+        /* in a running job's cgroup (read from cgroupfs for the whole scan):
+         * decided without reading anything of the process */
+        if (!in_job_cgroup && pidset_contains(rules->running_pids, e->pid)) {
+                *ret_reason = "in a running job's cgroup";
+                return EP_SPARED;
+        }
+        /* dead (zombies included) or a kernel thread */
+        if (proc_entry_load(t, e, PROC_LOAD_STAT) < 0 || proc_entry_dead(e) || e->ppid == 2)
+                return EP_IGNORE;
+
+        if (is_self_or_ancestor(rules, t, e)) {
+                *ret_reason = "the epilogue itself or its ancestor";
+                return EP_SPARED;
+        }
+
+        /* 2. the ended job's cgroup */
+        if (in_job_cgroup) {
+                if (!ep_uid_eligible(rules, e->uid)) {
+                        (void) snprintf(buf, bufsize,
+                                        "in the ended job's cgroup, but uid %u is exempt or below min_uid",
+                                        (unsigned) e->uid);
+                        *ret_reason = buf;
+                        return EP_PROTECTED;
+                }
+                *ret_reason = "in the ended job's cgroup";
+                return EP_TARGET;
+        }
+
+        /* 4. belongs to a running job? (cgroups: see above) */
+        for (size_t i = 0; i < rules->n_keep_sessions; i++)
+                if (e->sid == rules->keep_sessions[i]) {
+                        (void) snprintf(buf, bufsize, "session %d of a running job", (int) e->sid);
+                        *ret_reason = buf;
+                        return EP_SPARED;
+                }
+        if ((rules->mode == EP_MODE_TORQUE || rules->mode == EP_MODE_SWEEP) && rules->mom_name &&
+            torque_job_session(rules, t, e)) {
+                (void) snprintf(buf, bufsize, "session %d of a running Torque job", (int) e->sid);
+                *ret_reason = buf;
+                return EP_SPARED;
+        }
+        if (rules->mode == EP_MODE_SLURM || rules->mode == EP_MODE_SWEEP) {
+                char job[32];
+                ProcEntry *stepd = root_ancestor_named(t, e, "slurmstepd");
+                if (stepd && slurmstepd_job(t, stepd, job, sizeof job) && !(rules->job && streq(job, rules->job))) {
+                        (void) snprintf(buf, bufsize, "below slurmstepd of running Slurm job %s", job);
+                        *ret_reason = buf;
+                        return EP_SPARED;
+                }
+                (void) proc_entry_load(t, e, PROC_LOAD_CGROUP);
+                if (e->cgroup && slurm_cgroup_other_job(e->cgroup, rules->job, job, sizeof job)) {
+                        (void) snprintf(buf, bufsize, "in the cgroup of running Slurm job %s", job);
+                        *ret_reason = buf;
+                        return EP_SPARED;
+                }
+        }
+        if (rules->spare_ssh && root_ancestor_named(t, e, "sshd")) {
+                *ret_reason = "in an interactive ssh session (spare_ssh = yes)";
+                return EP_SPARED;
+        }
+
+        /* 5. an orphan: say what kind, for the report */
+        if (rules->session > 0 && e->sid == rules->session)
+                *ret_reason = "left in the ended job's session";
+        else if (e->ppid == 1)
+                *ret_reason = "orphan reparented to PID 1, outside any running job";
+        else if (e->sid == e->pid)
+                *ret_reason = "session leader outside any running job";
+        else
+                *ret_reason = "outside any running job";
+        return EP_TARGET;
+}

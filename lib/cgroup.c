@@ -1,0 +1,180 @@
+/* cgroup.c — the backend-independent half of cgroup.h: backend choice, name
+ * checks, the cgjob_* wrappers that dispatch to a backend, and corral's own
+ * v1 <-> v2 mapping from limits to controller files (libcgroup 2.0.2 has
+ * none: "memory.max" on a v1 hierarchy is simply "not found"). */
+#include "cgroup.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int cgjob_backend_find(int kind, const CgroupBackend **ret) {
+        switch (kind) {
+        case CGROUP_BACKEND_AUTO:
+        case CGROUP_BACKEND_CGROUPFS:
+                *ret = &cgroup_backend_cgroupfs;
+                return 0;
+        default:
+                return -EOPNOTSUPP;
+        }
+}
+
+int cgjob_backend_prepare(const CgroupBackend *b) {
+        return b->prepare ? b->prepare() : 0;
+}
+
+bool cgjob_name_valid(const char *name) {
+        size_t n = strlen(name);
+
+        if (n == 0 || n > CGROUP_NAME_MAX || streq(name, ".") || streq(name, ".."))
+                return false;
+        for (const char *c = name; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+                      *c == '.' || *c == '-'))
+                        return false;
+        return true;
+}
+
+bool cgjob_parent_valid(const char *parent) {
+        char buf[CGROUP_NAME_MAX * 4 + 4];
+        size_t n = strlen(parent);
+
+        if (n == 0 || n >= sizeof buf)
+                return false;
+        memcpy(buf, parent, n + 1);
+        for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save))
+                if (!cgjob_name_valid(c))
+                        return false;
+        /* no leading, trailing or doubled slashes */
+        return parent[0] != '/' && parent[n - 1] != '/' && !strstr(parent, "//");
+}
+
+int cgjob_create(const CgroupBackend *b, const char *parent, const char *name, const CgroupLimits *limits,
+                 CgroupJob **ret, char **ret_where) {
+        if (!cgjob_parent_valid(parent) || !cgjob_name_valid(name))
+                return -EINVAL;
+        return b->create(parent, name, limits, ret, ret_where);
+}
+
+int cgjob_open(const CgroupBackend *b, const char *parent, const char *name, CgroupJob **ret) {
+        if (!cgjob_parent_valid(parent) || !cgjob_name_valid(name))
+                return -EINVAL;
+        return b->open(parent, name, ret);
+}
+
+int cgjob_clone_fd(CgroupJob *j) {
+        return j->backend->clone_fd ? j->backend->clone_fd(j) : -EOPNOTSUPP;
+}
+
+int cgjob_attach(CgroupJob *j, pid_t pid, char **ret_where) {
+        return j->backend->attach(j, pid, ret_where);
+}
+
+int cgjob_self_attach_fds(CgroupJob *j, bool with_clone_fd, int ret_fds[static CGROUP_SELF_ATTACH_MAX],
+                          char **ret_where) {
+        if (!j->backend->self_attach_fds)
+                return -EOPNOTSUPP;
+        return j->backend->self_attach_fds(j, with_clone_fd, ret_fds, CGROUP_SELF_ATTACH_MAX, ret_where);
+}
+
+int cgroup_attach_self(const int *fds, size_t n) {
+        int ret = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (write(fds[i], "0", 1) != 1 && ret == 0)
+                        ret = negative_errno();
+                (void) close(fds[i]);
+        }
+        return ret;
+}
+
+int cgjob_signal(CgroupJob *j, int sig) {
+        return j->backend->signal(j, sig);
+}
+
+int cgjob_kill(CgroupJob *j, uint64_t timeout_usec) {
+        return j->backend->kill(j, timeout_usec);
+}
+
+int cgjob_usage(CgroupJob *j, CgroupUsage *ret) {
+        return j->backend->usage(j, ret);
+}
+
+int cgjob_remove(CgroupJob *j, char **ret_where) {
+        return j->backend->remove(j, ret_where);
+}
+
+CgroupJob *cgjob_free(CgroupJob *j) {
+        if (j)
+                j->backend->free(j);
+        return NULL;
+}
+
+/* ---- the mapping ---- */
+
+static void set(CgroupSetting *s, const char *file, uint64_t v) {
+        s->file = file;
+        (void) snprintf(s->value, sizeof s->value, "%" PRIu64, v);
+}
+
+int cgroup_limit_settings(const char *controller, int version, unsigned have, const CgroupLimits *l,
+                          CgroupSetting ret[static CGROUP_SETTINGS_MAX], unsigned *ret_warnings) {
+        unsigned n = 0, warnings = 0;
+
+        if (version != 1 && version != 2)
+                return -EINVAL;
+
+        if (streq(controller, "memory")) {
+                bool mem = l->memory != CGROUP_LIMIT_MAX, swap = l->swap != CGROUP_LIMIT_MAX;
+                if (version == 2) {
+                        /* v2 limits swap on its own */
+                        if (mem)
+                                set(&ret[n++], "memory.max", l->memory);
+                        if (swap)
+                                set(&ret[n++], "memory.swap.max", l->swap);
+                } else {
+                        /* v1 limits memory+swap together (memsw), which must
+                         * never be below limit_in_bytes: write that first */
+                        if (mem)
+                                set(&ret[n++], "memory.limit_in_bytes", l->memory);
+                        if (mem && swap) {
+                                if (have & CGROUP_HAVE_MEMSW) {
+                                        if (l->swap > UINT64_MAX - 1 - l->memory)
+                                                return -ERANGE;
+                                        set(&ret[n++], "memory.memsw.limit_in_bytes", l->memory + l->swap);
+                                } else
+                                        warnings |= CGROUP_WARN_SWAP;
+                        } else if (swap)
+                                /* swap alone cannot be said with memsw */
+                                warnings |= CGROUP_WARN_SWAP;
+                }
+        } else if (streq(controller, "cpu")) {
+                if (l->cpus != CGROUP_LIMIT_MAX) {
+                        uint64_t quota;
+                        if (l->cpus == 0 || l->cpus > UINT64_MAX / CGROUP_CPU_PERIOD_USEC)
+                                return -ERANGE;
+                        quota = l->cpus * CGROUP_CPU_PERIOD_USEC / 1000;
+                        if (quota < 1000) /* the kernel's minimum quota is 1 ms */
+                                quota = 1000;
+                        if (version == 2) {
+                                ret[n].file = "cpu.max";
+                                (void) snprintf(ret[n].value, sizeof ret[n].value, "%" PRIu64 " %" PRIu64, quota,
+                                                CGROUP_CPU_PERIOD_USEC);
+                                n++;
+                        } else {
+                                set(&ret[n++], "cpu.cfs_period_us", CGROUP_CPU_PERIOD_USEC);
+                                set(&ret[n++], "cpu.cfs_quota_us", quota);
+                        }
+                }
+        } else if (streq(controller, "pids")) {
+                /* a new cgroup starts unlimited: only a limit is written */
+                if (l->tasks != CGROUP_LIMIT_MAX)
+                        set(&ret[n++], "pids.max", l->tasks);
+        } else
+                return -EOPNOTSUPP;
+
+        if (ret_warnings)
+                *ret_warnings = warnings;
+        return (int) n;
+}

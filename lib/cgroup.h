@@ -1,0 +1,143 @@
+/* cgroup.h — job cgroups behind a backend interface. A job cgroup is created
+ * with its limits under one corral parent ("corral/job-ID"), the job's first
+ * process is placed in it (clone3(CLONE_INTO_CGROUP) where the backend offers
+ * a cgroup fd, otherwise attached before it execs anything), and at the end
+ * every process in it is killed, its usage read and the cgroup removed.
+ *
+ * One backend exists now, "cgroupfs" (cgroup-fs.c, libcgroup, cgroup v1, v2
+ * and hybrid). A "systemd" backend (transient scope over sd-bus) fits the same
+ * table: create may defer the unit until attach, when the first pid is known.
+ *
+ * Library rules: functions return 0 or -errno and never log; where a failure
+ * concerns one controller's directory, *ret_where names it as
+ * "memory:/corral/job-12" for the caller's message. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "macro.h"
+#include "nodeconf.h"
+
+#define CGROUP_LIMIT_MAX UINT64_MAX
+/* the cfs period used for the cpu quota (v1 cpu.cfs_period_us, v2 cpu.max) */
+#define CGROUP_CPU_PERIOD_USEC UINT64_C(100000)
+#define CGROUP_NAME_MAX 128
+#define CGROUP_SETTINGS_MAX 8
+
+typedef struct CgroupLimits {
+        uint64_t memory; /* bytes; CGROUP_LIMIT_MAX: none */
+        uint64_t swap; /* bytes on top of memory */
+        uint64_t cpus; /* millicpus: 1000 = one CPU */
+        uint64_t tasks; /* processes and threads */
+} CgroupLimits;
+
+#define CGROUP_USAGE_UNKNOWN UINT64_MAX
+typedef struct CgroupUsage {
+        uint64_t memory_peak; /* bytes */
+        uint64_t cpu_user_usec, cpu_system_usec;
+        uint64_t oom_kills;
+} CgroupUsage;
+
+/* Things a backend could not enforce on this node, but tolerated. */
+enum {
+        CGROUP_WARN_SWAP = 1 << 0, /* v1 without memory.memsw.*: swap not limited */
+};
+
+typedef struct CgroupBackend CgroupBackend;
+
+/* The common head of every backend's job object. */
+typedef struct CgroupJob {
+        const CgroupBackend *backend;
+        char *path; /* "/corral/job-12", relative to each hierarchy's root */
+        unsigned warnings; /* CGROUP_WARN_* */
+} CgroupJob;
+
+struct CgroupBackend {
+        const char *name;
+        int (*prepare)(void);
+        int (*create)(const char *parent, const char *name, const CgroupLimits *limits, CgroupJob **ret,
+                      char **ret_where);
+        int (*open)(const char *parent, const char *name, CgroupJob **ret);
+        int (*clone_fd)(CgroupJob *j);
+        int (*attach)(CgroupJob *j, pid_t pid, char **ret_where);
+        int (*self_attach_fds)(CgroupJob *j, bool with_clone_fd, int *ret_fds, size_t n_max, char **ret_where);
+        int (*signal)(CgroupJob *j, int sig);
+        int (*kill)(CgroupJob *j, uint64_t timeout_usec);
+        int (*usage)(CgroupJob *j, CgroupUsage *ret);
+        int (*remove)(CgroupJob *j, char **ret_where);
+        void (*free)(CgroupJob *j);
+};
+
+extern const CgroupBackend cgroup_backend_cgroupfs;
+
+/* The backend for a node config's cgroup_backend (AUTO: cgroupfs until the
+ * systemd backend exists). -EOPNOTSUPP for a backend not built in. */
+int cgjob_backend_find(int kind, const CgroupBackend **ret);
+
+/* Does the backend's expensive one-time set-up (libcgroup's cgroup_init()
+ * takes 0.5-1 ms) ahead of cgjob_create(), e.g. in a thread while the
+ * caller does other work. Optional; create does it when needed. */
+int cgjob_backend_prepare(const CgroupBackend *b);
+
+/* A job cgroup name component: [A-Za-z0-9_.-], 1..CGROUP_NAME_MAX, not "."/"..". */
+bool cgjob_name_valid(const char *name);
+/* A parent: one or more valid components separated by '/', no leading '/'. */
+bool cgjob_parent_valid(const char *parent);
+
+/* Creates parent/name with the limits; fails with -EEXIST if it already
+ * exists (never adopts another job's cgroup). On failure nothing is left. */
+int cgjob_create(const CgroupBackend *b, const char *parent, const char *name, const CgroupLimits *limits,
+                 CgroupJob **ret, char **ret_where);
+/* Opens an existing job cgroup (to kill and remove a lost job's). */
+int cgjob_open(const CgroupBackend *b, const char *parent, const char *name, CgroupJob **ret);
+/* An O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP) (the caller closes it), or
+ * -EOPNOTSUPP when the job's controllers are not all on cgroup v2. */
+int cgjob_clone_fd(CgroupJob *j);
+/* Moves pid into the job cgroup in every hierarchy (idempotent). Moving
+ * another process takes the kernel's global threadgroup lock, which costs an
+ * RCU grace period (about 10 ms measured on v1): prefer the two below. */
+int cgjob_attach(CgroupJob *j, pid_t pid, char **ret_where);
+/* Opens (O_CLOEXEC: a child created by clone gets them anyway) the files
+ * through which a new single-threaded process moves itself into the job
+ * cgroup with cgroup_attach_self(): "tasks" of each v1 hierarchy; the v2
+ * hierarchy only when with_clone_fd is false. Returns the count, or
+ * -EOPNOTSUPP when some hierarchy cannot be joined that way (v2 without
+ * CLONE_INTO_CGROUP): then use cgjob_attach() from the parent. */
+#define CGROUP_SELF_ATTACH_MAX 8
+int cgjob_self_attach_fds(CgroupJob *j, bool with_clone_fd, int ret_fds[static CGROUP_SELF_ATTACH_MAX],
+                          char **ret_where);
+/* In the new process, first thing: writes "0" (the caller itself) into each
+ * fd and closes it. A single thread moving itself needs no global lock. */
+int cgroup_attach_self(const int *fds, size_t n);
+/* Sends sig to every process in the cgroup; returns the number signalled. */
+int cgjob_signal(CgroupJob *j, int sig);
+/* Kills every process (freeze + SIGKILL, or cgroup.kill) and waits until the
+ * cgroup is empty; -ETIME if it is not empty after timeout_usec. */
+int cgjob_kill(CgroupJob *j, uint64_t timeout_usec);
+/* Fields the backend cannot read are CGROUP_USAGE_UNKNOWN. */
+int cgjob_usage(CgroupJob *j, CgroupUsage *ret);
+/* Removes the (empty) job cgroup from every hierarchy; the parent stays. */
+int cgjob_remove(CgroupJob *j, char **ret_where);
+CgroupJob *cgjob_free(CgroupJob *j);
+DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupJob *, cgjob_free)
+#define _cleanup_cgjob_free_ _cleanup_(cgjob_freep)
+
+/* ---- the v1 <-> v2 setting-name mapping (pure; unit-tested) ---- */
+
+typedef struct CgroupSetting {
+        const char *file; /* "memory.limit_in_bytes" */
+        char value[48];
+} CgroupSetting;
+
+enum {
+        CGROUP_HAVE_MEMSW = 1 << 0, /* v1: memory.memsw.* exists */
+};
+
+/* The files and values that put limits on a controller ("memory", "cpu",
+ * "pids") of cgroup version 1 or 2, in the order they must be written.
+ * Returns the count (0: nothing to set) or -EINVAL/-EOPNOTSUPP. *ret_warnings
+ * gets CGROUP_WARN_* for limits that cannot be expressed. */
+int cgroup_limit_settings(const char *controller, int version, unsigned have, const CgroupLimits *limits,
+                          CgroupSetting ret[static CGROUP_SETTINGS_MAX], unsigned *ret_warnings);

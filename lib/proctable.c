@@ -1,0 +1,639 @@
+/* proctable.c — see proctable.h. Layout: the syscall table, the pure
+ * parsers, the snapshot (readdir of /proc, one stat(2) of /proc/PID per
+ * process and a status read for root-owned ones, in two threads on big
+ * tables, then sort), lazy loading of stat/cmdline/cgroup, and the verified
+ * pidfd open. */
+#include "proctable.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* ---- the syscall table ---- */
+
+static ssize_t sys_read_file(int dirfd, const char *path, char *buf, size_t size) {
+        _cleanup_close_ int fd = -1;
+        size_t len = 0;
+
+        if (size == 0)
+                return -EINVAL;
+        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        while (len < size - 1) {
+                ssize_t k = read(fd, buf + len, size - 1 - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        buf[len] = '\0';
+        return (ssize_t) len;
+}
+
+static int sys_pidfd_open(pid_t pid) {
+        long r = syscall(SYS_pidfd_open, pid, 0);
+        if (r < 0)
+                return negative_errno();
+        return (int) r;
+}
+
+static int sys_pidfd_send_signal(int pidfd, int sig) {
+        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static const ProcSyscalls proc_syscalls_default = {
+        .read_file = sys_read_file,
+        .pidfd_open = sys_pidfd_open,
+        .pidfd_send_signal = sys_pidfd_send_signal,
+};
+
+ProcSyscalls proc_syscalls = {
+        .read_file = sys_read_file,
+        .pidfd_open = sys_pidfd_open,
+        .pidfd_send_signal = sys_pidfd_send_signal,
+};
+
+void proc_syscalls_reset(void) {
+        proc_syscalls = proc_syscalls_default;
+}
+
+/* ---- pure parsers ---- */
+
+static int parse_field_long(const char **p, long long *ret) {
+        char *end;
+        long long v;
+
+        while (**p == ' ')
+                (*p)++;
+        if (!isdigit((unsigned char) **p) && **p != '-')
+                return -EINVAL;
+        errno = 0;
+        v = strtoll(*p, &end, 10);
+        if (errno != 0 || end == *p)
+                return -EINVAL;
+        *p = end;
+        *ret = v;
+        return 0;
+}
+
+static int skip_fields(const char **p, unsigned n) {
+        for (unsigned i = 0; i < n; i++) {
+                while (**p == ' ')
+                        (*p)++;
+                if (**p == '\0' || **p == '\n')
+                        return -EINVAL;
+                while (**p && **p != ' ' && **p != '\n')
+                        (*p)++;
+        }
+        return 0;
+}
+
+int proc_parse_stat(const char *buf, ProcEntry *e) {
+        /* "pid (comm) S ppid pgrp session tty_nr tpgid flags minflt cminflt
+         *  majflt cmajflt utime stime cutime cstime priority nice num_threads
+         *  itrealvalue starttime ..." — comm may contain spaces and ')', so it
+         *  ends at the *last* ')'. */
+        const char *open, *close, *p;
+        long long pid, ppid, pgid, sid, start;
+        size_t len;
+
+        open = strchr(buf, '(');
+        close = strrchr(buf, ')');
+        if (!open || !close || close < open)
+                return -EINVAL;
+        p = buf;
+        if (parse_field_long(&p, &pid) < 0 || p > open || pid <= 0 || pid > INT32_MAX)
+                return -EINVAL;
+        p = close + 1;
+        while (*p == ' ')
+                p++;
+        if (*p == '\0' || *p == '\n')
+                return -EINVAL;
+        char state = *p++;
+        if (parse_field_long(&p, &ppid) < 0 || parse_field_long(&p, &pgid) < 0 || parse_field_long(&p, &sid) < 0)
+                return -EINVAL;
+        /* fields 7..19 (tty_nr .. nice), 20 num_threads, 21 itrealvalue */
+        long long threads;
+        if (skip_fields(&p, 13) < 0 || parse_field_long(&p, &threads) < 0 || skip_fields(&p, 1) < 0 ||
+            parse_field_long(&p, &start) < 0)
+                return -EINVAL;
+        if (ppid < 0 || ppid > INT32_MAX || pgid < 0 || pgid > INT32_MAX || sid < 0 || sid > INT32_MAX || start < 0)
+                return -EINVAL;
+
+        e->pid = (pid_t) pid;
+        e->ppid = (pid_t) ppid;
+        e->pgid = (pid_t) pgid;
+        e->sid = (pid_t) sid;
+        e->state = state;
+        e->start_time = (uint64_t) start;
+        e->num_threads = threads > 0 && threads < UINT32_MAX ? (unsigned) threads : 0;
+        len = (size_t) (close - open - 1);
+        if (len >= sizeof e->comm)
+                len = sizeof e->comm - 1;
+        memcpy(e->comm, open + 1, len);
+        e->comm[len] = '\0';
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char) e->comm[i] < 0x20 || e->comm[i] == 0x7f)
+                        e->comm[i] = '?';
+        return 0;
+}
+
+int proc_parse_status_uids(const char *buf, uid_t *ret_uid, uid_t *ret_euid) {
+        const char *p = buf;
+        long long ruid, euid;
+
+        for (;;) {
+                if (strneq(p, "Uid:", 4))
+                        break;
+                p = strchr(p, '\n');
+                if (!p)
+                        return -EINVAL;
+                p++;
+        }
+        p += 4;
+        while (*p == '\t' || *p == ' ')
+                p++;
+        if (parse_field_long(&p, &ruid) < 0)
+                return -EINVAL;
+        while (*p == '\t')
+                p++;
+        if (parse_field_long(&p, &euid) < 0)
+                return -EINVAL;
+        if (ruid < 0 || ruid > UINT32_MAX - 1 || euid < 0 || euid > UINT32_MAX - 1)
+                return -EINVAL;
+        *ret_uid = (uid_t) ruid;
+        *ret_euid = (uid_t) euid;
+        return 0;
+}
+
+bool proc_cgroup_text_under(const char *text, const char *path) {
+        size_t plen;
+
+        if (!text || isempty(path))
+                return false;
+        plen = strlen(path);
+        while (plen > 1 && path[plen - 1] == '/')
+                plen--;
+        for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                /* "hierarchy-id:controllers:path" */
+                const char *c1 = strchr(line, ':');
+                const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                const char *nl = strchr(line, '\n');
+                if (!c2 || (nl && c2 > nl))
+                        continue;
+                const char *cg = c2 + 1;
+                size_t cglen = nl ? (size_t) (nl - cg) : strlen(cg);
+                if (cglen < plen || memcmp(cg, path, plen) != 0)
+                        continue;
+                if (cglen == plen || cg[plen] == '/' || (plen == 1 && path[0] == '/'))
+                        return true;
+        }
+        return false;
+}
+
+/* ---- the snapshot ---- */
+
+ProcTable *proctable_free(ProcTable *t) {
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < t->n; i++) {
+                free(t->entries[i].cmdline);
+                free(t->entries[i].cgroup);
+        }
+        free(t->entries);
+        if (t->proc_fd >= 0)
+                (void) close(t->proc_fd);
+        free(t);
+        return NULL;
+}
+
+static int cmp_pid(const void *a, const void *b) {
+        pid_t x = ((const ProcEntry *) a)->pid, y = ((const ProcEntry *) b)->pid;
+        return (x > y) - (x < y);
+}
+
+static int read_status_uids(int proc_fd, ProcEntry *e) {
+        char path[32], buf[2048];
+        ssize_t k;
+
+        (void) snprintf(path, sizeof path, "%d/status", (int) e->pid);
+        k = proc_syscalls.read_file(proc_fd, path, buf, sizeof buf);
+        if (k < 0)
+                return (int) k;
+        return proc_parse_status_uids(buf, &e->uid, &e->euid);
+}
+
+static int load_stat(int proc_fd, ProcEntry *e) {
+        char path[32], buf[2048];
+        ProcEntry tmp = {};
+        ssize_t k;
+        int r;
+
+        (void) snprintf(path, sizeof path, "%d/stat", (int) e->pid);
+        k = proc_syscalls.read_file(proc_fd, path, buf, sizeof buf);
+        if (k < 0) {
+                r = (int) k;
+                goto gone;
+        }
+        r = proc_parse_stat(buf, &tmp);
+        if (r < 0 || tmp.pid != e->pid)
+                goto gone;
+        e->ppid = tmp.ppid;
+        e->pgid = tmp.pgid;
+        e->sid = tmp.sid;
+        e->start_time = tmp.start_time;
+        e->num_threads = tmp.num_threads;
+        e->state = tmp.state;
+        memcpy(e->comm, tmp.comm, sizeof e->comm);
+        e->have_stat = true;
+        return 0;
+gone:
+        /* it exited: from now on it is dead to every caller */
+        e->have_stat = true;
+        e->gone = true;
+        e->state = 'X';
+        return r == -ENOENT || r == 0 ? -ESRCH : r;
+}
+
+/* The thread ids of the reader threads we started (see proc_pids_all_own). */
+#define OWN_TIDS_MAX 256
+static pid_t own_tids[OWN_TIDS_MAX];
+static unsigned n_own_tids;
+static pthread_mutex_t own_tids_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void record_own_tid(void) {
+        pthread_mutex_lock(&own_tids_lock);
+        if (n_own_tids < OWN_TIDS_MAX)
+                own_tids[n_own_tids++] = gettid();
+        pthread_mutex_unlock(&own_tids_lock);
+}
+
+bool proc_pids_all_own(pid_t after, pid_t upto) {
+        bool all = true;
+        unsigned n = 0;
+
+        if (after == upto)
+                return true;
+        if (upto < after || upto - after > OWN_TIDS_MAX)
+                return false; /* wrapped or too many: assume not */
+        pthread_mutex_lock(&own_tids_lock);
+        for (pid_t p = after + 1; p <= upto && all; p++) {
+                bool found = false;
+                for (unsigned i = 0; i < n_own_tids && !found; i++)
+                        found = own_tids[i] == p;
+                all = found;
+                n++;
+        }
+        pthread_mutex_unlock(&own_tids_lock);
+        return all && n > 0;
+}
+
+typedef struct Slot {
+        pid_t pid;
+        uint64_t ino;
+} Slot;
+
+/* Reads the owner (and for root-owned entries the real uid) of slots[a..b)
+ * into out[0..n). */
+typedef struct Chunk {
+        int proc_fd;
+        const Slot *slots;
+        size_t a, b;
+        const ProcTable *prev;
+        ProcEntry *out;
+        size_t n;
+        bool threaded;
+} Chunk;
+
+static void *read_chunk(void *userdata) {
+        Chunk *c = userdata;
+        if (c->threaded)
+                record_own_tid();
+        for (size_t i = c->a; i < c->b; i++) {
+                const Slot *s = &c->slots[i];
+                ProcEntry *e = &c->out[c->n];
+                const ProcEntry *old = c->prev ? proctable_find(c->prev, s->pid) : NULL;
+                char path[16];
+                struct stat st;
+
+                if (old && old->ino == s->ino && old->uid != 0 && !old->gone) {
+                        /* the same process as before (same /proc inode): what
+                         * we knew still holds; its uid cannot change without
+                         * it turning root-owned, and those are always re-read */
+                        *e = *old;
+                        e->cmdline = e->cgroup = NULL;
+                        e->loaded_cmdline = e->loaded_cgroup = false;
+                        c->n++;
+                        continue;
+                }
+                *e = (ProcEntry){ .pid = s->pid, .ino = s->ino };
+                (void) snprintf(path, sizeof path, "%d", (int) s->pid);
+                if (fstatat(c->proc_fd, path, &st, 0) < 0)
+                        continue;
+                e->ino = (uint64_t) st.st_ino;
+                e->uid = e->euid = st.st_uid;
+                if (st.st_uid == 0 && read_status_uids(c->proc_fd, e) < 0)
+                        continue;
+                c->n++;
+        }
+        return NULL;
+}
+
+static int snapshot_fd(int proc_fd, const ProcTable *prev, ProcTable **ret) {
+        _cleanup_proctable_free_ ProcTable *t = NULL;
+        _cleanup_free_ Slot *slots = NULL;
+        size_t n_slots = 0, cap = 1024;
+        DIR *d;
+        int dfd;
+
+        t = calloc(1, sizeof *t);
+        if (!t)
+                return -ENOMEM;
+        t->proc_fd = fcntl(proc_fd, F_DUPFD_CLOEXEC, 3);
+        if (t->proc_fd < 0)
+                return negative_errno();
+        slots = malloc(cap * sizeof *slots);
+        if (!slots)
+                return -ENOMEM;
+
+        dfd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return negative_errno();
+        d = fdopendir(dfd);
+        if (!d) {
+                int r = negative_errno();
+                (void) close(dfd);
+                return r;
+        }
+        for (struct dirent *de; (errno = 0, de = readdir(d));) {
+                const char *s = de->d_name;
+                long long pid = 0;
+
+                if (!isdigit((unsigned char) s[0]))
+                        continue;
+                for (; *s; s++) {
+                        if (!isdigit((unsigned char) *s) || pid > INT32_MAX / 10)
+                                break;
+                        pid = pid * 10 + (*s - '0');
+                }
+                if (*s || pid <= 0)
+                        continue;
+                if (n_slots == cap) {
+                        Slot *n = realloc(slots, 2 * cap * sizeof *n);
+                        if (!n) {
+                                (void) closedir(d);
+                                return -ENOMEM;
+                        }
+                        slots = n;
+                        cap *= 2;
+                }
+                slots[n_slots++] = (Slot){ .pid = (pid_t) pid, .ino = de->d_ino };
+        }
+        if (errno != 0) {
+                int r = negative_errno();
+                (void) closedir(d);
+                return r;
+        }
+        (void) closedir(d);
+
+        t->entries = calloc(n_slots ? n_slots : 1, sizeof *t->entries);
+        if (!t->entries)
+                return -ENOMEM;
+
+        /* Two readers on a big table: the cost is one stat(2) per process,
+         * and a batch node has more than one core. */
+        size_t half = n_slots >= 2048 ? n_slots / 2 : n_slots;
+        Chunk c0 = { .proc_fd = proc_fd, .slots = slots, .a = 0, .b = half, .prev = prev, .out = t->entries };
+        Chunk c1 = {
+                .proc_fd = proc_fd, .slots = slots, .a = half, .b = n_slots, .prev = prev, .out = t->entries + half
+        };
+        pthread_t th;
+        c1.threaded = true;
+        bool threaded = half < n_slots && pthread_create(&th, NULL, read_chunk, &c1) == 0;
+        (void) read_chunk(&c0);
+        if (threaded)
+                (void) pthread_join(th, NULL);
+        else {
+                c1.threaded = false;
+                (void) read_chunk(&c1);
+        }
+        memmove(t->entries + c0.n, t->entries + half, c1.n * sizeof *t->entries);
+        t->n = c0.n + c1.n;
+
+        qsort(t->entries, t->n, sizeof *t->entries, cmp_pid);
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+int proctable_snapshot(const char *proc_root, ProcTable **ret) {
+        _cleanup_close_ int fd = -1;
+
+        fd = open(proc_root ?: "/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return snapshot_fd(fd, NULL, ret);
+}
+
+int proctable_resnapshot(const ProcTable *prev, ProcTable **ret) {
+        return snapshot_fd(prev->proc_fd, prev, ret);
+}
+
+typedef struct LoadChunk {
+        ProcTable *t;
+        size_t a, b;
+        bool (*want)(const ProcEntry *e, void *userdata);
+        void *userdata;
+        unsigned what;
+        bool threaded;
+} LoadChunk;
+
+static void *load_chunk(void *userdata) {
+        LoadChunk *c = userdata;
+        if (c->threaded)
+                record_own_tid();
+        for (size_t i = c->a; i < c->b; i++) {
+                ProcEntry *e = &c->t->entries[i];
+                if (c->want(e, c->userdata))
+                        (void) proc_entry_load(c->t, e, c->what);
+        }
+        return NULL;
+}
+
+void proctable_load_many(ProcTable *t, bool (*want)(const ProcEntry *e, void *userdata), void *userdata,
+                         unsigned what) {
+        size_t half = t->n >= 2048 ? t->n / 2 : t->n;
+        LoadChunk c0 = { .t = t, .a = 0, .b = half, .want = want, .userdata = userdata, .what = what };
+        LoadChunk c1 = {
+                .t = t, .a = half, .b = t->n, .want = want, .userdata = userdata, .what = what, .threaded = true
+        };
+        pthread_t th;
+        bool threaded = half < t->n && pthread_create(&th, NULL, load_chunk, &c1) == 0;
+
+        (void) load_chunk(&c0);
+        if (threaded)
+                (void) pthread_join(th, NULL);
+        else {
+                c1.threaded = false;
+                (void) load_chunk(&c1);
+        }
+}
+
+ProcEntry *proctable_find(const ProcTable *t, pid_t pid) {
+        size_t lo = 0, hi = t->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (t->entries[mid].pid == pid)
+                        return &t->entries[mid];
+                if (t->entries[mid].pid < pid)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+ProcEntry *proctable_parent(ProcTable *t, ProcEntry *e) {
+        if (!e->have_stat && load_stat(t->proc_fd, e) < 0)
+                return NULL;
+        if (e->gone || e->ppid <= 0 || e->ppid == e->pid)
+                return NULL;
+        return proctable_find(t, e->ppid);
+}
+
+bool proctable_is_ancestor(ProcTable *t, const ProcEntry *a, ProcEntry *e) {
+        /* bounded: a corrupt table cannot loop forever */
+        for (size_t depth = 0; e && depth <= t->n; depth++, e = proctable_parent(t, e))
+                if (e == a)
+                        return true;
+        return false;
+}
+
+int proc_entry_load(const ProcTable *t, ProcEntry *e, unsigned what) {
+        char path[32];
+        int r = 0;
+
+        if ((what & PROC_LOAD_STAT) && !e->have_stat) {
+                r = load_stat(t->proc_fd, e);
+                if (r < 0)
+                        return r;
+        }
+
+        if ((what & PROC_LOAD_CMDLINE) && !e->loaded_cmdline) {
+                _cleanup_free_ char *buf = malloc(PROC_CMDLINE_MAX);
+                ssize_t k;
+
+                if (!buf)
+                        return -ENOMEM;
+                e->loaded_cmdline = true;
+                (void) snprintf(path, sizeof path, "%d/cmdline", (int) e->pid);
+                k = proc_syscalls.read_file(t->proc_fd, path, buf, PROC_CMDLINE_MAX);
+                if (k < 0)
+                        r = (int) k;
+                else {
+                        /* NUL-separated arguments; a process may have rewritten
+                         * them, so treat every control byte as a space */
+                        while (k > 0 && buf[k - 1] == '\0')
+                                k--;
+                        for (ssize_t i = 0; i < k; i++)
+                                if ((unsigned char) buf[i] < 0x20 || buf[i] == 0x7f)
+                                        buf[i] = ' ';
+                        buf[k] = '\0';
+                        char *s = realloc(buf, (size_t) k + 1);
+                        e->cmdline = s ? s : buf;
+                        buf = NULL;
+                }
+        }
+        if ((what & PROC_LOAD_CGROUP) && !e->loaded_cgroup) {
+                _cleanup_free_ char *buf = malloc(PROC_CGROUP_MAX);
+                ssize_t k;
+
+                if (!buf)
+                        return -ENOMEM;
+                e->loaded_cgroup = true;
+                (void) snprintf(path, sizeof path, "%d/cgroup", (int) e->pid);
+                k = proc_syscalls.read_file(t->proc_fd, path, buf, PROC_CGROUP_MAX);
+                if (k < 0)
+                        r = (int) k;
+                else {
+                        char *s = realloc(buf, (size_t) k + 1);
+                        e->cgroup = s ? s : buf;
+                        buf = NULL;
+                }
+        }
+        /* a process that exited is ESRCH for the caller, whatever /proc said */
+        return r == -ENOENT ? -ESRCH : r;
+}
+
+int proc_read_last_pid(int proc_fd, pid_t *ret) {
+        /* "0.01 0.05 0.00 1/123 4567" */
+        char buf[256];
+        const char *p;
+        long long v;
+        ssize_t k = proc_syscalls.read_file(proc_fd, "loadavg", buf, sizeof buf);
+
+        if (k < 0)
+                return (int) k;
+        p = strrchr(buf, ' ');
+        if (!p)
+                return -EINVAL;
+        p++;
+        if (parse_field_long(&p, &v) < 0 || v < 0 || v > INT32_MAX)
+                return -EINVAL;
+        *ret = (pid_t) v;
+        return 0;
+}
+
+int proc_read_start_time(int proc_fd, pid_t pid, uint64_t *ret) {
+        char path[32], buf[1024];
+        ProcEntry e = {};
+        ssize_t k;
+        int r;
+
+        (void) snprintf(path, sizeof path, "%d/stat", (int) pid);
+        k = proc_syscalls.read_file(proc_fd, path, buf, sizeof buf);
+        if (k < 0)
+                return k == -ENOENT ? -ESRCH : (int) k;
+        r = proc_parse_stat(buf, &e);
+        if (r < 0)
+                return r;
+        *ret = e.start_time;
+        return 0;
+}
+
+int proc_pidfd_open_verified(const ProcTable *t, const ProcEntry *e, int *ret_pidfd) {
+        _cleanup_close_ int fd = -1;
+        uint64_t start;
+        int r;
+
+        if (!e->have_stat || e->gone)
+                return -ESRCH;
+        fd = proc_syscalls.pidfd_open(e->pid);
+        if (fd < 0)
+                return fd;
+        /* The pidfd pins whatever process has this PID *now*. Only if that
+         * process started at the snapshot's start time is it the one we saw;
+         * otherwise the PID was recycled and we must not touch it. */
+        r = proc_read_start_time(t->proc_fd, e->pid, &start);
+        if (r < 0)
+                return r;
+        if (start != e->start_time)
+                return -ESTALE;
+        *ret_pidfd = TAKE_FD(fd);
+        return 0;
+}

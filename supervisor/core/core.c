@@ -1,0 +1,1254 @@
+/* core.c — the unprivileged half of corrald: the API socket, the SQLite
+ * queue, the dispatcher and the job lifecycle, on one sd-event loop.
+ *
+ * Layout: connections and authorization; the API operations (api_ops[]);
+ * messages from the root helper (launched, exited, epilogue-done...); the
+ * dispatcher; crash recovery; sd_notify status and metrics; core_main.
+ *
+ * Lifecycle: submit -> QUEUED (or HELD) -> the dispatcher moves it to
+ * STARTING and asks the helper to launch -> RUNNING when the launcher runs ->
+ * COMPLETED/FAILED/TIMEOUT/OUT_OF_MEMORY/CANCELLED from its result (LOST when
+ * the launcher vanished across a restart) -> the epilogue runs, and only then
+ * is the slot free again, so that the next job of the same user cannot be
+ * caught by this job's epilogue. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "corrald.h"
+#include "job.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+#include "policy.h"
+#include "protocol.h"
+#include "store.h"
+#include "strv.h"
+
+#define MAX_CONNECTIONS 1024
+/* one user cannot take every connection from the others */
+#define MAX_CONNECTIONS_PER_UID 64
+#define LOGS_CHUNK ((size_t) 60 * 1024)
+#define FOLLOW_INTERVAL_USEC (200 * USEC_PER_MSEC)
+#define METRICS_INTERVAL_USEC (5 * USEC_PER_SEC)
+#define STATUS_INTERVAL_USEC (250 * USEC_PER_MSEC)
+
+typedef struct Core Core;
+
+typedef struct Conn {
+        Core *core;
+        int fd;
+        uid_t uid;
+        gid_t gid;
+        pid_t pid;
+        bool admin;
+        sd_event_source *src, *follow_timer;
+        /* logs --follow */
+        int64_t follow_job;
+        int follow_stream;
+        uint64_t follow_offset;
+        struct Conn *next;
+} Conn;
+
+typedef struct Active {
+        int64_t id;
+        uid_t uid;
+        bool running, epilogue;
+        sd_event_source *kill_timer;
+        struct Active *next;
+} Active;
+
+struct Core {
+        Settings *s;
+        sd_event *event;
+        Store *store;
+        int helper_fd;
+        int listen_fd;
+        Conn *conns;
+        unsigned n_conns;
+        Active *active;
+        unsigned n_active;
+        uid_t last_uid;
+        bool have_last_uid;
+        bool drained;
+        bool recovering;
+        /* metrics */
+        uint64_t launches, launch_failures, epilogue_kills, requests, denied;
+        bool metrics_dirty;
+        bool status_pending;
+};
+
+/* ---- small helpers ---- */
+
+static Active *active_find(Core *c, int64_t id) {
+        for (Active *a = c->active; a; a = a->next)
+                if (a->id == id)
+                        return a;
+        return NULL;
+}
+
+static Active *active_add(Core *c, int64_t id, uid_t uid) {
+        Active *a = active_find(c, id);
+        if (a)
+                return a;
+        a = calloc(1, sizeof(Active));
+        if (!a)
+                return NULL;
+        *a = (Active){ .id = id, .uid = uid, .next = c->active };
+        c->active = a;
+        c->n_active++;
+        return a;
+}
+
+static void active_remove(Core *c, int64_t id) {
+        for (Active **p = &c->active; *p; p = &(*p)->next)
+                if ((*p)->id == id) {
+                        Active *a = *p;
+                        *p = a->next;
+                        sd_event_source_disable_unref(a->kill_timer);
+                        free(a);
+                        c->n_active--;
+                        return;
+                }
+}
+
+static void helper_send(Core *c, json_t *m) {
+        if (!m) {
+                log_oom();
+                sd_event_exit(c->event, EXIT_FAILURE);
+                return;
+        }
+        int r = msg_send(c->helper_fd, m);
+        json_decref(m);
+        if (r < 0) {
+                log_error_errno(r, "Cannot talk to the root helper: %m; exiting");
+                sd_event_exit(c->event, EXIT_FAILURE);
+        }
+}
+
+static void update_status(Core *c);
+static void dispatch(Core *c);
+
+static json_t *job_to_json(Core *c, const Job *j, bool full) {
+        char buf[FORMAT_BUF], outdir[4200];
+        json_t *o = json_pack("{s:I, s:s, s:i, s:s, s:s, s:s}", "id", (json_int_t) j->id, "user", j->user, "uid",
+                              (int) j->uid, "state", job_state_to_string(j->state), "policy", j->policy, "cwd", j->cwd);
+        if (!o)
+                return NULL;
+        json_t *argv = json_array();
+        for (char **a = j->argv; argv && a && *a; a++)
+                json_array_append_new(argv, json_string(*a));
+        json_object_set_new(o, "argv", argv ? argv : json_null());
+        if (full) {
+                json_t *env = json_object();
+                for (char **e = j->env; env && e && *e; e++) {
+                        size_t n = strcspn(*e, "=");
+                        char name[300];
+                        snprintf(name, sizeof name, "%.*s", (int) n, *e);
+                        json_object_set_new(env, name, json_string((*e)[n] ? *e + n + 1 : ""));
+                }
+                json_object_set_new(o, "env", env ? env : json_null());
+        }
+        json_object_set_new(o, "walltime", json_string(format_duration(buf, j->walltime)));
+        json_object_set_new(o, "submitted", json_integer((json_int_t) (j->submit_time / USEC_PER_SEC)));
+        json_object_set_new(o, "started",
+                            j->start_time ? json_integer((json_int_t) (j->start_time / USEC_PER_SEC)) : json_null());
+        json_object_set_new(o, "ended",
+                            j->end_time ? json_integer((json_int_t) (j->end_time / USEC_PER_SEC)) : json_null());
+        if (j->exit_code >= 0) {
+                snprintf(buf, sizeof buf, "%d:%d", j->exit_code, j->exit_signal >= 0 ? j->exit_signal : 0);
+                json_object_set_new(o, "exit", json_string(buf));
+        } else
+                json_object_set_new(o, "exit", json_null());
+        snprintf(outdir, sizeof outdir, "%s/%s", c->s->output_dir, j->output_id);
+        json_object_set_new(o, "output_dir", json_string(outdir));
+        if (j->stdout_path)
+                json_object_set_new(o, "stdout", json_string(j->stdout_path));
+        if (j->stderr_path)
+                json_object_set_new(o, "stderr", json_string(j->stderr_path));
+        if (j->reason)
+                json_object_set_new(o, "reason", json_string(j->reason));
+        json_object_set_new(o, "cancel_requested", json_boolean(j->cancel_requested));
+        if (full) {
+                json_t *res = j->result ? json_loads(j->result, 0, NULL) : NULL;
+                json_t *usage = res ? json_object_get(res, "usage") : NULL;
+                json_object_set(o, "usage", usage ? usage : json_null());
+                json_object_set_new(o, "result", res ? res : json_null());
+                json_t *ep = j->epilogue ? json_loads(j->epilogue, 0, NULL) : NULL;
+                json_object_set_new(o, "epilogue", ep ? ep : json_null());
+        }
+        return o;
+}
+
+/* ---- connections ---- */
+
+static void conn_free(Conn *conn) {
+        Core *c = conn->core;
+        for (Conn **p = &c->conns; *p; p = &(*p)->next)
+                if (*p == conn) {
+                        *p = conn->next;
+                        break;
+                }
+        sd_event_source_disable_unref(conn->src);
+        sd_event_source_disable_unref(conn->follow_timer);
+        if (conn->fd >= 0)
+                close(conn->fd);
+        c->n_conns--;
+        free(conn);
+}
+
+/* Sends one message; a client that does not read is dropped. */
+static int conn_send_raw(Conn *conn, const void *buf, size_t len) {
+        for (;;) {
+                ssize_t n = send(conn->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n >= 0)
+                        return 0;
+                if (errno == EINTR)
+                        continue;
+                return negative_errno();
+        }
+}
+
+static int conn_send(Conn *conn, json_t *msg) {
+        _cleanup_free_ char *s = NULL;
+        size_t n;
+        int r;
+        if (!msg)
+                return -ENOMEM;
+        r = api_dump(msg, &s, &n);
+        json_decref(msg);
+        if (r < 0)
+                return r;
+        return conn_send_raw(conn, s, n);
+}
+
+static bool is_admin(Core *c, uid_t uid, gid_t gid, int fd) {
+        if (uid == 0)
+                return true;
+        if (c->s->admin_gid == (gid_t) -1)
+                return false;
+        if (gid == c->s->admin_gid)
+                return true;
+        gid_t groups[256];
+        socklen_t len = sizeof groups;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+                return false;
+        for (size_t i = 0; i < len / sizeof(gid_t); i++)
+                if (groups[i] == c->s->admin_gid)
+                        return true;
+        return false;
+}
+
+/* ---- API operations ---- */
+
+typedef struct Ctx {
+        Core *c;
+        Conn *conn;
+        ApiRequest *req;
+        int64_t job; /* for the audit log */
+        const char *result; /* "ok", "denied", "invalid", ... */
+        char detail[256];
+} Ctx;
+
+static json_t *deny(Ctx *x, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static json_t *deny(Ctx *x, const char *code, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(x->detail, sizeof x->detail, fmt, ap);
+        va_end(ap);
+        x->result = code;
+        if (streq(code, "denied"))
+                x->c->denied++;
+        return api_error(code, "%s", x->detail);
+}
+
+static json_t *ok(Ctx *x) {
+        x->result = "ok";
+        return json_pack("{s:b}", "ok", 1);
+}
+
+/* Loads a job the caller may act on: its owner, or an admin. */
+static json_t *get_own_job(Ctx *x, int64_t id, Job **ret) {
+        Job *j = NULL;
+        x->job = id;
+        int r = store_get(x->c->store, id, &j);
+        if (r == -ENOENT)
+                return deny(x, "not_found", "no job %lld", (long long) id);
+        if (r < 0)
+                return deny(x, "internal", "cannot read job %lld: %s", (long long) id, strerror(-r));
+        if (j->uid != x->conn->uid && !x->conn->admin) {
+                job_free(j);
+                return deny(x, "denied", "job %lld belongs to another user", (long long) id);
+        }
+        *ret = j;
+        return NULL;
+}
+
+/* [users] of the policy: min_uid, deny_users, then allow_users/allow_groups
+ * when either is set (primary or supplementary membership). */
+static bool user_allowed(const Policy *p, const struct passwd *pw) {
+        if (pw->pw_uid == 0 || pw->pw_uid < p->min_uid || strv_contains(p->deny_users, pw->pw_name))
+                return false;
+        if (strv_length(p->allow_users) == 0 && strv_length(p->allow_groups) == 0)
+                return true;
+        if (strv_contains(p->allow_users, pw->pw_name))
+                return true;
+        gid_t groups[256];
+        int n = ELEMENTSOF(groups);
+        if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+                return false;
+        for (int i = 0; i < n; i++) {
+                struct group *gr = getgrgid(groups[i]);
+                if (gr && strv_contains(p->allow_groups, gr->gr_name))
+                        return true;
+        }
+        return false;
+}
+
+static json_t *op_submit(Ctx *x) {
+        Core *c = x->c;
+        ApiRequest *rq = x->req;
+        _cleanup_policy_free_ Policy *p = NULL;
+        _cleanup_job_free_ Job *j = NULL;
+        ConfDiags d = { 0 };
+        const char *policy = rq->policy ? rq->policy : c->s->node->default_policy;
+        struct passwd *pw;
+        uint64_t waiting = 0;
+        int r;
+
+        if (x->conn->uid == 0)
+                return deny(x, "denied", "root cannot run jobs: submit as the user the job should run as");
+        pw = getpwuid(x->conn->uid);
+        if (!pw)
+                return deny(x, "denied", "uid %u has no account on this node", (unsigned) x->conn->uid);
+        r = policy_load(c->s->policy_dir, policy, c->s->strict_perms ? POLICY_STRICT_PERMS : 0, &p, &d);
+        if (r < 0) {
+                json_t *e = r == -ENOENT ? deny(x, "invalid", "no policy named '%s'", policy)
+                                         : deny(x, "invalid", "policy '%s' is invalid (corral policy check %s)", policy,
+                                                policy);
+                conf_diags_clear(&d);
+                return e;
+        }
+        conf_diags_clear(&d);
+        /* the same checks corral-launch makes, so that a doomed job is refused now */
+        if (!user_allowed(p, pw))
+                return deny(x, "denied", "policy '%s' does not allow user %s to run jobs", policy, pw->pw_name);
+        if (rq->walltime > p->walltime) {
+                char a[FORMAT_BUF], b[FORMAT_BUF];
+                return deny(x, "invalid", "walltime %s exceeds the %s of policy '%s'", format_duration(a, rq->walltime),
+                            format_duration(b, p->walltime), policy);
+        }
+        r = store_count_waiting(c->store, x->conn->uid, &waiting);
+        if (r < 0)
+                return deny(x, "internal", "cannot count queued jobs: %s", strerror(-r));
+        if (waiting >= c->s->max_queued_per_user)
+                return deny(x, "limit", "%s already has %llu jobs waiting (the limit is %llu)", pw->pw_name,
+                            (unsigned long long) waiting, (unsigned long long) c->s->max_queued_per_user);
+
+        j = calloc(1, sizeof(Job));
+        if (!j)
+                return deny(x, "internal", "out of memory");
+        j->uid = x->conn->uid;
+        j->gid = pw->pw_gid;
+        j->user = strdup(pw->pw_name);
+        j->state = rq->hold ? JOB_HELD : JOB_QUEUED;
+        j->policy = strdup(policy);
+        j->argv = TAKE_PTR(rq->argv);
+        j->env = TAKE_PTR(rq->env);
+        j->cwd = TAKE_PTR(rq->cwd);
+        /* output elsewhere than the job's output directory: corral-launch
+         * opens these as the job's user, with the user's permissions */
+        j->stdout_path = TAKE_PTR(rq->stdout_path);
+        j->stderr_path = TAKE_PTR(rq->stderr_path);
+        j->walltime = rq->walltime ? rq->walltime : p->walltime;
+        j->submit_time = now_usec();
+        j->exit_code = j->exit_signal = -1;
+        /* The session it came from is the user's interactive session, never
+         * the job's (jobs run in their own PID namespace): its epilogue spares it. */
+        (void) pid_session(x->conn->pid, &j->submit_sid);
+        if (!j->user || !j->policy || job_output_id_new(j->output_id) < 0)
+                return deny(x, "internal", "out of memory");
+        /* acknowledged only after the commit is on disk (synchronous=FULL) */
+        r = store_submit(c->store, &j, 1);
+        if (r < 0)
+                return deny(x, "internal", "cannot store the job: %s", strerror(-r));
+        x->job = j->id;
+        log_job(LOG_INFO, (long long) j->id, j->user, "submitted (%s, policy %s)", j->argv[0], j->policy);
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "job", json_integer((json_int_t) j->id));
+        json_object_set_new(resp, "state", json_string(job_state_to_string(j->state)));
+        dispatch(c);
+        return resp;
+}
+
+static json_t *op_list(Ctx *x) {
+        Core *c = x->c;
+        StoreFilter f = { .states = x->req->states, .limit = x->req->limit };
+        Job **l = NULL;
+        size_t n = 0;
+        int r;
+
+        if (x->req->user) {
+                struct passwd *pw = getpwnam(x->req->user);
+                if (!pw)
+                        return deny(x, "not_found", "no user %s", x->req->user);
+                if (pw->pw_uid != x->conn->uid && !x->conn->admin)
+                        return deny(x, "denied", "only admins may list other users' jobs");
+                f.by_uid = true;
+                f.uid = pw->pw_uid;
+        } else if (!(x->req->all && x->conn->admin)) {
+                if (x->req->all)
+                        return deny(x, "denied", "only admins may list every user's jobs");
+                f.by_uid = true;
+                f.uid = x->conn->uid;
+        }
+        /* a 64 KiB answer holds a few hundred jobs: read no more rows than that */
+        uint64_t total = 0;
+        r = store_count(c->store, &f, &total);
+        if (r < 0)
+                return deny(x, "internal", "cannot count jobs: %s", strerror(-r));
+        if (!f.limit || f.limit > API_MAX_MESSAGE / 64)
+                f.limit = API_MAX_MESSAGE / 64;
+        r = store_list(c->store, &f, &l, &n);
+        if (r < 0)
+                return deny(x, "internal", "cannot list jobs: %s", strerror(-r));
+        /* one answer is one message: as many jobs as fit, oldest first, and
+         * "truncated" says there are more (narrow with states or user) */
+        json_t *jobs = json_array();
+        size_t size = 256;
+        bool truncated = false;
+        for (size_t i = 0; jobs && i < n; i++) {
+                json_t *o = job_to_json(c, l[i], false);
+                char *one = o ? json_dumps(o, JSON_COMPACT) : NULL;
+                size += one ? strlen(one) + 1 : 0;
+                free(one);
+                if (size > API_MAX_MESSAGE - 512) {
+                        json_decref(o);
+                        truncated = true;
+                        break;
+                }
+                json_array_append_new(jobs, o);
+        }
+        job_list_free(l, n);
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "jobs", jobs ? jobs : json_array());
+        json_object_set_new(resp, "truncated", json_boolean(truncated || json_array_size(jobs) < total));
+        json_object_set_new(resp, "total", json_integer((json_int_t) total));
+        return resp;
+}
+
+static json_t *op_show(Ctx *x) {
+        Job *j = NULL;
+        json_t *e = get_own_job(x, x->req->job, &j);
+        if (e)
+                return e;
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "job", job_to_json(x->c, j, true));
+        job_free(j);
+        return resp;
+}
+
+typedef struct KillCtx {
+        Core *c;
+        int64_t id;
+} KillCtx;
+
+static int on_grace_over(sd_event_source *src, uint64_t usec, void *userdata) {
+        KillCtx *k = userdata;
+        Active *a = active_find(k->c, k->id);
+        if (a && !a->epilogue) {
+                log_job(LOG_NOTICE, (long long) k->id, NULL, "grace period over: killing its cgroup");
+                helper_send(k->c, json_pack("{s:s, s:I}", "type", HMSG_KILL, "job", (json_int_t) k->id));
+        }
+        return 0;
+}
+
+/* SIGTERM through the launcher now, the cgroup killed after the policy's grace. */
+static void start_cancel(Core *c, const Job *j) {
+        Active *a = active_find(c, j->id);
+        _cleanup_policy_free_ Policy *p = NULL;
+        ConfDiags d = { 0 };
+        uint64_t grace = c->s->grace;
+
+        if (!a || a->kill_timer)
+                return;
+        if (policy_load(c->s->policy_dir, j->policy, 0, &p, &d) >= 0)
+                grace = p->grace;
+        conf_diags_clear(&d);
+        helper_send(c, json_pack("{s:s, s:I, s:i}", "type", HMSG_SIGNAL, "job", (json_int_t) j->id, "signal", SIGTERM));
+        KillCtx *k = calloc(1, sizeof(KillCtx));
+        if (!k)
+                return;
+        *k = (KillCtx){ c, j->id };
+        uint64_t now;
+        sd_event_now(c->event, CLOCK_MONOTONIC, &now);
+        if (sd_event_add_time(c->event, &a->kill_timer, CLOCK_MONOTONIC, now + grace + 1, 0, on_grace_over, k) < 0)
+                free(k);
+        else
+                sd_event_source_set_destroy_callback(a->kill_timer, free);
+}
+
+static json_t *op_cancel(Ctx *x) {
+        Core *c = x->c;
+        Job *j = NULL;
+        json_t *e = get_own_job(x, x->req->job, &j);
+        int r;
+        if (e)
+                return e;
+        if (j->state == JOB_QUEUED || j->state == JOB_HELD) {
+                r = store_transition(c->store, j->id, j->state, JOB_CANCELLED);
+                if (r > 0) {
+                        j->state = JOB_CANCELLED;
+                        j->end_time = now_usec();
+                        free(j->reason);
+                        j->reason = strdup("cancelled before it started");
+                        free(j->epilogue);
+                        j->epilogue = strdup("{\"skipped\":\"the job never ran\"}");
+                        (void) store_update(c->store, j);
+                        log_job(LOG_INFO, (long long) j->id, j->user, "cancelled while queued");
+                        job_free(j);
+                        update_status(c);
+                        return ok(x);
+                }
+                /* it just started: cancel it as a running job */
+                job_free(j);
+                j = NULL;
+                r = store_get(c->store, x->req->job, &j);
+                if (r < 0)
+                        return deny(x, "internal", "cannot read job: %s", strerror(-r));
+        }
+        if (job_state_is_active(j->state)) {
+                j->cancel_requested = true;
+                r = store_update(c->store, j);
+                if (r < 0) {
+                        job_free(j);
+                        return deny(x, "internal", "cannot record the cancel: %s", strerror(-r));
+                }
+                if (j->state == JOB_RUNNING)
+                        start_cancel(c, j);
+                log_job(LOG_INFO, (long long) j->id, j->user, "cancel requested by uid %u", (unsigned) x->conn->uid);
+                job_free(j);
+                return ok(x);
+        }
+        json_t *resp =
+                deny(x, "conflict", "job %lld already ended (%s)", (long long) j->id, job_state_to_string(j->state));
+        job_free(j);
+        return resp;
+}
+
+static json_t *op_hold_release(Ctx *x) {
+        Job *j = NULL;
+        bool hold = x->req->op == API_HOLD;
+        json_t *e = get_own_job(x, x->req->job, &j);
+        if (e)
+                return e;
+        int r = store_transition(x->c->store, j->id, hold ? JOB_QUEUED : JOB_HELD, hold ? JOB_HELD : JOB_QUEUED);
+        JobState was = j->state;
+        job_free(j);
+        if (r < 0)
+                return deny(x, "internal", "%s", strerror(-r));
+        if (r == 0)
+                return deny(x, "conflict", "job %lld is %s, not %s", (long long) x->req->job, job_state_to_string(was),
+                            hold ? "QUEUED" : "HELD");
+        if (!hold)
+                dispatch(x->c);
+        update_status(x->c);
+        return ok(x);
+}
+
+static json_t *op_drain_resume(Ctx *x) {
+        Core *c = x->c;
+        bool drain = x->req->op == API_DRAIN;
+        if (!x->conn->admin)
+                return deny(x, "denied", "only root and members of the admin group may %s the node",
+                            drain ? "drain" : "resume");
+        int r = store_set_setting(c->store, "drained", drain ? "1" : "0");
+        if (r < 0)
+                return deny(x, "internal", "%s", strerror(-r));
+        c->drained = drain;
+        log_info("node %s by uid %u", drain ? "drained" : "resumed", (unsigned) x->conn->uid);
+        if (!drain)
+                dispatch(c);
+        update_status(c);
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "drained", json_boolean(drain));
+        return resp;
+}
+
+static json_t *op_policies(Ctx *x) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r = policy_list(x->c->s->policy_dir, &names);
+        if (r < 0)
+                return deny(x, "internal", "cannot list policies: %s", strerror(-r));
+        json_t *l = json_array();
+        for (char **n = names; l && *n; n++) {
+                _cleanup_policy_free_ Policy *p = NULL;
+                ConfDiags d = { 0 };
+                r = policy_load(x->c->s->policy_dir, *n, x->c->s->strict_perms ? POLICY_STRICT_PERMS : 0, &p, &d);
+                conf_diags_clear(&d);
+                json_array_append_new(l, json_pack("{s:s, s:b, s:s, s:b}", "name", *n, "valid", r >= 0, "description",
+                                                   p ? p->description : "", "default",
+                                                   streq(*n, x->c->s->node->default_policy)));
+        }
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "policies", l ? l : json_array());
+        return resp;
+}
+
+static json_t *op_version(Ctx *x) {
+        uint64_t counts[_JOB_STATE_MAX] = { 0 };
+        (void) store_count_states(x->c->store, counts);
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "version", json_string(CORRAL_VERSION));
+        json_object_set_new(resp, "api", json_integer(1));
+        json_object_set_new(resp, "slots", json_integer((json_int_t) x->c->s->slots));
+        json_object_set_new(resp, "drained", json_boolean(x->c->drained));
+        json_object_set_new(resp, "running",
+                            json_integer((json_int_t) counts[JOB_RUNNING] + (json_int_t) counts[JOB_STARTING]));
+        json_object_set_new(resp, "queued", json_integer((json_int_t) counts[JOB_QUEUED]));
+        json_object_set_new(resp, "admin", json_boolean(x->conn->admin));
+        return resp;
+}
+
+/* logs: a JSON header, then (when "bytes" > 0) one raw message with the data */
+static int send_chunk(Conn *conn, const Job *j, int stream, uint64_t *offset, bool *ret_eof) {
+        char path[4300];
+        _cleanup_close_ int fd = -1;
+        char *buf;
+        ssize_t n;
+        int r;
+
+        snprintf(path, sizeof path, "%s/%s/%s", conn->core->s->output_dir, j->output_id, stream ? "stderr" : "stdout");
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0 && errno != ENOENT)
+                return negative_errno();
+        buf = malloc(LOGS_CHUNK);
+        if (!buf)
+                return -ENOMEM;
+        n = fd >= 0 ? pread(fd, buf, LOGS_CHUNK, (off_t) *offset) : 0;
+        if (n < 0) {
+                r = negative_errno();
+                free(buf);
+                return r;
+        }
+        *ret_eof = n == 0 && job_state_is_final(j->state);
+        r = conn_send(conn, json_pack("{s:b, s:I, s:I, s:b, s:s}", "ok", 1, "offset", (json_int_t) *offset, "bytes",
+                                      (json_int_t) n, "eof", *ret_eof, "state", job_state_to_string(j->state)));
+        if (r >= 0 && n > 0)
+                r = conn_send_raw(conn, buf, (size_t) n);
+        free(buf);
+        if (r >= 0)
+                *offset += (uint64_t) n;
+        return r;
+}
+
+static int on_follow(sd_event_source *src, uint64_t usec, void *userdata) {
+        Conn *conn = userdata;
+        Core *c = conn->core;
+        Job *j = NULL;
+        bool eof = false;
+        int r = store_get(c->store, conn->follow_job, &j);
+        if (r >= 0) {
+                /* send what there is, up to a few chunks per tick */
+                for (int i = 0; i < 8 && r >= 0 && !eof; i++) {
+                        uint64_t before = conn->follow_offset;
+                        r = send_chunk(conn, j, conn->follow_stream, &conn->follow_offset, &eof);
+                        if (conn->follow_offset == before)
+                                break;
+                }
+                job_free(j);
+        }
+        if (r < 0 || eof) {
+                conn_free(conn);
+                return 0;
+        }
+        sd_event_source_set_time_relative(src, FOLLOW_INTERVAL_USEC);
+        sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static json_t *op_logs(Ctx *x) {
+        Job *j = NULL;
+        bool eof = false;
+        uint64_t offset = x->req->offset;
+        json_t *e = get_own_job(x, x->req->job, &j);
+        if (e)
+                return e;
+        const char *elsewhere = x->req->stream ? j->stderr_path : j->stdout_path;
+        if (elsewhere) {
+                e = deny(x, "invalid", "job %lld writes its %s to %s (chosen at submit): read it there",
+                         (long long) j->id, x->req->stream ? "stderr" : "stdout", elsewhere);
+                job_free(j);
+                return e;
+        }
+        int r = send_chunk(x->conn, j, x->req->stream, &offset, &eof);
+        job_free(j);
+        if (r < 0)
+                return deny(x, "internal", "cannot read the job's output: %s", strerror(-r));
+        x->result = "ok";
+        if (x->req->follow && !eof) {
+                Conn *conn = x->conn;
+                conn->follow_job = x->req->job;
+                conn->follow_stream = x->req->stream;
+                conn->follow_offset = offset;
+                r = sd_event_add_time_relative(x->c->event, &conn->follow_timer, CLOCK_MONOTONIC, FOLLOW_INTERVAL_USEC,
+                                               0, on_follow, conn);
+                if (r < 0)
+                        return deny(x, "internal", "%s", strerror(-r));
+                sd_event_source_set_enabled(conn->follow_timer, SD_EVENT_ONESHOT);
+        }
+        return NULL; /* already answered */
+}
+
+static const struct {
+        ApiOp op;
+        json_t *(*run)(Ctx *x);
+} api_ops[] = {
+        { API_SUBMIT, op_submit },        { API_LIST, op_list },          { API_SHOW, op_show },
+        { API_CANCEL, op_cancel },        { API_LOGS, op_logs },          { API_HOLD, op_hold_release },
+        { API_RELEASE, op_hold_release }, { API_DRAIN, op_drain_resume }, { API_RESUME, op_drain_resume },
+        { API_POLICIES, op_policies },    { API_VERSION, op_version },
+};
+
+static void handle_request(Conn *conn, const char *buf, size_t len) {
+        Core *c = conn->core;
+        ApiRequest req = { .op = _API_OP_INVALID };
+        _cleanup_free_ char *err = NULL;
+        Ctx x = { .c = c, .conn = conn, .req = &req, .result = "invalid" };
+        json_t *resp = NULL;
+        int r;
+
+        c->requests++;
+        r = api_request_parse(buf, len, &req, &err);
+        if (r < 0) {
+                snprintf(x.detail, sizeof x.detail, "%s", err ? err : strerror(-r));
+                resp = api_error("invalid", "%s", x.detail);
+        } else {
+                for (size_t i = 0; i < ELEMENTSOF(api_ops); i++)
+                        if (api_ops[i].op == req.op) {
+                                resp = api_ops[i].run(&x);
+                                break;
+                        }
+        }
+        const char *opname = r < 0 ? "malformed" : api_op_to_string(req.op);
+        /* every request is in the audit log: time, uid, pid, operation, job, result */
+        int ar = store_audit(c->store, conn->uid, conn->pid, opname, x.job, x.result, x.detail[0] ? x.detail : NULL);
+        if (ar < 0)
+                log_warning_errno(ar, "Cannot write the audit log, ignoring: %m");
+        log_full_errno(streq(x.result, "ok") ? LOG_INFO : LOG_NOTICE, 0, "audit: %s by uid %u pid %d: %s%s%s", opname,
+                       (unsigned) conn->uid, (int) conn->pid, x.result, x.detail[0] ? ": " : "", x.detail);
+        api_request_done(&req);
+        c->metrics_dirty = true;
+        if (resp && conn_send(conn, resp) < 0) {
+                conn_free(conn);
+                return;
+        }
+}
+
+static int on_conn(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Conn *conn = userdata;
+        char *buf;
+        ssize_t n;
+
+        if (conn->follow_timer) {
+                /* streaming: the client only reads; EOF or error ends it */
+                if (revents & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+                        conn_free(conn);
+                else {
+                        char tmp[64];
+                        if (recv(fd, tmp, sizeof tmp, MSG_DONTWAIT) == 0)
+                                conn_free(conn);
+                }
+                return 0;
+        }
+        buf = malloc(API_MAX_MESSAGE + 1);
+        if (!buf) {
+                conn_free(conn);
+                return 0;
+        }
+        n = recv(fd, buf, API_MAX_MESSAGE + 1, MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                free(buf);
+                return 0;
+        }
+        if (n <= 0) {
+                free(buf);
+                conn_free(conn);
+                return 0;
+        }
+        if ((size_t) n > API_MAX_MESSAGE) {
+                /* oversized: refused with a reason, and the daemon goes on */
+                Ctx x = { .c = conn->core, .conn = conn };
+                (void) store_audit(conn->core->store, conn->uid, conn->pid, "oversized", 0, "invalid", NULL);
+                (void) x;
+                (void) conn_send(conn,
+                                 api_error("invalid", "request too large (%zd bytes, limit %zu)", n, API_MAX_MESSAGE));
+                free(buf);
+                return 0;
+        }
+        handle_request(conn, buf, (size_t) n);
+        free(buf);
+        return 0;
+}
+
+static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Core *c = userdata;
+        struct ucred cred;
+        socklen_t len = sizeof cred;
+        int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (cfd < 0)
+                return 0;
+        if (c->n_conns >= MAX_CONNECTIONS || getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                close(cfd);
+                return 0;
+        }
+        unsigned mine = 0;
+        for (Conn *o = c->conns; o; o = o->next)
+                mine += o->uid == cred.uid;
+        if (cred.uid != 0 && mine >= MAX_CONNECTIONS_PER_UID) {
+                static const char busy[] = "{\"ok\":false,\"code\":\"limit\",\"error\":\"too many connections\"}";
+                (void) send(cfd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+                close(cfd);
+                return 0;
+        }
+        Conn *conn = calloc(1, sizeof(Conn));
+        if (!conn) {
+                close(cfd);
+                return 0;
+        }
+        /* identity from the kernel, never from the request */
+        *conn = (Conn){ .core = c, .fd = cfd, .uid = cred.uid, .gid = cred.gid, .pid = cred.pid, .next = c->conns };
+        conn->admin = is_admin(c, cred.uid, cred.gid, cfd);
+        if (sd_event_add_io(c->event, &conn->src, cfd, EPOLLIN | EPOLLRDHUP, on_conn, conn) < 0) {
+                close(cfd);
+                free(conn);
+                return 0;
+        }
+        c->conns = conn;
+        c->n_conns++;
+        return 0;
+}
+
+/* ---- the helper's messages ---- */
+
+static JobState state_from_result(json_t *res, int code) {
+        const char *st = json_string_value(json_object_get(res, "state"));
+        JobState s = st ? job_state_from_string(st) : _JOB_STATE_INVALID;
+        if (s != JOB_COMPLETED && s != JOB_FAILED && s != JOB_TIMEOUT && s != JOB_OUT_OF_MEMORY && s != JOB_CANCELLED)
+                s = code == 0 ? JOB_COMPLETED : JOB_FAILED;
+        return s;
+}
+
+static void run_epilogue(Core *c, const Job *j) {
+        Active *a = active_find(c, j->id);
+        json_t *keep = json_array();
+        Job **l = NULL;
+        size_t n = 0;
+        StoreFilter f = { .by_uid = true, .uid = j->uid, .states = (1u << JOB_STARTING) | (1u << JOB_RUNNING) };
+
+        if (a)
+                a->epilogue = true;
+        /* the sessions this job and the user's running jobs were submitted
+         * from: the user's own terminals, spared */
+        if (keep && j->submit_sid > 0)
+                json_array_append_new(keep, json_integer(j->submit_sid));
+        if (keep && store_list(c->store, &f, &l, &n) >= 0) {
+                for (size_t i = 0; i < n && json_array_size(keep) < 64; i++)
+                        if (l[i]->submit_sid > 0 && l[i]->id != j->id)
+                                json_array_append_new(keep, json_integer(l[i]->submit_sid));
+                job_list_free(l, n);
+        }
+        helper_send(c, json_pack("{s:s, s:I, s:i, s:s, s:s, s:o}", "type", HMSG_EPILOGUE, "job", (json_int_t) j->id,
+                                 "uid", (int) j->uid, "user", j->user, "policy", j->policy, "keep_sessions",
+                                 keep ? keep : json_array()));
+}
+
+static void on_launched(Core *c, json_t *m, Job *j) {
+        if (j->state != JOB_STARTING)
+                return;
+        j->state = JOB_RUNNING;
+        j->start_time = now_usec();
+        j->launcher_pid = (pid_t) json_integer_value(json_object_get(m, "pid"));
+        j->launcher_start = (uint64_t) json_integer_value(json_object_get(m, "start"));
+        free(j->cgroup);
+        if (asprintf(&j->cgroup, "%s/job-%lld", c->s->node->cgroup_parent, (long long) j->id) < 0)
+                j->cgroup = NULL;
+        int r = store_update(c->store, j);
+        if (r < 0)
+                log_warning_errno(r, "Cannot record job %lld as running: %m", (long long) j->id);
+        c->launches++;
+        Active *a = active_find(c, j->id);
+        if (a)
+                a->running = true;
+        log_job(LOG_INFO, (long long) j->id, j->user, "running (launcher pid %d)", (int) j->launcher_pid);
+        if (j->cancel_requested)
+                start_cancel(c, j);
+}
+
+static void on_launch_failed(Core *c, json_t *m, Job *j) {
+        const char *err = json_string_value(json_object_get(m, "error"));
+        j->state = JOB_FAILED;
+        j->end_time = now_usec();
+        free(j->reason);
+        j->reason = strdup(err ? err : "launch failed");
+        free(j->epilogue);
+        j->epilogue = strdup("{\"skipped\":\"the job was not launched\"}");
+        (void) store_update(c->store, j);
+        c->launch_failures++;
+        log_job(LOG_WARNING, (long long) j->id, j->user, "launch failed: %s", j->reason);
+        active_remove(c, j->id);
+        dispatch(c);
+}
+
+static void on_exited(Core *c, json_t *m, Job *j) {
+        json_t *res = json_object_get(m, "result");
+        bool lost = json_is_true(json_object_get(m, "lost"));
+        bool status_known = json_is_true(json_object_get(m, "status_known"));
+        int code = (int) json_integer_value(json_object_get(m, "code"));
+        const char *log = json_string_value(json_object_get(m, "log"));
+
+        if (job_state_is_final(j->state) && j->epilogue) {
+                active_remove(c, j->id);
+                return;
+        }
+        free(j->reason);
+        j->reason = NULL;
+        if (json_is_object(res)) {
+                _cleanup_free_ char *s = json_dumps(res, JSON_COMPACT);
+                free(j->result);
+                j->result = TAKE_PTR(s);
+                j->state = state_from_result(res, code);
+                const char *ex = json_string_value(json_object_get(res, "exit"));
+                int ec = -1, es = 0;
+                if (ex && sscanf(ex, "%d:%d", &ec, &es) == 2) {
+                        j->exit_code = ec;
+                        j->exit_signal = es;
+                } else if (status_known) {
+                        j->exit_code = code;
+                        j->exit_signal = 0;
+                }
+                if (j->state == JOB_FAILED && log && *log)
+                        j->reason = strdup(log);
+        } else if (lost || !status_known) {
+                j->state = JOB_LOST;
+                j->reason = strdup("the launcher is gone and left no result (corrald restarted); its cgroup was "
+                                   "killed and removed");
+        } else {
+                j->state = code == 0 ? JOB_COMPLETED : JOB_FAILED;
+                j->exit_code = code;
+                j->exit_signal = 0;
+                j->reason = log && *log ? strdup(log) : strdup("the launcher left no result");
+        }
+        if (j->cancel_requested && j->state != JOB_LOST)
+                j->state = JOB_CANCELLED;
+        j->end_time = now_usec();
+        int r = store_update(c->store, j);
+        if (r < 0)
+                log_warning_errno(r, "Cannot record the end of job %lld: %m", (long long) j->id);
+        log_job(j->state == JOB_COMPLETED ? LOG_INFO : LOG_NOTICE, (long long) j->id, j->user, "%s, exit %d:%d",
+                job_state_to_string(j->state), j->exit_code, j->exit_signal < 0 ? 0 : j->exit_signal);
+        if (j->state == JOB_LOST)
+                (void) store_audit(c->store, 0, getpid(), "recover", j->id, "lost", j->reason);
+        Active *a = active_find(c, j->id);
+        if (a) {
+                a->kill_timer = sd_event_source_disable_unref(a->kill_timer);
+                a->running = false;
+        }
+        run_epilogue(c, j);
+}
+
+static void on_epilogue_done(Core *c, json_t *m, Job *j) {
+        json_t *summary = json_object_get(m, "summary");
+        json_t *rec = json_pack("{s:i, s:O}", "exit", (int) json_integer_value(json_object_get(m, "exit")), "summary",
+                                summary ? summary : json_null());
+        _cleanup_free_ char *s = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+        json_t *killed = summary ? json_object_get(summary, "killed") : NULL;
+        if (json_is_integer(killed))
+                c->epilogue_kills += (uint64_t) json_integer_value(killed);
+        json_decref(rec);
+        free(j->epilogue);
+        j->epilogue = TAKE_PTR(s);
+        (void) store_update(c->store, j);
+        log_job(LOG_INFO, (long long) j->id, j->user, "epilogue done (exit %d)",
+                (int) json_integer_value(json_object_get(m, "exit")));
+        active_remove(c, j->id);
+        dispatch(c);
+}
+
+static int on_helper(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Core *c = userdata;
+        json_t *m = NULL;
+        Job *j = NULL;
+        int r = msg_recv(fd, HELPER_MAX_MESSAGE, &m);
+
+        if (r == -EAGAIN)
+                return 0;
+        if (r <= 0) {
+                log_error("The root helper is gone; exiting (the next start recovers running jobs)");
+                return sd_event_exit(c->event, EXIT_FAILURE);
+        }
+        const char *type = json_string_value(json_object_get(m, "type"));
+        json_t *jid = json_object_get(m, "job");
+        if (!json_is_integer(jid) || store_get(c->store, json_integer_value(jid), &j) < 0) {
+                log_warning("Message '%s' from the helper about an unknown job, ignoring", type);
+                json_decref(m);
+                return 0;
+        }
+        if (streq(type, HMSG_LAUNCHED))
+                on_launched(c, m, j);
+        else if (streq(type, HMSG_LAUNCH_FAILED))
+                on_launch_failed(c, m, j);
+        else if (streq(type, HMSG_EXITED))
+                on_exited(c, m, j);
+        else if (streq(type, HMSG_EPILOGUE_DONE))
+                on_epilogue_done(c, m, j);
+        else if (streq(type, "adopted")) {
+                log_job(LOG_INFO, (long long) j->id, j->user, "adopted: its launcher still runs");
+                (void) store_audit(c->store, 0, getpid(), "recover", j->id, "adopted", NULL);
+        } else if (!streq(type, HMSG_CLEANUP_DONE))
+                log_warning("Unknown message '%s' from the helper, ignoring", type);
+        job_free(j);
+        json_decref(m);
+        c->metrics_dirty = true;
+        update_status(c);
+        return 0;
+}
+
+/* ---- dispatcher ---- */
+
+static void dispatch(Core *c) {
+        while (!c->drained && !c->recovering && c->n_active < c->s->slots) {
+                Job *j = NULL;
+                int r = store_next_queued(c->store, c->last_uid, c->have_last_uid, &j);
+                if (r < 0) {
+                        log_warning_errno(r, "Cannot pick the next job, ignoring: %m");
+                        return;
+                }
+                if (!j)
+                        break;
+                r = store_transition(c->store, j->id, JOB_QUEUED, JOB_STARTING);
+                if (r <= 0) {
+                        job_free(j);
+                        continue;
+                }
+                /* round robin: the next pick starts after this user */
+                c->last_uid = j->uid;
+                c->have_last_uid = true;
+                if (!active_add(c, j->id, j->uid)) {
+                        job_free(j);
+                        return;
+                }
+                json_t *argv = json_array(), *env = json_array();
+                for (char **a = j->argv; argv && *a; a++)
+                        json_array_append_new(argv, json_string(*a));
+                for (char **e = j->env; env && *e; e++)
+                        json_array_append_new(env, json_string(*e));
+                helper_send(c, json_pack("{s:s, s:I, s:i, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:s?, s:s?}", "type",
+                                         HMSG_LAUNCH, "job", (json_int_t) j->id, "uid", (int) j->uid, "user", j->user,
+                                         "policy", j->policy, "cwd", j->cwd, "walltime", (json_int_t) j->walltime,
+                                         "output_id", j->output_id, "argv", argv, "env", env, "stdout", j->stdout_path,
+                                         "stderr", j->stderr_path));
+                log_job(LOG_INFO, (long long) j->id, j->user, "starting");
+                job_free(j);
+        }
+        update_status(c);
+}
+
+/* ---- recovery after a restart ---- */
+
+static int recover(Core *c) {
+        StoreFilter f = { .states = (1u << JOB_STARTING) | (1u << JOB_RUNNING) | (1u << JOB_COMPLETED) |
+                                    (1u << JOB_FAILED) | (1u << JOB_CANCELLED) | (1u << JOB_TIMEOUT) |
+                                    (1u << JOB_OUT_OF_MEMORY) | (1u << JOB_LOST) };
+        Job **l = NULL;
+        size_t n = 0;
+        unsigned adopted = 0, epilogues = 0;
+        int r = store_list(c->store, &f, &l, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                Job *j = l[i];
+                if (job_state_is_active(j->state)) {
+                        /* alive: the helper adopts it; gone: it answers with the
+                         * result the launcher left, or "lost" */
+                        active_add(c, j->id, j->uid);
+                        helper_send(c,
+                                    json_pack("{s:s, s:I, s:i, s:I}", "type", HMSG_ADOPT, "job", (json_int_t) j->id,
+                                              "pid", (int) j->launcher_pid, "start", (json_int_t) j->launcher_start));
+                        (void) store_audit(c->store, 0, getpid(), "recover", j->id, "check-launcher", NULL);
+                        adopted++;
+                } else if (!j->epilogue && j->start_time > 0) {
+                        /* ended, but corrald stopped before its epilogue finished */
+                        active_add(c, j->id, j->uid);
+                        run_epilogue(c, j);
+                        (void) store_audit(c->store, 0, getpid(), "recover", j->id, "epilogue", NULL);
+                        epilogues++;
+                }
+        }
+        job_list_free(l, n);
+        if (adopted || epilogues)
+                log_info("Recovery: %u jobs were starting or running, %u epilogues to finish", adopted, epilogues);
+        return 0;
+}
+
+/* ---- status and metrics ---- */
+
+/* STATUS= is recomputed at most every STATUS_INTERVAL: counting the
+ * queue after every message would cost more than the messages. */
+static int on_status_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        Core *c = userdata;
+        uint64_t counts[_JOB_STATE_MAX] = { 0 };
+        c->status_pending = false;
+        if (store_count_states(c->store, counts) < 0)
+                return 0;
+        (void) sd_notifyf(false, "STATUS=%llu running, %llu queued%s",
+                          (unsigned long long) counts[JOB_RUNNING] + (unsigned long long) counts[JOB_STARTING],
+                          (unsigned long long) counts[JOB_QUEUED], c->drained ? ", drained" : "");
+        return 0;
+}
+
+static void update_status(Core *c) {
+        c->metrics_dirty = true;
+        if (c->status_pending || !c->event)
+                return;
+        if (sd_event_add_time_relative(c->event, NULL, CLOCK_MONOTONIC, STATUS_INTERVAL_USEC, 0, on_status_timer, c) >=
+            0)
+                c->status_pending = true;
+}
+
+static int write_metrics(Core *c) {
+        const char *path = c->s->node->metrics_file;
+        uint64_t counts[_JOB_STATE_MAX] = { 0 };
+        char tmp[4200];
+        FILE *f;
+        int r;
+
+        if (isempty(path))
+                return 0;
+        r = store_count_states(c->store, counts);
+        if (r < 0)
+                return r;
+        snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int) getpid());
+        f = fopen(tmp, "we");
+        if (!f)
+                return negative_errno();
+        fprintf(f, "# HELP corral_jobs Jobs in the queue store by state.\n# TYPE corral_jobs gauge\n");
+        for (int i = 0; i < _JOB_STATE_MAX; i++)
+                fprintf(f, "corral_jobs{state=\"%s\"} %llu\n", job_state_to_string((JobState) i),
+                        (unsigned long long) counts[i]);
+        fprintf(f,
+                "# HELP corral_launches_total Jobs launched since corrald started.\n"
+                "# TYPE corral_launches_total counter\ncorral_launches_total %llu\n"
+                "# HELP corral_launch_failures_total Jobs that could not be launched.\n"
+                "# TYPE corral_launch_failures_total counter\ncorral_launch_failures_total %llu\n"
+                "# HELP corral_epilogue_kills_total Processes killed by epilogues.\n"
+                "# TYPE corral_epilogue_kills_total counter\ncorral_epilogue_kills_total %llu\n"
+                "# HELP corral_requests_total API requests.\n"
+                "# TYPE corral_requests_total counter\ncorral_requests_total %llu\n"
+                "# HELP corral_requests_denied_total API requests denied.\n"
+                "# TYPE corral_requests_denied_total counter\ncorral_requests_denied_total %llu\n"
+                "# HELP corral_slots Job slots of this node.\n# TYPE corral_slots gauge\ncorral_slots %llu\n"
+                "# HELP corral_drained 1 while the node is drained.\n# TYPE corral_drained gauge\ncorral_drained %d\n",
+                (unsigned long long) c->launches, (unsigned long long) c->launch_failures,
+                (unsigned long long) c->epilogue_kills, (unsigned long long) c->requests,
+                (unsigned long long) c->denied, (unsigned long long) c->s->slots, c->drained ? 1 : 0);
+        if (fflush(f) != 0 || fsync(fileno(f)) < 0 || ferror(f)) {
+                r = negative_errno();
+                fclose(f);
+                unlink(tmp);
+                return r;
+        }
+        fclose(f);
+        (void) chmod(tmp, 0644);
+        /* node_exporter never sees a half-written file */
+        if (rename(tmp, path) < 0) {
+                r = negative_errno();
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+static int on_metrics_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        Core *c = userdata;
+        if (c->metrics_dirty) {
+                int r = write_metrics(c);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot write metrics to %s, ignoring: %m", c->s->node->metrics_file);
+                c->metrics_dirty = false;
+        }
+        sd_event_source_set_time_relative(src, METRICS_INTERVAL_USEC);
+        return 0;
+}
+
+static int on_stop(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
+        Core *c = userdata;
+        log_info("%s: stopping (running jobs go on and are adopted at the next start)", strsignal((int) si->ssi_signo));
+        (void) sd_notify(false, "STOPPING=1");
+        return sd_event_exit(c->event, 0);
+}
+
+int core_main(Settings *s, int helper_fd, int listen_fd) {
+        Core c = { .s = s, .helper_fd = helper_fd, .listen_fd = listen_fd };
+        _cleanup_free_ char *drained = NULL;
+        char dbpath[4200];
+        int r;
+
+        snprintf(dbpath, sizeof dbpath, "%s/queue.db", s->state_dir);
+        r = store_open(dbpath, &c.store);
+        if (r < 0)
+                return log_error_errno(r, "Cannot open the queue store %s: %m", dbpath);
+        if (store_get_setting(c.store, "drained", &drained) > 0)
+                c.drained = streq(drained, "1");
+
+        r = sd_event_default(&c.event);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the event loop: %m");
+        r = sd_event_add_io(c.event, NULL, helper_fd, EPOLLIN, on_helper, &c);
+        if (r >= 0)
+                r = sd_event_add_io(c.event, NULL, listen_fd, EPOLLIN, on_accept, &c);
+        if (r >= 0)
+                r = sd_event_add_signal(c.event, NULL, SIGTERM, on_stop, &c);
+        if (r >= 0)
+                r = sd_event_add_signal(c.event, NULL, SIGINT, on_stop, &c);
+        if (r >= 0)
+                r = sd_event_add_time_relative(c.event, NULL, CLOCK_MONOTONIC, METRICS_INTERVAL_USEC, 0,
+                                               on_metrics_timer, &c);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the event loop: %m");
+        /* WATCHDOG=1 pings at half of WatchdogSec=, when systemd asks for them */
+        (void) sd_event_set_watchdog(c.event, true);
+
+        c.recovering = true;
+        r = recover(&c);
+        if (r < 0)
+                return log_error_errno(r, "Cannot recover the queue: %m");
+        c.recovering = false;
+        dispatch(&c);
+
+        (void) write_metrics(&c);
+        (void) on_status_timer(NULL, 0, &c); /* the first STATUS= comes with READY= */
+        (void) sd_notify(false, "READY=1");
+        log_info("Ready: socket %s, %llu slots, policies from %s%s", s->socket, (unsigned long long) s->slots,
+                 s->policy_dir, c.drained ? ", drained" : "");
+
+        r = sd_event_loop(c.event);
+        while (c.conns)
+                conn_free(c.conns);
+        while (c.active)
+                active_remove(&c, c.active->id);
+        store_close(c.store);
+        sd_event_unref(c.event);
+        return r;
+}

@@ -1,0 +1,456 @@
+/* corrald.c — start-up as root, then the split into the root helper
+ * (helper.c, this process) and the unprivileged core (core.c, a child).
+ *
+ * Order, with the reasons:
+ *  1. settings: options over the node config over built-in defaults;
+ *  2. the daemon user and the admin group exist (created on first start);
+ *  3. directories with their owners and modes (state 0700 for the daemon
+ *     user, results root-only, output root 0711 so job directories can be
+ *     reached only by whoever knows their random name);
+ *  4. the API socket: passed by systemd (socket activation) or made here,
+ *     mode 0666 (everyone may talk; SO_PEERCRED decides what they may do);
+ *  5. signals blocked for sd-event, then socketpair + fork: the child drops
+ *     to the daemon user for good (groups, gid, uid, no_new_privs) before it
+ *     reads a single byte from users. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "corrald.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+
+static void help(void) {
+        printf("Usage: corrald [OPTIONS]\n"
+               "\n"
+               "The corral queue core: takes job submissions from local users over a Unix\n"
+               "socket, stores them durably (SQLite), runs each through corral-launch with\n"
+               "full containment, runs corral-epilogue after it, and tracks its lifecycle.\n"
+               "Runs in the foreground (under systemd: Type=notify, see corrald.service).\n"
+               "\n"
+               "Options:\n"
+               "  -c, --config FILE       node config (default " NODECONF_PATH_DEFAULT "; a\n"
+               "                          missing file means built-in defaults)\n"
+               "      --dev               development mode for `make run`: state, output and\n"
+               "                          socket under ./var, policies from ./policies,\n"
+               "                          policy permission checks off, and the epilogue only\n"
+               "                          reports (on a workstation, the user's other\n"
+               "                          sessions and crontab are not a job's leftovers)\n"
+               "      --state-dir DIR     queue database directory (node config: state_dir)\n"
+               "      --run-dir DIR       root-only runtime directory (run_dir)\n"
+               "      --output-dir DIR    job output directories (output_dir)\n"
+               "      --socket PATH       API socket (socket)\n"
+               "      --policy-dir DIR    policies (policy_dir)\n"
+               "      --slots N           jobs at once (slots)\n"
+               "      --user NAME         the unprivileged user of the core (user)\n"
+               "      --launch PATH       corral-launch (default: beside corrald)\n"
+               "      --epilogue PATH     corral-epilogue (default: beside corrald)\n"
+               "      --no-strict-perms   accept policies not owned by root\n"
+               "      --epilogue-dry-run  the epilogue after each job reports what it would\n"
+               "                          clean but changes nothing (implied by --dev)\n"
+               "      --log-level LEVEL   debug, info, notice, warning, error\n"
+               "  -h, --help              this text\n"
+               "      --version           print the version\n"
+               "\n"
+               "Signals: SIGTERM and SIGINT stop corrald; running jobs go on and are adopted\n"
+               "at the next start. Exit status: 0 stopped, 1 error.\n");
+}
+
+static char *beside_self(const char *name) {
+        char exe[PATH_MAX], *r;
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n <= 0)
+                return NULL;
+        exe[n] = '\0';
+        if (asprintf(&r, "%s/%s", dirname(exe), name) < 0)
+                return NULL;
+        return r;
+}
+
+static char *absolute(const char *p) {
+        char cwd[PATH_MAX], *r;
+        if (p[0] == '/')
+                return strdup(p);
+        if (!getcwd(cwd, sizeof cwd) || asprintf(&r, "%s/%s", cwd, p) < 0)
+                return NULL;
+        return r;
+}
+
+static int run_cmd(const char *const argv[]) {
+        pid_t pid = fork();
+        int status;
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                execv(argv[0], (char **) argv);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return negative_errno();
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+static int ensure_user(Settings *s) {
+        struct passwd *pw = getpwnam(s->user);
+        if (!pw) {
+                const char *argv[] = { "/usr/sbin/useradd", "--system",     "--no-create-home",
+                                       "--home-dir",        "/nonexistent", "--shell",
+                                       "/usr/sbin/nologin", "--user-group", "--comment",
+                                       "corral queue core", s->user,        NULL };
+                log_info("Creating the system user %s", s->user);
+                int r = run_cmd(argv);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot create the system user %s with useradd: %m", s->user);
+                pw = getpwnam(s->user);
+                if (!pw)
+                        return log_error_errno(-ENOENT, "User %s still does not exist after useradd", s->user);
+        }
+        if (pw->pw_uid == 0)
+                return log_error_errno(-EINVAL, "The daemon user %s is root: refusing", s->user);
+        s->uid = pw->pw_uid;
+        s->gid = pw->pw_gid;
+
+        struct group *gr = getgrnam(s->node->admin_group);
+        if (!gr) {
+                const char *argv[] = { "/usr/sbin/groupadd", "--system", s->node->admin_group, NULL };
+                log_info("Creating the admin group %s", s->node->admin_group);
+                if (run_cmd(argv) < 0)
+                        log_warning("Cannot create the admin group %s; only root is an admin", s->node->admin_group);
+                gr = getgrnam(s->node->admin_group);
+        }
+        s->admin_gid = gr ? gr->gr_gid : (gid_t) -1;
+        return 0;
+}
+
+static int make_dir(const char *path, mode_t mode, uid_t uid, gid_t gid) {
+        struct stat st;
+        if (mkdir(path, mode) < 0 && errno != EEXIST)
+                return log_error_errno(negative_errno(), "Cannot create %s: %m", path);
+        if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+                return log_error_errno(-ENOTDIR, "%s is not a directory", path);
+        if (chown(path, uid, gid) < 0 || chmod(path, mode) < 0)
+                return log_error_errno(negative_errno(), "Cannot set owner and mode of %s: %m", path);
+        return 0;
+}
+
+static int make_parent(const char *path) {
+        _cleanup_free_ char *copy = strdup(path);
+        if (!copy)
+                return log_oom();
+        const char *dir = dirname(copy);
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(negative_errno(), "Cannot create %s: %m", dir);
+        return 0;
+}
+
+static int open_socket(Settings *s) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int n = sd_listen_fds(true), fd, r;
+
+        if (n > 1)
+                return log_error_errno(-EINVAL, "Got %d sockets from systemd, expected one", n);
+        if (n == 1) {
+                fd = SD_LISTEN_FDS_START;
+                if (sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0) <= 0)
+                        return log_error_errno(-EINVAL, "The socket from systemd is not a listening "
+                                                        "SOCK_SEQPACKET Unix socket (ListenSequentialPacket=)");
+                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+                (void) fcntl(fd, F_SETFL, O_NONBLOCK);
+                log_info("Using the socket passed by systemd");
+                return fd;
+        }
+        if (strlen(s->socket) >= sizeof sa.sun_path)
+                return log_error_errno(-ENAMETOOLONG, "Socket path too long: %s", s->socket);
+        strcpy(sa.sun_path, s->socket);
+        r = make_parent(s->socket);
+        if (r < 0)
+                return r;
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "Cannot create a socket: %m");
+        /* a socket file another corrald answers on is not stale */
+        int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (probe >= 0 && connect(probe, (struct sockaddr *) &sa, sizeof sa) == 0) {
+                close(probe);
+                close(fd);
+                return log_error_errno(-EADDRINUSE, "Another corrald is listening on %s", s->socket);
+        }
+        if (probe >= 0)
+                close(probe);
+        (void) unlink(s->socket);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 || chmod(s->socket, 0666) < 0 || listen(fd, 256) < 0) {
+                r = negative_errno();
+                close(fd);
+                return log_error_errno(r, "Cannot listen on %s: %m", s->socket);
+        }
+        return fd;
+}
+
+static int drop_privileges(const Settings *s) {
+        if (setgroups(0, NULL) < 0 || setresgid(s->gid, s->gid, s->gid) < 0 || setresuid(s->uid, s->uid, s->uid) < 0)
+                return negative_errno();
+        /* no way back: check that root is really gone */
+        if (setresuid(0, 0, 0) == 0 || geteuid() != s->uid || getegid() != s->gid)
+                return -EPERM;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static void settings_done(Settings *s) {
+        nodeconf_free(s->node);
+        free(s->config_path);
+        free(s->state_dir);
+        free(s->run_dir);
+        free(s->output_dir);
+        free(s->socket);
+        free(s->policy_dir);
+        free(s->launch_bin);
+        free(s->epilogue_bin);
+        free(s->user);
+        *s = (Settings){ 0 };
+}
+
+int main(int argc, char *argv[]) {
+        enum {
+                OPT_DEV = 0x100,
+                OPT_STATE,
+                OPT_RUN,
+                OPT_OUTPUT,
+                OPT_SOCKET,
+                OPT_POLICY_DIR,
+                OPT_SLOTS,
+                OPT_USER,
+                OPT_LAUNCH,
+                OPT_EPILOGUE,
+                OPT_NO_STRICT,
+                OPT_EPILOGUE_DRY_RUN,
+                OPT_LOG_LEVEL,
+                OPT_VERSION,
+        };
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "dev", no_argument, NULL, OPT_DEV },
+                { "state-dir", required_argument, NULL, OPT_STATE },
+                { "run-dir", required_argument, NULL, OPT_RUN },
+                { "output-dir", required_argument, NULL, OPT_OUTPUT },
+                { "socket", required_argument, NULL, OPT_SOCKET },
+                { "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
+                { "slots", required_argument, NULL, OPT_SLOTS },
+                { "user", required_argument, NULL, OPT_USER },
+                { "launch", required_argument, NULL, OPT_LAUNCH },
+                { "epilogue", required_argument, NULL, OPT_EPILOGUE },
+                { "no-strict-perms", no_argument, NULL, OPT_NO_STRICT },
+                { "epilogue-dry-run", no_argument, NULL, OPT_EPILOGUE_DRY_RUN },
+                { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, OPT_VERSION },
+                {},
+        };
+        Settings s = { .strict_perms = true };
+        const char *o_config = NULL, *o_state = NULL, *o_run = NULL, *o_output = NULL, *o_socket = NULL,
+                   *o_policy = NULL, *o_user = NULL, *o_launch = NULL, *o_epilogue = NULL, *o_level = NULL;
+        uint64_t o_slots = 0;
+        ConfDiags d = { 0 };
+        int c, r, sp[2], listen_fd;
+
+        log_set_program("corrald");
+        /* nothing corrald did not open itself is handed on to launchers,
+         * epilogues or jobs (a socket from systemd is made CLOEXEC anyway) */
+        (void) close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID"))
+                log_set_target(LOG_TARGET_JOURNAL);
+
+        while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
+                switch (c) {
+                case 'c':
+                        o_config = optarg;
+                        break;
+                case OPT_DEV:
+                        s.dev = true;
+                        break;
+                case OPT_STATE:
+                        o_state = optarg;
+                        break;
+                case OPT_RUN:
+                        o_run = optarg;
+                        break;
+                case OPT_OUTPUT:
+                        o_output = optarg;
+                        break;
+                case OPT_SOCKET:
+                        o_socket = optarg;
+                        break;
+                case OPT_POLICY_DIR:
+                        o_policy = optarg;
+                        break;
+                case OPT_SLOTS:
+                        if (parse_uint64(optarg, 1, 4096, &o_slots) < 0) {
+                                log_error("--slots: expected a number from 1 to 4096, got '%s'", optarg);
+                                return 2;
+                        }
+                        break;
+                case OPT_USER:
+                        o_user = optarg;
+                        break;
+                case OPT_LAUNCH:
+                        o_launch = optarg;
+                        break;
+                case OPT_EPILOGUE:
+                        o_epilogue = optarg;
+                        break;
+                case OPT_NO_STRICT:
+                        s.strict_perms = false;
+                        break;
+                case OPT_EPILOGUE_DRY_RUN:
+                        s.epilogue_dry_run = true;
+                        break;
+                case OPT_LOG_LEVEL:
+                        o_level = optarg;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case OPT_VERSION:
+                        printf("corrald %s\n", CORRAL_VERSION);
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (optind < argc) {
+                log_error("unexpected argument '%s'; see corrald --help", argv[optind]);
+                return 2;
+        }
+
+        /* 1. settings */
+        s.config_path = o_config ? strdup(o_config) : NULL;
+        r = nodeconf_load(o_config ? o_config : NODECONF_PATH_DEFAULT, CONF_STRICT_PERMS, o_config == NULL, &s.node,
+                          &d);
+        if (r < 0) {
+                conf_diags_print(&d, stderr);
+                conf_diags_clear(&d);
+                return 1;
+        }
+        if (s.dev) {
+                /* `make run`: everything under ./var of the checkout */
+                s.state_dir = absolute("var/state");
+                s.run_dir = absolute("var/run");
+                s.output_dir = absolute("var/output");
+                s.socket = absolute("var/corral.sock");
+                s.policy_dir = absolute("policies");
+                s.strict_perms = false;
+                s.epilogue_dry_run = true;
+                (void) mkdir("var", 0755);
+        } else {
+                s.state_dir = strdup(s.node->state_dir);
+                s.run_dir = strdup(s.node->run_dir);
+                s.output_dir = strdup(s.node->output_dir);
+                s.socket = strdup(s.node->socket);
+                s.policy_dir = strdup(s.node->policy_dir);
+        }
+#define OVERRIDE(field, opt)                                                                                           \
+        if (opt) {                                                                                                     \
+                free(s.field);                                                                                         \
+                s.field = absolute(opt);                                                                               \
+        }
+        OVERRIDE(state_dir, o_state);
+        OVERRIDE(run_dir, o_run);
+        OVERRIDE(output_dir, o_output);
+        OVERRIDE(socket, o_socket);
+        OVERRIDE(policy_dir, o_policy);
+        s.launch_bin = o_launch ? absolute(o_launch) : beside_self("corral-launch");
+        s.epilogue_bin = o_epilogue ? absolute(o_epilogue) : beside_self("corral-epilogue");
+        s.user = strdup(o_user ? o_user : s.node->user);
+        s.slots = o_slots ? o_slots : s.node->slots;
+        s.max_queued_per_user = s.node->max_queued_per_user;
+        s.grace = 10 * USEC_PER_SEC;
+        if (!s.state_dir || !s.run_dir || !s.output_dir || !s.socket || !s.policy_dir || !s.launch_bin ||
+            !s.epilogue_bin || !s.user)
+                return log_oom(), 1;
+        r = log_level_from_string(o_level ? o_level : s.node->log_level);
+        if (r < 0) {
+                log_error("invalid log level '%s'", o_level);
+                return 2;
+        }
+        log_set_max_level(r);
+        if (geteuid() != 0) {
+                log_error("corrald must start as root (it keeps a small root helper to launch jobs as their users)");
+                return 1;
+        }
+        if (access(s.launch_bin, X_OK) < 0)
+                return log_error_errno(negative_errno(), "Cannot execute %s: %m (see --launch)", s.launch_bin), 1;
+        if (access(s.epilogue_bin, X_OK) < 0)
+                return log_error_errno(negative_errno(), "Cannot execute %s: %m (see --epilogue)", s.epilogue_bin), 1;
+
+        /* 2. users, 3. directories */
+        if (ensure_user(&s) < 0)
+                return 1;
+        char results[PATH_MAX];
+        snprintf(results, sizeof results, "%s/results", s.run_dir);
+        if (make_parent(s.state_dir) < 0 || make_dir(s.state_dir, 0700, s.uid, s.gid) < 0 ||
+            make_parent(s.run_dir) < 0 || make_dir(s.run_dir, 0755, 0, 0) < 0 || make_dir(results, 0700, 0, 0) < 0 ||
+            make_parent(s.output_dir) < 0 || make_dir(s.output_dir, 0711, 0, 0) < 0)
+                return 1;
+
+        /* 4. the socket */
+        listen_fd = open_socket(&s);
+        if (listen_fd < 0)
+                return 1;
+
+        /* 5. split */
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                return log_error_errno(negative_errno(), "socketpair: %m"), 1;
+        pid_t core = fork();
+        if (core < 0)
+                return log_error_errno(negative_errno(), "fork: %m"), 1;
+        if (core == 0) {
+                close(sp[0]);
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                if (getppid() == 1)
+                        _exit(EXIT_FAILURE);
+                r = drop_privileges(&s);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot drop privileges to %s: %m", s.user);
+                        _exit(EXIT_FAILURE);
+                }
+                log_set_program("corrald");
+                r = core_main(&s, sp[1], listen_fd);
+                _exit(r < 0 ? EXIT_FAILURE : r);
+        }
+        close(sp[1]);
+        close(listen_fd);
+        log_info("corrald %s: root helper pid %d, core pid %d running as %s", CORRAL_VERSION, (int) getpid(),
+                 (int) core, s.user);
+        r = helper_main(&s, sp[0]);
+
+        /* the core goes with us */
+        (void) kill(core, SIGTERM);
+        (void) waitpid(core, NULL, 0);
+        if (s.dev)
+                (void) unlink(s.socket);
+        settings_done(&s);
+        return r < 0 ? EXIT_FAILURE : r;
+}

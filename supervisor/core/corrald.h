@@ -1,0 +1,78 @@
+/* corrald.h — shared by the two processes of corrald.
+ *
+ *   corrald (root)  ── fork ──>  core (user `corral`)
+ *   the root helper              API socket, SQLite queue, dispatcher,
+ *   fixed request table          lifecycle, audit, metrics, sd_notify
+ *        ^                                 |
+ *        └──── socketpair (SOCK_SEQPACKET), one JSON message each way ──┘
+ *
+ * The helper keeps root and does only what needs it: launch a job through
+ * corral-launch, signal it, kill its cgroup, run corral-epilogue, adopt a
+ * launcher after a restart. It re-checks every request against the policy
+ * files it reads itself and treats anything unknown or oversized as fatal
+ * (OpenSSH's monitor). The core parses untrusted input and never runs as
+ * root. If either process dies the other exits too, and the next start
+ * reconciles the queue with what is still running (dispatch.c). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "nodeconf.h"
+#include "store.h"
+
+#define HELPER_MAX_MESSAGE ((size_t) 128 * 1024)
+
+/* Requests from the core to the helper, and the helper's messages back. */
+#define HMSG_LAUNCH "launch" /* core -> helper */
+#define HMSG_SIGNAL "signal" /* core -> helper */
+#define HMSG_KILL "kill" /* core -> helper: kill the job's cgroup */
+#define HMSG_EPILOGUE "epilogue" /* core -> helper */
+#define HMSG_ADOPT "adopt" /* core -> helper */
+#define HMSG_CLEANUP "cleanup" /* core -> helper: kill and remove a LOST job's cgroup */
+#define HMSG_LAUNCHED "launched" /* helper -> core */
+#define HMSG_LAUNCH_FAILED "launch-failed"
+#define HMSG_EXITED "exited"
+#define HMSG_EPILOGUE_DONE "epilogue-done"
+#define HMSG_CLEANUP_DONE "cleanup-done"
+
+typedef struct Settings {
+        NodeConfig *node;
+        char *config_path;
+        char *state_dir; /* the queue database (owned by the daemon user, 0700) */
+        char *run_dir; /* root-owned: launch results */
+        char *output_dir; /* job output directories (root, 0711) */
+        char *socket;
+        char *policy_dir;
+        char *launch_bin, *epilogue_bin;
+        char *user; /* the unprivileged user of the core */
+        uid_t uid;
+        gid_t gid;
+        gid_t admin_gid; /* (gid_t) -1: no admin group on this node */
+        bool strict_perms;
+        bool dev; /* `make run`: state under ./var */
+        bool epilogue_dry_run; /* report only (--dev: a workstation is not a batch node) */
+        uint64_t slots;
+        uint64_t max_queued_per_user;
+        uint64_t grace; /* usec, between SIGTERM and the cgroup kill on cancel */
+} Settings;
+
+/* helper.c */
+int helper_main(Settings *s, int fd);
+
+/* core.c */
+int core_main(Settings *s, int helper_fd, int listen_fd);
+
+/* Sends one JSON message over a SOCK_SEQPACKET fd (blocking). */
+int msg_send(int fd, json_t *msg);
+/* Receives one message; -EBADMSG if it is not a JSON object or too large;
+ * 0 and *ret = NULL on EOF. */
+int msg_recv(int fd, size_t max, json_t **ret);
+
+/* Reads the start time (clock ticks since boot, field 22 of /proc/PID/stat)
+ * to tell a process from a later one with the same pid. */
+int pid_start_time(pid_t pid, uint64_t *ret);
+/* The session id (field 6 of /proc/PID/stat). */
+int pid_session(pid_t pid, pid_t *ret);

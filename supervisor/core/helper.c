@@ -1,0 +1,751 @@
+/* helper.c — the root half of corrald. It serves a fixed table of requests
+ * from the core (helper_requests[] at the end), each re-validated here: the
+ * user must exist with that uid and may not be root, the policy is read from
+ * the policy directory by this process (never taken from the core), the
+ * walltime may not exceed the policy's, names and ids must be well formed.
+ * Anything unknown, malformed or oversized ends the helper: the core is never
+ * trusted to be right.
+ *
+ * What it starts: corral-launch (one per job; its result goes to
+ * run_dir/results/JOB.json so that a restarted corrald can still collect it)
+ * and corral-epilogue. Launchers are not killed when corrald stops: the next
+ * start adopts them (see recovery in core.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "corrald.h"
+#include "job.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+#include "policy.h"
+#include "protocol.h"
+#include "strv.h"
+
+#define RESULT_MAX ((size_t) 256 * 1024)
+#define EPILOGUE_OUTPUT_MAX ((size_t) 1024 * 1024)
+#define MAX_LAUNCHERS 4096
+
+typedef struct Helper Helper;
+
+typedef struct Launcher {
+        Helper *h;
+        int64_t job;
+        pid_t pid;
+        int pidfd;
+        sd_event_source *src;
+        struct Launcher *next;
+} Launcher;
+
+typedef struct Epilogue {
+        Helper *h;
+        int64_t job;
+        pid_t pid;
+        char *buf;
+        size_t len;
+        sd_event_source *child_src, *io_src;
+        bool exited, eof;
+        int code;
+        struct Epilogue *next;
+} Epilogue;
+
+struct Helper {
+        Settings *s;
+        int fd;
+        sd_event *event;
+        Launcher *launchers;
+        Epilogue *epilogues;
+        unsigned n_launchers;
+};
+
+static _noreturn_ void fatal(const char *what, const char *detail) {
+        log_error("helper: %s%s%s; exiting", what, detail ? ": " : "", detail ? detail : "");
+        _exit(EXIT_FAILURE);
+}
+
+static void reply(Helper *h, json_t *msg) {
+        if (!msg)
+                fatal("out of memory", NULL);
+        int r = msg_send(h->fd, msg);
+        json_decref(msg);
+        if (r < 0)
+                log_warning_errno(r, "helper: cannot reply to the core, ignoring: %m");
+}
+
+static void job_file(Helper *h, int64_t job, const char *ext, char *buf, size_t len) {
+        snprintf(buf, len, "%s/results/%lld.%s", h->s->run_dir, (long long) job, ext);
+}
+
+/* Reads a small root-owned file; NULL if absent or unreadable. */
+static char *read_small(const char *path, size_t max) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        char *buf;
+        size_t len = 0;
+
+        if (fd < 0)
+                return NULL;
+        buf = malloc(max + 1);
+        if (!buf)
+                return NULL;
+        while (len < max) {
+                ssize_t k = read(fd, buf + len, max - len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                len += (size_t) k;
+        }
+        buf[len] = '\0';
+        return buf;
+}
+
+static json_t *read_result(Helper *h, int64_t job) {
+        char path[4200];
+        job_file(h, job, "json", path, sizeof path);
+        _cleanup_free_ char *s = read_small(path, RESULT_MAX);
+        json_t *o = s ? json_loads(s, 0, NULL) : NULL;
+        if (o && !json_is_object(o)) {
+                json_decref(o);
+                o = NULL;
+        }
+        return o;
+}
+
+/* The last lines corral-launch wrote to its own stderr (its error messages). */
+static char *launcher_log_tail(Helper *h, int64_t job) {
+        char path[4200];
+        job_file(h, job, "log", path, sizeof path);
+        char *s = read_small(path, 4096);
+        if (s) {
+                size_t n = strlen(s);
+                while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+                        s[--n] = '\0';
+        }
+        return s;
+}
+
+static void remove_job_files(Helper *h, int64_t job) {
+        char path[4200];
+        job_file(h, job, "json", path, sizeof path);
+        (void) unlink(path);
+        job_file(h, job, "log", path, sizeof path);
+        (void) unlink(path);
+}
+
+static Launcher *find_launcher(Helper *h, int64_t job) {
+        for (Launcher *l = h->launchers; l; l = l->next)
+                if (l->job == job)
+                        return l;
+        return NULL;
+}
+
+static void launcher_free(Launcher *l) {
+        Helper *h = l->h;
+        for (Launcher **p = &h->launchers; *p; p = &(*p)->next)
+                if (*p == l) {
+                        *p = l->next;
+                        break;
+                }
+        sd_event_source_disable_unref(l->src);
+        if (l->pidfd >= 0)
+                close(l->pidfd);
+        h->n_launchers--;
+        free(l);
+}
+
+/* A launcher ended: hand its result (or at least its exit status) over. */
+static void launcher_done(Launcher *l, bool status_known, int code, int sig) {
+        Helper *h = l->h;
+        json_t *res = read_result(h, l->job);
+        _cleanup_free_ char *tail = launcher_log_tail(h, l->job);
+
+        log_info("helper: the launcher of job %lld (pid %d) ended", (long long) l->job, (int) l->pid);
+        reply(h, json_pack("{s:s, s:I, s:o, s:b, s:i, s:i, s:s?}", "type", HMSG_EXITED, "job", (json_int_t) l->job,
+                           "result", res ? res : json_null(), "status_known", status_known, "code", code, "signal", sig,
+                           "log", tail && *tail ? tail : NULL));
+        launcher_free(l);
+}
+
+static int on_launcher_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
+        Launcher *l = userdata;
+        bool exited = si->si_code == CLD_EXITED;
+        launcher_done(l, true, exited ? si->si_status : 128 + si->si_status, exited ? 0 : si->si_status);
+        return 0;
+}
+
+/* An adopted launcher is not our child: its pidfd becomes readable when it
+ * exits, and its exit status is only in its result file. */
+static int on_adopted_exit(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        launcher_done(userdata, false, -1, 0);
+        return 0;
+}
+
+/* ---- request validation ---- */
+
+static const char *jstr(json_t *o, const char *k) {
+        json_t *v = json_object_get(o, k);
+        return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int64_t jjob(json_t *o) {
+        json_t *v = json_object_get(o, "job");
+        if (!json_is_integer(v) || json_integer_value(v) <= 0)
+                fatal("request without a valid job id", NULL);
+        return json_integer_value(v);
+}
+
+static char **jstrv(json_t *o, const char *k, size_t max) {
+        json_t *a = json_object_get(o, k), *v;
+        char **l = calloc(1, sizeof(char *));
+        size_t i;
+        if (!l || !json_is_array(a) || json_array_size(a) > max)
+                return strv_free(l);
+        json_array_foreach(a, i, v) {
+                if (!json_is_string(v) || strv_extend(&l, json_string_value(v)) < 0)
+                        return strv_free(l);
+        }
+        return l;
+}
+
+/* The user as the helper itself sees it: exists, not root, and its name
+ * matches the uid the core named. */
+static struct passwd *check_user(uid_t uid, const char *name) {
+        struct passwd *pw = getpwuid(uid);
+        if (!pw || uid == 0 || !name || strcmp(pw->pw_name, name) != 0)
+                return NULL;
+        return pw;
+}
+
+/* ---- launch ---- */
+
+static int make_output(Helper *h, const struct passwd *pw, const char *oid, char *out, char *err, size_t len) {
+        char dir[4200];
+        _cleanup_close_ int dfd = -1;
+        int r;
+
+        /* Built root-owned first, then handed to the user: nobody can
+         * prepare a trap in it before the files exist. */
+        snprintf(dir, sizeof dir, "%s/%s", h->s->output_dir, oid);
+        if (mkdir(dir, 0700) < 0)
+                return negative_errno();
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0)
+                return negative_errno();
+        for (int i = 0; i < 2; i++) {
+                const char *name = i == 0 ? "stdout" : "stderr";
+                int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+                if (fd < 0)
+                        return negative_errno();
+                r = fchown(fd, pw->pw_uid, h->s->gid) < 0 ? negative_errno() : 0;
+                close(fd);
+                if (r < 0)
+                        return r;
+        }
+        if (fchown(dfd, pw->pw_uid, h->s->gid) < 0 || fchmod(dfd, 0750) < 0)
+                return negative_errno();
+        snprintf(out, len, "%s/stdout", dir);
+        snprintf(err, len, "%s/stderr", dir);
+        return 0;
+}
+
+static void launch_failed(Helper *h, int64_t job, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void launch_failed(Helper *h, int64_t job, const char *fmt, ...) {
+        char buf[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        log_warning("helper: job %lld not launched: %s", (long long) job, buf);
+        reply(h, json_pack("{s:s, s:I, s:s}", "type", HMSG_LAUNCH_FAILED, "job", (json_int_t) job, "error", buf));
+}
+
+static void req_launch(Helper *h, json_t *m) {
+        int64_t job = jjob(m);
+        json_t *juid = json_object_get(m, "uid"), *jwt = json_object_get(m, "walltime");
+        const char *user = jstr(m, "user"), *policy = jstr(m, "policy"), *cwd = jstr(m, "cwd"),
+                   *oid = jstr(m, "output_id");
+        _cleanup_strv_free_ char **argv = jstrv(m, "argv", API_MAX_ARGV), **env = jstrv(m, "env", API_MAX_ENV);
+        _cleanup_strv_free_ char **args = NULL;
+        _cleanup_policy_free_ Policy *p = NULL;
+        ConfDiags d = { 0 };
+        char out[4300], err[4300], res[4200], log[4200], num[64];
+        struct passwd *pw;
+        uint64_t walltime;
+        int r;
+
+        if (!json_is_integer(juid) || !json_is_integer(jwt) || !user || !policy || !cwd || !oid || !argv || !env ||
+            !argv[0])
+                fatal("malformed launch request", NULL);
+        if (find_launcher(h, job) || h->n_launchers >= MAX_LAUNCHERS)
+                fatal("launch request for a job that is running, or too many launchers", NULL);
+        walltime = (uint64_t) json_integer_value(jwt);
+        if (!job_output_id_valid(oid) || !policy_name_valid(policy) || !conf_path_valid(cwd))
+                fatal("launch request with an invalid output id, policy name or cwd", NULL);
+        for (char **e = env; *e; e++) {
+                char name[300];
+                size_t n = strcspn(*e, "=");
+                if ((*e)[n] != '=' || n >= sizeof name)
+                        fatal("launch request with a malformed environment", NULL);
+                snprintf(name, sizeof name, "%.*s", (int) n, *e);
+                if (!api_env_name_valid(name))
+                        fatal("launch request with a malformed environment", NULL);
+        }
+
+        /* the policy, read by us; the user, looked up by us */
+        r = policy_load(h->s->policy_dir, policy, h->s->strict_perms ? POLICY_STRICT_PERMS : 0, &p, &d);
+        if (r < 0) {
+                char first[512] = "";
+                if (d.n > 0)
+                        snprintf(first, sizeof first, "%s:%u: %s", d.items[0].file, d.items[0].line, d.items[0].msg);
+                conf_diags_clear(&d);
+                return launch_failed(h, job, "policy '%s' cannot be loaded: %s", policy,
+                                     first[0] ? first : strerror(-r));
+        }
+        conf_diags_clear(&d);
+        pw = check_user((uid_t) json_integer_value(juid), user);
+        if (!pw)
+                return launch_failed(h, job, "user %s (uid %lld) does not exist here, or is root", user,
+                                     (long long) json_integer_value(juid));
+        if (walltime == 0 || walltime > p->walltime)
+                return launch_failed(h, job, "walltime exceeds the policy's");
+
+        r = make_output(h, pw, oid, out, err, sizeof out);
+        if (r < 0)
+                return launch_failed(h, job, "cannot create the output directory %s/%s: %s", h->s->output_dir, oid,
+                                     strerror(-r));
+        /* paths the user chose at submit: corral-launch opens them as the user */
+        const char *uout = jstr(m, "stdout"), *uerr = jstr(m, "stderr");
+        if ((uout && !conf_path_valid(uout)) || (uerr && !conf_path_valid(uerr)))
+                fatal("launch request with an invalid output path", NULL);
+        if (uout)
+                snprintf(out, sizeof out, "%s", uout);
+        if (uerr)
+                snprintf(err, sizeof err, "%s", uerr);
+        job_file(h, job, "json", res, sizeof res);
+        job_file(h, job, "log", log, sizeof log);
+        (void) unlink(res);
+
+        /* corral-launch --policy P --policy-dir D --user U --job-id N ... -- argv */
+        snprintf(num, sizeof num, "%lld", (long long) job);
+        char wt[FORMAT_BUF];
+        snprintf(wt, sizeof wt, "%llus", (unsigned long long) ((walltime + USEC_PER_SEC - 1) / USEC_PER_SEC));
+        const char *fixed[] = { h->s->launch_bin,
+                                "--policy",
+                                policy,
+                                "--policy-dir",
+                                h->s->policy_dir,
+                                "--user",
+                                user,
+                                "--job-id",
+                                num,
+                                "--cwd",
+                                cwd,
+                                "--stdin",
+                                "/dev/null",
+                                "--stdout",
+                                out,
+                                "--stderr",
+                                err,
+                                "--walltime",
+                                wt,
+                                "--result",
+                                res };
+        for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
+                if (strv_extend(&args, fixed[i]) < 0)
+                        fatal("out of memory", NULL);
+        if (h->s->config_path && (strv_extend(&args, "--config") < 0 || strv_extend(&args, h->s->config_path) < 0))
+                fatal("out of memory", NULL);
+        for (char **e = env; *e; e++)
+                if (strv_extend(&args, "--env") < 0 || strv_extend(&args, *e) < 0)
+                        fatal("out of memory", NULL);
+        if (strv_extend(&args, "--") < 0)
+                fatal("out of memory", NULL);
+        for (char **a = argv; *a; a++)
+                if (strv_extend(&args, *a) < 0)
+                        fatal("out of memory", NULL);
+
+        pid_t pid = fork();
+        if (pid < 0)
+                return launch_failed(h, job, "fork: %s", strerror(errno));
+        if (pid == 0) {
+                /* the launcher's own messages go to a log the helper reads */
+                int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+                int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (lfd < 0 || nfd < 0 || dup2(nfd, 0) < 0 || dup2(nfd, 1) < 0 || dup2(lfd, 2) < 0)
+                        _exit(EXIT_FAILURE);
+                sigset_t all;
+                sigemptyset(&all);
+                sigprocmask(SIG_SETMASK, &all, NULL);
+                /* a new session: a SIGINT to corrald's terminal is not the job's */
+                (void) setsid();
+                execv(args[0], args);
+                dprintf(2, "corrald: cannot execute %s: %s\n", args[0], strerror(errno));
+                _exit(EXIT_FAILURE);
+        }
+
+        Launcher *l = calloc(1, sizeof(Launcher));
+        if (!l)
+                fatal("out of memory", NULL);
+        *l = (Launcher){ .h = h, .job = job, .pid = pid, .pidfd = -1, .next = h->launchers };
+        r = sd_event_add_child(h->event, &l->src, pid, WEXITED, on_launcher_exit, l);
+        if (r < 0)
+                fatal("cannot watch the launcher", strerror(-r));
+        h->launchers = l;
+        h->n_launchers++;
+        uint64_t start = 0;
+        (void) pid_start_time(pid, &start);
+        log_info("helper: job %lld launched for %s as pid %d", (long long) job, user, (int) pid);
+        reply(h, json_pack("{s:s, s:I, s:i, s:I, s:s, s:s}", "type", HMSG_LAUNCHED, "job", (json_int_t) job, "pid",
+                           (int) pid, "start", (json_int_t) start, "stdout", out, "stderr", err));
+}
+
+/* ---- signal, kill, cleanup ---- */
+
+static void req_signal(Helper *h, json_t *m) {
+        int64_t job = jjob(m);
+        json_t *js = json_object_get(m, "signal");
+        static const int allowed[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCONT };
+        bool ok = false;
+        int sig;
+
+        if (!json_is_integer(js))
+                fatal("malformed signal request", NULL);
+        sig = (int) json_integer_value(js);
+        for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
+                ok = ok || allowed[i] == sig;
+        if (!ok)
+                fatal("signal request with a signal not in the table", NULL);
+        Launcher *l = find_launcher(h, job);
+        if (!l)
+                return; /* already gone: its exit message is on the way */
+        /* corral-launch forwards it to the job */
+        if (l->pidfd >= 0)
+                (void) syscall(SYS_pidfd_send_signal, l->pidfd, sig, NULL, 0);
+        else
+                (void) sd_event_source_send_child_signal(l->src, sig, NULL, 0);
+}
+
+static int open_job_cgroup(Helper *h, int64_t job, CgroupJob **ret) {
+        const CgroupBackend *b;
+        char name[64];
+        int r = cgjob_backend_find(h->s->node->cgroup_backend, &b);
+        if (r < 0)
+                return r;
+        snprintf(name, sizeof name, "job-%lld", (long long) job);
+        return cgjob_open(b, h->s->node->cgroup_parent, name, ret);
+}
+
+/* Kills and removes a job's cgroup; 0 also when there is none. */
+static int kill_job_cgroup(Helper *h, int64_t job, bool remove) {
+        _cleanup_cgjob_free_ CgroupJob *cg = NULL;
+        int r = open_job_cgroup(h, job, &cg);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = cgjob_kill(cg, 10 * USEC_PER_SEC);
+        if (r < 0 || !remove)
+                return r;
+        return cgjob_remove(cg, NULL);
+}
+
+static void req_kill(Helper *h, json_t *m) {
+        int64_t job = jjob(m);
+        /* The launcher sees its job die and reports as usual; it removes
+         * the cgroup itself. */
+        int r = kill_job_cgroup(h, job, false);
+        if (r < 0)
+                log_warning_errno(r, "helper: cannot kill the cgroup of job %lld: %m", (long long) job);
+}
+
+/* ---- adopt (after a restart) ---- */
+
+static bool is_launcher(Helper *h, pid_t pid) {
+        char path[64], exe[4096];
+        snprintf(path, sizeof path, "/proc/%d/exe", (int) pid);
+        ssize_t n = readlink(path, exe, sizeof exe - 1);
+        if (n <= 0)
+                return false;
+        exe[n] = '\0';
+        _cleanup_free_ char *want = realpath(h->s->launch_bin, NULL);
+        return want && strcmp(exe, want) == 0;
+}
+
+static void req_adopt(Helper *h, json_t *m) {
+        int64_t job = jjob(m);
+        json_t *jp = json_object_get(m, "pid"), *js = json_object_get(m, "start");
+        pid_t pid = json_is_integer(jp) ? (pid_t) json_integer_value(jp) : 0;
+        uint64_t start = json_is_integer(js) ? (uint64_t) json_integer_value(js) : 0, now = 0;
+        int r;
+
+        if (find_launcher(h, job))
+                fatal("adopt request for a job already tracked", NULL);
+        if (pid > 0 && pid_start_time(pid, &now) >= 0 && now == start && is_launcher(h, pid)) {
+                int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+                if (pidfd >= 0 && pid_start_time(pid, &now) >= 0 && now == start) {
+                        Launcher *l = calloc(1, sizeof(Launcher));
+                        if (!l)
+                                fatal("out of memory", NULL);
+                        *l = (Launcher){ .h = h, .job = job, .pid = pid, .pidfd = pidfd, .next = h->launchers };
+                        r = sd_event_add_io(h->event, &l->src, pidfd, EPOLLIN, on_adopted_exit, l);
+                        if (r < 0)
+                                fatal("cannot watch an adopted launcher", strerror(-r));
+                        h->launchers = l;
+                        h->n_launchers++;
+                        log_info("helper: adopted the launcher of job %lld (pid %d)", (long long) job, (int) pid);
+                        reply(h, json_pack("{s:s, s:I, s:b}", "type", "adopted", "job", (json_int_t) job, "alive", 1));
+                        return;
+                }
+                if (pidfd >= 0)
+                        close(pidfd);
+        }
+        /* The launcher is gone. If it finished, its result is on disk;
+         * otherwise the job is lost: kill whatever is left of it. */
+        json_t *res = read_result(h, job);
+        if (!res) {
+                r = kill_job_cgroup(h, job, true);
+                if (r < 0)
+                        log_warning_errno(r, "helper: cannot clean up the cgroup of lost job %lld: %m",
+                                          (long long) job);
+        }
+        reply(h,
+              json_pack("{s:s, s:I, s:o, s:b, s:i, s:i, s:b}", "type", HMSG_EXITED, "job", (json_int_t) job, "result",
+                        res ? res : json_null(), "status_known", 0, "code", -1, "signal", 0, "lost", res == NULL));
+}
+
+/* ---- epilogue ---- */
+
+static void epilogue_maybe_done(Epilogue *e) {
+        Helper *h = e->h;
+        if (!e->exited || !e->eof)
+                return;
+        /* corral-epilogue --json prints one record per line, the summary last */
+        json_t *summary = NULL;
+        if (e->buf) {
+                e->buf[e->len] = '\0';
+                char *last = NULL;
+                for (char *line = strtok(e->buf, "\n"); line; line = strtok(NULL, "\n"))
+                        last = line;
+                if (last)
+                        summary = json_loads(last, 0, NULL);
+        }
+        reply(h, json_pack("{s:s, s:I, s:i, s:o}", "type", HMSG_EPILOGUE_DONE, "job", (json_int_t) e->job, "exit",
+                           e->code, "summary", summary ? summary : json_null()));
+        remove_job_files(h, e->job);
+        for (Epilogue **p = &h->epilogues; *p; p = &(*p)->next)
+                if (*p == e) {
+                        *p = e->next;
+                        break;
+                }
+        sd_event_source_disable_unref(e->child_src);
+        sd_event_source_disable_unref(e->io_src);
+        free(e->buf);
+        free(e);
+}
+
+static int on_epilogue_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
+        Epilogue *e = userdata;
+        e->exited = true;
+        e->code = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
+        epilogue_maybe_done(e);
+        return 0;
+}
+
+static int on_epilogue_output(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Epilogue *e = userdata;
+        char buf[8192];
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return 0;
+        if (n <= 0) {
+                e->eof = true;
+                sd_event_source_set_enabled(src, SD_EVENT_OFF);
+                epilogue_maybe_done(e);
+                return 0;
+        }
+        if (e->len + (size_t) n <= EPILOGUE_OUTPUT_MAX) {
+                char *nb = realloc(e->buf, e->len + (size_t) n + 1);
+                if (!nb)
+                        fatal("out of memory", NULL);
+                memcpy(nb + e->len, buf, (size_t) n);
+                e->buf = nb;
+                e->len += (size_t) n;
+        }
+        return 0;
+}
+
+static void req_epilogue(Helper *h, json_t *m) {
+        int64_t job = jjob(m);
+        json_t *juid = json_object_get(m, "uid");
+        const char *user = jstr(m, "user"), *policy = jstr(m, "policy");
+        char num[64];
+        int pfd[2], r;
+
+        if (!json_is_integer(juid) || !user || !policy || !policy_name_valid(policy))
+                fatal("malformed epilogue request", NULL);
+        if (!check_user((uid_t) json_integer_value(juid), user)) {
+                /* the account is gone: nothing of it can be cleaned by name */
+                reply(h, json_pack("{s:s, s:I, s:i, s:n}", "type", HMSG_EPILOGUE_DONE, "job", (json_int_t) job, "exit",
+                                   2, "summary"));
+                return;
+        }
+        if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0)
+                fatal("pipe", strerror(errno));
+        snprintf(num, sizeof num, "%lld", (long long) job);
+        /* the user's interactive sessions the core asks us to spare */
+        char keep[64 * 12] = "";
+        size_t off = 0, i;
+        json_t *ks = json_object_get(m, "keep_sessions"), *v;
+        if (ks && (!json_is_array(ks) || json_array_size(ks) > 64))
+                fatal("malformed epilogue request", NULL);
+        json_array_foreach(ks, i, v) {
+                if (!json_is_integer(v) || json_integer_value(v) <= 1 || json_integer_value(v) > INT32_MAX)
+                        fatal("malformed epilogue request", NULL);
+                off += (size_t) snprintf(keep + off, sizeof keep - off, "%s%lld", off ? "," : "",
+                                         (long long) json_integer_value(v));
+        }
+        /* the ended job's cgroup, and where the other running jobs are: their
+         * processes are spared (the epilogue's corral mode) */
+        char cg[256], parent[192];
+        snprintf(parent, sizeof parent, "/%s", h->s->node->cgroup_parent);
+        snprintf(cg, sizeof cg, "%s/job-%lld", parent, (long long) job);
+        pid_t pid = fork();
+        if (pid < 0)
+                fatal("fork", strerror(errno));
+        if (pid == 0) {
+                int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (nfd < 0 || dup2(nfd, 0) < 0 || dup2(pfd[1], 1) < 0)
+                        _exit(EXIT_FAILURE);
+                sigset_t all;
+                sigemptyset(&all);
+                sigprocmask(SIG_SETMASK, &all, NULL);
+                const char *args[20] = { h->s->epilogue_bin,
+                                         "--user",
+                                         user,
+                                         "--job",
+                                         num,
+                                         "--policy",
+                                         policy,
+                                         "--policy-dir",
+                                         h->s->policy_dir,
+                                         "--cgroup",
+                                         cg,
+                                         "--job-cgroup-parent",
+                                         parent,
+                                         "--json" };
+                size_t n = 14;
+                if (keep[0]) {
+                        args[n++] = "--keep-session";
+                        args[n++] = keep;
+                }
+                if (h->s->epilogue_dry_run)
+                        args[n++] = "--dry-run";
+                args[n] = NULL;
+                execv(args[0], (char **) args);
+                dprintf(2, "corrald: cannot execute %s: %s\n", args[0], strerror(errno));
+                _exit(2);
+        }
+        close(pfd[1]);
+        Epilogue *e = calloc(1, sizeof(Epilogue));
+        if (!e)
+                fatal("out of memory", NULL);
+        *e = (Epilogue){ .h = h, .job = job, .pid = pid, .next = h->epilogues };
+        r = sd_event_add_child(h->event, &e->child_src, pid, WEXITED, on_epilogue_exit, e);
+        if (r >= 0)
+                r = sd_event_add_io(h->event, &e->io_src, pfd[0], EPOLLIN, on_epilogue_output, e);
+        if (r < 0)
+                fatal("cannot watch the epilogue", strerror(-r));
+        sd_event_source_set_io_fd_own(e->io_src, true);
+        h->epilogues = e;
+}
+
+static void req_cleanup(Helper *h, json_t *m) {
+        int64_t job = jjob(m);
+        int r = kill_job_cgroup(h, job, true);
+        reply(h, json_pack("{s:s, s:I, s:i}", "type", HMSG_CLEANUP_DONE, "job", (json_int_t) job, "error", r));
+}
+
+/* ---- the request table ---- */
+
+static const struct {
+        const char *type;
+        void (*handle)(Helper *h, json_t *m);
+} helper_requests[] = {
+        { HMSG_LAUNCH, req_launch },     { HMSG_SIGNAL, req_signal }, { HMSG_KILL, req_kill },
+        { HMSG_EPILOGUE, req_epilogue }, { HMSG_ADOPT, req_adopt },   { HMSG_CLEANUP, req_cleanup },
+};
+
+static int on_core_message(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Helper *h = userdata;
+        json_t *m = NULL;
+        int r = msg_recv(fd, HELPER_MAX_MESSAGE, &m);
+        if (r == -EAGAIN)
+                return 0;
+        if (r < 0)
+                fatal("unreadable or oversized message from the core", strerror(-r));
+        if (r == 0) {
+                /* the core is gone: stop, leaving launchers for the next start */
+                log_info("helper: the core exited; stopping");
+                return sd_event_exit(h->event, EXIT_FAILURE);
+        }
+        const char *type = jstr(m, "type");
+        for (size_t i = 0; i < ELEMENTSOF(helper_requests); i++)
+                if (streq(type, helper_requests[i].type)) {
+                        helper_requests[i].handle(h, m);
+                        json_decref(m);
+                        return 0;
+                }
+        fatal("unknown request from the core", type);
+}
+
+static int on_stop_signal(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
+        Helper *h = userdata;
+        log_info("helper: %s; stopping (running jobs go on and are adopted at the next start)",
+                 strsignal((int) si->ssi_signo));
+        return sd_event_exit(h->event, 0);
+}
+
+int helper_main(Settings *s, int fd) {
+        Helper h = { .s = s, .fd = fd };
+        int r;
+
+        r = sd_event_default(&h.event);
+        if (r < 0)
+                return log_error_errno(r, "helper: cannot create the event loop: %m");
+        r = sd_event_add_io(h.event, NULL, fd, EPOLLIN, on_core_message, &h);
+        if (r >= 0)
+                r = sd_event_add_signal(h.event, NULL, SIGTERM, on_stop_signal, &h);
+        if (r >= 0)
+                r = sd_event_add_signal(h.event, NULL, SIGINT, on_stop_signal, &h);
+        if (r < 0)
+                return log_error_errno(r, "helper: cannot set up the event loop: %m");
+        r = sd_event_loop(h.event);
+        /* launchers keep running for the next start to adopt; only our
+         * bookkeeping goes */
+        while (h.launchers)
+                launcher_free(h.launchers);
+        while (h.epilogues) {
+                Epilogue *e = h.epilogues;
+                h.epilogues = e->next;
+                sd_event_source_disable_unref(e->child_src);
+                sd_event_source_disable_unref(e->io_src);
+                free(e->buf);
+                free(e);
+        }
+        sd_event_unref(h.event);
+        return r;
+}

@@ -1,0 +1,3 @@
+PROGRAMS += corrald
+corrald_SRCS := supervisor/core/*.c
+corrald_DIR := sbin

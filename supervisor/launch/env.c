@@ -1,0 +1,76 @@
+/* env.c — the job's environment (step 7). Nothing of corral-launch's own
+ * environment reaches the job except the locale and terminal variables below
+ * (the documented safe set); corral sets the login variables from the
+ * password entry and CORRAL_JOB_ID/CORRAL_POLICY; --env comes last and wins. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launch.h"
+#include "strv.h"
+
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* passed through from the caller when set */
+static const char *const passthrough[] = { "LANG",        "LANGUAGE",    "LC_ALL",     "LC_CTYPE",
+                                           "LC_COLLATE",  "LC_MESSAGES", "LC_NUMERIC", "LC_TIME",
+                                           "LC_MONETARY", "TZ",          "TERM" };
+
+bool env_assignment_valid(const char *kv) {
+        const char *eq = strchr(kv, '=');
+
+        if (!eq || eq == kv || eq - kv > 256 || strlen(kv) > 32768)
+                return false;
+        if (!((kv[0] >= 'A' && kv[0] <= 'Z') || (kv[0] >= 'a' && kv[0] <= 'z') || kv[0] == '_'))
+                return false;
+        for (const char *c = kv; c < eq; c++)
+                if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+                        return false;
+        return true;
+}
+
+/* Sets or replaces NAME=... in *l. */
+static int env_set(char ***l, const char *name, const char *value) {
+        size_t n = strlen(name);
+        char *kv;
+
+        if (asprintf(&kv, "%s=%s", name, value) < 0)
+                return -ENOMEM;
+        for (char **i = *l; i && *i; i++)
+                if (strncmp(*i, name, n) == 0 && (*i)[n] == '=') {
+                        free(*i);
+                        *i = kv;
+                        return 0;
+                }
+        return strv_consume(l, kv);
+}
+
+int env_build(const JobUser *u, const char *job_id, const char *policy, char *const *extra, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(passthrough); i++) {
+                const char *v = getenv(passthrough[i]);
+                if (v && strlen(v) < 4096 && (r = env_set(&l, passthrough[i], v)) < 0)
+                        return r;
+        }
+        if ((r = env_set(&l, "PATH", DEFAULT_PATH)) < 0 || (r = env_set(&l, "HOME", u->home)) < 0 ||
+            (r = env_set(&l, "USER", u->name)) < 0 || (r = env_set(&l, "LOGNAME", u->name)) < 0 ||
+            (r = env_set(&l, "SHELL", u->shell)) < 0 || (r = env_set(&l, "CORRAL_JOB_ID", job_id)) < 0 ||
+            (r = env_set(&l, "CORRAL_POLICY", policy)) < 0)
+                return r;
+        for (char *const *e = extra; e && *e; e++) {
+                const char *eq = strchr(*e, '=');
+                char name[257];
+                size_t n = (size_t) (eq - *e);
+                memcpy(name, *e, n);
+                name[n] = '\0';
+                if ((r = env_set(&l, name, eq + 1)) < 0)
+                        return r;
+        }
+        if (!l && (r = strv_extend(&l, "PATH=" DEFAULT_PATH)) < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}

@@ -1,0 +1,753 @@
+/* launch.c — corral-launch: run one job as a user, contained as a policy
+ * says, wait for it, report. main() and the ordered list of containment
+ * steps live here; each step is a function in its own file:
+ *
+ *   options.c  the command line
+ *   user.c     1. the user
+ *   (lib) cgroup.h / cgroup-fs.c   2. the job cgroup
+ *   userns.c   3. namespaces (clone3) and the uid/gid maps
+ *   mounts.c   4. /proc, /tmp, /dev/shm, read-only and hidden paths, hostname
+ *   caps.c     5. rlimits, groups, ids, capabilities, no_new_privs
+ *   seccomp.c  6. the seccomp filter
+ *   init.c     7. exec of the job; 8. the init that is PID 1 of the job
+ *   env.c      7. the job's environment
+ *   result.c   10. state, exit status, JSON record
+ * and here: 9. walltime, cancel, signal forwarding, and the end (the cgroup
+ * killed, its usage read, removed).
+ *
+ * Every failure before exec names its step and cause and exits with the
+ * step's code (launch.h); whatever was created by then is removed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <grp.h>
+#include <limits.h>
+
+#include "cgroup.h"
+#include "launch.h"
+#include "log.h"
+#include "nodeconf.h"
+#include "parse.h"
+#include "policy.h"
+#include "strv.h"
+
+#define KILL_TIMEOUT_USEC (10 * USEC_PER_SEC)
+
+typedef struct Launch {
+        LaunchArgs args;
+        NodeConfig *node;
+        Policy *policy;
+        JobUser user;
+        char job_id[80], cgroup_name[96];
+        const char *cgroup_parent;
+        scmp_filter_ctx seccomp;
+        SeccompProgram bpf;
+        char **envp;
+        int stdio[3];
+        int result_fd;
+        const CgroupBackend *backend;
+        CgroupJob *cg;
+        pid_t pid;
+        int pidfd, sigfd, sync_w, error_r, status_r;
+        uint64_t walltime;
+        bool reaped, timed_out, cancelled;
+        int init_status, job_status;
+        bool have_job_status;
+        Step failed_step;
+        char *message;
+        uint64_t start_mono, start_real;
+} Launch;
+
+static uint64_t now_usec(clockid_t c) {
+        struct timespec ts;
+        (void) clock_gettime(c, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* Logs "corral-launch: MESSAGE" once and remembers the step and message for
+ * the result record. Returns r. */
+static int fail(Launch *l, Step step, int r, const char *fmt, ...) _printf_(4, 5);
+static int fail(Launch *l, Step step, int r, const char *fmt, ...) {
+        char buf[1024];
+        va_list ap;
+
+        errno = r < 0 ? -r : r; /* for %m */
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        log_error("%s", buf);
+        if (l->failed_step == STEP_NONE) {
+                l->failed_step = step;
+                free(l->message);
+                l->message = strdup(buf);
+        }
+        return r < 0 ? r : -EIO;
+}
+
+/* fds 0, 1, 2 must be open, or the files we open would take their place */
+static void ensure_std_fds(void) {
+        for (int fd = 0; fd < 3; fd++)
+                if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+                        /* no O_CLOEXEC: it becomes fd 0-2, which the job inherits */
+                        int n = open("/dev/null", O_RDWR); /* NOLINT(android-cloexec-open) */
+                        if (n >= 0 && n != fd) {
+                                (void) dup2(n, fd);
+                                (void) close(n);
+                        }
+                }
+}
+
+/* Opens a job's stdio file with the user's permissions: fsuid/fsgid and
+ * groups switched for the one open(), so root's powers never apply to a path
+ * the job's submitter chose. */
+static int open_as_user(const JobUser *u, const char *path, int flags, int *ret) {
+        gid_t saved[LAUNCH_MAX_GROUPS * 2];
+        int n, fd, e = 0;
+
+        n = getgroups((int) ELEMENTSOF(saved), saved);
+        if (n < 0)
+                return negative_errno();
+        if (setgroups((size_t) u->n_groups, u->groups) < 0)
+                return negative_errno();
+        (void) setfsgid(u->gid);
+        (void) setfsuid(u->uid);
+        if ((uid_t) setfsuid((uid_t) -1) != u->uid || (gid_t) setfsgid((gid_t) -1) != u->gid)
+                e = EPERM;
+        fd = e ? -1 : open(path, flags | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0 && !e)
+                e = errno;
+        (void) setfsuid(0);
+        (void) setfsgid(0);
+        if (setgroups((size_t) n, saved) < 0 || (uid_t) setfsuid((uid_t) -1) != 0) {
+                /* cannot get back: do not go on half-privileged */
+                log_error("cannot restore root's file system ids: %m");
+                _exit(EXIT_INTERNAL);
+        }
+        if (fd < 0)
+                return -e;
+        *ret = fd;
+        return 0;
+}
+
+static int open_stdio(Launch *l) {
+        const char *paths[3] = { l->args.stdin_path, l->args.stdout_path, l->args.stderr_path };
+        int r;
+
+        for (int i = 0; i < 3; i++) {
+                l->stdio[i] = i; /* inherited */
+                if (!paths[i])
+                        continue;
+                if (i == 2 && paths[1] && streq(paths[1], paths[2])) {
+                        /* one file for both: share the offset */
+                        l->stdio[2] = l->stdio[1];
+                        continue;
+                }
+                r = open_as_user(&l->user, paths[i], i == 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC, &l->stdio[i]);
+                if (r < 0) {
+                        l->stdio[i] = -1;
+                        return fail(l, STEP_EXEC_SETUP, r, "cannot open %s %s as %s: %m",
+                                    i == 0   ? "stdin"
+                                    : i == 1 ? "stdout"
+                                             : "stderr",
+                                    paths[i], l->user.name);
+                }
+        }
+        return 0;
+}
+
+static int open_result(Launch *l) {
+        if (l->args.result_path) {
+                l->result_fd = open(l->args.result_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+                if (l->result_fd < 0)
+                        return fail(l, STEP_RESULT, negative_errno(), "cannot open result file %s: %m",
+                                    l->args.result_path);
+        } else if (l->args.result_fd >= 0) {
+                l->result_fd = l->args.result_fd;
+                (void) fcntl(l->result_fd, F_SETFD, FD_CLOEXEC);
+        }
+        return 0;
+}
+
+/* ---- the steps before clone ---- */
+
+static int load_config(Launch *l) {
+        ConfDiags d = {};
+        const char *dir;
+        int r;
+
+        r = nodeconf_load(l->args.config_path ? l->args.config_path : NODECONF_PATH_DEFAULT, CONF_STRICT_PERMS,
+                          !l->args.config_path, &l->node, &d);
+        if (r < 0) {
+                conf_diags_print(&d, stderr);
+                conf_diags_clear(&d);
+                return fail(l, STEP_POLICY, r, "cannot load the node config %s: %m",
+                            l->args.config_path ? l->args.config_path : NODECONF_PATH_DEFAULT);
+        }
+        dir = l->args.policy_dir ? l->args.policy_dir : l->node->policy_dir;
+#ifdef CORRAL_BUILD_DIR
+        /* Run from its own build tree on a node where corral is not
+         * installed (no policy_dir in a node config, no /etc/corral/policies),
+         * the tree's policies/ are used, as `corral policy` does. An installed
+         * binary lives elsewhere and never does this. */
+        if (!l->args.policy_dir && !l->node->origin[NK_POLICY_DIR].line && access(dir, F_OK) < 0) {
+                char exe[PATH_MAX];
+                ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+                char *slash;
+                if (n > 0) {
+                        exe[n] = '\0';
+                        slash = strrchr(exe, '/');
+                        if (slash) {
+                                *slash = '\0';
+                                if (streq(exe, CORRAL_BUILD_DIR) && access(CORRAL_SOURCE_POLICY_DIR, F_OK) == 0)
+                                        dir = CORRAL_SOURCE_POLICY_DIR;
+                        }
+                }
+        }
+#endif
+        r = policy_load(dir, l->args.policy, POLICY_STRICT_PERMS, &l->policy, &d);
+        if (r < 0) {
+                conf_diags_print(&d, stderr);
+                conf_diags_clear(&d);
+                return fail(l, STEP_POLICY, r, "cannot load policy '%s' from %s: %m", l->args.policy, dir);
+        }
+        conf_diags_clear(&d);
+        l->cgroup_parent = l->args.cgroup_parent ? l->args.cgroup_parent : l->node->cgroup_parent;
+        if (!cgjob_parent_valid(l->cgroup_parent))
+                return fail(l, STEP_POLICY, -EINVAL, "invalid cgroup_parent '%s' in the node config", l->cgroup_parent);
+        return 0;
+}
+
+static int step_user(Launch *l) {
+        _cleanup_free_ char *msg = NULL;
+        int r = user_resolve(l->args.user, l->policy, &l->user, &msg);
+        if (r < 0)
+                return fail(l, STEP_USER, r, "%s", msg ? msg : "cannot resolve the user");
+        return 0;
+}
+
+static int step_cgroup(Launch *l) {
+        const CgroupBackend *b = l->backend;
+        _cleanup_free_ char *where = NULL;
+        CgroupLimits lim = {
+                .memory = l->policy->memory,
+                .swap = l->policy->swap,
+                .cpus = l->policy->cpus,
+                .tasks = l->policy->tasks,
+        };
+        int r;
+
+        r = cgjob_create(b, l->cgroup_parent, l->cgroup_name, &lim, &l->cg, &where);
+        if (r == -ENODEV && where && !strchr(where, ':'))
+                return fail(l, STEP_CGROUP, r, "cannot create cgroup %s/%s: controller %s is not mounted",
+                            l->cgroup_parent, l->cgroup_name, where);
+        if (r == -EOPNOTSUPP && where)
+                return fail(l, STEP_CGROUP, r, "cannot create cgroup: controllers not enabled in %s", where);
+        if (r < 0)
+                return fail(l, STEP_CGROUP, r, "cannot create cgroup %s: %m", where ? where : l->cgroup_name);
+        if (l->cg->warnings & CGROUP_WARN_SWAP)
+                log_warning("swap limit not enforced: this node's memory cgroup has no memory.memsw.*, ignoring");
+        return 0;
+}
+
+/* Signals are taken through a signalfd from before the cgroup exists, so a
+ * cancel during setup is not lost; the child inherits the mask and the job
+ * resets it. SIGPIPE is blocked so a closed result pipe is an error, not
+ * death. */
+static const int handled_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCONT };
+
+static int setup_signals(Launch *l) {
+        sigset_t set;
+
+        sigemptyset(&set);
+        for (size_t i = 0; i < ELEMENTSOF(handled_signals); i++)
+                sigaddset(&set, handled_signals[i]);
+        sigaddset(&set, SIGPIPE);
+        if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+                return fail(l, STEP_INTERNAL, negative_errno(), "cannot block signals: %m");
+        sigdelset(&set, SIGPIPE);
+        l->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (l->sigfd < 0)
+                return fail(l, STEP_INTERNAL, negative_errno(), "cannot create a signalfd: %m");
+        return 0;
+}
+
+/* ---- clone and the parent's half of the handshake ---- */
+
+static int step_spawn(Launch *l) {
+        int sync_p[2], error_p[2], status_p[2];
+        _cleanup_close_ int cgfd = -1;
+        _cleanup_free_ char *where = NULL;
+        ChildError e = {};
+        JobSpec spec;
+        bool parent_attach = false;
+        int r;
+
+        if (pipe2(sync_p, O_CLOEXEC) < 0)
+                return fail(l, STEP_INTERNAL, negative_errno(), "cannot create a pipe: %m");
+        if (pipe2(error_p, O_CLOEXEC) < 0) {
+                r = negative_errno();
+                (void) close(sync_p[0]);
+                (void) close(sync_p[1]);
+                return fail(l, STEP_INTERNAL, r, "cannot create a pipe: %m");
+        }
+        if (pipe2(status_p, O_CLOEXEC) < 0) {
+                r = negative_errno();
+                (void) close(sync_p[0]);
+                (void) close(sync_p[1]);
+                (void) close(error_p[0]);
+                (void) close(error_p[1]);
+                return fail(l, STEP_INTERNAL, r, "cannot create a pipe: %m");
+        }
+        l->sync_w = sync_p[1];
+        l->error_r = error_p[0];
+        l->status_r = status_p[0];
+
+        spec = (JobSpec){
+                .policy = l->policy,
+                .user = &l->user,
+                .argv = l->args.argv,
+                .envp = l->envp,
+                .cwd = l->args.cwd,
+                .stdio = { l->stdio[0], l->stdio[1], l->stdio[2] },
+                .seccomp = &l->bpf,
+                .sync_fd = sync_p[0],
+                .error_fd = error_p[1],
+                .status_fd = status_p[1],
+        };
+
+        /* step 2b: on v2 the child is born inside the job cgroup; on v1 it
+         * moves itself in first thing, through these fds */
+        cgfd = cgjob_clone_fd(l->cg);
+        r = cgjob_self_attach_fds(l->cg, cgfd >= 0, spec.attach_fds, &where);
+        if (r == -EOPNOTSUPP)
+                parent_attach = true;
+        else if (r < 0)
+                return fail(l, STEP_CGROUP, r, "cannot open cgroup %s: %m", where ? where : l->cg->path);
+        else
+                spec.n_attach_fds = (size_t) r;
+        r = userns_clone(l->policy, cgfd, &l->pid, &l->pidfd);
+        if (r == 0) {
+                /* the child: close the parent's ends and go */
+                (void) close(sync_p[1]);
+                (void) close(error_p[0]);
+                (void) close(status_p[0]);
+                (void) close(l->sigfd);
+                if (l->result_fd > 2)
+                        (void) close(l->result_fd);
+                child_main(&spec);
+        }
+        (void) close(sync_p[0]);
+        (void) close(error_p[1]);
+        (void) close(status_p[1]);
+        for (size_t i = 0; i < spec.n_attach_fds; i++)
+                (void) close(spec.attach_fds[i]);
+        if (r < 0)
+                return fail(l, STEP_NAMESPACES, r, "cannot create the job's namespaces: %m");
+
+        /* step 2c, the slow way, where the child cannot move itself */
+        if (parent_attach) {
+                r = cgjob_attach(l->cg, l->pid, &where);
+                if (r < 0)
+                        return fail(l, STEP_CGROUP, r, "cannot attach the job to cgroup %s: %m", where ? where : "");
+        }
+        /* step 3b: the job's ids, mapped to themselves only */
+        if (l->policy->ns_user == NS_ISOLATED) {
+                r = userns_write_maps(l->pid, &l->user);
+                if (r < 0)
+                        return fail(l, STEP_NAMESPACES, r, "cannot write the uid/gid maps of the job: %m");
+        }
+        /* step 5a: rlimits, from here where raising a hard limit is allowed */
+        r = creds_set_rlimits(l->pid, l->policy, &e);
+        if (r < 0)
+                return fail(l, STEP_CREDENTIALS, r, "%s", e.msg);
+        if (write(l->sync_w, "g", 1) != 1)
+                return fail(l, STEP_INTERNAL, negative_errno(), "cannot start the job: %m");
+        return 0;
+}
+
+/* ---- 9. waiting: walltime, cancel, forwarding ---- */
+
+static void read_child_error(Launch *l) {
+        ChildError e;
+        ssize_t n;
+
+        if (l->error_r < 0)
+                return;
+        n = read(l->error_r, &e, sizeof e);
+        if (n == (ssize_t) sizeof e) {
+                e.msg[sizeof e.msg - 1] = '\0';
+                if (e.step <= STEP_NONE || e.step >= _STEP_MAX)
+                        e.step = STEP_INTERNAL;
+                (void) fail(l, (Step) e.step, -e.error, "%s", e.msg);
+                return;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        /* EOF: the job exec'd (or every writer is gone) */
+        closep(&l->error_r);
+        l->error_r = -1;
+}
+
+static void reap(Launch *l) {
+        int st;
+        pid_t p = waitpid(l->pid, &st, WNOHANG);
+        if (p == l->pid) {
+                l->reaped = true;
+                l->init_status = st;
+        }
+}
+
+/* poll() timeout until the monotonic time next: -1 for never, at most an hour */
+static int ms_until(uint64_t next, uint64_t now) {
+        uint64_t ms;
+
+        if (next == USEC_INFINITY)
+                return -1;
+        if (next <= now)
+                return 0;
+        ms = (next - now + 999) / 1000;
+        return ms > 3600000 ? 3600000 : (int) ms;
+}
+
+static void begin_end(Launch *l, int sig, uint64_t *kill_at) {
+        (void) kill(l->pid, sig);
+        *kill_at = now_usec(CLOCK_MONOTONIC) + l->policy->grace;
+}
+
+static int wait_job(Launch *l) {
+        uint64_t deadline = l->walltime == USEC_INFINITY ? USEC_INFINITY : l->start_mono + l->walltime;
+        uint64_t kill_at = USEC_INFINITY;
+        bool ending = false;
+
+        while (!l->reaped) {
+                struct pollfd p[3] = {
+                        { .fd = l->sigfd, .events = POLLIN },
+                        { .fd = l->pidfd, .events = POLLIN },
+                        { .fd = l->error_r, .events = POLLIN },
+                };
+                uint64_t now = now_usec(CLOCK_MONOTONIC), next;
+                int timeout;
+
+                if (!ending && now >= deadline) {
+                        /* walltime: SIGTERM (init forwards it), the grace, SIGKILL */
+                        l->timed_out = ending = true;
+                        begin_end(l, SIGTERM, &kill_at);
+                }
+                if (kill_at != USEC_INFINITY && now >= kill_at) {
+                        /* killing init ends the PID namespace; the cgroup catches the rest */
+                        (void) kill(l->pid, SIGKILL);
+                        (void) cgjob_signal(l->cg, SIGKILL);
+                        kill_at = USEC_INFINITY;
+                }
+                next = ending ? kill_at : deadline;
+                timeout = ms_until(next, now);
+                if (l->pidfd < 0 && (timeout < 0 || timeout > 100))
+                        timeout = 100; /* no pidfd (old kernel): look every 100 ms */
+                if (poll(p, ELEMENTSOF(p), timeout) < 0 && errno != EINTR)
+                        return -errno;
+
+                for (;;) {
+                        struct signalfd_siginfo si;
+                        if (read(l->sigfd, &si, sizeof si) != (ssize_t) sizeof si)
+                                break;
+                        switch (si.ssi_signo) {
+                        case SIGTERM:
+                        case SIGINT:
+                        case SIGHUP:
+                                if (!ending) {
+                                        /* a batch system cancelling the job */
+                                        l->cancelled = ending = true;
+                                        begin_end(l, (int) si.ssi_signo, &kill_at);
+                                } else
+                                        kill_at = now_usec(CLOCK_MONOTONIC); /* asked twice: kill now */
+                                break;
+                        case SIGUSR1:
+                        case SIGUSR2:
+                        case SIGCONT:
+                                (void) kill(l->pid, (int) si.ssi_signo);
+                                break;
+                        default:
+                                break;
+                        }
+                }
+                if (p[2].revents)
+                        read_child_error(l);
+                reap(l);
+        }
+        return 0;
+}
+
+/* ---- 10. the end ---- */
+
+static void finish(Launch *l) {
+        _cleanup_free_ char *where = NULL;
+        int st, r;
+
+        if (l->pid > 0 && !l->reaped) {
+                /* a failure after clone: the child must not live on */
+                (void) kill(l->pid, SIGKILL);
+                if (waitpid(l->pid, &st, 0) == l->pid) {
+                        l->reaped = true;
+                        l->init_status = st;
+                }
+        }
+        if (l->error_r >= 0) {
+                (void) fcntl(l->error_r, F_SETFL, O_NONBLOCK);
+                read_child_error(l);
+        }
+        if (l->status_r >= 0) {
+                (void) fcntl(l->status_r, F_SETFL, O_NONBLOCK);
+                if (read(l->status_r, &st, sizeof st) == (ssize_t) sizeof st) {
+                        l->job_status = st;
+                        l->have_job_status = true;
+                }
+        }
+        if (l->cg) {
+                r = cgjob_kill(l->cg, KILL_TIMEOUT_USEC);
+                if (r < 0)
+                        log_error_errno(r, "cannot kill every process of cgroup %s: %m", l->cg->path);
+        }
+}
+
+static void remove_cgroup(Launch *l, CgroupUsage *usage) {
+        _cleanup_free_ char *where = NULL;
+        int r;
+
+        if (!l->cg)
+                return;
+        (void) cgjob_usage(l->cg, usage);
+        r = cgjob_remove(l->cg, &where);
+        if (r < 0)
+                log_error_errno(r, "cannot remove cgroup %s: %m", where ? where : l->cg->path);
+        l->cg = cgjob_free(l->cg);
+}
+
+static int report(Launch *l, const CgroupUsage *usage) {
+        JobResult res = {
+                .job_id = l->job_id[0] ? l->job_id : NULL,
+                .policy = l->args.policy,
+                .user = l->args.user,
+                .uid = l->user.uid,
+                .failed_step = l->failed_step,
+                .message = l->message,
+                .usage = *usage,
+                .start_realtime_usec = l->start_real,
+                .end_realtime_usec = now_usec(CLOCK_REALTIME),
+                .elapsed_usec = now_usec(CLOCK_MONOTONIC) - l->start_mono,
+                .walltime_usec = l->walltime == USEC_INFINITY ? CGROUP_USAGE_UNKNOWN : l->walltime,
+                .pid = l->pid,
+                .argv = l->args.argv,
+        };
+        char cgpath[512];
+        int st, status;
+
+        if (l->cgroup_name[0] && l->cgroup_parent) {
+                (void) snprintf(cgpath, sizeof cgpath, "/%s/%s", l->cgroup_parent, l->cgroup_name);
+                res.cgroup = cgpath;
+        }
+        /* the job's status from init; if init did not say (killed), init's */
+        st = l->have_job_status ? l->job_status : l->init_status;
+        if (l->failed_step != STEP_NONE) {
+                status = step_exit_code(l->failed_step);
+                res.exit_code = status;
+        } else if (WIFSIGNALED(st)) {
+                res.signal = WTERMSIG(st);
+                status = 128 + res.signal;
+        } else {
+                res.exit_code = WEXITSTATUS(st);
+                status = res.exit_code;
+        }
+        res.status = status;
+        res.state = job_state_classify(l->timed_out, l->cancelled, usage->oom_kills, st, l->failed_step != STEP_NONE);
+        if (res.state == JOB_TIMEOUT)
+                log_info("job %s: walltime reached, killed", l->job_id);
+        if (l->result_fd >= 0) {
+                int r = result_write(l->result_fd, &res);
+                if (r < 0) {
+                        log_error_errno(r, "cannot write the result record: %m");
+                        if (status == 0)
+                                status = EXIT_RESULT;
+                }
+        }
+        return status;
+}
+
+static void launch_done(Launch *l) {
+        /* stdout and stderr may share one fd */
+        if (l->stdio[2] > 2 && l->stdio[2] != l->stdio[1])
+                (void) close(l->stdio[2]);
+        for (int i = 0; i < 2; i++)
+                if (l->stdio[i] > 2)
+                        (void) close(l->stdio[i]);
+        if (l->result_fd > 2 && l->result_fd != l->args.result_fd)
+                (void) close(l->result_fd);
+        closep(&l->pidfd);
+        closep(&l->sigfd);
+        closep(&l->sync_w);
+        closep(&l->error_r);
+        closep(&l->status_r);
+        if (l->seccomp)
+                seccomp_release(l->seccomp);
+        free(l->bpf.prog.filter);
+        l->envp = strv_free(l->envp);
+        user_done(&l->user);
+        l->policy = policy_free(l->policy);
+        l->node = nodeconf_free(l->node);
+        free(l->message);
+        launch_args_done(&l->args);
+}
+
+/* The containment steps, in order. Why this order:
+ *  - policy and user first: refusing costs nothing and creates nothing;
+ *  - seccomp is built (not loaded) before anything exists, so a bad filter
+ *    leaves nothing behind; stdio files are opened with the user's rights
+ *    in the host's mount namespace, where the caller meant the paths;
+ *  - the cgroup exists before the child, so the job is limited and counted
+ *    from its first instruction (v2: born inside it; v1: the child's first
+ *    act is to move itself in, before it even waits for the parent);
+ *  - namespaces come with the clone; the child waits until its ids are
+ *    mapped and its rlimits set, then mounts (it needs its namespace
+ *    capabilities for that), then drops credentials for good, then forks
+ *    the job, which loads seccomp last, because the filter would otherwise
+ *    get in the way of the setup calls, and execs. */
+static void *prepare_backend(void *b) {
+        return (void *) (intptr_t) cgjob_backend_prepare(b);
+}
+
+static void joinp(pthread_t **t) {
+        if (*t)
+                (void) pthread_join(**t, NULL);
+}
+
+static int run(Launch *l) {
+        _cleanup_free_ char *msg = NULL;
+        pthread_t prepare_thread;
+        _cleanup_(joinp) pthread_t *joining = NULL;
+        int r;
+
+        r = open_result(l);
+        if (r < 0)
+                return r;
+        r = load_config(l);
+        if (r < 0)
+                return r;
+        /* the cgroup backend's set-up (libcgroup reading the mount table)
+         * runs beside steps 1, 6a and 7a; joined before anything is opened as
+         * the user, created or cloned: single-threaded again by then */
+        r = cgjob_backend_find(l->node->cgroup_backend, &l->backend);
+        if (r < 0)
+                return fail(l, STEP_CGROUP, r, "cgroup backend not available: %m");
+        if (pthread_create(&prepare_thread, NULL, prepare_backend, (void *) l->backend) == 0)
+                joining = &prepare_thread;
+        /* 1. the user */
+        r = step_user(l);
+        if (r < 0)
+                return r;
+
+        l->walltime = l->policy->walltime;
+        if (l->args.walltime != USEC_INFINITY && l->args.walltime < l->walltime)
+                l->walltime = l->args.walltime; /* a job may ask for less, never more */
+        if (l->args.job_id)
+                (void) snprintf(l->job_id, sizeof l->job_id, "%s", l->args.job_id);
+        else {
+                uint32_t rnd = 0;
+                if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+                        rnd = (uint32_t) now_usec(CLOCK_MONOTONIC);
+                (void) snprintf(l->job_id, sizeof l->job_id, "%d-%08x", (int) getpid(), rnd);
+        }
+        (void) snprintf(l->cgroup_name, sizeof l->cgroup_name, "job-%s", l->job_id);
+
+        /* 6a. the filter, built now, loaded last */
+        r = seccomp_build(l->policy, &l->seccomp, &msg);
+        if (r < 0)
+                return fail(l, STEP_SECCOMP, r, "%s", msg ? msg : "cannot build the seccomp filter");
+        if (l->seccomp) {
+                r = seccomp_export(l->seccomp, &l->bpf);
+                if (r < 0)
+                        return fail(l, STEP_SECCOMP, r, "cannot generate the seccomp program: %m");
+        }
+        /* 7a. environment and stdio */
+        r = env_build(&l->user, l->job_id, l->args.policy, l->args.env, &l->envp);
+        if (r < 0)
+                return fail(l, STEP_INTERNAL, r, "cannot build the job's environment: %m");
+        /* joined before the stdio files are opened: setgroups() there
+         * applies to every thread of the process */
+        joinp(&joining);
+        joining = NULL;
+        r = open_stdio(l);
+        if (r < 0)
+                return r;
+
+        r = setup_signals(l);
+        if (r < 0)
+                return r;
+        /* 2. the cgroup */
+        r = step_cgroup(l);
+        if (r < 0)
+                return r;
+        l->start_mono = now_usec(CLOCK_MONOTONIC);
+        /* 3.-8. namespaces, then in the child: mounts, credentials, init, exec */
+        r = step_spawn(l);
+        if (r < 0)
+                return r;
+        /* 9. wait, with walltime and signals */
+        r = wait_job(l);
+        if (r < 0)
+                return fail(l, STEP_INTERNAL, r, "waiting for the job failed: %m");
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        Launch l = {
+                .stdio = { -1, -1, -1 },
+                .result_fd = -1,
+                .pidfd = -1,
+                .sigfd = -1,
+                .sync_w = -1,
+                .error_r = -1,
+                .status_r = -1,
+        };
+        CgroupUsage usage = {
+                .memory_peak = CGROUP_USAGE_UNKNOWN,
+                .cpu_user_usec = CGROUP_USAGE_UNKNOWN,
+                .cpu_system_usec = CGROUP_USAGE_UNKNOWN,
+                .oom_kills = CGROUP_USAGE_UNKNOWN,
+        };
+        int r, status;
+
+        log_set_program("corral-launch");
+        ensure_std_fds();
+        l.start_mono = now_usec(CLOCK_MONOTONIC);
+        l.start_real = now_usec(CLOCK_REALTIME);
+
+        r = launch_parse_args(argc, argv, &l.args);
+        if (r > 0)
+                return 0;
+        if (r < 0)
+                return EXIT_USAGE;
+        if (geteuid() != 0) {
+                log_error("must be run as root");
+                launch_args_done(&l.args);
+                return EXIT_USAGE;
+        }
+
+        (void) run(&l);
+        finish(&l);
+        remove_cgroup(&l, &usage);
+        status = report(&l, &usage);
+        launch_done(&l);
+        return status;
+}

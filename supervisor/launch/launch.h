@@ -1,0 +1,165 @@
+/* launch.h — what the files of corral-launch share: the exit codes, the
+ * containment steps (for messages and the result record), the launch
+ * settings, and the prototypes of each step's file. */
+#pragma once
+
+#include <linux/filter.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "policy.h"
+
+/* Exit codes of corral-launch itself (documented in corral-launch(8)). Below
+ * 200 the status is the job's, as a shell gives it: its exit code, 128+N when
+ * it was killed by signal N, 127 when the command could not be executed. */
+enum {
+        EXIT_CANNOT_EXEC = 127,
+        EXIT_USAGE = 200, /* bad command line, or not run as root */
+        EXIT_POLICY = 201, /* node config or policy cannot be loaded */
+        EXIT_USER = 202, /* unknown user, root, below min_uid, not allowed */
+        EXIT_CGROUP = 203, /* cannot create the job cgroup or set its limits */
+        EXIT_NAMESPACES = 204, /* cannot create namespaces or map ids */
+        EXIT_MOUNTS = 205, /* /proc, /tmp, /dev/shm, read-only, hidden paths, hostname, loopback */
+        EXIT_CREDENTIALS = 206, /* rlimits, groups, uid/gid, capabilities, no_new_privs */
+        EXIT_SECCOMP = 207, /* cannot build or load the seccomp filter */
+        EXIT_EXEC_SETUP = 208, /* stdin/stdout/stderr files, working directory */
+        EXIT_RESULT = 209, /* cannot open the result file or fd */
+        EXIT_INTERNAL = 210, /* out of memory, unexpected system error */
+};
+
+/* The steps, in order; each names a failure and maps to its exit code. */
+typedef enum Step {
+        STEP_NONE,
+        STEP_USAGE,
+        STEP_POLICY,
+        STEP_USER,
+        STEP_CGROUP,
+        STEP_NAMESPACES,
+        STEP_MOUNTS,
+        STEP_CREDENTIALS,
+        STEP_SECCOMP,
+        STEP_EXEC_SETUP,
+        STEP_EXEC,
+        STEP_RESULT,
+        STEP_INTERNAL,
+        _STEP_MAX,
+} Step;
+
+const char *step_name(Step s);
+int step_exit_code(Step s);
+
+#define LAUNCH_MAX_ENV 1024
+#define LAUNCH_MAX_GROUPS 256
+
+typedef struct JobUser {
+        char *name;
+        uid_t uid;
+        gid_t gid;
+        char *home, *shell;
+        gid_t groups[LAUNCH_MAX_GROUPS]; /* supplementary, primary included */
+        int n_groups;
+} JobUser;
+
+/* The command line. */
+typedef struct LaunchArgs {
+        const char *policy, *user, *job_id, *cwd;
+        const char *stdin_path, *stdout_path, *stderr_path;
+        char **env; /* --env K=V, in order */
+        uint64_t walltime; /* usec, USEC_INFINITY: the policy's */
+        const char *result_path;
+        int result_fd; /* -1: none */
+        const char *policy_dir, *config_path, *cgroup_parent;
+        char **argv; /* the command */
+} LaunchArgs;
+
+/* A failure inside the child, reported to the parent through a pipe before
+ * the child exits (atomic: smaller than PIPE_BUF). */
+typedef struct ChildError {
+        int step; /* Step */
+        int error; /* errno, positive; 0: none */
+        char msg[480];
+} ChildError;
+
+typedef struct SeccompProgram {
+        struct sock_fprog prog; /* filter NULL: no filter */
+} SeccompProgram;
+
+/* Everything the child needs; built by the parent before clone. */
+typedef struct JobSpec {
+        const Policy *policy;
+        const JobUser *user;
+        char **argv;
+        char **envp;
+        const char *cwd; /* NULL: home or / */
+        int stdio[3]; /* fds for the job's 0, 1, 2 */
+        const SeccompProgram *seccomp; /* prog.filter NULL: no filter */
+        int sync_fd; /* read end: the parent writes one byte when the ids are mapped */
+        int error_fd; /* write end of the ChildError pipe (CLOEXEC) */
+        int status_fd; /* write end: init writes the job's wait status */
+        int attach_fds[CGROUP_SELF_ATTACH_MAX]; /* cgroup_attach_self() first thing */
+        size_t n_attach_fds;
+} JobSpec;
+
+/* options.c */
+int launch_parse_args(int argc, char *argv[], LaunchArgs *ret);
+void launch_args_done(LaunchArgs *a);
+void launch_help(void);
+
+/* user.c: step 1 */
+int user_resolve(const char *name, const Policy *p, JobUser *ret, char **ret_msg);
+void user_done(JobUser *u);
+
+/* env.c: the job's environment */
+int env_build(const JobUser *u, const char *job_id, const char *policy, char *const *extra, char ***ret);
+bool env_assignment_valid(const char *kv);
+
+/* userns.c: step 3 */
+int userns_clone(const Policy *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd);
+int userns_write_maps(pid_t pid, const JobUser *u);
+
+/* mounts.c: step 4 */
+int mounts_setup(const Policy *p, const JobUser *u, ChildError *err);
+
+/* caps.c: step 5 */
+int creds_set_rlimits(pid_t pid, const Policy *p, ChildError *err);
+int creds_drop(const JobUser *u, ChildError *err);
+
+/* seccomp.c: step 6 */
+int seccomp_build(const Policy *p, scmp_filter_ctx *ret, char **ret_msg);
+int seccomp_export(scmp_filter_ctx ctx, SeccompProgram *ret);
+int seccomp_install(const SeccompProgram *p);
+
+/* init.c: steps 7 and 8 (in the child) */
+_noreturn_ void child_main(JobSpec *spec);
+
+/* result.c: step 10 */
+typedef enum JobState {
+        JOB_COMPLETED,
+        JOB_FAILED,
+        JOB_TIMEOUT,
+        JOB_OUT_OF_MEMORY,
+        JOB_CANCELLED,
+        _JOB_STATE_MAX,
+} JobState;
+
+typedef struct JobResult {
+        const char *job_id, *policy, *user, *cgroup;
+        uid_t uid;
+        JobState state;
+        int exit_code, signal; /* "exit": "code:signal" */
+        int status; /* corral-launch's own exit status */
+        Step failed_step; /* STEP_NONE when the job ran */
+        const char *message;
+        CgroupUsage usage;
+        uint64_t start_realtime_usec, end_realtime_usec, elapsed_usec;
+        uint64_t walltime_usec;
+        pid_t pid;
+        char **argv;
+} JobResult;
+
+const char *job_state_name(JobState s);
+JobState job_state_classify(bool timed_out, bool cancelled, uint64_t oom_kills, int wait_status, bool failed_setup);
+int result_write(int fd, const JobResult *r);

@@ -1,0 +1,192 @@
+/* options.c — corral-launch's command line: parsing and checks of every
+ * option value (no policy or system access here), and --help. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "launch.h"
+#include "log.h"
+#include "parse.h"
+#include "strv.h"
+
+void launch_help(void) {
+        printf("Usage: corral-launch --policy NAME --user USER [OPTIONS] -- CMD [ARG]...\n"
+               "\n"
+               "Runs one job as USER, contained as policy NAME says (cgroup limits, user, PID,\n"
+               "mount, IPC, UTS and optionally network namespaces, private /tmp and /dev/shm,\n"
+               "no capabilities, no_new_privs, seccomp), waits for it and exits with its status.\n"
+               "\n"
+               "  -p, --policy NAME        policy to apply (NAME.ini in the policy directory)\n"
+               "  -u, --user USER          user the job runs as\n"
+               "  -j, --job-id ID          job id (cgroup PARENT/job-ID; default: PID-RANDOM)\n"
+               "  -C, --cwd DIR            working directory (default: the user's home, or /)\n"
+               "      --stdin FILE         job's standard input (opened as USER; default: inherited)\n"
+               "      --stdout FILE        job's standard output (created 0600 as USER; default: inherited)\n"
+               "      --stderr FILE        job's standard error (likewise)\n"
+               "  -e, --env K=V            set a variable in the job's environment (repeatable)\n"
+               "  -w, --walltime DUR       shorter walltime than the policy's (\"90s\", \"2h\")\n"
+               "  -r, --result FILE        write the JSON result record to FILE\n"
+               "      --result-fd N        write the JSON result record to fd N\n"
+               "  -d, --policy-dir DIR     policy directory (default: node config, %s)\n"
+               "      --config FILE        node config (default: %s)\n"
+               "      --cgroup-parent NAME parent of job cgroups (default: node config, \"corral\")\n"
+               "  -h, --help               this help\n"
+               "      --version            version\n"
+               "\n"
+               "Exit status: the job's (its code, 128+signal, 127 cannot execute); 200 usage,\n"
+               "201 policy, 202 user, 203 cgroup, 204 namespaces, 205 mounts, 206 credentials,\n"
+               "207 seccomp, 208 stdio/cwd, 209 result, 210 internal. See corral-launch(8).\n",
+               POLICY_DIR_DEFAULT, NODECONF_PATH_DEFAULT);
+}
+
+static bool job_id_valid(const char *s) {
+        /* it becomes the cgroup name "job-ID" */
+        return strlen(s) <= 64 && cgjob_name_valid(s);
+}
+
+void launch_args_done(LaunchArgs *a) {
+        a->env = strv_free(a->env);
+}
+
+int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
+        enum { ARG_STDIN = 0x100, ARG_STDOUT, ARG_STDERR, ARG_RESULT_FD, ARG_CONFIG, ARG_CGROUP_PARENT, ARG_VERSION };
+        static const struct option options[] = {
+                { "policy", required_argument, NULL, 'p' },
+                { "user", required_argument, NULL, 'u' },
+                { "job-id", required_argument, NULL, 'j' },
+                { "cwd", required_argument, NULL, 'C' },
+                { "stdin", required_argument, NULL, ARG_STDIN },
+                { "stdout", required_argument, NULL, ARG_STDOUT },
+                { "stderr", required_argument, NULL, ARG_STDERR },
+                { "env", required_argument, NULL, 'e' },
+                { "walltime", required_argument, NULL, 'w' },
+                { "result", required_argument, NULL, 'r' },
+                { "result-fd", required_argument, NULL, ARG_RESULT_FD },
+                { "policy-dir", required_argument, NULL, 'd' },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "cgroup-parent", required_argument, NULL, ARG_CGROUP_PARENT },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        LaunchArgs a = {
+                .walltime = USEC_INFINITY,
+                .result_fd = -1,
+        };
+        int c, r;
+
+        /* "+": stop at the first non-option, so the command's own options
+         * are never taken for ours even without "--" */
+        while ((c = getopt_long(argc, argv, "+p:u:j:C:e:w:r:d:h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'p':
+                        a.policy = optarg;
+                        break;
+                case 'u':
+                        a.user = optarg;
+                        break;
+                case 'j':
+                        if (!job_id_valid(optarg)) {
+                                log_error("invalid --job-id '%s': use 1-64 of [A-Za-z0-9_.-]", optarg);
+                                goto usage;
+                        }
+                        a.job_id = optarg;
+                        break;
+                case 'C':
+                        if (optarg[0] != '/') {
+                                log_error("--cwd must be an absolute path: %s", optarg);
+                                goto usage;
+                        }
+                        a.cwd = optarg;
+                        break;
+                case ARG_STDIN:
+                        a.stdin_path = optarg;
+                        break;
+                case ARG_STDOUT:
+                        a.stdout_path = optarg;
+                        break;
+                case ARG_STDERR:
+                        a.stderr_path = optarg;
+                        break;
+                case 'e':
+                        if (!env_assignment_valid(optarg)) {
+                                log_error("invalid --env '%s': use NAME=VALUE, NAME of [A-Za-z_][A-Za-z0-9_]*", optarg);
+                                goto usage;
+                        }
+                        if (strv_length(a.env) >= LAUNCH_MAX_ENV) {
+                                log_error("too many --env (at most %d)", LAUNCH_MAX_ENV);
+                                goto usage;
+                        }
+                        if (strv_extend(&a.env, optarg) < 0) {
+                                log_oom();
+                                goto usage;
+                        }
+                        break;
+                case 'w':
+                        r = parse_duration(optarg, &a.walltime);
+                        if (r < 0 || a.walltime == 0) {
+                                log_error("invalid --walltime '%s': a duration like 90s, 30m, 2h", optarg);
+                                goto usage;
+                        }
+                        break;
+                case 'r':
+                        a.result_path = optarg;
+                        break;
+                case ARG_RESULT_FD:
+                        r = parse_int(optarg, 0, 1 << 20, &a.result_fd);
+                        if (r < 0 || fcntl(a.result_fd, F_GETFD) < 0) {
+                                log_error("invalid --result-fd '%s': not an open file descriptor", optarg);
+                                a.result_fd = -1;
+                                goto usage;
+                        }
+                        break;
+                case 'd':
+                        a.policy_dir = optarg;
+                        break;
+                case ARG_CONFIG:
+                        a.config_path = optarg;
+                        break;
+                case ARG_CGROUP_PARENT:
+                        if (!cgjob_parent_valid(optarg)) {
+                                log_error("invalid --cgroup-parent '%s': names of [A-Za-z0-9_.-] separated by /",
+                                          optarg);
+                                goto usage;
+                        }
+                        a.cgroup_parent = optarg;
+                        break;
+                case 'h':
+                        launch_help();
+                        launch_args_done(&a);
+                        return 1;
+                case ARG_VERSION:
+                        printf("corral-launch %s\n", CORRAL_VERSION);
+                        launch_args_done(&a);
+                        return 1;
+                default:
+                        goto usage;
+                }
+        }
+        if (!a.policy || !a.user) {
+                log_error("--policy and --user are required; see --help");
+                goto usage;
+        }
+        if (a.result_path && a.result_fd >= 0) {
+                log_error("--result and --result-fd exclude each other");
+                goto usage;
+        }
+        if (optind >= argc || isempty(argv[optind])) {
+                log_error("no command given: corral-launch --policy NAME --user USER -- CMD [ARG]...");
+                goto usage;
+        }
+        a.argv = argv + optind;
+        *ret = a;
+        return 0;
+
+usage:
+        launch_args_done(&a);
+        return -EINVAL;
+}

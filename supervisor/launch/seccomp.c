@@ -1,0 +1,230 @@
+/* seccomp.c — step 6: the policy's seccomp filter, built by the parent
+ * before clone (so that a bad filter fails before anything is created) and
+ * loaded by the job's process as the last thing before execve().
+ *
+ *   denylist:  default allow; every denied syscall gets the policy's action
+ *   allowlist: default is the policy's action; allowed minus denied pass
+ *   actions:   errno (SCMP_ACT_ERRNO(errno)), kill (the whole process,
+ *              SIGSYS), log (allowed, logged by the kernel's audit)
+ *
+ * @namespaces cannot be a plain list of syscalls: clone() also creates
+ * namespaces. When namespaces are denied (or, in an allowlist, not allowed),
+ * clone() with any CLONE_NEW* flag gets the action and clone3() fails with
+ * ENOSYS, whose flags sit in memory that a filter cannot read: libc then
+ * falls back to clone(), which the filter can check.
+ *
+ * The filter covers the native architecture and the 32-bit one the kernel
+ * also runs (x86 on x86_64), so that a 32-bit binary or int 0x80 does not
+ * get around it; any other architecture (and x32) kills the process. Names unknown on
+ * an architecture are skipped. libseccomp's binary tree keeps the cost per
+ * syscall low (docs/BENCHMARKS.md).
+ *
+ * The BPF program is generated once, by the parent (seccomp_export()); the
+ * job's process only hands it to the kernel (seccomp_install()), which keeps
+ * libseccomp's work off the path between fork and exec. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/seccomp.h>
+
+#include "launch.h"
+#include "strv.h"
+#include "syscall-groups.h"
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+static const uint64_t clone_new_flags[] = { CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+                                            CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET };
+
+static int add_name(const char *name, void *userdata) {
+        char ***l = userdata;
+        if (strv_contains(*l, name))
+                return 0;
+        return strv_extend(l, name);
+}
+
+static int expand_all(char *const *entries, char ***ret, char **ret_msg) {
+        _cleanup_strv_free_ char **l = NULL;
+        for (char *const *e = entries; e && *e; e++) {
+                int r = syscall_expand(*e, add_name, &l);
+                if (r < 0)
+                        return asprintf(ret_msg, "cannot expand seccomp entry '%s': %s", *e, strerror(-r)) < 0 ? -ENOMEM
+                                                                                                               : r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static uint32_t policy_action(const Policy *p) {
+        switch (p->seccomp_action) {
+        case SECCOMP_ACT_KILL:
+                return SCMP_ACT_KILL_PROCESS;
+        case SECCOMP_ACT_LOG:
+                return SCMP_ACT_LOG;
+        default:
+                return SCMP_ACT_ERRNO((uint32_t) p->seccomp_errno);
+        }
+}
+
+static int add_archs(scmp_filter_ctx ctx) {
+        uint32_t native = seccomp_arch_native();
+        uint32_t extra[2] = {};
+        int r;
+
+        /* x32 is left out: libseccomp's x86_64 filter sends every syscall
+         * number with the x32 bit to the bad-arch action (kill) */
+        if (native == SCMP_ARCH_X86_64)
+                extra[0] = SCMP_ARCH_X86;
+        else if (native == SCMP_ARCH_AARCH64)
+                extra[0] = SCMP_ARCH_ARM;
+        for (size_t i = 0; i < ELEMENTSOF(extra); i++) {
+                if (!extra[i])
+                        continue;
+                r = seccomp_arch_add(ctx, extra[i]);
+                if (r < 0 && r != -EEXIST)
+                        return r;
+        }
+        return 0;
+}
+
+/* clone() without CLONE_NEW* flags passes (allowlist) or only clone() with
+ * one of them gets the action (denylist). */
+static int add_clone_rules(scmp_filter_ctx ctx, uint32_t action, bool allowlist) {
+        uint64_t mask = 0;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(clone_new_flags); i++)
+                mask |= clone_new_flags[i];
+        if (allowlist)
+                return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, mask, 0));
+        for (size_t i = 0; i < ELEMENTSOF(clone_new_flags); i++) {
+                uint64_t f = clone_new_flags[i];
+                r = seccomp_rule_add(ctx, action, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, f, f));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int seccomp_build(const Policy *p, scmp_filter_ctx *ret, char **ret_msg) {
+        _cleanup_strv_free_ char **deny = NULL, **allow = NULL;
+        bool allowlist = p->seccomp_mode == SECCOMP_MODE_ALLOWLIST, filter_clone;
+        uint32_t action = policy_action(p);
+        scmp_filter_ctx ctx;
+        char *const *names;
+        int r;
+
+        if (p->seccomp_mode == SECCOMP_MODE_OFF) {
+                *ret = NULL;
+                return 0;
+        }
+        r = expand_all(p->seccomp_deny, &deny, ret_msg);
+        if (r < 0)
+                return r;
+        r = expand_all(p->seccomp_allow, &allow, ret_msg);
+        if (r < 0)
+                return r;
+
+        if (allowlist) {
+                /* deny wins over allow */
+                _cleanup_strv_free_ char **l = NULL;
+                for (char **a = allow; a && *a; a++)
+                        if (!strv_contains(deny, *a) && (r = strv_extend(&l, *a)) < 0)
+                                return r;
+                strv_free(allow);
+                allow = TAKE_PTR(l);
+                filter_clone = !strv_contains(allow, "unshare") || !strv_contains(allow, "setns");
+                names = allow;
+        } else {
+                filter_clone = strv_contains(deny, "unshare") || strv_contains(deny, "setns");
+                names = deny;
+        }
+
+        ctx = seccomp_init(allowlist ? action : SCMP_ACT_ALLOW);
+        if (!ctx)
+                return -ENOMEM;
+        if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0 ||
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)) < 0 || (r = add_archs(ctx)) < 0) {
+                seccomp_release(ctx);
+                return asprintf(ret_msg, "cannot set up the seccomp filter: %s", strerror(-r)) < 0 ? -ENOMEM : r;
+        }
+
+        for (char *const *n = names; n && *n; n++) {
+                int nr = seccomp_syscall_resolve_name(*n);
+                if (nr < 0) /* not a syscall of this architecture */
+                        continue;
+                if (filter_clone && (streq(*n, "clone") || streq(*n, "clone3")))
+                        continue; /* below */
+                r = seccomp_rule_add(ctx, allowlist ? SCMP_ACT_ALLOW : action, nr, 0);
+                if (r < 0)
+                        goto fail_rule;
+        }
+        if (filter_clone) {
+                bool listed = strv_contains(names, "clone");
+                if (allowlist ? listed : !listed)
+                        r = add_clone_rules(ctx, action, allowlist);
+                else if (!allowlist)
+                        r = seccomp_rule_add(ctx, action, SCMP_SYS(clone), 0);
+                if (r < 0)
+                        goto fail_rule;
+                /* clone3: ENOSYS (libc falls back to clone), unless a
+                 * denylist names it: then the action */
+                if (!allowlist && strv_contains(names, "clone3"))
+                        r = seccomp_rule_add(ctx, action, SCMP_SYS(clone3), 0);
+                else
+                        r = seccomp_rule_add(ctx, action == SCMP_ACT_LOG ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(ENOSYS),
+                                             SCMP_SYS(clone3), 0);
+                if (r < 0)
+                        goto fail_rule;
+        }
+        *ret = ctx;
+        return 0;
+
+fail_rule:
+        seccomp_release(ctx);
+        return asprintf(ret_msg, "cannot add a seccomp rule: %s", strerror(-r)) < 0 ? -ENOMEM : r;
+}
+
+int seccomp_export(scmp_filter_ctx ctx, SeccompProgram *ret) {
+        _cleanup_close_ int fd = -1;
+        struct sock_filter *buf;
+        off_t size;
+        int r;
+
+        /* libseccomp 2.5 exports to an fd only */
+        fd = memfd_create("corral-seccomp", MFD_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return r;
+        size = lseek(fd, 0, SEEK_END);
+        if (size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0 || size > (off_t) 65536 * 8)
+                return -EINVAL;
+        buf = malloc((size_t) size);
+        if (!buf)
+                return -ENOMEM;
+        if (pread(fd, buf, (size_t) size, 0) != size) {
+                r = negative_errno();
+                free(buf);
+                return r;
+        }
+        ret->prog.len = (unsigned short) (size / (off_t) sizeof(struct sock_filter));
+        ret->prog.filter = buf;
+        return 0;
+}
+
+int seccomp_install(const SeccompProgram *p) {
+        /* no_new_privs is already set (caps.c) */
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog) < 0)
+                return negative_errno();
+        return 0;
+}

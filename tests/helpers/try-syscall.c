@@ -1,0 +1,79 @@
+/* try-syscall.c — makes one syscall and prints "ok" or "errno NAME", for
+ * the corral-launch tests that check what the seccomp filter does.
+ *   try-syscall unshare | clone-newuser | clone3 | fork | getppid | mount
+ *   try-syscall loopback     (a TCP connection to 127.0.0.1: is lo up?) */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char *argv[]);
+
+static int report(long r) {
+        if (r >= 0) {
+                printf("ok\n");
+                return 0;
+        }
+        printf("errno %s\n", strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        const char *what = argc > 1 ? argv[1] : "";
+        long r;
+
+        if (strcmp(what, "unshare") == 0)
+                return report(unshare(CLONE_NEWUSER));
+        if (strcmp(what, "clone-newuser") == 0) {
+                r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+                if (r == 0)
+                        _exit(0);
+                if (r > 0)
+                        (void) waitpid((pid_t) r, NULL, 0);
+                return report(r);
+        }
+        if (strcmp(what, "clone3") == 0) {
+                struct {
+                        unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+                } args = { .exit_signal = SIGCHLD };
+                r = syscall(SYS_clone3, &args, sizeof args);
+                if (r == 0)
+                        _exit(0);
+                if (r > 0)
+                        (void) waitpid((pid_t) r, NULL, 0);
+                return report(r);
+        }
+        if (strcmp(what, "fork") == 0) {
+                pid_t p = fork();
+                if (p == 0)
+                        _exit(0);
+                if (p > 0)
+                        (void) waitpid(p, NULL, 0);
+                return report(p);
+        }
+        if (strcmp(what, "getppid") == 0)
+                return report(syscall(SYS_getppid));
+        if (strcmp(what, "loopback") == 0) {
+                struct sockaddr_in a = { .sin_family = AF_INET };
+                socklen_t len = sizeof a;
+                int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+                a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                if (l < 0 || c < 0 || bind(l, (struct sockaddr *) &a, sizeof a) < 0 || listen(l, 1) < 0 ||
+                    getsockname(l, (struct sockaddr *) &a, &len) < 0)
+                        return report(-1);
+                return report(connect(c, (struct sockaddr *) &a, sizeof a));
+        }
+        if (strcmp(what, "mount") == 0)
+                return report(mount("none", "/tmp", "tmpfs", 0, NULL));
+        fprintf(stderr, "usage: try-syscall unshare|clone-newuser|clone3|fork|getppid|mount\n");
+        return 2;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# corrald-socket.t — socket activation: systemd-socket-activate listens on
+# the SOCK_SEQPACKET socket as corrald.socket would and starts corrald on the
+# first connection, passing the socket (LISTEN_FDS); corrald serves on it.
+# Also: clear CLI errors when the daemon is not running.
+. "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$CORRAL_SRC/tests/corrald-lib.sh"
+require_root
+[ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
+command -v systemd-socket-activate >/dev/null || plan_skip "systemd-socket-activate not installed"
+plan 11
+
+make_tmpdir
+corrald_setup 2
+make_test_user corraltests 61131
+
+err=$("$CORRAL" status 2>&1); rc=$?
+is "$rc" 1 "no daemon: the CLI fails"
+like "$err" "corrald is not running: no socket at $SOCK" "... saying the daemon is not running and where it looked"
+
+systemd-socket-activate --seqpacket -l "$SOCK" -- "$CORRALD" --config "$TEST_TMP/corral.conf" \
+    --launch "$CORRAL_BUILD/corral-launch" --epilogue "$CORRAL_BUILD/corral-epilogue" \
+    >>"$TEST_TMP/corrald.log" 2>&1 9>&- &
+ACTIVATOR=$!
+_cleanup_add "kill_activated"
+kill_activated() {
+    local p
+    for p in $(ps -o pid= --ppid "$ACTIVATOR") "$ACTIVATOR"; do kill -TERM "$p" 2>/dev/null; done
+    sleep 0.5
+    for p in $(ps -o pid= --ppid "$ACTIVATOR") "$ACTIVATOR"; do kill -KILL "$p" 2>/dev/null; done
+}
+for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+chmod 0666 "$SOCK" # what SocketMode=0666 of corrald.socket does
+grep -q 'Ready' "$TEST_TMP/corrald.log"; is $? 1 "before the first connection corrald has not started"
+
+out=$("$CORRAL" status 2>&1); rc=$?
+is "$rc" 0 "the first connection starts corrald, which answers on the passed socket"
+like "$out" "corrald .*running.*queued" "status answered"
+grep -q 'Using the socket passed by systemd' "$TEST_TMP/corrald.log"; ok $? "corrald used the socket from LISTEN_FDS"
+id=$(submit_as corraltests -- /bin/echo activated)
+is "$(wait_final "$id")" "COMPLETED" "a job runs through the socket-activated corrald"
+is "$(as corraltests logs "$id")" "activated" "its output"
+chmod 0600 "$SOCK"
+err=$(as corraltests status 2>&1); rc=$?
+is "$rc" 1 "a socket the user may not open: the CLI fails"
+like "$err" "permission denied on $SOCK" "... saying so and naming the socket"
+kill_activated
+is "$(corrald_cgroups_left)" 0 "no job cgroup is left"
+done_testing

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# corrald-systemd.t — corrald under a real systemd (252, PID 1 of its own
+# namespaces, shared/recipes/systemd-ns): the shipped units, with only the
+# paths changed for the test, start through socket activation; Type=notify
+# gets READY and the STATUS line; a job runs; its messages are in the journal
+# with CORRAL_JOB= and CORRAL_USER= fields; stopping the service leaves no
+# job cgroup.
+. "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$CORRAL_SRC/tests/corrald-lib.sh"
+require_root
+[ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
+R=$CORRAL_RECIPES
+[ -x "$R/systemd-ns/start.sh" ] || plan_skip "no systemd-ns recipe at $R"
+
+make_tmpdir
+corrald_setup 2
+make_test_user corraltestsd 61161
+# systemd-ns over-mounts parts of /proc read-only (/proc/sys, /proc/irq...),
+# and the kernel refuses a fresh /proc inside a user namespace while such
+# over-mounts exist; so here the job's user namespace is off (the PID, mount,
+# IPC and UTS namespaces, cgroup, capabilities and seccomp all stay).
+printf '[namespaces]\nuser = host\n' >>"$TEST_TMP/policies/t.ini"
+WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
+if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 9>&-; then
+    plan_skip "systemd-ns cannot start here: $(tail -1 "$WD.err")"
+fi
+_cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
+plan 9
+inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
+
+# the shipped units, pointed at the test build and config
+sed -e "s|@SBINDIR@/corrald|$CORRAL_BUILD/corrald --config $TEST_TMP/corral.conf --launch $CORRAL_BUILD/corral-launch --epilogue $CORRAL_BUILD/corral-epilogue|" \
+    "$CORRAL_SRC/units/corrald.service.in" >"$TEST_TMP/corrald.service"
+sed -e "s|^ListenSequentialPacket=.*|ListenSequentialPacket=$SOCK|" "$CORRAL_SRC/units/corrald.socket" >"$TEST_TMP/corrald.socket"
+cp "$CORRAL_SRC/units/corral.slice" "$TEST_TMP/"
+inside sh -c "cp '$TEST_TMP/corrald.service' '$TEST_TMP/corrald.socket' '$TEST_TMP/corral.slice' /etc/systemd/system/ &&
+              systemctl daemon-reload && systemctl start corrald.socket"
+ok $? "the units load and corrald.socket starts"
+
+out=$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" status 2>&1); rc=$?
+is "$rc" 0 "the first connection starts corrald.service (socket activation)"
+is "$(inside systemctl show -p ActiveState --value corrald.service)" "active" "Type=notify: the service became active (READY=1)"
+like "$(inside systemctl show -p StatusText --value corrald.service)" '^[0-9]+ running, [0-9]+ queued' "STATUS= shows running and queued counts"
+
+id=$(inside setpriv --reuid=corraltestsd --regid=corraltestsd --init-groups env CORRAL_SOCKET="$SOCK" "$CORRAL" submit --cwd / -- /bin/echo under-systemd)
+for i in $(seq 100); do
+    st=$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show --json "$id" | sed -n 's/^  "state": "\(.*\)",$/\1/p')
+    [ "$st" = COMPLETED ] && break; sleep 0.2
+done
+is "$st" "COMPLETED" "a job runs through corrald under systemd"
+[ "$st" = COMPLETED ] || inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show "$id" | grep -E '^(reason|exit|result)' | sed 's/^/# /'
+j=$(inside journalctl -q --no-pager -o cat CORRAL_JOB="$id" CORRAL_USER=corraltestsd)
+like "$j" "submitted" "the journal has the job's messages under CORRAL_JOB= and CORRAL_USER="
+for i in $(seq 30); do   # STATUS= is refreshed every 250 ms
+    status=$(inside systemctl show -p StatusText --value corrald.service)
+    [[ "$status" =~ ^0\ running ]] && break; sleep 0.1
+done
+like "$status" '^0 running' "STATUS= follows the job to its end"
+
+inside systemctl stop corrald.service corrald.socket
+is "$(inside systemctl show -p ActiveState --value corrald.service)" "inactive" "the service stops"
+is "$(inside sh -c "find /sys/fs/cgroup -path '*$CG_PARENT/job-*' -type d | wc -l")" 0 "no job cgroup is left"
+done_testing

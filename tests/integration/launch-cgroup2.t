@@ -1,0 +1,79 @@
+#!/bin/bash
+# launch-cgroup2.t — the cgroup v2 path of corral-launch, in a QEMU guest
+# with a pure cgroup2 (shared/recipes/qemu-cgroup2; this host's controllers
+# are v1). One guest boot (7-15 s) runs three jobs:
+#   1. a job that reads its own cgroup: memory.max and pids.max are the
+#      policy's, memory.swap.max 0, cpu.max the quota, under PARENT/job-ID;
+#   2. a job over its memory limit: OOM-killed, state OUT_OF_MEMORY;
+#   3. a fork bomb under the tasks limit;
+# and afterwards no job cgroup and no process of the user is left.
+# The recipe's guest runs us chrooted, where the kernel refuses new user
+# namespaces (EPERM), so the policy here keeps the host's user namespace:
+# this also covers that path (the child is real root until it drops).
+. "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+require_root
+R=$CORRAL_RECIPES/qemu-cgroup2
+[ -x "$R/run.sh" ] || plan_skip "no qemu-cgroup2 recipe at $R"
+[ -x "$CORRAL_BUILD/corral-launch" ] || plan_skip "corral-launch not built"
+make_tmpdir
+WD=$TEST_TMP/qemu
+mkdir -p "$WD/share"
+# installs qemu and a kernel on first use (about a minute), then 0.5 s
+if ! "$R/build.sh" "$WD" >"$TEST_TMP/build.log" 2>&1; then
+        plan_skip "qemu-cgroup2 recipe cannot build here: $(tail -1 "$TEST_TMP/build.log")"
+fi
+plan 12
+
+cat >"$WD/share/guest.sh" <<'GUEST'
+#!/bin/bash
+# runs as root in the guest; prints KEY=VALUE lines
+B=$1
+out() { echo "$1=$2"; }
+out fstype "$(stat -f -c %T /sys/fs/cgroup)"
+groupadd -g 61430 corraltestq && useradd -M -d /nonexistent -u 61430 -g 61430 corraltestq
+P=/tmp/pol
+mkdir -m 0755 $P
+cp "$CORRAL_SRC"/policies/default.ini $P/
+printf '%s\n' '[policy]' 'inherit = default' '[limits]' 'memory = 32M' 'swap = 0' 'tasks = 16' 'cpus = 0.5' \
+        'walltime = 60s' '[namespaces]' 'user = host' >$P/v2.ini
+chmod 0644 $P/*.ini
+L=("$B/corral-launch" --user corraltestq --policy-dir $P --cgroup-parent corraltest-v2 --policy v2
+        --env ASAN_OPTIONS=detect_leaks=0)
+"${L[@]}" --job-id one --result /tmp/r1 -- sh -c 'c=/sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup);
+        echo "path=$c"; echo "memory_max=$(cat $c/memory.max)"; echo "swap_max=$(cat $c/memory.swap.max)";
+        echo "pids_max=$(cat $c/pids.max)"; echo "cpu_max=$(cat $c/cpu.max)"'
+out rc1 $?
+out left1 "$(ls -d /sys/fs/cgroup/corraltest-v2/job-* 2>/dev/null | wc -l)"
+"${L[@]}" --job-id two --result /tmp/r2 -- sh -c 'head -c 200000000 /dev/zero | tail >/dev/null'
+out state2 "$(grep -o '"state":"[A-Z_]*"' /tmp/r2 | cut -d'"' -f4)"
+out oom2 "$(grep -o '"oom_kills":[0-9]*' /tmp/r2 | cut -d: -f2)"
+"${L[@]}" --job-id three -- sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; sleep 1; echo survived' 2>/dev/null
+out rc3 $?
+out procs "$(ps -e -o uid= | grep -c '^ *61430$')"
+out left "$(ls -d /sys/fs/cgroup/corraltest-v2/job-* 2>/dev/null | wc -l)"
+rmdir /sys/fs/cgroup/corraltest-v2 2>/dev/null
+exit 0
+GUEST
+chmod 0755 "$WD/share/guest.sh"
+
+# the guest has its own /tmp: share the checkout and the build at their paths
+bind=$CORRAL_SRC
+case "$CORRAL_BUILD/" in "$CORRAL_SRC"/*) ;; *) bind="$bind $CORRAL_BUILD" ;; esac
+QEMU_BIND="$bind" QEMU_ENV="CORRAL_SRC" QEMU_TIMEOUT=300 "$R/run.sh" "$WD" "$WD/share/guest.sh" "$CORRAL_BUILD" \
+        >"$TEST_TMP/guest.out" 2>"$TEST_TMP/guest.err"
+rc=$?
+get() { sed -n "s/^$1=//p" "$TEST_TMP/guest.out" | tail -1; }
+is "$rc" 0 "the guest ran"
+[ "$rc" = 0 ] || diag "$(tail -5 "$TEST_TMP/guest.err")"
+is "$(get fstype)" cgroup2fs "the guest has a pure cgroup v2"
+is "$(get rc1)" 0 "a job runs on v2"
+like "$(get path)" "^/sys/fs/cgroup/corraltest-v2/job-one$" "it runs in PARENT/job-ID"
+is "$(get memory_max)" 33554432 "memory.max is the policy's 32M"
+is "$(get swap_max)" 0 "memory.swap.max is 0"
+is "$(get pids_max)" 16 "pids.max is the policy's tasks"
+is "$(get cpu_max)" "50000 100000" "cpu.max is half a CPU"
+is "$(get state2):$(get oom2)" "OUT_OF_MEMORY:1" "over memory.max: OOM-killed, OUT_OF_MEMORY, oom_kill counted"
+is "$(get rc3)" 0 "a fork bomb is stopped by pids.max and the job goes on"
+is "$(get procs)" 0 "no process of the user is left in the guest"
+is "$(get left1):$(get left)" "0:0" "every job cgroup was removed"
+done_testing

@@ -1,0 +1,126 @@
+/* test-cgroup.c — the pure half of lib/cgroup.c: corral's own v1 <-> v2
+ * mapping from limits to controller files, and the job/parent name checks
+ * that keep a cgroup path from leaving the corral parent. */
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cgroup.h"
+
+static const CgroupLimits none = {
+        .memory = CGROUP_LIMIT_MAX,
+        .swap = CGROUP_LIMIT_MAX,
+        .cpus = CGROUP_LIMIT_MAX,
+        .tasks = CGROUP_LIMIT_MAX,
+};
+
+START_TEST(test_memory_v1) {
+        CgroupLimits l = none;
+        CgroupSetting s[CGROUP_SETTINGS_MAX];
+        unsigned warn = 99;
+
+        l.memory = 4ULL << 30;
+        l.swap = 0;
+        ck_assert_int_eq(cgroup_limit_settings("memory", 1, CGROUP_HAVE_MEMSW, &l, s, &warn), 2);
+        /* limit_in_bytes first: memsw may never be below it */
+        ck_assert_str_eq(s[0].file, "memory.limit_in_bytes");
+        ck_assert_str_eq(s[0].value, "4294967296");
+        ck_assert_str_eq(s[1].file, "memory.memsw.limit_in_bytes");
+        ck_assert_str_eq(s[1].value, "4294967296");
+        ck_assert_uint_eq(warn, 0);
+
+        l.swap = 1ULL << 30;
+        ck_assert_int_eq(cgroup_limit_settings("memory", 1, CGROUP_HAVE_MEMSW, &l, s, &warn), 2);
+        ck_assert_str_eq(s[1].value, "5368709120"); /* memory + swap */
+
+        /* no memsw (swapaccount=0): memory only, and a warning */
+        ck_assert_int_eq(cgroup_limit_settings("memory", 1, 0, &l, s, &warn), 1);
+        ck_assert_str_eq(s[0].file, "memory.limit_in_bytes");
+        ck_assert_uint_eq(warn, CGROUP_WARN_SWAP);
+
+        /* overflow of memory + swap */
+        l.memory = UINT64_MAX - 10;
+        l.swap = 100;
+        ck_assert_int_eq(cgroup_limit_settings("memory", 1, CGROUP_HAVE_MEMSW, &l, s, &warn), -ERANGE);
+}
+END_TEST
+
+START_TEST(test_memory_v2) {
+        CgroupLimits l = none;
+        CgroupSetting s[CGROUP_SETTINGS_MAX];
+        unsigned warn = 99;
+
+        l.memory = 64ULL << 20;
+        l.swap = 0;
+        ck_assert_int_eq(cgroup_limit_settings("memory", 2, 0, &l, s, &warn), 2);
+        ck_assert_str_eq(s[0].file, "memory.max");
+        ck_assert_str_eq(s[0].value, "67108864");
+        ck_assert_str_eq(s[1].file, "memory.swap.max"); /* v2: swap on its own */
+        ck_assert_str_eq(s[1].value, "0");
+        ck_assert_uint_eq(warn, 0);
+
+        ck_assert_int_eq(cgroup_limit_settings("memory", 2, 0, &none, s, &warn), 0);
+}
+END_TEST
+
+START_TEST(test_cpu_and_pids) {
+        CgroupLimits l = none;
+        CgroupSetting s[CGROUP_SETTINGS_MAX];
+
+        l.cpus = 1500; /* 1.5 CPUs */
+        ck_assert_int_eq(cgroup_limit_settings("cpu", 1, 0, &l, s, NULL), 2);
+        ck_assert_str_eq(s[0].file, "cpu.cfs_period_us");
+        ck_assert_str_eq(s[0].value, "100000");
+        ck_assert_str_eq(s[1].file, "cpu.cfs_quota_us");
+        ck_assert_str_eq(s[1].value, "150000");
+        ck_assert_int_eq(cgroup_limit_settings("cpu", 2, 0, &l, s, NULL), 1);
+        ck_assert_str_eq(s[0].file, "cpu.max");
+        ck_assert_str_eq(s[0].value, "150000 100000");
+        l.cpus = 1; /* 0.001 CPU: the kernel's minimum quota is 1 ms */
+        ck_assert_int_eq(cgroup_limit_settings("cpu", 2, 0, &l, s, NULL), 1);
+        ck_assert_str_eq(s[0].value, "1000 100000");
+
+        l.tasks = 512;
+        ck_assert_int_eq(cgroup_limit_settings("pids", 1, 0, &l, s, NULL), 1);
+        ck_assert_str_eq(s[0].file, "pids.max");
+        ck_assert_str_eq(s[0].value, "512");
+        ck_assert_int_eq(cgroup_limit_settings("pids", 2, 0, &l, s, NULL), 1);
+        ck_assert_int_eq(cgroup_limit_settings("pids", 2, 0, &none, s, NULL), 0);
+
+        ck_assert_int_eq(cgroup_limit_settings("blkio", 1, 0, &l, s, NULL), -EOPNOTSUPP);
+        ck_assert_int_eq(cgroup_limit_settings("pids", 3, 0, &l, s, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_names) {
+        ck_assert(cgjob_name_valid("job-12"));
+        ck_assert(cgjob_name_valid("job-4711.array_3"));
+        ck_assert(!cgjob_name_valid(""));
+        ck_assert(!cgjob_name_valid("."));
+        ck_assert(!cgjob_name_valid(".."));
+        ck_assert(!cgjob_name_valid("a/b"));
+        ck_assert(!cgjob_name_valid("a b"));
+        ck_assert(!cgjob_name_valid("job\n"));
+
+        ck_assert(cgjob_parent_valid("corral"));
+        ck_assert(cgjob_parent_valid("batch/corral"));
+        ck_assert(!cgjob_parent_valid(""));
+        ck_assert(!cgjob_parent_valid("/corral"));
+        ck_assert(!cgjob_parent_valid("corral/"));
+        ck_assert(!cgjob_parent_valid("a//b"));
+        ck_assert(!cgjob_parent_valid("corral/../.."));
+        ck_assert(!cgjob_parent_valid(".."));
+}
+END_TEST
+
+Suite *cgroup_suite(void) {
+        Suite *s = suite_create("cgroup");
+        TCase *tc = tcase_create("mapping");
+        tcase_add_test(tc, test_memory_v1);
+        tcase_add_test(tc, test_memory_v2);
+        tcase_add_test(tc, test_cpu_and_pids);
+        tcase_add_test(tc, test_names);
+        suite_add_tcase(s, tc);
+        return s;
+}

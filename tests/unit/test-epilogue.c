@@ -1,0 +1,403 @@
+/* test-epilogue.c — corral-epilogue's pure parts and its kill loop under
+ * fault injection. The epilogue's sources are compiled in here (they are
+ * not in libcorral). Covered: Torque argv shape detection and validation,
+ * the Slurm environment, at job headers, /proc/net lines, allow-file
+ * comparison, target rules, and ep_kill_targets() with a recycled PID
+ * (never signalled) and EPERM (reported as a survivor, exit 1). */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../epilogue/allowfiles.c"
+#include "../../epilogue/atstrip.c"
+#include "../../epilogue/conventions.c"
+#include "../../epilogue/cronstrip.c"
+#include "../../epilogue/jobs.c"
+#include "../../epilogue/kill.c"
+#include "../../epilogue/linger.c"
+#include "../../epilogue/listeners.c"
+#include "../../epilogue/quarantine.c"
+#include "../../epilogue/report.c"
+#include "../../epilogue/targets.c"
+
+static int parse(char **argv, char **envp, EpRequest *r, char **err) {
+        int argc = 0;
+        while (argv[argc])
+                argc++;
+        return ep_parse_args(argc, argv, envp, r, err);
+}
+
+START_TEST(test_torque_shape) {
+        char *argv[] = { "epilogue",         "42.srv",         "alice", "users", "my job", "4711",
+                         "walltime=1:00:00", "cput=0,mem=1kb", "batch", "acct",  "0",      NULL };
+        EpRequest r = {};
+        char *err = NULL;
+        ck_assert_int_eq(parse(argv, NULL, &r, &err), 0);
+        ck_assert_int_eq(r.mode, EP_MODE_TORQUE);
+        ck_assert_str_eq(r.job, "42.srv");
+        ck_assert_str_eq(r.user, "alice");
+        ck_assert_str_eq(r.group, "users");
+        ck_assert_str_eq(r.job_name, "my job");
+        ck_assert_int_eq(r.session, 4711);
+        ck_assert_str_eq(r.queue, "batch");
+        ck_assert_str_eq(r.exit_status, "0");
+        ck_assert_ptr_null(r.script);
+        ep_request_done(&r);
+}
+END_TEST
+
+START_TEST(test_torque_forced_11) {
+        char *argv[] = { "corral-epilogue",
+                         "--dry-run",
+                         "--torque",
+                         "7[3].srv",
+                         "bob",
+                         "bob",
+                         "j",
+                         "0",
+                         "",
+                         "",
+                         "q",
+                         "a",
+                         "-11",
+                         "/var/spool/torque/mom_priv/jobs/7.SC",
+                         NULL };
+        EpRequest r = {};
+        char *err = NULL;
+        ck_assert_int_eq(parse(argv, NULL, &r, &err), 0);
+        ck_assert_int_eq(r.mode, EP_MODE_TORQUE);
+        ck_assert(r.dry_run);
+        ck_assert_str_eq(r.job, "7[3].srv");
+        ck_assert_int_eq(r.session, 0);
+        ck_assert_str_eq(r.script, "/var/spool/torque/mom_priv/jobs/7.SC");
+        ep_request_done(&r);
+}
+END_TEST
+
+START_TEST(test_torque_malformed) {
+        char *nine[] = { "e", "--torque", "1", "u", "g", "n", "1", "l", "r", "q", "a", NULL };
+        char *badsid[] = { "e", "1", "u", "g", "n", "12x", "l", "r", "q", "a", "0", NULL };
+        char *badjob[] = { "e", "1/2", "u", "g", "n", "1", "l", "r", "q", "a", "0", NULL };
+        char *badexit[] = { "e", "1", "u", "g", "n", "1", "l", "r", "q", "a", "zero", NULL };
+        EpRequest r = {};
+        char *err = NULL;
+        ck_assert_int_eq(parse(nine, NULL, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "10 or 11 arguments"));
+        free(err);
+        ck_assert_int_eq(parse(badsid, NULL, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "session id"));
+        free(err);
+        ck_assert_int_eq(parse(badjob, NULL, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "job id"));
+        free(err);
+        ck_assert_int_eq(parse(badexit, NULL, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "exit status"));
+        free(err);
+}
+END_TEST
+
+START_TEST(test_slurm_env) {
+        char *argv[] = { "e", "--slurm", NULL };
+        char *env[] = { "PATH=", "SLURM_JOB_ID=99", "SLURM_JOB_UID=1001", "SLURM_JOB_USER=carol", "SLURM_JOB_GID=100",
+                        NULL };
+        char *noid[] = { "SLURM_JOB_UID=1001", NULL };
+        char *baduid[] = { "SLURM_JOB_ID=9", "SLURM_JOB_UID=-1", NULL };
+        char *badid[] = { "SLURM_JOB_ID=9a", "SLURM_JOB_UID=1", NULL };
+        EpRequest r = {};
+        char *err = NULL;
+        ck_assert_int_eq(parse(argv, env, &r, &err), 0);
+        ck_assert_int_eq(r.mode, EP_MODE_SLURM);
+        ck_assert_str_eq(r.job, "99");
+        ck_assert(r.have_uid);
+        ck_assert_uint_eq(r.uid, 1001);
+        ck_assert_str_eq(r.user, "carol");
+        ck_assert_uint_eq(r.gid, 100);
+        ep_request_done(&r);
+        ck_assert_int_eq(parse(argv, noid, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "SLURM_JOB_ID is not set"));
+        free(err);
+        ck_assert_int_eq(parse(argv, baduid, &r, &err), -EINVAL);
+        free(err);
+        ck_assert_int_eq(parse(argv, badid, &r, &err), -EINVAL);
+        free(err);
+}
+END_TEST
+
+START_TEST(test_options) {
+        char *ok_[] = { "e",           "--user",        "dave",           "--job", "5",
+                        "--cgroup",    "/corral/job-5", "--keep-session", "10,11", "--uid-range",
+                        "61000-61999", "--root",        "/tmp/x",         NULL };
+        char *bad_cg[] = { "e", "--user", "dave", "--cgroup", "relative", NULL };
+        char *dotdot[] = { "e", "--user", "dave", "--cgroup", "/corral/../x", NULL };
+        char *sweep_user[] = { "e", "--sweep", "--user", "dave", NULL };
+        char *extra[] = { "e", "--user", "dave", "surprise", NULL };
+        EpRequest r = {};
+        char *err = NULL;
+        ck_assert_int_eq(parse(ok_, NULL, &r, &err), 0);
+        ck_assert_int_eq(r.mode, EP_MODE_CORRAL);
+        ck_assert_str_eq(r.cgroup, "/corral/job-5");
+        ck_assert_uint_eq(r.n_keep_sessions, 2);
+        ck_assert_int_eq(r.keep_sessions[1], 11);
+        ck_assert_uint_eq(r.uid_range_min, 61000);
+        ep_request_done(&r);
+        ck_assert_int_eq(parse(bad_cg, NULL, &r, &err), -EINVAL);
+        free(err);
+        ck_assert_int_eq(parse(dotdot, NULL, &r, &err), -EINVAL);
+        free(err);
+        ck_assert_int_eq(parse(sweep_user, NULL, &r, &err), -EINVAL);
+        free(err);
+        ck_assert_int_eq(parse(extra, NULL, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "surprise"));
+        free(err);
+}
+END_TEST
+
+START_TEST(test_at_header) {
+        uid_t u = 0;
+        ck_assert_int_eq(at_parse_header_uid("#!/bin/sh\n# atrun uid=61761 gid=61761\n# mail x 0\n", &u), 0);
+        ck_assert_uint_eq(u, 61761);
+        ck_assert_int_eq(at_parse_header_uid("#!/bin/sh\n# atrun uid=12x gid=1\n", &u), -EINVAL);
+        ck_assert_int_eq(at_parse_header_uid("#!/bin/sh\necho # atrun uid=0\n", &u), -EINVAL);
+        ck_assert_int_eq(at_parse_header_uid("", &u), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_listener_lines) {
+        EpListener l;
+        ck_assert_int_eq(listeners_parse_inet_line("   0: 0100007F:0277 00000000:0000 0A 00000000:00000000 00:00000000 "
+                                                   "00000000  61753        0 12345 1 0000000000000000 100 0 0 10 0",
+                                                   false, false, &l),
+                         1);
+        ck_assert_str_eq(l.proto, "tcp");
+        ck_assert_str_eq(l.address, "127.0.0.1");
+        ck_assert_uint_eq(l.port, 631);
+        ck_assert_uint_eq(l.inode, 12345);
+        ck_assert_uint_eq(l.uid, 61753);
+        /* established: not a listener */
+        ck_assert_int_eq(listeners_parse_inet_line("   1: 0100007F:0277 0100007F:9C40 01 00000000:00000000 00:00000000 "
+                                                   "00000000  0        0 1 1",
+                                                   false, false, &l),
+                         0);
+        ck_assert_int_eq(listeners_parse_inet_line("   0: 00000000000000000000000001000000:1F90 "
+                                                   "00000000000000000000000000000000:0000 0A 00000000:00000000 "
+                                                   "00:00000000 00000000  0  0 777 1",
+                                                   true, false, &l),
+                         1);
+        ck_assert_str_eq(l.address, "::1");
+        ck_assert_uint_eq(l.port, 8080);
+        ck_assert_int_eq(listeners_parse_inet_line("  5: 00000000:0035 00000000:0000 07 00000000:00000000 00:00000000 "
+                                                   "00000000 0 0 88 2",
+                                                   false, true, &l),
+                         1);
+        ck_assert_str_eq(l.proto, "udp");
+        ck_assert_uint_eq(l.port, 53);
+        ck_assert_int_eq(
+                listeners_parse_unix_line("0000000000000000: 00000002 00000000 00010000 0001 01 4242 /run/x.sock", &l),
+                1);
+        ck_assert_str_eq(l.address, "/run/x.sock");
+        ck_assert_uint_eq(l.inode, 4242);
+        ck_assert_int_eq(listeners_parse_unix_line("0000000000000000: 00000003 00000000 00000000 0001 03 4243", &l), 0);
+        ck_assert_int_lt(listeners_parse_inet_line("garbage", false, false, &l), 0);
+}
+END_TEST
+
+START_TEST(test_allow_equal) {
+        char *want[] = { "root", "admin", NULL };
+        ck_assert(allowfile_content_equal("root\nadmin\n", want));
+        ck_assert(allowfile_content_equal("# managed\n admin \n\nroot\n", want));
+        ck_assert(!allowfile_content_equal("root\n", want));
+        ck_assert(!allowfile_content_equal("root\nadmin\nalice\n", want));
+        char *none[] = { NULL };
+        ck_assert(allowfile_content_equal("", none));
+        ck_assert(!allowfile_content_equal("x\n", none));
+}
+END_TEST
+
+START_TEST(test_uid_rules) {
+        uid_t ex[] = { 61745 };
+        EpTargetRules r = { .min_uid = 61740,
+                            .have_uid_range = true,
+                            .uid_range_min = 61740,
+                            .uid_range_max = 61799,
+                            .exempt_uids = ex,
+                            .n_exempt = 1 };
+        ck_assert(!ep_uid_eligible(&r, 0));
+        ck_assert(!ep_uid_eligible(&r, 1000));
+        ck_assert(!ep_uid_eligible(&r, 61739));
+        ck_assert(ep_uid_eligible(&r, 61740));
+        ck_assert(!ep_uid_eligible(&r, 61745));
+        ck_assert(!ep_uid_eligible(&r, 61800));
+}
+END_TEST
+
+/* ---- ep_kill_targets() under fault injection ---- */
+
+#define TEST_UID 61799
+
+static pid_t inj_pid;
+static ssize_t (*inj_real_read)(int dirfd, const char *path, char *buf, size_t size);
+static unsigned inj_stat_reads;
+
+/* the victim's stat: the first read is true, later ones (the check after
+ * pidfd_open) show a process started later — the PID was recycled */
+static ssize_t inj_read_recycled(int dirfd, const char *path, char *buf, size_t size) {
+        char want[32];
+        ssize_t k = inj_real_read(dirfd, path, buf, size);
+        ProcEntry e = {};
+        (void) snprintf(want, sizeof want, "%d/stat", (int) inj_pid);
+        if (k > 0 && strcmp(path, want) == 0 && inj_stat_reads++ > 0 && proc_parse_stat(buf, &e) == 0)
+                k = snprintf(buf, size, "%d (other) S 1 %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0", (int) e.pid,
+                             (int) e.pgid, (int) e.sid, (unsigned long long) e.start_time + 500);
+        return k;
+}
+
+static int inj_signal_eperm(int pidfd, int sig) {
+        (void) pidfd;
+        (void) sig;
+        return -EPERM;
+}
+
+static pid_t spawn_test_uid_sleeper(void) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                if (setresgid(TEST_UID, TEST_UID, TEST_UID) < 0 || setresuid(TEST_UID, TEST_UID, TEST_UID) < 0)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        /* wait until it runs as the test uid */
+        for (int i = 0; i < 200; i++) {
+                char path[64], buf[4096];
+                FILE *f;
+                snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+                f = fopen(path, "re");
+                if (f) {
+                        size_t n = fread(buf, 1, sizeof buf - 1, f);
+                        fclose(f);
+                        buf[n] = '\0';
+                        if (strstr(buf, "Uid:\t61799\t"))
+                                break;
+                }
+                usleep(5000);
+        }
+        return pid;
+}
+
+static int run_kill(EpReport *rep, EpRequest *req) {
+        _cleanup_policy_free_ Policy *p = NULL;
+        uid_t *busy = NULL;
+        size_t n_busy = 0;
+        int r;
+
+        ck_assert_int_eq(policy_new_defaults(&p), 0);
+        *req = (EpRequest){ .mode = EP_MODE_CORRAL,
+                            .have_uid = true,
+                            .uid = TEST_UID,
+                            .quiet = true,
+                            .deadline = 300 * USEC_PER_MSEC };
+        req->paths.proc = strdup("/proc");
+        EpTargetRules rules = { .mode = EP_MODE_CORRAL,
+                                .have_uid = true,
+                                .uid = TEST_UID,
+                                .user_eligible = true,
+                                .min_uid = 61740,
+                                .have_uid_range = true,
+                                .uid_range_min = TEST_UID,
+                                .uid_range_max = TEST_UID,
+                                .self = getpid() };
+        ck_assert_int_eq(report_init(rep, req), 0);
+        r = ep_kill_targets(req, p, &rules, rep, &busy, &n_busy);
+        free(busy);
+        return r;
+}
+
+START_TEST(test_kill_recycled_not_signalled) {
+        EpRequest req;
+        EpReport rep;
+
+        if (geteuid() != 0)
+                return; /* needs root to run a process as the test uid */
+        inj_pid = spawn_test_uid_sleeper();
+        inj_stat_reads = 0;
+        inj_real_read = proc_syscalls.read_file;
+        proc_syscalls.read_file = inj_read_recycled;
+        ck_assert_int_eq(run_kill(&rep, &req), 0);
+        proc_syscalls_reset();
+        ck_assert_uint_eq(rep.recycled, 1);
+        ck_assert_uint_eq(rep.killed, 0);
+        /* never signalled: still running, not even stopped */
+        usleep(20000);
+        ck_assert_int_eq(waitpid(inj_pid, NULL, WNOHANG | WUNTRACED), 0);
+        report_done(&rep);
+        ep_request_done(&req);
+        kill(inj_pid, SIGKILL);
+        waitpid(inj_pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_kill_eperm_is_survivor) {
+        EpRequest req;
+        EpReport rep;
+        pid_t pid;
+
+        if (geteuid() != 0)
+                return;
+        pid = spawn_test_uid_sleeper();
+        proc_syscalls.pidfd_send_signal = inj_signal_eperm;
+        ck_assert_int_eq(run_kill(&rep, &req), 0);
+        proc_syscalls_reset();
+        ck_assert_uint_eq(rep.survivors, 1);
+        ck_assert_uint_eq(rep.killed, 0);
+        ck_assert_int_eq(report_finish(&rep), EP_EXIT_DIRTY);
+        ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+        report_done(&rep);
+        ep_request_done(&req);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_kill_real) {
+        EpRequest req;
+        EpReport rep;
+        pid_t pid;
+
+        if (geteuid() != 0)
+                return;
+        pid = spawn_test_uid_sleeper();
+        ck_assert_int_eq(run_kill(&rep, &req), 0);
+        ck_assert_uint_eq(rep.killed, 1);
+        ck_assert_uint_eq(rep.survivors, 0);
+        ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+        report_done(&rep);
+        ep_request_done(&req);
+}
+END_TEST
+
+Suite *epilogue_suite(void) {
+        Suite *s = suite_create("epilogue");
+        TCase *tc = tcase_create("pure");
+        tcase_add_test(tc, test_torque_shape);
+        tcase_add_test(tc, test_torque_forced_11);
+        tcase_add_test(tc, test_torque_malformed);
+        tcase_add_test(tc, test_slurm_env);
+        tcase_add_test(tc, test_options);
+        tcase_add_test(tc, test_at_header);
+        tcase_add_test(tc, test_listener_lines);
+        tcase_add_test(tc, test_allow_equal);
+        tcase_add_test(tc, test_uid_rules);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("kill");
+        tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, test_kill_recycled_not_signalled);
+        tcase_add_test(tc, test_kill_eperm_is_survivor);
+        tcase_add_test(tc, test_kill_real);
+        suite_add_tcase(s, tc);
+        return s;
+}

@@ -1,0 +1,248 @@
+/* test-proctable.c — lib/proctable.c: the stat/status parsers (hostile comm
+ * names), cgroup path matching, a real snapshot of this process, and the
+ * syscall table: an injected recycled PID is never signalled, injected ESRCH
+ * and EPERM come back as errors. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proctable.h"
+
+START_TEST(test_parse_stat) {
+        ProcEntry e = {};
+        const char *line = "1234 (bash) S 1 1234 1234 34816 5678 4194560 2000 0 0 0 10 5 0 0 20 0 1 0 987654 "
+                           "10000000 500 18446744073709551615 1 1 0 0 0 0 65536 3686404 1266761467 0 0 0 17 1 0 0";
+        ck_assert_int_eq(proc_parse_stat(line, &e), 0);
+        ck_assert_int_eq(e.pid, 1234);
+        ck_assert_str_eq(e.comm, "bash");
+        ck_assert_int_eq(e.state, 'S');
+        ck_assert_int_eq(e.ppid, 1);
+        ck_assert_int_eq(e.pgid, 1234);
+        ck_assert_int_eq(e.sid, 1234);
+        ck_assert_uint_eq(e.start_time, 987654);
+        ck_assert_uint_eq(e.num_threads, 1);
+}
+END_TEST
+
+START_TEST(test_parse_stat_hostile_comm) {
+        /* a job can name itself ") R 1 1 1 (" to confuse naive parsers */
+        ProcEntry e = {};
+        const char *line = "77 (a) R 1 1 1 (x) T 5 77 99 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 4242 0 0";
+        ck_assert_int_eq(proc_parse_stat(line, &e), 0);
+        ck_assert_str_eq(e.comm, "a) R 1 1 1 (x");
+        ck_assert_int_eq(e.state, 'T');
+        ck_assert_int_eq(e.ppid, 5);
+        ck_assert_int_eq(e.pgid, 77);
+        ck_assert_int_eq(e.sid, 99);
+        ck_assert_uint_eq(e.start_time, 4242);
+}
+END_TEST
+
+START_TEST(test_parse_stat_malformed) {
+        ProcEntry e = {};
+        ck_assert_int_eq(proc_parse_stat("", &e), -EINVAL);
+        ck_assert_int_eq(proc_parse_stat("12 (x", &e), -EINVAL);
+        ck_assert_int_eq(proc_parse_stat("12 (x) S 1 2", &e), -EINVAL);
+        ck_assert_int_eq(proc_parse_stat("x (y) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19", &e), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_parse_stat_control_chars) {
+        /* prctl(PR_SET_NAME, "x\ny") must not forge a log line */
+        ProcEntry e = {};
+        ck_assert_int_eq(proc_parse_stat("9 (x\ny) Z 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 3 0 77 0 0", &e), 0);
+        ck_assert_str_eq(e.comm, "x?y");
+        ck_assert_uint_eq(e.num_threads, 3);
+        ck_assert(!proc_entry_dead(&e)); /* a zombie leader with live threads */
+        e.num_threads = 1;
+        ck_assert(proc_entry_dead(&e));
+}
+END_TEST
+
+START_TEST(test_parse_status) {
+        uid_t r = 1, e = 1;
+        const char *s = "Name:\tsudo\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t61741\t0\t0\t0\nGid:\t1\t1\t1\t1\n";
+        ck_assert_int_eq(proc_parse_status_uids(s, &r, &e), 0);
+        ck_assert_uint_eq(r, 61741);
+        ck_assert_uint_eq(e, 0);
+        ck_assert_int_eq(proc_parse_status_uids("Name:\tx\n", &r, &e), -EINVAL);
+        ck_assert_int_eq(proc_parse_status_uids("Uid:\tabc\t0\n", &r, &e), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_cgroup_under) {
+        const char *t = "12:pids:/corral/job-7/sub\n11:memory:/user.slice\n0::/\n";
+        ck_assert(proc_cgroup_text_under(t, "/corral/job-7"));
+        ck_assert(proc_cgroup_text_under(t, "/corral"));
+        ck_assert(proc_cgroup_text_under(t, "/corral/"));
+        ck_assert(!proc_cgroup_text_under(t, "/corral/job-70"));
+        ck_assert(!proc_cgroup_text_under(t, "/corral/job"));
+        ck_assert(!proc_cgroup_text_under(t, "/other"));
+        ck_assert(!proc_cgroup_text_under(NULL, "/corral"));
+}
+END_TEST
+
+START_TEST(test_snapshot_self) {
+        _cleanup_proctable_free_ ProcTable *t = NULL;
+        ProcEntry *me, *parent;
+
+        ck_assert_int_eq(proctable_snapshot(NULL, &t), 0);
+        ck_assert_uint_gt(t->n, 1);
+        for (size_t i = 1; i < t->n; i++)
+                ck_assert_int_lt(t->entries[i - 1].pid, t->entries[i].pid);
+        me = proctable_find(t, getpid());
+        ck_assert_ptr_nonnull(me);
+        ck_assert_uint_eq(me->uid, getuid());
+        ck_assert_int_eq(proc_entry_load(t, me, PROC_LOAD_STAT | PROC_LOAD_CMDLINE | PROC_LOAD_CGROUP), 0);
+        ck_assert_int_eq(me->ppid, getppid());
+        ck_assert_int_eq(me->sid, getsid(0));
+        ck_assert_int_eq(me->state, 'R');
+        ck_assert_ptr_nonnull(me->cmdline);
+        ck_assert_ptr_nonnull(me->cgroup);
+        parent = proctable_parent(t, me);
+        ck_assert_ptr_nonnull(parent);
+        ck_assert_int_eq(parent->pid, getppid());
+        ck_assert(proctable_is_ancestor(t, parent, me));
+        ck_assert(!proctable_is_ancestor(t, me, parent));
+}
+END_TEST
+
+/* ---- fault injection through proc_syscalls ---- */
+
+static pid_t victim_pid;
+
+static ssize_t (*real_read_file)(int dirfd, const char *path, char *buf, size_t size);
+
+/* /proc/VICTIM/stat shows a start time 10 s later: a recycled PID */
+static ssize_t read_file_recycled(int dirfd, const char *path, char *buf, size_t size) {
+        char want[32];
+        ssize_t k = real_read_file(dirfd, path, buf, size);
+        ProcEntry e = {};
+
+        (void) snprintf(want, sizeof want, "%d/stat", (int) victim_pid);
+        if (k > 0 && strcmp(path, want) == 0 && proc_parse_stat(buf, &e) == 0)
+                k = snprintf(buf, size, "%d (recycled) S %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0",
+                             (int) e.pid, (int) e.ppid, (int) e.pgid, (int) e.sid,
+                             (unsigned long long) e.start_time + 1000);
+        return k;
+}
+
+static int pidfd_open_esrch(pid_t pid) {
+        (void) pid;
+        return -ESRCH;
+}
+
+static int signal_eperm(int pidfd, int sig) {
+        (void) pidfd;
+        (void) sig;
+        return -EPERM;
+}
+
+static pid_t spawn_sleeper(void) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                for (;;)
+                        pause();
+        }
+        return pid;
+}
+
+static bool process_alive(pid_t pid) {
+        return waitpid(pid, NULL, WNOHANG) == 0;
+}
+
+START_TEST(test_recycled_pid_not_signalled) {
+        _cleanup_proctable_free_ ProcTable *t = NULL;
+        ProcEntry *e;
+        int fd = -1;
+
+        victim_pid = spawn_sleeper();
+        ck_assert_int_eq(proctable_snapshot(NULL, &t), 0);
+        e = proctable_find(t, victim_pid);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_int_eq(proc_entry_load(t, e, PROC_LOAD_STAT), 0);
+
+        /* from now on /proc says the PID belongs to a newer process */
+        real_read_file = proc_syscalls.read_file;
+        proc_syscalls.read_file = read_file_recycled;
+        ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), -ESTALE);
+        ck_assert_int_eq(fd, -1);
+        proc_syscalls_reset();
+        usleep(20000);
+        ck_assert(process_alive(victim_pid));
+
+        /* without the fault, the same entry is opened and can be signalled */
+        ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(proc_syscalls.pidfd_send_signal(fd, SIGKILL), 0);
+        ck_assert_int_eq(waitpid(victim_pid, NULL, 0), victim_pid);
+        close(fd);
+}
+END_TEST
+
+START_TEST(test_injected_esrch_eperm) {
+        _cleanup_proctable_free_ ProcTable *t = NULL;
+        ProcEntry *e;
+        int fd = -1;
+        pid_t pid = spawn_sleeper();
+
+        ck_assert_int_eq(proctable_snapshot(NULL, &t), 0);
+        e = proctable_find(t, pid);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_int_eq(proc_entry_load(t, e, PROC_LOAD_STAT), 0);
+
+        proc_syscalls.pidfd_open = pidfd_open_esrch;
+        ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), -ESRCH);
+        proc_syscalls_reset();
+
+        ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), 0);
+        proc_syscalls.pidfd_send_signal = signal_eperm;
+        ck_assert_int_eq(proc_syscalls.pidfd_send_signal(fd, SIGKILL), -EPERM);
+        proc_syscalls_reset();
+        ck_assert(process_alive(pid));
+        ck_assert_int_eq(proc_syscalls.pidfd_send_signal(fd, SIGKILL), 0);
+        ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+        close(fd);
+}
+END_TEST
+
+START_TEST(test_vanished_process) {
+        _cleanup_proctable_free_ ProcTable *t = NULL;
+        ProcEntry *e;
+        int fd = -1;
+        pid_t pid = spawn_sleeper();
+
+        ck_assert_int_eq(proctable_snapshot(NULL, &t), 0);
+        e = proctable_find(t, pid);
+        ck_assert_ptr_nonnull(e);
+        kill(pid, SIGKILL);
+        ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+        /* stat was never loaded: loading it now says the process is gone */
+        ck_assert_int_eq(proc_entry_load(t, e, PROC_LOAD_STAT), -ESRCH);
+        ck_assert(e->gone);
+        ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), -ESRCH);
+}
+END_TEST
+
+Suite *proctable_suite(void) {
+        Suite *s = suite_create("proctable");
+        TCase *tc = tcase_create("core");
+        tcase_add_test(tc, test_parse_stat);
+        tcase_add_test(tc, test_parse_stat_hostile_comm);
+        tcase_add_test(tc, test_parse_stat_malformed);
+        tcase_add_test(tc, test_parse_stat_control_chars);
+        tcase_add_test(tc, test_parse_status);
+        tcase_add_test(tc, test_cgroup_under);
+        tcase_add_test(tc, test_snapshot_self);
+        tcase_add_test(tc, test_recycled_pid_not_signalled);
+        tcase_add_test(tc, test_injected_esrch_eperm);
+        tcase_add_test(tc, test_vanished_process);
+        suite_add_tcase(s, tc);
+        return s;
+}
