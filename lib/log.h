@@ -4,8 +4,8 @@
  *   return log_error_errno(r, "Failed to create cgroup %s: %m", path);
  *
  * %m prints strerror(-r). Messages go to stderr prefixed with the program
- * name; when running under systemd with journal logging enabled they go to the
- * journal with structured fields instead (log_set_target). */
+ * name; after log_open_journal() (corrald under systemd) they go to the
+ * journal with structured fields instead. */
 #pragma once
 
 #include <stdarg.h>
@@ -23,6 +23,9 @@ const char *log_get_program(void);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 void log_set_target(LogTarget t);
+/* From now on to the journal (log-journal.c; links libsystemd). Without it
+ * LOG_TARGET_JOURNAL falls back to stderr. */
+void log_open_journal(void);
 /* Parse "debug", "info", "notice", "warning", "err"/"error" into a syslog level. */
 int log_level_from_string(const char *s);
 

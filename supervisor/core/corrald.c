@@ -276,7 +276,7 @@ int main(int argc, char *argv[]) {
          * epilogues or jobs (a socket from systemd is made CLOEXEC anyway) */
         (void) close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
         if (getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID"))
-                log_set_target(LOG_TARGET_JOURNAL);
+                log_open_journal();
 
         while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
                 switch (c) {
