@@ -414,7 +414,9 @@ int main(int argc, char *argv[]) {
         if (listen_fd < 0)
                 return 1;
 
-        /* 5. split */
+        /* 5. split. A log line to a closed pipe must not kill us: writes fail
+         * with EPIPE instead. */
+        (void) signal(SIGPIPE, SIG_IGN);
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
