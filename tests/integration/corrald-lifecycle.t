@@ -10,7 +10,7 @@
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 68
+plan 72
 
 make_tmpdir
 MAXQ=6 corrald_setup 2
@@ -154,6 +154,22 @@ r=$(printf '{"op":"frobnicate"}' | "$RAWSEND" "$SOCK"); like "$r" 'unknown opera
 r=$(printf '{"op":"show","job":1,"evil":true}' | "$RAWSEND" "$SOCK"); like "$r" "unknown field 'evil'" "an unknown field is refused"
 r=$("$RAWSEND" "$SOCK" 200000); like "$r" 'request too large' "an oversized request is refused"
 "$CORRAL" status >/dev/null; ok $? "the daemon keeps serving after bad requests"
+
+# --- policies ---
+out=$(as corraltesta policies)
+like "$out" "t +corrald tests: only the test uid range \(default\)" "policies lists the node's policies and marks the default"
+
+# --- one user cannot take every connection (64 per uid) ---
+mkfifo "$TEST_TMP/hold.in"; chmod 0666 "$TEST_TMP/hold.in"
+run_as corraltestb "$CORRAL_BUILD/tests/helpers/holdconns" "$SOCK" 70 <"$TEST_TMP/hold.in" >"$TEST_TMP/hold.out" &
+holder=$!
+exec 8>"$TEST_TMP/hold.in"
+for i in $(seq 100); do [ -s "$TEST_TMP/hold.out" ] && break; sleep 0.1; done
+is "$(cat "$TEST_TMP/hold.out")" "64 6" "a user's connections beyond 64 are refused with a reason"
+as corraltesta status >/dev/null; ok $? "another user is still served meanwhile"
+exec 8>&-
+wait "$holder" 2>/dev/null
+as corraltestb status >/dev/null; ok $? "the user is served again once the connections are closed"
 
 # --- submissions the policy forbids ---
 err=$(cd / && "$CORRAL" submit -- /bin/true 2>&1); rc=$?
