@@ -427,10 +427,21 @@ static void begin_end(Launch *l, int sig, uint64_t *kill_at) {
         *kill_at = now_usec(CLOCK_MONOTONIC) + l->policy->grace;
 }
 
+/* The first OOM kill in the job's cgroup ends the whole job, like systemd's
+ * OOMPolicy=stop: a job that lost a process to the OOM killer is broken,
+ * and on cgroup v1 the rest of it can stay blocked at the limit until the
+ * walltime (seen here: 4 runs in 15 of a pipeline over its limit). */
+#define OOM_CHECK_USEC (250 * USEC_PER_MSEC)
+
+static bool oom_killed(Launch *l) {
+        CgroupUsage u;
+        return cgjob_usage(l->cg, &u) >= 0 && u.oom_kills != CGROUP_USAGE_UNKNOWN && u.oom_kills > 0;
+}
+
 static int wait_job(Launch *l) {
         uint64_t deadline = l->walltime == USEC_INFINITY ? USEC_INFINITY : l->start_mono + l->walltime;
-        uint64_t kill_at = USEC_INFINITY;
-        bool ending = false;
+        uint64_t kill_at = USEC_INFINITY, oom_check = 0;
+        bool ending = false, watch_oom = l->cg && l->policy->memory != UINT64_MAX;
 
         while (!l->reaped) {
                 struct pollfd p[3] = {
@@ -446,6 +457,14 @@ static int wait_job(Launch *l) {
                         l->timed_out = ending = true;
                         begin_end(l, SIGTERM, &kill_at);
                 }
+                if (watch_oom && !ending && now >= oom_check) {
+                        if (oom_killed(l)) {
+                                ending = true;
+                                (void) kill(l->pid, SIGKILL);
+                                (void) cgjob_signal(l->cg, SIGKILL);
+                        }
+                        oom_check = now + OOM_CHECK_USEC;
+                }
                 if (kill_at != USEC_INFINITY && now >= kill_at) {
                         /* killing init ends the PID namespace; the cgroup catches the rest */
                         (void) kill(l->pid, SIGKILL);
@@ -453,6 +472,8 @@ static int wait_job(Launch *l) {
                         kill_at = USEC_INFINITY;
                 }
                 next = ending ? kill_at : deadline;
+                if (watch_oom && !ending && oom_check < next)
+                        next = oom_check;
                 timeout = ms_until(next, now);
                 if (l->pidfd < 0 && (timeout < 0 || timeout > 100))
                         timeout = 100; /* no pidfd (old kernel): look every 100 ms */

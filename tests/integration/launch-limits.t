@@ -7,7 +7,7 @@
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/launch-lib.sh"
 launch_setup 1
-plan 23
+plan 25
 
 # wait (10 s at most) until a job has written "ready" to its output file
 wait_ready() {
@@ -21,6 +21,12 @@ is "$(json state)" OUT_OF_MEMORY "memory limit: the job is OOM-killed, state OUT
 ok "$([ "$(json oom_kills)" -ge 1 ] 2>/dev/null && echo 0 || echo 1)" "the result counts the OOM kill"
 ok "$([ "$(json memory_peak_bytes)" -le $((64 * 1024 * 1024)) ] 2>/dev/null && echo 0 || echo 1)" \
         "peak memory stays within the 64M limit"
+
+# the first OOM kill ends the whole job (like systemd's OOMPolicy=stop): its
+# shell would go on to sleep past the 2 s walltime and then print "after"
+run_job small -- sh -c 'head -c 300000000 /dev/zero | tail >/dev/null; sleep 30; echo after'
+is "$(json state)" OUT_OF_MEMORY "a job that lost a process to the OOM killer ends at once, OUT_OF_MEMORY"
+is "$OUT" "" "... without running on"
 
 # a fork bomb that never stops: the tasks limit (24) holds while it runs
 # (forks refused, pids.events; the peak never above the limit, pids.peak),
