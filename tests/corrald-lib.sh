@@ -7,6 +7,10 @@
 
 CORRALD=$CORRAL_BUILD/corrald
 
+# The tests read the store while corrald may still be writing to it (or
+# exiting): wait for SQLite's lock instead of failing with "database is locked".
+sqlite3() { command sqlite3 -cmd '.timeout 10000' "$@"; }
+
 # The corrald tests share their test users (the daemon user among them):
 # two runs at once (two checkouts on one machine) would kill each other's
 # daemons when they reset those users. One at a time.

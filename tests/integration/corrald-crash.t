@@ -45,9 +45,13 @@ for round in core helper; do
         running=$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE state IN ('RUNNING','STARTING')")
         [ "$done_n" -ge 10 ] && [ "$running" -ge 2 ] && break; sleep 0.05
     done
-    if [ "$round" = core ]; then victim=$(corrald_core_pid); else victim=$CORRALD_PID; fi
+    core=$(corrald_core_pid)
+    if [ "$round" = core ]; then victim=$core; else victim=$CORRALD_PID; fi
     kill -9 "$victim"
-    for i in $(seq 50); do kill -0 "$CORRALD_PID" 2>/dev/null || break; sleep 0.1; done
+    # both processes end (the other notices and exits): wait for both
+    for i in $(seq 100); do
+        kill -0 "$CORRALD_PID" 2>/dev/null || kill -0 "$core" 2>/dev/null || break; sleep 0.1
+    done
     kill -0 "$CORRALD_PID" 2>/dev/null; is $? 1 "kill -9 of the $round ($running jobs active): corrald exits"
     wait "$CORRALD_PID" 2>/dev/null; CORRALD_PID=
     acked=$(grep -Ec '^[0-9]+$' "$TEST_TMP/acked-$round")
