@@ -289,23 +289,38 @@ int store_submit(Store *s, Job **jobs, size_t n) {
         return r;
 }
 
+/* Steps a one-row query of a count, finalizes it. */
+static int step_count(sqlite3_stmt *st, uint64_t *ret) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+                *ret = (uint64_t) sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return r == SQLITE_ROW ? 0 : sqlite_errno(r);
+}
+
+/* Steps a query of at most one job, finalizes it: 1 and *ret, 0 for no row,
+ * or -errno. */
+static int step_job(sqlite3_stmt *st, Job **ret) {
+        int r = sqlite3_step(st);
+        Job *j = r == SQLITE_ROW ? job_from_row(st) : NULL;
+        sqlite3_finalize(st);
+        if (r == SQLITE_ROW) {
+                if (!j)
+                        return -EBADMSG;
+                *ret = j;
+                return 1;
+        }
+        return r == SQLITE_DONE ? 0 : sqlite_errno(r);
+}
+
 int store_get(Store *s, int64_t id, Job **ret) {
         sqlite3_stmt *st = NULL;
         int r = sqlite_errno(sqlite3_prepare_v2(s->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", -1, &st, NULL));
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, id);
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-                Job *j = job_from_row(st);
-                sqlite3_finalize(st);
-                if (!j)
-                        return -EBADMSG;
-                *ret = j;
-                return 0;
-        }
-        sqlite3_finalize(st);
-        return r == SQLITE_DONE ? -ENOENT : sqlite_errno(r);
+        r = step_job(st, ret);
+        return r == 0 ? -ENOENT : r < 0 ? r : 0;
 }
 
 /* The WHERE clause of a filter; only numbers and state names go in. */
@@ -334,11 +349,7 @@ int store_count(Store *s, const StoreFilter *f, uint64_t *ret) {
         int r = sqlite_errno(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
         if (r < 0)
                 return r;
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-                *ret = (uint64_t) sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return r == SQLITE_ROW ? 0 : sqlite_errno(r);
+        return step_count(st, ret);
 }
 
 int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n) {
@@ -446,17 +457,8 @@ int store_count_states(Store *s, uint64_t counts[_JOB_STATE_MAX]) {
 }
 
 int store_count_waiting(Store *s, uid_t uid, uint64_t *ret) {
-        sqlite3_stmt *st = NULL;
-        int r = sqlite_errno(sqlite3_prepare_v2(
-                s->db, "SELECT count(*) FROM jobs WHERE uid = ? AND state IN ('QUEUED','HELD')", -1, &st, NULL));
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, uid);
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-                *ret = (uint64_t) sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return r == SQLITE_ROW ? 0 : sqlite_errno(r);
+        StoreFilter f = { .states = (1u << JOB_QUEUED) | (1u << JOB_HELD), .by_uid = true, .uid = uid };
+        return store_count(s, &f, ret);
 }
 
 static int next_queued_from(Store *s, int64_t min_uid, Job **ret) {
@@ -467,15 +469,9 @@ static int next_queued_from(Store *s, int64_t min_uid, Job **ret) {
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, min_uid);
-        r = sqlite3_step(st);
         *ret = NULL;
-        if (r == SQLITE_ROW) {
-                *ret = job_from_row(st);
-                sqlite3_finalize(st);
-                return *ret ? 0 : -EBADMSG;
-        }
-        sqlite3_finalize(st);
-        return r == SQLITE_DONE ? 0 : sqlite_errno(r);
+        r = step_job(st, ret);
+        return r < 0 ? r : 0;
 }
 
 int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret) {
@@ -513,11 +509,7 @@ int store_audit_count(Store *s, uint64_t *ret) {
         int r = sqlite_errno(sqlite3_prepare_v2(s->db, "SELECT count(*) FROM audit", -1, &st, NULL));
         if (r < 0)
                 return r;
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-                *ret = (uint64_t) sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return r == SQLITE_ROW ? 0 : sqlite_errno(r);
+        return step_count(st, ret);
 }
 
 int store_get_setting(Store *s, const char *key, char **ret) {

@@ -789,9 +789,7 @@ static int on_conn(sd_event_source *src, int fd, uint32_t revents, void *userdat
         }
         if ((size_t) n > API_MAX_MESSAGE) {
                 /* oversized: refused with a reason, and the daemon goes on */
-                Ctx x = { .c = conn->core, .conn = conn };
                 (void) store_audit(conn->core->store, conn->uid, conn->pid, "oversized", 0, "invalid", NULL);
-                (void) x;
                 (void) conn_send(conn,
                                  api_error("invalid", "request too large (%zd bytes, limit %zu)", n, API_MAX_MESSAGE));
                 free(buf);

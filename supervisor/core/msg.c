@@ -60,17 +60,12 @@ int msg_recv(int fd, size_t max, json_t **ret) {
 /* /proc/PID/stat through libcorral's parser (the one the epilogue uses). */
 static int read_stat(pid_t pid, ProcEntry *ret) {
         char path[64], buf[1024];
-        _cleanup_close_ int fd = -1;
         ssize_t k;
 
         snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        k = read(fd, buf, sizeof buf - 1);
-        if (k <= 0)
-                return k < 0 ? negative_errno() : -EIO;
-        buf[k] = '\0';
+        k = proc_syscalls.read_file(AT_FDCWD, path, buf, sizeof buf);
+        if (k < 0)
+                return (int) k;
         *ret = (ProcEntry){ 0 };
         return proc_parse_stat(buf, ret);
 }

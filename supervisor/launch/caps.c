@@ -29,17 +29,7 @@
 
 #include "launch.h"
 
-static int fail(ChildError *err, int r, const char *fmt, ...) _printf_(3, 4);
-static int fail(ChildError *err, int r, const char *fmt, ...) {
-        va_list ap;
-        errno = -r; /* for %m */
-        va_start(ap, fmt);
-        (void) vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-        err->step = STEP_CREDENTIALS;
-        err->error = -r;
-        return r;
-}
+#define fail(err, r, ...) child_error((err), STEP_CREDENTIALS, (r), __VA_ARGS__)
 
 int creds_set_rlimits(pid_t pid, const Policy *p, ChildError *err) {
         static const struct {

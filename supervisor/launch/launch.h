@@ -83,6 +83,10 @@ typedef struct ChildError {
         char msg[480];
 } ChildError;
 
+/* Fills err (the step, the errno, the message with %m for -r) and returns
+ * r: how every step in the child reports a failure to the parent. */
+int child_error(ChildError *err, int step, int r, const char *fmt, ...) _printf_(4, 5);
+
 typedef struct SeccompProgram {
         struct sock_fprog prog; /* filter NULL: no filter */
 } SeccompProgram;

@@ -47,17 +47,7 @@ struct mount_attr {
 /* where the inaccessible file lives while hidden paths are set up */
 #define STAGING "/tmp"
 
-static int fail(ChildError *err, int r, const char *fmt, ...) _printf_(3, 4);
-static int fail(ChildError *err, int r, const char *fmt, ...) {
-        va_list ap;
-        errno = -r; /* for %m */
-        va_start(ap, fmt);
-        (void) vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-        err->step = STEP_MOUNTS;
-        err->error = -r;
-        return r;
-}
+#define fail(err, r, ...) child_error((err), STEP_MOUNTS, (r), __VA_ARGS__)
 
 static int make_readonly(const char *path) {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };

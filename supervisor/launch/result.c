@@ -15,6 +15,7 @@
  *             "oom_kills":...}, "timings":{...}}
  * Values that could not be measured are null. */
 #include <errno.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,17 @@ static const struct {
 
 const char *step_name(Step s) {
         return s >= 0 && s < _STEP_MAX ? steps[s].name : "internal";
+}
+
+int child_error(ChildError *err, int step, int r, const char *fmt, ...) {
+        va_list ap;
+        errno = -r; /* for %m */
+        va_start(ap, fmt);
+        (void) vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->step = step;
+        err->error = -r;
+        return r;
 }
 
 int step_exit_code(Step s) {
