@@ -1,6 +1,6 @@
 /* epilogue.c — corral-epilogue: leave the node clean after a batch job.
  *
- * main() reads top to bottom as the algorithm of corral-epilogue(8):
+ * epilogue_main() reads top to bottom as the algorithm of corral-epilogue(8):
  *   0. how were we called (conventions.c), which policy, whose job;
  *   1. strip deferred execution first (cronstrip.c, atstrip.c, linger.c,
  *      allowfiles.c): once the crontab and at jobs are out of the spools the
@@ -100,7 +100,7 @@ static void sync_allow_file(const EpRequest *req, EpReport *rep, const char *pat
         }
 }
 
-int main(int argc, char *argv[], char *envp[]) {
+int epilogue_main(int argc, char *argv[], char *envp[]) {
         _cleanup_(ep_request_done) EpRequest req = {};
         _cleanup_policy_free_ Policy *policy = NULL;
         _cleanup_free_ char *error = NULL;

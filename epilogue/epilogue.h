@@ -248,3 +248,7 @@ int allowfile_sync(const char *path, char *const *users, bool dry_run);
 /* Pure: does the content list exactly these users (order and blank lines and
  * comments ignored)? */
 bool allowfile_content_equal(const char *content, char *const *users);
+
+/* The whole of corral-epilogue, argv and environment as on its command line:
+ * main.c calls it, and corrald's root helper calls it in a forked child. */
+int epilogue_main(int argc, char *argv[], char *envp[]);

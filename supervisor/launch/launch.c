@@ -1,5 +1,5 @@
 /* launch.c — corral-launch: run one job as a user, contained as a policy
- * says, wait for it, report. main() and the ordered list of containment
+ * says, wait for it, report. launch_main() and the ordered list of containment
  * steps live here; each step is a function in its own file:
  *
  *   options.c  the command line
@@ -731,7 +731,7 @@ static int run(Launch *l) {
         return 0;
 }
 
-int main(int argc, char *argv[]) {
+int launch_main(int argc, char *argv[]) {
         Launch l = {
                 .stdio = { -1, -1, -1 },
                 .result_fd = -1,
