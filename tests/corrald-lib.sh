@@ -5,7 +5,7 @@
 # daemon user. Source after tests/lib.sh.
 # shellcheck shell=bash
 
-CORRALD=$CORRAL_BUILD/corrald
+CORRALD=${CORRALD:-$CORRAL_BUILD/corrald}
 
 # The tests read the store while corrald may still be writing to it (or
 # exiting): wait for SQLite's lock instead of failing with "database is locked".
@@ -73,8 +73,9 @@ EOC
 }
 
 corrald_start() {
-    "$CORRALD" --config "$TEST_TMP/corral.conf" --launch "$CORRAL_BUILD/corral-launch" \
-        --epilogue "$CORRAL_BUILD/corral-epilogue" "$@" >>"$TEST_TMP/corrald.log" 2>&1 9>&- &
+    # corral-launch and corral-epilogue built in (the default); corrald-socket.t
+    # runs the binaries instead (--launch, --epilogue)
+    "$CORRALD" --config "$TEST_TMP/corral.conf" "$@" >>"$TEST_TMP/corrald.log" 2>&1 9>&- &
     CORRALD_PID=$!
     _cleanup_add "corrald_stop"
     local i

@@ -60,8 +60,10 @@ static void help(void) {
                "      --policy-dir DIR    policies (policy_dir)\n"
                "      --slots N           jobs at once (slots)\n"
                "      --user NAME         the unprivileged user of the core (user)\n"
-               "      --launch PATH       corral-launch (default: beside corrald)\n"
-               "      --epilogue PATH     corral-epilogue (default: beside corrald)\n"
+               "      --launch PATH       run jobs with this corral-launch binary (default: the\n"
+               "                          one built into corrald, run without exec)\n"
+               "      --epilogue PATH     run this corral-epilogue binary after each job\n"
+               "                          (default: the one built into corrald)\n"
                "      --no-strict-perms   accept policies not owned by root\n"
                "      --epilogue-dry-run  the epilogue after each job reports what it would\n"
                "                          clean but changes nothing (implied by --dev)\n"
@@ -71,17 +73,6 @@ static void help(void) {
                "\n"
                "Signals: SIGTERM and SIGINT stop corrald; running jobs go on and are adopted\n"
                "at the next start. Exit status: 0 stopped, 1 error.\n");
-}
-
-static char *beside_self(const char *name) {
-        char exe[PATH_MAX], *r;
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (n <= 0)
-                return NULL;
-        exe[n] = '\0';
-        if (asprintf(&r, "%s/%s", dirname(exe), name) < 0)
-                return NULL;
-        return r;
 }
 
 static char *absolute(const char *p) {
@@ -375,14 +366,16 @@ int main(int argc, char *argv[]) {
         OVERRIDE(output_dir, o_output);
         OVERRIDE(socket, o_socket);
         OVERRIDE(policy_dir, o_policy);
-        s.launch_bin = o_launch ? absolute(o_launch) : beside_self("corral-launch");
-        s.epilogue_bin = o_epilogue ? absolute(o_epilogue) : beside_self("corral-epilogue");
+        /* NULL: the built-in corral-launch and corral-epilogue, run by the
+         * root helper in forked children without exec */
+        s.launch_bin = o_launch ? absolute(o_launch) : NULL;
+        s.epilogue_bin = o_epilogue ? absolute(o_epilogue) : NULL;
         s.user = strdup(o_user ? o_user : s.node->user);
         s.slots = o_slots ? o_slots : s.node->slots;
         s.max_queued_per_user = s.node->max_queued_per_user;
         s.grace = 10 * USEC_PER_SEC;
-        if (!s.state_dir || !s.run_dir || !s.output_dir || !s.socket || !s.policy_dir || !s.launch_bin ||
-            !s.epilogue_bin || !s.user)
+        if (!s.state_dir || !s.run_dir || !s.output_dir || !s.socket || !s.policy_dir || (o_launch && !s.launch_bin) ||
+            (o_epilogue && !s.epilogue_bin) || !s.user)
                 return log_oom(), 1;
         r = log_level_from_string(o_level ? o_level : s.node->log_level);
         if (r < 0) {
@@ -394,9 +387,9 @@ int main(int argc, char *argv[]) {
                 log_error("corrald must start as root (it keeps a small root helper to launch jobs as their users)");
                 return 1;
         }
-        if (access(s.launch_bin, X_OK) < 0)
+        if (s.launch_bin && access(s.launch_bin, X_OK) < 0)
                 return log_error_errno(negative_errno(), "Cannot execute %s: %m (see --launch)", s.launch_bin), 1;
-        if (access(s.epilogue_bin, X_OK) < 0)
+        if (s.epilogue_bin && access(s.epilogue_bin, X_OK) < 0)
                 return log_error_errno(negative_errno(), "Cannot execute %s: %m (see --epilogue)", s.epilogue_bin), 1;
 
         /* 2. users, 3. directories */

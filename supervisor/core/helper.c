@@ -8,8 +8,13 @@
  *
  * What it starts: corral-launch (one per job; its result goes to
  * run_dir/results/JOB.json so that a restarted corrald can still collect it)
- * and corral-epilogue. Launchers are not killed when corrald stops: the next
- * start adopts them (see recovery in core.c). */
+ * and corral-epilogue. Both are linked into corrald and run in a forked
+ * child without exec (run_program()): the child starts from what this
+ * long-lived process has already loaded and prepared (shared libraries, NSS
+ * modules, libcgroup's view of the mounts), which is most of what a fresh
+ * corral-launch spends before its job starts. --launch/--epilogue name
+ * binaries to exec instead. Launchers are not killed when corrald stops: the
+ * next start adopts them (see recovery in core.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -20,12 +25,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../epilogue/epilogue.h"
+#include "../launch/launch-main.h"
 #include "cgroup.h"
 #include "corrald.h"
 #include "job.h"
@@ -230,6 +238,56 @@ static struct passwd *check_user(uid_t uid, const char *name) {
         return pw;
 }
 
+/* ---- running corral-launch and corral-epilogue ---- */
+
+typedef int (*ProgramMain)(int argc, char *argv[], char *envp[]);
+
+static int launch_entry(int argc, char *argv[], char *envp[]) {
+        return launch_main(argc, argv);
+}
+
+/* In a forked child whose stdio is set up: become the program, as an exec of
+ * bin would, or (bin NULL) by calling main in this process after undoing what
+ * exec would have undone: other fds, the signal mask, getopt's state, the
+ * log target (the journal is the helper's), the name shown by ps. Never
+ * returns; exit handlers of the helper's libraries are not run. exec_failed:
+ * the exit code when bin cannot be executed. */
+static _noreturn_ void run_program(const char *bin, ProgramMain main, const char *name, char **argv, int exec_failed) {
+        sigset_t none;
+
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        if (bin) {
+                execv(bin, argv);
+                dprintf(2, "corrald: cannot execute %s: %s\n", bin, strerror(errno));
+                _exit(exec_failed);
+        }
+        (void) close_range(3, ~0U, 0);
+        (void) prctl(PR_SET_NAME, name, 0, 0, 0);
+        log_set_target(LOG_TARGET_STDERR);
+        optind = 0;
+        argv[0] = (char *) name;
+        int status = main((int) strv_length(argv), argv, environ);
+        (void) fflush(NULL);
+        _exit(status);
+}
+
+/* What the children would otherwise each load or read again: libcgroup's
+ * mount table, the NSS modules for users and groups. */
+static void prepare_children(Helper *h) {
+        const CgroupBackend *b;
+        gid_t groups[8];
+        int n = ELEMENTSOF(groups);
+
+        if (cgjob_backend_find(h->s->node->cgroup_backend, &b) == 0)
+                (void) cgjob_backend_prepare(b);
+        (void) getpwuid(0);
+        (void) getgrgid(0);
+        (void) getgrouplist("root", 0, groups, &n);
+        endpwent();
+        endgrent();
+}
+
 /* ---- launch ---- */
 
 static int make_output(Helper *h, const struct passwd *pw, const char *oid, char *out, char *err, size_t len) {
@@ -343,7 +401,7 @@ static void req_launch(Helper *h, json_t *m) {
         snprintf(num, sizeof num, "%lld", (long long) job);
         char wt[FORMAT_BUF];
         snprintf(wt, sizeof wt, "%llus", (unsigned long long) ((walltime + USEC_PER_SEC - 1) / USEC_PER_SEC));
-        const char *fixed[] = { h->s->launch_bin,
+        const char *fixed[] = { h->s->launch_bin ? h->s->launch_bin : "corral-launch",
                                 "--policy",
                                 policy,
                                 "--policy-dir",
@@ -387,14 +445,9 @@ static void req_launch(Helper *h, json_t *m) {
                 int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
                 if (lfd < 0 || nfd < 0 || dup2(nfd, 0) < 0 || dup2(nfd, 1) < 0 || dup2(lfd, 2) < 0)
                         _exit(EXIT_FAILURE);
-                sigset_t all;
-                sigemptyset(&all);
-                sigprocmask(SIG_SETMASK, &all, NULL);
                 /* a new session: a SIGINT to corrald's terminal is not the job's */
                 (void) setsid();
-                execv(args[0], args);
-                dprintf(2, "corrald: cannot execute %s: %s\n", args[0], strerror(errno));
-                _exit(EXIT_FAILURE);
+                run_program(h->s->launch_bin, launch_entry, "corral-launch", args, EXIT_FAILURE);
         }
 
         Launcher *l = calloc(1, sizeof(Launcher));
@@ -481,8 +534,22 @@ static bool is_launcher(Helper *h, pid_t pid) {
         if (n <= 0)
                 return false;
         exe[n] = '\0';
-        _cleanup_free_ char *want = realpath(h->s->launch_bin, NULL);
-        return want && strcmp(exe, want) == 0;
+        if (h->s->launch_bin) {
+                _cleanup_free_ char *want = realpath(h->s->launch_bin, NULL);
+                return want && strcmp(exe, want) == 0;
+        }
+        /* the built-in one: a child of a corrald binary that named itself */
+        char self[4096], comm[32] = "";
+        ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (k <= 0)
+                return false;
+        self[k] = '\0';
+        snprintf(path, sizeof path, "/proc/%d/comm", (int) pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || (k = read(fd, comm, sizeof comm - 1)) <= 0)
+                return false;
+        comm[k] = '\0';
+        return strcmp(exe, self) == 0 && streq(comm, "corral-launch\n");
 }
 
 static void req_adopt(Helper *h, json_t *m) {
@@ -630,10 +697,7 @@ static void req_epilogue(Helper *h, json_t *m) {
                 int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
                 if (nfd < 0 || dup2(nfd, 0) < 0 || dup2(pfd[1], 1) < 0)
                         _exit(EXIT_FAILURE);
-                sigset_t all;
-                sigemptyset(&all);
-                sigprocmask(SIG_SETMASK, &all, NULL);
-                const char *args[20] = { h->s->epilogue_bin,
+                const char *args[20] = { h->s->epilogue_bin ? h->s->epilogue_bin : "corral-epilogue",
                                          "--user",
                                          user,
                                          "--job",
@@ -655,9 +719,7 @@ static void req_epilogue(Helper *h, json_t *m) {
                 if (h->s->epilogue_dry_run)
                         args[n++] = "--dry-run";
                 args[n] = NULL;
-                execv(args[0], (char **) args);
-                dprintf(2, "corrald: cannot execute %s: %s\n", args[0], strerror(errno));
-                _exit(2);
+                run_program(h->s->epilogue_bin, epilogue_main, "corral-epilogue", (char **) args, 2);
         }
         close(pfd[1]);
         Epilogue *e = calloc(1, sizeof(Epilogue));
@@ -723,6 +785,7 @@ int helper_main(Settings *s, int fd) {
         Helper h = { .s = s, .fd = fd };
         int r;
 
+        prepare_children(&h);
         r = sd_event_default(&h.event);
         if (r < 0)
                 return log_error_errno(r, "helper: cannot create the event loop: %m");

@@ -37,6 +37,7 @@
 #include <limits.h>
 
 #include "cgroup.h"
+#include "launch-main.h"
 #include "launch.h"
 #include "log.h"
 #include "nodeconf.h"

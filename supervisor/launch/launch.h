@@ -167,8 +167,3 @@ typedef struct JobResult {
 const char *job_state_name(JobState s);
 JobState job_state_classify(bool timed_out, bool cancelled, uint64_t oom_kills, int wait_status, bool failed_setup);
 int result_write(int fd, const JobResult *r);
-
-/* The whole of corral-launch, argv as on its command line: main.c calls it,
- * and corrald's root helper calls it in a forked child (no exec: the
- * helper's loaded libraries and prepared cgroup backend carry over). */
-int launch_main(int argc, char *argv[]);

@@ -1,6 +1,6 @@
 /* main.c — corral-launch(8); the program is launch_main() (launch.c), which
  * corrald's root helper also runs in its launcher processes. */
-#include "launch.h"
+#include "launch-main.h"
 
 int main(int argc, char *argv[]) {
         return launch_main(argc, argv);

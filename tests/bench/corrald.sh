@@ -16,6 +16,11 @@ QUEUED=${BENCH_QUEUED:-100000}
 SLOTS=${BENCH_SLOTS:-8}
 make_tmpdir
 corrald_setup "$SLOTS"
+# run_dir (launch logs and result records, a few small files per job) on a
+# tmpfs, as on a real node: /run/corral (corral-tmpfiles.conf); /run on this
+# machine is not a tmpfs
+mkdir -p "$TEST_TMP/run"
+mount -t tmpfs -o mode=0755,size=64m corraltest-run "$TEST_TMP/run" && _cleanup_add "umount '$TEST_TMP/run'"
 make_test_user corraltestbench 61141
 corrald_start || exit 1
 "$CORRAL" drain >/dev/null

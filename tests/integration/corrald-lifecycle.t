@@ -10,7 +10,7 @@
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 72
+plan 73
 
 make_tmpdir
 MAXQ=6 corrald_setup 2
@@ -84,6 +84,11 @@ is "$(wait_final "$id" 60)" "OUT_OF_MEMORY" "a job over its memory limit is OUT_
 # --- CANCELLED while running ---
 id=$(submit_as corraltesta -- /bin/sleep 300)
 wait_state "$id" RUNNING; ok $? "a long job is RUNNING"
+# its launcher: the built-in corral-launch, a child of the root helper that
+# did not exec (corrald-socket.t runs the binary instead)
+lpid=$(sqlite3 "$TEST_TMP/state/queue.db" "SELECT launcher_pid FROM jobs WHERE id=$id")
+is "$(cat "/proc/$lpid/comm" 2>/dev/null)/$(readlink "/proc/$lpid/exe")/$(stat -c %u "/proc/$lpid")" \
+    "corral-launch/$(readlink -f "$CORRALD")/0" "its launcher is corral-launch run by corrald's root helper, as root"
 out=$(as corraltesta cancel "$id"); ok $? "its owner cancels it"
 is "$(wait_final "$id" 30)" "CANCELLED" "a cancelled running job is CANCELLED"
 

@@ -8,7 +8,7 @@
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
 command -v systemd-socket-activate >/dev/null || plan_skip "systemd-socket-activate not installed"
-plan 11
+plan 13
 
 make_tmpdir
 corrald_setup 2
@@ -40,6 +40,13 @@ grep -q 'Using the socket passed by systemd' "$TEST_TMP/corrald.log"; ok $? "cor
 id=$(submit_as corraltests -- /bin/echo activated)
 is "$(wait_final "$id")" "COMPLETED" "a job runs through the socket-activated corrald"
 is "$(as corraltests logs "$id")" "activated" "its output"
+# --launch: the named corral-launch binary is executed, not the built-in one
+id=$(submit_as corraltests -- /bin/sleep 300)
+wait_state "$id" RUNNING
+lpid=$(sqlite3 "$TEST_TMP/state/queue.db" "SELECT launcher_pid FROM jobs WHERE id=$id")
+is "$(readlink "/proc/$lpid/exe")" "$(readlink -f "$CORRAL_BUILD/corral-launch")" "with --launch the launcher is that binary"
+as corraltests cancel "$id" >/dev/null
+is "$(wait_final "$id")" "CANCELLED" "... and its job is cancelled through it"
 chmod 0600 "$SOCK"
 err=$(as corraltests status 2>&1); rc=$?
 is "$rc" 1 "a socket the user may not open: the CLI fails"

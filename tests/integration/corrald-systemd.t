@@ -29,7 +29,7 @@ plan 9
 inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
 
 # the shipped units, pointed at the test build and config
-sed -e "s|@SBINDIR@/corrald|$CORRAL_BUILD/corrald --config $TEST_TMP/corral.conf --launch $CORRAL_BUILD/corral-launch --epilogue $CORRAL_BUILD/corral-epilogue|" \
+sed -e "s|@SBINDIR@/corrald|$CORRAL_BUILD/corrald --config $TEST_TMP/corral.conf|" \
     "$CORRAL_SRC/units/corrald.service.in" >"$TEST_TMP/corrald.service"
 sed -e "s|^ListenSequentialPacket=.*|ListenSequentialPacket=$SOCK|" "$CORRAL_SRC/units/corrald.socket" >"$TEST_TMP/corrald.socket"
 cp "$CORRAL_SRC/units/corral.slice" "$TEST_TMP/"
