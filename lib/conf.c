@@ -334,13 +334,14 @@ static int value_parse(const ConfKey *k, void *obj, const char *text, bool appen
                         return 0;
                 }
                 r = parse_uint64(text, k->min, k->max, &v);
-                format_range(k, range, sizeof range);
                 if (r == -ERANGE) {
+                        format_range(k, range, sizeof range);
                         snprintf(err, errlen, "value %s for '%s' is out of range (%s%s)", text, k->key, range,
                                  k->unlimited ? ", or unlimited" : "");
                         return -EINVAL;
                 }
                 if (r < 0) {
+                        format_range(k, range, sizeof range);
                         snprintf(err, errlen, "invalid value '%s' for '%s': expected a whole number (%s%s)", text,
                                  k->key, range, k->unlimited ? ", or unlimited" : "");
                         return -EINVAL;
@@ -351,7 +352,6 @@ static int value_parse(const ConfKey *k, void *obj, const char *text, bool appen
         case CONF_SIZE: {
                 uint64_t v;
                 r = parse_size(text, &v);
-                format_range(k, range, sizeof range);
                 if (r < 0 && r != -ERANGE) {
                         snprintf(err, errlen,
                                  "invalid size '%s' for '%s': expected a number with an optional K, M, G or T "
@@ -360,6 +360,7 @@ static int value_parse(const ConfKey *k, void *obj, const char *text, bool appen
                         return -EINVAL;
                 }
                 if (r == -ERANGE || (v != SIZE_UNLIMITED && (v < k->min || v > k->max))) {
+                        format_range(k, range, sizeof range);
                         snprintf(err, errlen, "size %s for '%s' is out of range (%s, or unlimited)", text, k->key,
                                  range);
                         return -EINVAL;
@@ -370,7 +371,6 @@ static int value_parse(const ConfKey *k, void *obj, const char *text, bool appen
         case CONF_DURATION: {
                 uint64_t v;
                 r = parse_duration(text, &v);
-                format_range(k, range, sizeof range);
                 if (r < 0 && r != -ERANGE) {
                         snprintf(err, errlen,
                                  "invalid duration '%s' for '%s': expected e.g. 30s, 5m, 48h, 2d or infinity", text,
@@ -378,6 +378,7 @@ static int value_parse(const ConfKey *k, void *obj, const char *text, bool appen
                         return -EINVAL;
                 }
                 if (r == -ERANGE || (v != USEC_INFINITY && (v < k->min || v > k->max))) {
+                        format_range(k, range, sizeof range);
                         snprintf(err, errlen, "duration %s for '%s' is out of range (%s%s)", text, k->key, range,
                                  k->max == USEC_INFINITY ? "" : "");
                         return -EINVAL;

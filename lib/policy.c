@@ -173,21 +173,27 @@ int policy_new_defaults(Policy **ret) {
 
 /* ---- cross-key validation ---- */
 
-typedef struct ExpandCtx {
-        char ***set;
-} ExpandCtx;
+/* What validation needs of an expanded deny or allow list: whether it names
+ * execve, and whether it is empty. A scan, not a set: the lists expand to a
+ * few hundred names, and building a de-duplicated set of them dominated the
+ * cost of loading a policy (which the launcher, the epilogue and corrald's
+ * helper each do for every job). */
+typedef struct ExpandScan {
+        size_t n;
+        bool execve;
+} ExpandScan;
 
-static int add_name(const char *name, void *userdata) {
-        ExpandCtx *c = userdata;
-        if (strv_contains(*c->set, name))
-                return 0;
-        return strv_extend(c->set, name);
+static int scan_name(const char *name, void *userdata) {
+        ExpandScan *sc = userdata;
+        sc->n++;
+        sc->execve = sc->execve || streq(name, "execve");
+        return 0;
 }
 
-static int expand_list(char *const *entries, char ***ret) {
-        ExpandCtx c = { ret };
+static int scan_list(char *const *entries, ExpandScan *ret) {
+        *ret = (ExpandScan){};
         for (char *const *e = entries; e && *e; e++) {
-                int r = syscall_expand(*e, add_name, &c);
+                int r = syscall_expand(*e, scan_name, ret);
                 if (r < 0)
                         return r;
         }
@@ -211,19 +217,19 @@ int policy_validate(const Policy *p, ConfDiags *d) {
         /* A job always execs its command after the filter is loaded: a
          * policy that denies execve can never launch anything. */
         if (p->seccomp_mode == SECCOMP_MODE_DENYLIST || p->seccomp_mode == SECCOMP_MODE_ALLOWLIST) {
-                _cleanup_strv_free_ char **deny = NULL, **allow = NULL;
-                if (expand_list(p->seccomp_deny, &deny) < 0 || expand_list(p->seccomp_allow, &allow) < 0)
+                ExpandScan deny, allow;
+                if (scan_list(p->seccomp_deny, &deny) < 0 || scan_list(p->seccomp_allow, &allow) < 0)
                         return -ENOMEM;
-                if (p->seccomp_mode == SECCOMP_MODE_DENYLIST && p->seccomp_action != SECCOMP_ACT_LOG &&
-                    strv_contains(deny, "execve") && !strv_contains(allow, "execve")) {
+                if (p->seccomp_mode == SECCOMP_MODE_DENYLIST && p->seccomp_action != SECCOMP_ACT_LOG && deny.execve &&
+                    !allow.execve) {
                         diag_at(p, d, PK_SECCOMP_DENY, "'deny' denies execve: no job could ever start");
                         errors++;
                 }
                 if (p->seccomp_mode == SECCOMP_MODE_ALLOWLIST) {
-                        if (strv_length(allow) == 0) {
+                        if (allow.n == 0) {
                                 diag_at(p, d, PK_SECCOMP_MODE, "mode = allowlist needs a non-empty 'allow' list");
                                 errors++;
-                        } else if (!strv_contains(allow, "execve") || strv_contains(deny, "execve")) {
+                        } else if (!allow.execve || deny.execve) {
                                 diag_at(p, d, PK_SECCOMP_ALLOW,
                                         "the allowlist does not allow execve: no job could ever start (add @default)");
                                 errors++;
