@@ -11,8 +11,23 @@
 
 #include "strv.h"
 
+/* The statements run for every job, prepared once (SQLITE_PREPARE_PERSISTENT)
+ * and reset after each use: parsing them again each time cost as much as
+ * running them. */
+typedef enum Stmt {
+        STMT_INSERT_JOB,
+        STMT_GET_JOB,
+        STMT_TRANSITION,
+        STMT_UPDATE_JOB,
+        STMT_COUNT_STATES,
+        STMT_NEXT_QUEUED,
+        STMT_AUDIT,
+        _STMT_MAX,
+} Stmt;
+
 struct Store {
         sqlite3 *db;
+        sqlite3_stmt *stmts[_STMT_MAX];
 };
 
 static const char schema_v1[] =
@@ -40,6 +55,20 @@ static const char schema_v1[] =
         "id, uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, output_id, "           \
         "submit_time, start_time, end_time, exit_code, exit_signal, launcher_pid, launcher_start, cgroup, result, "    \
         "epilogue, reason, cancel_requested, submit_sid"
+
+static const char *const stmt_sql[_STMT_MAX] = {
+        [STMT_INSERT_JOB] = "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, "
+                            "stderr_path, output_id, submit_time, submit_sid) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [STMT_GET_JOB] = "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?",
+        [STMT_TRANSITION] = "UPDATE jobs SET state = ? WHERE id = ? AND state = ?",
+        [STMT_UPDATE_JOB] = "UPDATE jobs SET state=?, start_time=?, end_time=?, exit_code=?, exit_signal=?, "
+                            "launcher_pid=?, launcher_start=?, cgroup=?, result=?, epilogue=?, reason=?, "
+                            "cancel_requested=? WHERE id=?",
+        [STMT_COUNT_STATES] = "SELECT state, count(*) FROM jobs GROUP BY state",
+        [STMT_NEXT_QUEUED] =
+                "SELECT " JOB_COLUMNS " FROM jobs WHERE state = 'QUEUED' AND uid >= ? ORDER BY uid, id LIMIT 1",
+        [STMT_AUDIT] = "INSERT INTO audit(time, uid, pid, op, job, result, detail) VALUES(?,?,?,?,?,?,?)",
+};
 
 uint64_t now_usec(void) {
         struct timespec ts;
@@ -81,9 +110,35 @@ static int exec_sql(Store *s, const char *sql) {
         return sqlite_errno(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
 }
 
+/* The cached statement id, prepared on first use; reset it with release(). */
+static int stmt_get(Store *s, Stmt id, sqlite3_stmt **ret) {
+        if (!s->stmts[id]) {
+                int r = sqlite_errno(
+                        sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL));
+                if (r < 0)
+                        return r;
+        }
+        *ret = s->stmts[id];
+        return 0;
+}
+
+/* Done with st: a cached statement is reset for its next use, any other
+ * finalized. */
+static void release(Store *s, sqlite3_stmt *st) {
+        for (size_t i = 0; i < _STMT_MAX; i++)
+                if (s->stmts[i] == st) {
+                        sqlite3_reset(st);
+                        sqlite3_clear_bindings(st);
+                        return;
+                }
+        sqlite3_finalize(st);
+}
+
 Store *store_close(Store *s) {
         if (!s)
                 return NULL;
+        for (size_t i = 0; i < _STMT_MAX; i++)
+                sqlite3_finalize(s->stmts[i]);
         sqlite3_close_v2(s->db);
         free(s);
         return NULL;
@@ -245,11 +300,7 @@ int store_submit(Store *s, Job **jobs, size_t n) {
         r = exec_sql(s, "PRAGMA synchronous=FULL; BEGIN IMMEDIATE;");
         if (r < 0)
                 return r;
-        r = sqlite_errno(sqlite3_prepare_v2(
-                s->db,
-                "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, "
-                "output_id, submit_time, submit_sid) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                -1, &st, NULL));
+        r = stmt_get(s, STMT_INSERT_JOB, &st);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 Job *j = jobs[i];
                 _cleanup_free_ char *argv = strv_to_json(j->argv), *env = strv_to_json(j->env);
@@ -276,7 +327,8 @@ int store_submit(Store *s, Job **jobs, size_t n) {
                 if (r >= 0)
                         j->id = sqlite3_last_insert_rowid(s->db);
         }
-        sqlite3_finalize(st);
+        if (st)
+                release(s, st);
         if (r < 0) {
                 (void) exec_sql(s, "ROLLBACK; PRAGMA synchronous=NORMAL;");
                 return r;
@@ -289,21 +341,21 @@ int store_submit(Store *s, Job **jobs, size_t n) {
         return r;
 }
 
-/* Steps a one-row query of a count, finalizes it. */
-static int step_count(sqlite3_stmt *st, uint64_t *ret) {
+/* Steps a one-row query of a count, releases it. */
+static int step_count(Store *s, sqlite3_stmt *st, uint64_t *ret) {
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW)
                 *ret = (uint64_t) sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        release(s, st);
         return r == SQLITE_ROW ? 0 : sqlite_errno(r);
 }
 
-/* Steps a query of at most one job, finalizes it: 1 and *ret, 0 for no row,
+/* Steps a query of at most one job, releases it: 1 and *ret, 0 for no row,
  * or -errno. */
-static int step_job(sqlite3_stmt *st, Job **ret) {
+static int step_job(Store *s, sqlite3_stmt *st, Job **ret) {
         int r = sqlite3_step(st);
         Job *j = r == SQLITE_ROW ? job_from_row(st) : NULL;
-        sqlite3_finalize(st);
+        release(s, st);
         if (r == SQLITE_ROW) {
                 if (!j)
                         return -EBADMSG;
@@ -315,11 +367,11 @@ static int step_job(sqlite3_stmt *st, Job **ret) {
 
 int store_get(Store *s, int64_t id, Job **ret) {
         sqlite3_stmt *st = NULL;
-        int r = sqlite_errno(sqlite3_prepare_v2(s->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", -1, &st, NULL));
+        int r = stmt_get(s, STMT_GET_JOB, &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, id);
-        r = step_job(st, ret);
+        r = step_job(s, st, ret);
         return r == 0 ? -ENOENT : r < 0 ? r : 0;
 }
 
@@ -349,7 +401,7 @@ int store_count(Store *s, const StoreFilter *f, uint64_t *ret) {
         int r = sqlite_errno(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
         if (r < 0)
                 return r;
-        return step_count(st, ret);
+        return step_count(s, st, ret);
 }
 
 int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n) {
@@ -397,15 +449,14 @@ int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n) {
 
 int store_transition(Store *s, int64_t id, JobState from, JobState to) {
         sqlite3_stmt *st = NULL;
-        int r = sqlite_errno(
-                sqlite3_prepare_v2(s->db, "UPDATE jobs SET state = ? WHERE id = ? AND state = ?", -1, &st, NULL));
+        int r = stmt_get(s, STMT_TRANSITION, &st);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, job_state_to_string(to), -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, id);
         sqlite3_bind_text(st, 3, job_state_to_string(from), -1, SQLITE_STATIC);
         r = sqlite_errno(sqlite3_step(st));
-        sqlite3_finalize(st);
+        release(s, st);
         if (r < 0)
                 return r;
         return sqlite3_changes(s->db) > 0 ? 1 : 0;
@@ -413,11 +464,7 @@ int store_transition(Store *s, int64_t id, JobState from, JobState to) {
 
 int store_update(Store *s, const Job *j) {
         sqlite3_stmt *st = NULL;
-        int r = sqlite_errno(sqlite3_prepare_v2(
-                s->db,
-                "UPDATE jobs SET state=?, start_time=?, end_time=?, exit_code=?, exit_signal=?, launcher_pid=?, "
-                "launcher_start=?, cgroup=?, result=?, epilogue=?, reason=?, cancel_requested=? WHERE id=?",
-                -1, &st, NULL));
+        int r = stmt_get(s, STMT_UPDATE_JOB, &st);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, job_state_to_string(j->state), -1, SQLITE_STATIC);
@@ -434,7 +481,7 @@ int store_update(Store *s, const Job *j) {
         sqlite3_bind_int(st, 12, j->cancel_requested);
         sqlite3_bind_int64(st, 13, j->id);
         r = sqlite_errno(sqlite3_step(st));
-        sqlite3_finalize(st);
+        release(s, st);
         if (r < 0)
                 return r;
         return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
@@ -442,8 +489,7 @@ int store_update(Store *s, const Job *j) {
 
 int store_count_states(Store *s, uint64_t counts[_JOB_STATE_MAX]) {
         sqlite3_stmt *st = NULL;
-        int r = sqlite_errno(
-                sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM jobs GROUP BY state", -1, &st, NULL));
+        int r = stmt_get(s, STMT_COUNT_STATES, &st);
         if (r < 0)
                 return r;
         memset(counts, 0, sizeof(uint64_t) * _JOB_STATE_MAX);
@@ -452,7 +498,7 @@ int store_count_states(Store *s, uint64_t counts[_JOB_STATE_MAX]) {
                 if (js != _JOB_STATE_INVALID)
                         counts[js] = (uint64_t) sqlite3_column_int64(st, 1);
         }
-        sqlite3_finalize(st);
+        release(s, st);
         return r == SQLITE_DONE ? 0 : sqlite_errno(r);
 }
 
@@ -463,14 +509,12 @@ int store_count_waiting(Store *s, uid_t uid, uint64_t *ret) {
 
 static int next_queued_from(Store *s, int64_t min_uid, Job **ret) {
         sqlite3_stmt *st = NULL;
-        int r = sqlite_errno(sqlite3_prepare_v2(
-                s->db, "SELECT " JOB_COLUMNS " FROM jobs WHERE state = 'QUEUED' AND uid >= ? ORDER BY uid, id LIMIT 1",
-                -1, &st, NULL));
+        int r = stmt_get(s, STMT_NEXT_QUEUED, &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, min_uid);
         *ret = NULL;
-        r = step_job(st, ret);
+        r = step_job(s, st, ret);
         return r < 0 ? r : 0;
 }
 
@@ -484,9 +528,7 @@ int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret) {
 
 int store_audit(Store *s, uid_t uid, pid_t pid, const char *op, int64_t job, const char *result, const char *detail) {
         sqlite3_stmt *st = NULL;
-        int r = sqlite_errno(sqlite3_prepare_v2(
-                s->db, "INSERT INTO audit(time, uid, pid, op, job, result, detail) VALUES(?,?,?,?,?,?,?)", -1, &st,
-                NULL));
+        int r = stmt_get(s, STMT_AUDIT, &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, (sqlite3_int64) now_usec());
@@ -500,7 +542,7 @@ int store_audit(Store *s, uid_t uid, pid_t pid, const char *op, int64_t job, con
         sqlite3_bind_text(st, 6, result, -1, SQLITE_TRANSIENT);
         bind_text_or_null(st, 7, detail);
         r = sqlite_errno(sqlite3_step(st));
-        sqlite3_finalize(st);
+        release(s, st);
         return r;
 }
 
@@ -509,7 +551,7 @@ int store_audit_count(Store *s, uint64_t *ret) {
         int r = sqlite_errno(sqlite3_prepare_v2(s->db, "SELECT count(*) FROM audit", -1, &st, NULL));
         if (r < 0)
                 return r;
-        return step_count(st, ret);
+        return step_count(s, st, ret);
 }
 
 int store_get_setting(Store *s, const char *key, char **ret) {
