@@ -351,6 +351,7 @@ static void *read_chunk(void *userdata) {
                         *e = *old;
                         e->cmdline = e->cgroup = NULL;
                         e->loaded_cmdline = e->loaded_cgroup = false;
+                        e->seen = true;
                         c->n++;
                         continue;
                 }

@@ -66,6 +66,7 @@ typedef struct ProcEntry {
         char *cmdline; /* NULL until loaded: arguments joined by spaces, capped */
         char *cgroup; /* NULL until loaded: the content of /proc/PID/cgroup */
         bool loaded_cmdline, loaded_cgroup;
+        bool seen; /* copied by proctable_resnapshot(): the same process as in the previous table */
 } ProcEntry;
 
 typedef struct ProcTable {
@@ -93,7 +94,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ProcTable *, proctable_free)
  * being read are left out. Returns 0 or -errno. */
 int proctable_snapshot(const char *proc_root, ProcTable **ret);
 /* A new snapshot from prev's /proc fd; a process already in prev (same pid,
- * same /proc inode, not root-owned) is copied instead of re-read. */
+ * same /proc inode, not root-owned) is copied instead of re-read, and marked
+ * seen. */
 int proctable_resnapshot(const ProcTable *prev, ProcTable **ret);
 
 /* Loads `what` for every entry for which want(e, userdata) is true, in two
