@@ -20,7 +20,9 @@
  * PID the kernel handed out (/proc/loadavg) is read before each snapshot,
  * and if it has not moved, no process was created on the node since. On a
  * quiet node that saves a full /proc scan (~25 ms with 10,000 processes).
- * The verification always re-scans, after the victims exited.
+ * The verification always re-scans, after the victims exited; it classifies
+ * only the processes that were not in the previous table (see
+ * anything_new()).
  *
  * Victims are remembered by (pid, start time) in a small hash. */
 #include <errno.h>
