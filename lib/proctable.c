@@ -57,16 +57,27 @@ static int sys_pidfd_send_signal(int pidfd, int sig) {
         return 0;
 }
 
+static int sys_stat_ino(int dirfd, const char *path, uint64_t *ret_ino, uid_t *ret_uid) {
+        struct stat st;
+        if (fstatat(dirfd, path, &st, 0) < 0)
+                return negative_errno();
+        *ret_ino = (uint64_t) st.st_ino;
+        *ret_uid = st.st_uid;
+        return 0;
+}
+
 static const ProcSyscalls proc_syscalls_default = {
         .read_file = sys_read_file,
         .pidfd_open = sys_pidfd_open,
         .pidfd_send_signal = sys_pidfd_send_signal,
+        .stat_ino = sys_stat_ino,
 };
 
 ProcSyscalls proc_syscalls = {
         .read_file = sys_read_file,
         .pidfd_open = sys_pidfd_open,
         .pidfd_send_signal = sys_pidfd_send_signal,
+        .stat_ino = sys_stat_ino,
 };
 
 void proc_syscalls_reset(void) {
@@ -330,7 +341,8 @@ static void *read_chunk(void *userdata) {
                 ProcEntry *e = &c->out[c->n];
                 const ProcEntry *old = c->prev ? proctable_find(c->prev, s->pid) : NULL;
                 char path[16];
-                struct stat st;
+                uint64_t ino;
+                uid_t uid;
 
                 if (old && old->ino == s->ino && old->uid != 0 && !old->gone) {
                         /* the same process as before (same /proc inode): what
@@ -339,16 +351,17 @@ static void *read_chunk(void *userdata) {
                         *e = *old;
                         e->cmdline = e->cgroup = NULL;
                         e->loaded_cmdline = e->loaded_cgroup = false;
+                        e->seen = true;
                         c->n++;
                         continue;
                 }
                 *e = (ProcEntry){ .pid = s->pid, .ino = s->ino };
                 (void) snprintf(path, sizeof path, "%d", (int) s->pid);
-                if (fstatat(c->proc_fd, path, &st, 0) < 0)
+                if (proc_syscalls.stat_ino(c->proc_fd, path, &ino, &uid) < 0)
                         continue;
-                e->ino = (uint64_t) st.st_ino;
-                e->uid = e->euid = st.st_uid;
-                if (st.st_uid == 0 && read_status_uids(c->proc_fd, e) < 0)
+                e->ino = ino;
+                e->uid = e->euid = uid;
+                if (uid == 0 && read_status_uids(c->proc_fd, e) < 0)
                         continue;
                 c->n++;
         }
@@ -618,7 +631,9 @@ int proc_read_start_time(int proc_fd, pid_t pid, uint64_t *ret) {
 
 int proc_pidfd_open_verified(const ProcTable *t, const ProcEntry *e, int *ret_pidfd) {
         _cleanup_close_ int fd = -1;
-        uint64_t start;
+        char path[16];
+        uint64_t ino;
+        uid_t uid;
         int r;
 
         if (!e->have_stat || e->gone)
@@ -626,13 +641,16 @@ int proc_pidfd_open_verified(const ProcTable *t, const ProcEntry *e, int *ret_pi
         fd = proc_syscalls.pidfd_open(e->pid);
         if (fd < 0)
                 return fd;
-        /* The pidfd pins whatever process has this PID *now*. Only if that
-         * process started at the snapshot's start time is it the one we saw;
-         * otherwise the PID was recycled and we must not touch it. */
-        r = proc_read_start_time(t->proc_fd, e->pid, &start);
+        /* The pidfd pins whatever process has this PID *now*. Only if
+         * /proc/PID is still the inode of the snapshot is it the process we
+         * saw (the stat(2) revalidates the entry: a process that was reaped
+         * fails, a new one at the same PID gets a new inode); otherwise the
+         * PID was recycled and we must not touch it. */
+        (void) snprintf(path, sizeof path, "%d", (int) e->pid);
+        r = proc_syscalls.stat_ino(t->proc_fd, path, &ino, &uid);
         if (r < 0)
-                return r;
-        if (start != e->start_time)
+                return r == -ENOENT ? -ESRCH : r;
+        if (ino != e->ino)
                 return -ESTALE;
         *ret_pidfd = TAKE_FD(fd);
         return 0;

@@ -3,14 +3,16 @@
 # RLIMIT_NPROC so it cannot hurt the CI machine), a respawner that ignores
 # SIGTERM and restarts its child (and whose child makes a new parent), and a
 # listening backdoor on TCP v4/v6, UDP and a unix socket. All must end with
-# zero processes; the backdoor is reported with its address and port.
+# zero processes; the backdoor is reported with its address and port. A
+# fork bomb beside a running job of the same user that forks all the time:
+# the bomb dies, the job's processes (old and newly forked) all live.
 # shellcheck source=../lib.sh
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 # shellcheck source=../epilogue-lib.sh
 . "$CORRAL_SRC/tests/epilogue-lib.sh"
 
 ep_setup
-plan 23
+plan 26
 
 B=corraltestepb
 R=corraltestepr
@@ -18,6 +20,8 @@ L=corraltestepl
 make_test_user $B 61751 || { echo "# cannot create test user $B (uid 61751)"; exit 1; }
 make_test_user $R 61752 || { echo "# cannot create test user $R (uid 61752)"; exit 1; }
 make_test_user $L 61753 || { echo "# cannot create test user $L (uid 61753)"; exit 1; }
+J=corraltestepj
+make_test_user $J 61755 || { echo "# cannot create test user $J (uid 61755)"; exit 1; }
 
 # --- fork bomb ---
 ep_spawn _ bomb --uid 61751 --nproc 200
@@ -31,6 +35,45 @@ diag "$(tail -1 <<<"$out")"
 is "$rc" 0 "epilogue after a fork bomb exits 0"
 sleep 0.5
 is "$(count_live $B)" 0 "fork bomb: zero processes left"
+
+# --- a fork bomb beside a running job of the same user that forks too ---
+# Both churn at the user's RLIMIT_NPROC while the epilogue scans: the
+# re-scans classify only processes they have not seen before, and those
+# born in the running job's cgroup must be found there (spared), the
+# bomb's wherever they appear (killed).
+not_in_job() { # not_in_job UID CGROUP-REL: live processes of UID outside CGROUP-REL
+    local p n=0
+    for p in $(ps -e -o pid=,uid=,stat= | awk -v u="$1" '$2 == u && $3 !~ /^Z/ {print $1}'); do
+        grep -q ":$2\$" "/proc/$p/cgroup" 2>/dev/null || { alive "$p" && n=$((n + 1)); }
+    done
+    echo $n
+}
+if ep_cgroup_parent corraltest-eph.$$ && mkdir "$EP_CG_MNT$EP_CG_REL/job-1"; then
+    # the orphans first, at up to 200 processes; the job's bomb is capped at
+    # 60, so it forks again as soon as the orphans die (during the sweep)
+    ep_spawn _ bomb --uid 61755 --nproc 200
+    for _ in $(seq 50); do [ "$(count_live $J)" -ge 50 ] && break; sleep 0.1; done
+    # shellcheck disable=SC2016
+    ep_spawn_cmd _ sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" bomb --uid 61755 --nproc 60' sh \
+        "$EP_CG_MNT$EP_CG_REL/job-1" "$EPI_PROC"
+    sleep 0.2
+    n=$(not_in_job 61755 "$EP_CG_REL/job-1")
+    diag "$n bomb processes outside the job, $(wc -l <"$EP_CG_MNT$EP_CG_REL/job-1/cgroup.procs") in it"
+    out=$(ep_run --user $J --job 56 --job-cgroup-parent "$EP_CG_REL" 2>"$TEST_TMP/err")
+    rc=$?
+    diag "$out"
+    is "$rc" 0 "fork bomb beside a forking running job: exits 0"
+    sleep 0.3
+    is "$(not_in_job 61755 "$EP_CG_REL/job-1")" 0 "the bomb outside the running job: zero processes left"
+    n=$(wc -l <"$EP_CG_MNT$EP_CG_REL/job-1/cgroup.procs")
+    [ "$n" -gt 0 ]
+    ok $? "the running job forks on ($n processes)"
+    ep_kill_test_procs
+else
+    skip "no test cgroup could be created"
+    skip "no test cgroup could be created"
+    skip "no test cgroup could be created"
+fi
 
 # --- respawner ---
 ep_spawn p_resp respawner --uid 61752

@@ -240,20 +240,19 @@ END_TEST
 #define TEST_UID 61799
 
 static pid_t inj_pid;
-static ssize_t (*inj_real_read)(int dirfd, const char *path, char *buf, size_t size);
-static unsigned inj_stat_reads;
+static int (*inj_real_stat_ino)(int dirfd, const char *path, uint64_t *ret_ino, uid_t *ret_uid);
+static unsigned inj_stats;
 
-/* the victim's stat: the first read is true, later ones (the check after
- * pidfd_open) show a process started later — the PID was recycled */
-static ssize_t inj_read_recycled(int dirfd, const char *path, char *buf, size_t size) {
-        char want[32];
-        ssize_t k = inj_real_read(dirfd, path, buf, size);
-        ProcEntry e = {};
-        (void) snprintf(want, sizeof want, "%d/stat", (int) inj_pid);
-        if (k > 0 && strcmp(path, want) == 0 && inj_stat_reads++ > 0 && proc_parse_stat(buf, &e) == 0)
-                k = snprintf(buf, size, "%d (other) S 1 %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0", (int) e.pid,
-                             (int) e.pgid, (int) e.sid, (unsigned long long) e.start_time + 500);
-        return k;
+/* the victim's /proc entry: the first stat(2) (the snapshot) is true, later
+ * ones (the check after pidfd_open) show another inode — the PID was
+ * recycled */
+static int inj_stat_recycled(int dirfd, const char *path, uint64_t *ret_ino, uid_t *ret_uid) {
+        char want[16];
+        int r = inj_real_stat_ino(dirfd, path, ret_ino, ret_uid);
+        (void) snprintf(want, sizeof want, "%d", (int) inj_pid);
+        if (r == 0 && strcmp(path, want) == 0 && inj_stats++ > 0)
+                (*ret_ino)++;
+        return r;
 }
 
 static int inj_signal_eperm(int pidfd, int sig) {
@@ -324,9 +323,9 @@ START_TEST(test_kill_recycled_not_signalled) {
         if (geteuid() != 0)
                 return; /* needs root to run a process as the test uid */
         inj_pid = spawn_test_uid_sleeper();
-        inj_stat_reads = 0;
-        inj_real_read = proc_syscalls.read_file;
-        proc_syscalls.read_file = inj_read_recycled;
+        inj_stats = 0;
+        inj_real_stat_ino = proc_syscalls.stat_ino;
+        proc_syscalls.stat_ino = inj_stat_recycled;
         ck_assert_int_eq(run_kill(&rep, &req), 0);
         proc_syscalls_reset();
         ck_assert_uint_eq(rep.recycled, 1);

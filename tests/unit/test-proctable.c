@@ -116,20 +116,16 @@ END_TEST
 
 static pid_t victim_pid;
 
-static ssize_t (*real_read_file)(int dirfd, const char *path, char *buf, size_t size);
+static int (*real_stat_ino)(int dirfd, const char *path, uint64_t *ret_ino, uid_t *ret_uid);
 
-/* /proc/VICTIM/stat shows a start time 10 s later: a recycled PID */
-static ssize_t read_file_recycled(int dirfd, const char *path, char *buf, size_t size) {
-        char want[32];
-        ssize_t k = real_read_file(dirfd, path, buf, size);
-        ProcEntry e = {};
-
-        (void) snprintf(want, sizeof want, "%d/stat", (int) victim_pid);
-        if (k > 0 && strcmp(path, want) == 0 && proc_parse_stat(buf, &e) == 0)
-                k = snprintf(buf, size, "%d (recycled) S %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0",
-                             (int) e.pid, (int) e.ppid, (int) e.pgid, (int) e.sid,
-                             (unsigned long long) e.start_time + 1000);
-        return k;
+/* /proc/VICTIM is another inode: a new process has the PID */
+static int stat_ino_recycled(int dirfd, const char *path, uint64_t *ret_ino, uid_t *ret_uid) {
+        char want[16];
+        int r = real_stat_ino(dirfd, path, ret_ino, ret_uid);
+        (void) snprintf(want, sizeof want, "%d", (int) victim_pid);
+        if (r == 0 && strcmp(path, want) == 0)
+                (*ret_ino)++;
+        return r;
 }
 
 static int pidfd_open_esrch(pid_t pid) {
@@ -169,8 +165,8 @@ START_TEST(test_recycled_pid_not_signalled) {
         ck_assert_int_eq(proc_entry_load(t, e, PROC_LOAD_STAT), 0);
 
         /* from now on /proc says the PID belongs to a newer process */
-        real_read_file = proc_syscalls.read_file;
-        proc_syscalls.read_file = read_file_recycled;
+        real_stat_ino = proc_syscalls.stat_ino;
+        proc_syscalls.stat_ino = stat_ino_recycled;
         ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), -ESTALE);
         ck_assert_int_eq(fd, -1);
         proc_syscalls_reset();
