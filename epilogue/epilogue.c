@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "epilogue.h"
@@ -124,6 +125,16 @@ int epilogue_main(int argc, char *argv[], char *envp[]) {
         if (geteuid() != 0 && !req.dry_run) {
                 log_error("must run as root (or use --dry-run)");
                 return EP_EXIT_USAGE;
+        }
+        /* every target is held by a pidfd until it is gone: a fork bomb of a
+         * few thousand processes must not run us out of descriptors (a soft
+         * limit of 1024 is the usual default, the hard limit far higher) */
+        {
+                struct rlimit rl;
+                if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                        rl.rlim_cur = rl.rlim_max;
+                        (void) setrlimit(RLIMIT_NOFILE, &rl);
+                }
         }
         if (load_policy(&req, &policy) < 0)
                 return EP_EXIT_USAGE;

@@ -5,14 +5,15 @@
 # listening backdoor on TCP v4/v6, UDP and a unix socket. All must end with
 # zero processes; the backdoor is reported with its address and port. A
 # fork bomb beside a running job of the same user that forks all the time:
-# the bomb dies, the job's processes (old and newly forked) all live.
+# the bomb dies, the job's processes (old and newly forked) all live. 1,500
+# leftovers under a low soft limit on open files.
 # shellcheck source=../lib.sh
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 # shellcheck source=../epilogue-lib.sh
 . "$CORRAL_SRC/tests/epilogue-lib.sh"
 
 ep_setup
-plan 26
+plan 29
 
 B=corraltestepb
 R=corraltestepr
@@ -138,5 +139,24 @@ like "$out" '"port":'"$port2" "the listener is still reported"
 like "$out" '"result":"survived \(listener, kill_listeners = no\)"' "recorded as a survivor for that reason"
 alive "$p_listen2" && [ "$(awk '{print $3}' "/proc/$p_listen2/stat")" != T ]
 ok $? "the listener runs on (not left stopped)"
+
+# --- more leftovers than the soft limit on open files ---
+# every target is held by a pidfd until it is gone: 1,500 orphans under a
+# soft RLIMIT_NOFILE of 256 (the epilogue raises it to the hard limit)
+M=corraltestepm
+make_test_user $M 61756 || { echo "# cannot create test user $M (uid 61756)"; exit 1; }
+"$EPI_PROC" bench --uid 61756 --jobs 0 --per-job 0 --orphans 1500 >"$TEST_TMP/many.out" 2>&1 &
+many=$!
+_cleanup_add "kill -KILL $many"
+for _ in $(seq 100); do grep -q '^ready' "$TEST_TMP/many.out" && break; sleep 0.1; done
+n=$(count_live $M)
+[ "$n" -ge 1500 ]
+ok $? "1,500 orphans are running ($n processes)"
+out=$( (ulimit -Sn 256 && ep_run --user $M --job 57 --json) 2>"$TEST_TMP/err")
+rc=$?
+diag "$(tail -1 <<<"$out")"
+is "$rc" 0 "epilogue under a soft limit of 256 open files exits 0"
+is "$(count_live $M)" 0 "... and all 1,500 are gone"
+kill -KILL $many 2>/dev/null
 
 done_testing
