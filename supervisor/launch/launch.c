@@ -262,6 +262,59 @@ static int step_cgroup(Launch *l) {
         return 0;
 }
 
+/* The seccomp cache (seccomp-cache.c) lives in the node's run_dir. It is
+ * only an optimisation: whatever is wrong with it, the filter is built as
+ * if it were not there; what looks tampered with is reported. */
+static int open_seccomp_cache(Launch *l) {
+        int fd = -1, r;
+
+        r = seccomp_cache_open(l->node->run_dir, &fd);
+        if (r == -EPERM)
+                log_warning("seccomp cache %s/seccomp (or %s) is not root's alone, ignoring it", l->node->run_dir,
+                            l->node->run_dir);
+        else if (r < 0)
+                log_debug_errno(r, "cannot open the seccomp cache in %s, ignoring: %m", l->node->run_dir);
+        return r < 0 ? -1 : fd;
+}
+
+static int step_seccomp(Launch *l) {
+        _cleanup_free_ char *msg = NULL, *key = NULL;
+        _cleanup_close_ int cache = -1;
+        int r;
+
+        if (l->policy->seccomp_mode == SECCOMP_MODE_OFF)
+                return 0;
+        r = seccomp_filter_key(l->policy, &key);
+        if (r < 0)
+                return fail(l, STEP_SECCOMP, r, "cannot describe the seccomp filter: %m");
+        cache = open_seccomp_cache(l);
+        if (cache >= 0) {
+                r = seccomp_cache_load(cache, key, &l->bpf);
+                if (r == 0)
+                        return 0;
+                if (r == -EPERM || r == -EBADMSG) {
+                        char name[SECCOMP_CACHE_NAME_MAX];
+                        seccomp_cache_file_name(key, name);
+                        log_warning("seccomp cache file %s/seccomp/%s is %s, ignoring it", l->node->run_dir, name,
+                                    r == -EPERM ? "not root's alone" : "damaged");
+                } else if (r != -ENOENT && r != -ESTALE)
+                        log_debug_errno(r, "cannot read the seccomp cache, ignoring: %m");
+        }
+
+        r = seccomp_build(l->policy, &l->seccomp, &msg);
+        if (r < 0)
+                return fail(l, STEP_SECCOMP, r, "%s", msg ? msg : "cannot build the seccomp filter");
+        r = seccomp_export(l->seccomp, &l->bpf);
+        if (r < 0)
+                return fail(l, STEP_SECCOMP, r, "cannot generate the seccomp program: %m");
+        if (cache >= 0) {
+                r = seccomp_cache_store(cache, key, &l->bpf);
+                if (r < 0)
+                        log_debug_errno(r, "cannot store the seccomp program in the cache, ignoring: %m");
+        }
+        return 0;
+}
+
 /* Signals are taken through a signalfd from before the cgroup exists, so a
  * cancel during setup is not lost; the child inherits the mask and the job
  * resets it. SIGPIPE is blocked so a closed result pipe is an error, not
@@ -691,15 +744,10 @@ static int run(Launch *l) {
         }
         (void) snprintf(l->cgroup_name, sizeof l->cgroup_name, "job-%s", l->job_id);
 
-        /* 6a. the filter, built now, loaded last */
-        r = seccomp_build(l->policy, &l->seccomp, &msg);
+        /* 6a. the filter, built now (or found in the cache), loaded last */
+        r = step_seccomp(l);
         if (r < 0)
-                return fail(l, STEP_SECCOMP, r, "%s", msg ? msg : "cannot build the seccomp filter");
-        if (l->seccomp) {
-                r = seccomp_export(l->seccomp, &l->bpf);
-                if (r < 0)
-                        return fail(l, STEP_SECCOMP, r, "cannot generate the seccomp program: %m");
-        }
+                return r;
         /* 7a. environment and stdio */
         r = env_build(&l->user, l->job_id, l->args.policy, l->args.env, &l->envp);
         if (r < 0)

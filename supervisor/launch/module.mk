@@ -5,3 +5,6 @@ corral-launch_MAN := man/corral-launch.8
 # lets an uninstalled build find the tree's policies/ (see launch.c, load_config)
 $(BUILD)/obj/supervisor/launch/launch.o: CPPFLAGS += -DCORRAL_BUILD_DIR='"$(abspath $(BUILD))"' \
         -DCORRAL_SOURCE_POLICY_DIR='"$(CURDIR)/policies"'
+# the seccomp cache's key names the builder by a hash of its source (seccomp.c)
+$(BUILD)/obj/supervisor/launch/seccomp.o: CPPFLAGS += \
+        -DSECCOMP_BUILDER_ID='"$(shell sha256sum supervisor/launch/seccomp.c | cut -c1-16)"'
