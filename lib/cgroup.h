@@ -77,8 +77,10 @@ extern const CgroupBackend cgroup_backend_cgroupfs;
 int cgjob_backend_find(int kind, const CgroupBackend **ret);
 
 /* Does the backend's expensive one-time set-up (libcgroup's cgroup_init()
- * takes 0.5-1 ms) ahead of cgjob_create(), e.g. in a thread while the
- * caller does other work. Optional; create does it when needed. */
+ * takes 0.35-0.5 ms, mostly page faults) ahead of cgjob_create(), e.g. once
+ * in a long-lived process that forks launchers (the children inherit it).
+ * Optional; create does it when needed. Not worth a thread of its own: in
+ * corral-launch that was slower than doing it in line. */
 int cgjob_backend_prepare(const CgroupBackend *b);
 
 /* A job cgroup name component: [A-Za-z0-9_.-], 1..CGROUP_NAME_MAX, not "."/"..". */
