@@ -140,20 +140,9 @@ int seccomp_install(const SeccompProgram *p);
  * version, the architecture): the seccomp cache's key. */
 int seccomp_filter_key(const Policy *p, char **ret);
 
-/* seccomp-cache.c: step 6a's cache of generated programs */
-#define SECCOMP_CACHE_NAME_MAX 32
-#define SECCOMP_CACHE_HASH_INIT UINT64_C(0xcbf29ce484222325)
-uint64_t seccomp_cache_hash(uint64_t h, const void *data, size_t n);
-void seccomp_cache_file_name(const char *key, char buf[static SECCOMP_CACHE_NAME_MAX]);
-/* pure: a cache file's bytes; decode returns -EBADMSG (damaged) or -ESTALE
- * (another key) */
-int seccomp_cache_encode(const char *key, const SeccompProgram *p, void **ret, size_t *ret_size);
-int seccomp_cache_decode(const void *buf, size_t size, const char *key, SeccompProgram *ret);
-/* RUN_DIR/seccomp, created if missing; -EPERM when it (or RUN_DIR) is not
- * root's or others may write it */
-int seccomp_cache_open(const char *run_dir, int *ret_dirfd);
-/* -ENOENT: no file; -EPERM: a file that is not root's alone; -EBADMSG,
- * -ESTALE: see decode */
+/* The cache of generated programs (runcache.h, RUN_DIR/seccomp): load
+ * fails like runcache_load(), and with -EBADMSG for data that is not a
+ * program. */
 int seccomp_cache_load(int dirfd, const char *key, SeccompProgram *ret);
 int seccomp_cache_store(int dirfd, const char *key, const SeccompProgram *p);
 

@@ -22,8 +22,8 @@
  * The BPF program is generated once, by the parent (seccomp_export()); the
  * job's process only hands it to the kernel (seccomp_install()), which keeps
  * libseccomp's work off the path between fork and exec. The generated
- * program is cached (seccomp-cache.c) under seccomp_filter_key(): a launch
- * whose policy did not change since the last one skips libseccomp. */
+ * program is cached (runcache.h, RUN_DIR/seccomp) under seccomp_filter_key():
+ * a launch whose policy did not change since the last one skips libseccomp. */
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -36,11 +36,12 @@
 #include <linux/seccomp.h>
 
 #include "launch.h"
+#include "runcache.h"
 #include "strv.h"
 #include "syscall-groups.h"
 
 /* a hash of this file, set by the Makefile: the cache key changes with the
- * builder (seccomp-cache.c) */
+ * builder */
 #ifndef SECCOMP_BUILDER_ID
 #define SECCOMP_BUILDER_ID "unhashed"
 #endif
@@ -205,13 +206,13 @@ fail_rule:
 /* A hash of the syscall group table: a group changed in a new build gives
  * new keys even when the policy names the same groups. */
 static uint64_t groups_hash(void) {
-        uint64_t h = SECCOMP_CACHE_HASH_INIT;
+        uint64_t h = RUNCACHE_HASH_INIT;
         for (unsigned i = 0; i < syscall_groups_count; i++) {
                 const SyscallGroup *g = &syscall_groups[i];
-                h = seccomp_cache_hash(h, g->name, strlen(g->name) + 1);
+                h = runcache_hash(h, g->name, strlen(g->name) + 1);
                 for (const char *const *s = g->syscalls; *s; s++)
-                        h = seccomp_cache_hash(h, *s, strlen(*s) + 1);
-                h = seccomp_cache_hash(h, "", 1);
+                        h = runcache_hash(h, *s, strlen(*s) + 1);
+                h = runcache_hash(h, "", 1);
         }
         return h;
 }
@@ -309,4 +310,30 @@ int seccomp_install(const SeccompProgram *p) {
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog) < 0)
                 return negative_errno();
         return 0;
+}
+
+/* the kernel's limit on a classic BPF program (BPF_MAXINSNS) */
+#define MAX_INSNS 4096
+
+int seccomp_cache_load(int dirfd, const char *key, SeccompProgram *ret) {
+        void *data = NULL;
+        size_t size = 0;
+        int r;
+
+        r = runcache_load(dirfd, key, &data, &size);
+        if (r < 0)
+                return r;
+        if (size % sizeof(struct sock_filter) != 0 || size / sizeof(struct sock_filter) > MAX_INSNS) {
+                free(data);
+                return -EBADMSG;
+        }
+        ret->prog.len = (unsigned short) (size / sizeof(struct sock_filter));
+        ret->prog.filter = data;
+        return 0;
+}
+
+int seccomp_cache_store(int dirfd, const char *key, const SeccompProgram *p) {
+        if (!p->prog.filter || p->prog.len == 0)
+                return -EINVAL;
+        return runcache_store(dirfd, key, p->prog.filter, p->prog.len * sizeof(struct sock_filter));
 }

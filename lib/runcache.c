@@ -1,26 +1,5 @@
-/* seccomp-cache.c — step 6a's cache of generated seccomp programs. Building
- * a filter with libseccomp (resolving a few hundred names, generating the
- * binary tree) costs about half a millisecond per launch, and its result
- * depends only on what seccomp_filter_key() (seccomp.c) puts in a key: the
- * policy's resolved seccomp settings, the syscall group table, the
- * builder's own source, libseccomp's version and the architecture. So the
- * program is kept in a file named after a hash of that key, and the next
- * launch with the same key reads it instead of building it again.
- *
- *   RUN_DIR/seccomp/              root, 0700 (created if missing)
- *   RUN_DIR/seccomp/HASH.bpf      root, 0600, written to a temporary name
- *                                 and renamed into place (atomic)
- *
- * A file is used only when everything holds: the directory and the file
- * are root's and nobody else may write (or, for the cache, read) them, the
- * file is a regular file with one link, and its content decodes: magic,
- * sizes, the full key (compared byte for byte, not only its hash) and a
- * checksum over key and program. Anything else is a miss: the filter is
- * built as if there were no cache and the file replaced. The checksum only
- * catches torn or damaged files; trust comes from the ownership checks.
- *
- * Layout: the pure encoding (seccomp_cache_encode/decode, unit-tested) first,
- * then the file system side. Nothing here logs. */
+/* runcache.c — see runcache.h. The pure encoding (runcache_encode/decode,
+ * unit-tested and fuzzed) first, then the file system side. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,23 +10,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "launch.h"
+#include "runcache.h"
 
-#define CACHE_MAGIC "CORLBPF1"
-#define CACHE_DIR "seccomp"
-#define CACHE_MAX_KEY ((size_t) 256 * 1024)
-#define CACHE_MAX_FILES 64
-/* the kernel's limit on a classic BPF program (BPF_MAXINSNS) */
-#define CACHE_MAX_INSNS ((size_t) 4096)
+#include "macro.h"
+
+#define CACHE_MAGIC "CORLRC01"
 
 typedef struct CacheHeader {
         char magic[8];
         uint32_t key_size;
-        uint32_t n_insns;
-        uint64_t checksum; /* FNV-1a 64 of the key, then the program */
+        uint32_t data_size;
+        uint64_t checksum; /* FNV-1a 64 of the key, then the data */
 } CacheHeader;
 
-uint64_t seccomp_cache_hash(uint64_t h, const void *data, size_t n) {
+uint64_t runcache_hash(uint64_t h, const void *data, size_t n) {
         const unsigned char *p = data;
         for (size_t i = 0; i < n; i++) {
                 h ^= p[i];
@@ -56,65 +32,61 @@ uint64_t seccomp_cache_hash(uint64_t h, const void *data, size_t n) {
         return h;
 }
 
-static uint64_t checksum(const char *key, size_t key_size, const struct sock_filter *insns, size_t n_insns) {
-        uint64_t h = seccomp_cache_hash(SECCOMP_CACHE_HASH_INIT, key, key_size);
-        return seccomp_cache_hash(h, insns, n_insns * sizeof insns[0]);
+static uint64_t checksum(const char *key, size_t key_size, const void *data, size_t size) {
+        return runcache_hash(runcache_hash(RUNCACHE_HASH_INIT, key, key_size), data, size);
 }
 
-int seccomp_cache_encode(const char *key, const SeccompProgram *p, void **ret, size_t *ret_size) {
-        size_t key_size = strlen(key), n = p->prog.len, size;
+int runcache_encode(const char *key, const void *data, size_t size, void **ret, size_t *ret_size) {
+        size_t key_size = strlen(key);
         CacheHeader h = { .magic = CACHE_MAGIC };
         unsigned char *buf; /* bytes, not a string: the key is not NUL-terminated here */
 
-        if (key_size == 0 || key_size > CACHE_MAX_KEY || n == 0 || n > CACHE_MAX_INSNS || !p->prog.filter)
+        if (key_size == 0 || key_size > RUNCACHE_MAX_KEY || size == 0 || size > RUNCACHE_MAX_DATA || !data)
                 return -EINVAL;
         h.key_size = (uint32_t) key_size;
-        h.n_insns = (uint32_t) n;
-        h.checksum = checksum(key, key_size, p->prog.filter, n);
-        size = sizeof h + key_size + n * sizeof(struct sock_filter);
-        buf = malloc(size);
+        h.data_size = (uint32_t) size;
+        h.checksum = checksum(key, key_size, data, size);
+        buf = malloc(sizeof h + key_size + size);
         if (!buf)
                 return -ENOMEM;
         memcpy(buf, &h, sizeof h);
         memcpy(buf + sizeof h, key, h.key_size);
-        memcpy(buf + sizeof h + key_size, p->prog.filter, n * sizeof(struct sock_filter));
+        memcpy(buf + sizeof h + key_size, data, size);
         *ret = buf;
-        *ret_size = size;
+        *ret_size = sizeof h + key_size + size;
         return 0;
 }
 
-int seccomp_cache_decode(const void *buf, size_t size, const char *key, SeccompProgram *ret) {
+int runcache_decode(const void *buf, size_t size, const char *key, void **ret_data, size_t *ret_size) {
         size_t key_size = strlen(key);
         const char *b = buf;
-        struct sock_filter *insns;
+        void *data;
         CacheHeader h;
 
         if (size < sizeof h)
                 return -EBADMSG;
         memcpy(&h, b, sizeof h);
-        if (memcmp(h.magic, CACHE_MAGIC, sizeof h.magic) != 0 || h.key_size != key_size || h.n_insns == 0 ||
-            h.n_insns > CACHE_MAX_INSNS ||
-            size != sizeof h + key_size + (size_t) h.n_insns * sizeof(struct sock_filter))
+        if (memcmp(h.magic, CACHE_MAGIC, sizeof h.magic) != 0 || h.key_size == 0 || h.data_size == 0 ||
+            h.data_size > RUNCACHE_MAX_DATA || h.key_size > RUNCACHE_MAX_KEY ||
+            size != sizeof h + (size_t) h.key_size + h.data_size)
                 return -EBADMSG;
-        /* another key with the same hash (or another policy's file) */
-        if (memcmp(b + sizeof h, key, key_size) != 0)
+        /* another key with the same hash, or another key's file put here */
+        if (h.key_size != key_size || memcmp(b + sizeof h, key, key_size) != 0)
                 return -ESTALE;
-        insns = malloc((size_t) h.n_insns * sizeof insns[0]);
-        if (!insns)
-                return -ENOMEM;
-        memcpy(insns, b + sizeof h + key_size, (size_t) h.n_insns * sizeof insns[0]);
-        if (checksum(key, key_size, insns, h.n_insns) != h.checksum) {
-                free(insns);
+        if (checksum(key, key_size, b + sizeof h + key_size, h.data_size) != h.checksum)
                 return -EBADMSG;
-        }
-        ret->prog.len = (unsigned short) h.n_insns;
-        ret->prog.filter = insns;
+        data = malloc(h.data_size);
+        if (!data)
+                return -ENOMEM;
+        memcpy(data, b + sizeof h + key_size, h.data_size);
+        *ret_data = data;
+        *ret_size = h.data_size;
         return 0;
 }
 
-void seccomp_cache_file_name(const char *key, char buf[static SECCOMP_CACHE_NAME_MAX]) {
-        (void) snprintf(buf, SECCOMP_CACHE_NAME_MAX, "%016llx.bpf",
-                        (unsigned long long) seccomp_cache_hash(SECCOMP_CACHE_HASH_INIT, key, strlen(key)));
+void runcache_file_name(const char *key, char buf[static RUNCACHE_NAME_MAX]) {
+        (void) snprintf(buf, RUNCACHE_NAME_MAX, "%016llx",
+                        (unsigned long long) runcache_hash(RUNCACHE_HASH_INIT, key, strlen(key)));
 }
 
 /* ---- the file system side ---- */
@@ -154,29 +126,29 @@ static int open_dir(int dirfd, const char *name, int flags, mode_t mode, mode_t 
         return 0;
 }
 
-int seccomp_cache_open(const char *run_dir, int *ret_dirfd) {
+int runcache_open(const char *run_dir, const char *name, int *ret_dirfd) {
         _cleanup_close_ int run = -1;
         int r;
 
-        if (isempty(run_dir) || run_dir[0] != '/')
+        if (isempty(run_dir) || run_dir[0] != '/' || isempty(name) || strchr(name, '/') || name[0] == '.')
                 return -EINVAL;
         /* the run directory as corrald makes it (0755; a symlink to such a
          * directory will do); the cache in it is root's alone, no symlink */
         r = open_dir(AT_FDCWD, run_dir, 0, 0755, S_IWGRP | S_IWOTH, &run);
         if (r < 0)
                 return r;
-        return open_dir(run, CACHE_DIR, O_NOFOLLOW, 0700, S_IRWXG | S_IRWXO, ret_dirfd);
+        return open_dir(run, name, O_NOFOLLOW, 0700, S_IRWXG | S_IRWXO, ret_dirfd);
 }
 
-int seccomp_cache_load(int dirfd, const char *key, SeccompProgram *ret) {
-        char name[SECCOMP_CACHE_NAME_MAX];
+int runcache_load(int dirfd, const char *key, void **ret_data, size_t *ret_size) {
+        char name[RUNCACHE_NAME_MAX];
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         ssize_t n;
         int r;
 
-        seccomp_cache_file_name(key, name);
+        runcache_file_name(key, name);
         /* O_NONBLOCK: never hang on a FIFO put there */
         fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -186,8 +158,7 @@ int seccomp_cache_load(int dirfd, const char *key, SeccompProgram *ret) {
                 return r;
         if (fstat(fd, &st) < 0)
                 return negative_errno();
-        if (st.st_size <= 0 ||
-            (size_t) st.st_size > sizeof(CacheHeader) + CACHE_MAX_KEY + CACHE_MAX_INSNS * sizeof(struct sock_filter))
+        if (st.st_size <= 0 || (size_t) st.st_size > sizeof(CacheHeader) + RUNCACHE_MAX_KEY + RUNCACHE_MAX_DATA)
                 return -EBADMSG;
         buf = malloc((size_t) st.st_size + 1);
         if (!buf)
@@ -196,7 +167,7 @@ int seccomp_cache_load(int dirfd, const char *key, SeccompProgram *ret) {
         n = pread(fd, buf, (size_t) st.st_size + 1, 0);
         if (n < 0)
                 return negative_errno();
-        return seccomp_cache_decode(buf, (size_t) n, key, ret);
+        return runcache_decode(buf, (size_t) n, key, ret_data, ret_size);
 }
 
 /* Too many files (policies edited many times since boot): empty the
@@ -216,7 +187,7 @@ static void prune(int dirfd) {
         fd = -1; /* the DIR owns it */
         while ((de = readdir(d)))
                 n += de->d_name[0] != '.';
-        if (n >= CACHE_MAX_FILES) {
+        if (n >= RUNCACHE_MAX_FILES) {
                 rewinddir(d);
                 while ((de = readdir(d)))
                         if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
@@ -225,19 +196,19 @@ static void prune(int dirfd) {
         (void) closedir(d);
 }
 
-int seccomp_cache_store(int dirfd, const char *key, const SeccompProgram *p) {
-        char name[SECCOMP_CACHE_NAME_MAX], tmp[SECCOMP_CACHE_NAME_MAX + 32];
+int runcache_store(int dirfd, const char *key, const void *data, size_t data_size) {
+        char name[RUNCACHE_NAME_MAX], tmp[RUNCACHE_NAME_MAX + 32];
         _cleanup_free_ void *buf = NULL;
         _cleanup_close_ int fd = -1;
         uint32_t rnd = 0;
         size_t size;
         int r;
 
-        r = seccomp_cache_encode(key, p, &buf, &size);
+        r = runcache_encode(key, data, data_size, &buf, &size);
         if (r < 0)
                 return r;
         prune(dirfd);
-        seccomp_cache_file_name(key, name);
+        runcache_file_name(key, name);
         if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
                 rnd = (uint32_t) getpid() * 2654435761U;
         (void) snprintf(tmp, sizeof tmp, ".%s.%d.%08x", name, (int) getpid(), rnd);
