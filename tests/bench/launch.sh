@@ -9,7 +9,11 @@
 #      unshare -Urpfm --mount-proc /bin/true
 #      bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc --dev /dev /bin/true
 #    and the ratios of corral-launch to bwrap (target <= 0.6) and to unshare
-#    (target <= 1.3).
+#    (target <= 1.3). Beside them, the floor: tests/helpers/launch-floor
+#    does the same kernel work as corral-launch (the job's cgroups with
+#    their limits, the five namespaces, the mounts, the ids and
+#    capabilities, the seccomp program corral-launch generated) with no
+#    program around it.
 # 2. The cost per syscall of the default seccomp filter: a getppid() loop in
 #    a job under the default policy and under the same policy with
 #    seccomp mode = off; the difference (target <= 60 ns).
@@ -41,7 +45,22 @@ chmod 0644 "$POLDIR"/*.ini
 make_test_user corraltestlb 61425 >/dev/null 2>&1 || { echo "launch.sh: cannot create the test user" >&2; exit 1; }
 CGPARENT=corraltest-bench-$$
 _cleanup_add "remove_cgroup_parent $CGPARENT"
-L="$LAUNCH --policy default --user corraltestlb --policy-dir $POLDIR --cgroup-parent $CGPARENT"
+# its own run_dir: the caches (seccomp program, cgroup set-up) start empty
+# and the floor finds the program there
+CONF=$TEST_TMP/corral.conf
+printf '[node]\nrun_dir = %s\n' "$TEST_TMP/run" >"$CONF"
+chmod 0644 "$CONF"
+L="$LAUNCH --config $CONF --policy default --user corraltestlb --policy-dir $POLDIR --cgroup-parent $CGPARENT"
+# one launch fills the caches and makes the cgroup parent in each hierarchy
+# a job uses: the floor's job cgroups go there
+$L -- /bin/true || { echo "launch.sh: corral-launch failed" >&2; exit 1; }
+BPF=$(find "$TEST_TMP/run/seccomp" -type f | head -1)
+floor_dirs=()
+for d in /sys/fs/cgroup/*/"$CGPARENT" /sys/fs/cgroup/"$CGPARENT"; do
+        [ -d "$d" ] && floor_dirs+=("$d/floor")
+done
+FLOOR="$HELPERS/launch-floor $(id -u corraltestlb) $(id -g corraltestlb) $BPF ${floor_dirs[*]} -- /bin/true"
+$FLOOR || { echo "launch.sh: launch-floor failed" >&2; exit 1; }
 
 csv=$TEST_TMP/launch.csv
 hyperfine -N --warmup 20 --runs "$RUNS" --export-csv "$csv" \
@@ -49,12 +68,15 @@ hyperfine -N --warmup 20 --runs "$RUNS" --export-csv "$csv" \
         -n /bin/true "/bin/true" \
         -n unshare "unshare -Urpfm --mount-proc /bin/true" \
         -n bwrap "bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc --dev /dev /bin/true" \
+        -n floor "$FLOOR" \
         >"$TEST_TMP/hyperfine.out" 2>&1 || { cat "$TEST_TMP/hyperfine.out"; exit 1; }
 median() { awk -F, -v n="$1" '$1 == n {printf "%.3f", $4 * 1000}' "$csv"; }
 m_corral=$(median corral-launch)
 m_true=$(median /bin/true)
 m_unshare=$(median unshare)
 m_bwrap=$(median bwrap)
+m_floor=$(median floor)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 r_bwrap=$(awk -v a="$m_corral" -v b="$m_bwrap" 'BEGIN {printf "%.2f", a / b}')
 r_unshare=$(awk -v a="$m_corral" -v b="$m_unshare" 'BEGIN {printf "%.2f", a / b}')
 
@@ -86,6 +108,10 @@ Machine: $machine; cgroups $cgver. $RUNS launches each, hyperfine -N, medians.
 | \`/bin/true\` | $m_true | $(awk -v a="$m_corral" -v b="$m_true" 'BEGIN {printf "%.2f", a / b}') |
 | \`unshare -Urpfm --mount-proc /bin/true\` | $m_unshare | $r_unshare (target <= 1.3: $(verdict "$r_unshare" 1.3)) |
 | \`bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc --dev /dev /bin/true\` | $m_bwrap | $r_bwrap (target <= 0.6: $(verdict "$r_bwrap" 0.6)) |
+| floor: corral-launch's kernel work alone (\`tests/helpers/launch-floor\`) | $m_floor | $(ratio "$m_corral" "$m_floor") |
+
+The floor itself is $(ratio "$m_floor" "$m_unshare")x unshare and $(ratio "$m_floor" "$m_bwrap")x bwrap;
+corral-launch adds $(awk -v a="$m_corral" -v b="$m_floor" 'BEGIN {printf "%.2f", a - b}') ms to it.
 
 Seccomp, default policy, per syscall (getppid loop, median of 9 jobs of 2M calls):
 $s_with ns with the filter, $s_without ns without (seccomp mode = off), cost $s_cost ns
