@@ -270,7 +270,8 @@ static int step_user(Launch *l) {
  * the largest single cost of a launch before the clone) gives the same
  * answer for as long as the cgroup mounts stay the same: it is kept in the
  * cache under a key that describes them, and reused. A process that is set
- * up already (corrald's helper prepares it before it forks) skips this. */
+ * up already (a parent that called cgjob_backend_prepare() before forking
+ * the launcher) skips this. */
 static void prepare_cgroup_backend(Launch *l) {
         _cleanup_free_ char *key = NULL, *state = NULL;
         _cleanup_free_ void *data = NULL;
@@ -758,7 +759,8 @@ static int run(Launch *l) {
          * 0.15 ms more to reach step 2; the NSS modules loaded by step 1 and
          * libcgroup's page faults contend for the address space, and every
          * mprotect/munmap then costs a TLB shootdown IPI to the other CPU).
-         * corrald's root helper prepares it once before it forks. */
+         * A parent that forks launchers can do it once for all of them
+         * (cgjob_backend_prepare()). */
         r = cgjob_backend_find(l->node->cgroup_backend, &l->backend);
         if (r < 0)
                 return fail(l, STEP_CGROUP, r, "cgroup backend not available: %m");
