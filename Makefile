@@ -14,6 +14,7 @@
 #   NAME_SRCS := folder/*.c          (sources besides libcorral)
 #   NAME_DIR := bin | sbin | libexec  (where `make install` puts it)
 #   NAME_MAN := man/NAME.N            (optional)
+#   NAME_PKG_LIBS := ...               (optional: instead of the packages' -l flags)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -74,7 +75,7 @@ $(LIBCORRAL): $(LIB_OBJS)
 define program_template
 $(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(sort $$(wildcard $$($(1)_SRCS))))
 $(BUILD)/$(1): $$($(1)_OBJS) $(LIBCORRAL)
-	$(CC) $(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBCORRAL) $(PKG_LIBS) $$($(1)_LIBS)
+	$(CC) $(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBCORRAL) $$(or $$($(1)_PKG_LIBS),$(PKG_LIBS)) $$($(1)_LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_template,$(p))))
 

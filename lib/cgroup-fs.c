@@ -16,9 +16,11 @@
 #include "cgroup.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <libcgroup.h>
 #include <signal.h>
 #include <stdio.h>
@@ -165,6 +167,204 @@ static bool word_in(const char *list, const char *word) {
         return false;
 }
 
+/* What libcgroup found: where each controller is mounted and in which
+ * cgroup version. Filled once per process, by libcgroup (cgroup_init(),
+ * 0.35-0.5 ms, mostly the page faults of its 800 KB mount table) or from
+ * the text of an earlier answer (fs_state_restore) while the cgroup mounts
+ * are the same (fs_state_key). */
+static struct {
+        bool done;
+        char *mount[_C_MAX]; /* NULL: not mounted */
+        int version[_C_MAX];
+} found;
+
+static void found_clear(void) {
+        for (int c = 0; c < _C_MAX; c++) {
+                free(found.mount[c]);
+                found.mount[c] = NULL;
+        }
+        found.done = false;
+}
+
+static int find_hierarchies(void) {
+        int r;
+
+        if (found.done)
+                return 0;
+        r = libcg_init();
+        if (r < 0)
+                return r;
+        for (int c = 0; c < _C_MAX; c++) {
+                char *mp = NULL;
+                int version = 0;
+
+                if (cgroup_get_subsys_mount_point(controllers[c], &mp) != 0 || !mp)
+                        continue;
+                if (cgroup_get_controller_version(controllers[c], &version) != 0 || (version != 1 && version != 2))
+                        version = 1;
+                found.mount[c] = mp;
+                found.version[c] = version;
+        }
+        found.done = true;
+        return 0;
+}
+
+static int fs_prepare(void) {
+        return find_hierarchies();
+}
+
+/* The cgroup mounts (cgroup_mounts_key(), from /proc/self/mountinfo) and,
+ * for cgroup2, the controllers its root offers: all that libcgroup's answer
+ * depends on. */
+static int fs_state_key(char **ret) {
+        _cleanup_free_ char *info = NULL, *mounts = NULL, *key = NULL;
+        struct stat st;
+        Dl_info dl;
+        _cleanup_close_ int fd = -1;
+        size_t len = 0, size = 0;
+        int r;
+
+        if (found.done)
+                return -EALREADY;
+        fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        for (;;) {
+                ssize_t n;
+                if (size - len < 4096) {
+                        char *b;
+                        if (size >= (size_t) 4 * 1024 * 1024)
+                                return -E2BIG;
+                        size = size ? size * 2 : 16384;
+                        b = realloc(info, size);
+                        if (!b)
+                                return -ENOMEM;
+                        info = b;
+                }
+                n = read(fd, info + len, size - len - 1);
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        info[len] = '\0';
+        r = cgroup_mounts_key(info, &mounts);
+        if (r < 0)
+                return r;
+        /* which libcgroup answered (a package upgrade changes the file) */
+        if (dladdr((void *) cgroup_init, &dl) == 0 || !dl.dli_fname || stat(dl.dli_fname, &st) < 0)
+                return -ENOENT;
+        if (asprintf(&key, "corral cgroupfs state 1 %s\nlibcgroup %s %llu:%llu %lld.%09ld\n%s", CORRAL_VERSION,
+                     dl.dli_fname, (unsigned long long) st.st_dev, (unsigned long long) st.st_ino,
+                     (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec, mounts) < 0) {
+                key = NULL;
+                return -ENOMEM;
+        }
+        /* a cgroup2 root's cgroup.controllers: "cgroup2 MOUNTPOINT ..." lines */
+        for (char *line = key; line && *line;) {
+                char *end = strchr(line, '\n'), *mp, *sp, buf[512];
+                _cleanup_free_ char *both = NULL;
+
+                if (!end)
+                        break;
+                if (strneq(line, "cgroup2 ", 8)) {
+                        mp = strndup(line + 8, (size_t) (end - line - 8));
+                        if (!mp)
+                                return -ENOMEM;
+                        sp = strchr(mp, ' ');
+                        if (sp)
+                                *sp = '\0';
+                        r = read_file(mp, "cgroup.controllers", buf, sizeof buf);
+                        if (r < 0)
+                                buf[0] = '\0';
+                        buf[strcspn(buf, "\n")] = '\0';
+                        r = asprintf(&both, "%scontrollers %s %s\n", key, mp, buf);
+                        free(mp);
+                        if (r < 0)
+                                return -ENOMEM;
+                        line = both + (end + 1 - key);
+                        free(key);
+                        key = TAKE_PTR(both);
+                        continue;
+                }
+                line = end + 1;
+        }
+        *ret = TAKE_PTR(key);
+        return 0;
+}
+
+/* "CONTROLLER VERSION MOUNTPOINT" lines */
+static int fs_state_save(char **ret) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = find_hierarchies();
+        if (r < 0)
+                return r;
+        text = strdup("");
+        if (!text)
+                return -ENOMEM;
+        for (int c = 0; c < _C_MAX; c++) {
+                char *t;
+                if (!found.mount[c])
+                        continue;
+                if (strchr(found.mount[c], '\n'))
+                        return -EINVAL; /* cannot be one line */
+                if (asprintf(&t, "%s%s %d %s\n", text, controllers[c], found.version[c], found.mount[c]) < 0)
+                        return -ENOMEM;
+                free(text);
+                text = t;
+        }
+        *ret = TAKE_PTR(text);
+        return 0;
+}
+
+static int fs_state_restore(const char *text) {
+        _cleanup_free_ char *copy = strdup(text);
+        int r = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        found_clear();
+        for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *ctl = line, *ver, *mp;
+                int c;
+
+                ver = strchr(ctl, ' ');
+                if (!ver) {
+                        r = -EBADMSG;
+                        break;
+                }
+                *ver++ = '\0';
+                mp = strchr(ver, ' ');
+                if (!mp) {
+                        r = -EBADMSG;
+                        break;
+                }
+                *mp++ = '\0';
+                for (c = 0; c < _C_MAX && !streq(controllers[c], ctl); c++)
+                        ;
+                if (c == _C_MAX || found.mount[c] || (!streq(ver, "1") && !streq(ver, "2")) || mp[0] != '/' ||
+                    strlen(mp) >= PATH_MAX) {
+                        r = -EBADMSG;
+                        break;
+                }
+                found.version[c] = ver[0] - '0';
+                found.mount[c] = strdup(mp);
+                if (!found.mount[c]) {
+                        r = -ENOMEM;
+                        break;
+                }
+        }
+        if (r < 0) {
+                found_clear();
+                return r;
+        }
+        found.done = true;
+        return 0;
+}
+
 static void fsjob_free(CgroupJob *head) {
         FsJob *j = (FsJob *) head;
         for (unsigned i = 0; i < j->n_hier; i++) {
@@ -187,7 +387,9 @@ static int discover(FsJob *j, unsigned required, char **ret_where) {
                 int version = 0, h = -1;
 
                 idx[c] = -1;
-                if (cgroup_get_subsys_mount_point(controllers[c], &mp) != 0 || !mp) {
+                if (found.mount[c])
+                        mp = strdup(found.mount[c]);
+                if (!mp) {
                         if (required & (1u << c)) {
                                 if (ret_where) {
                                         free(*ret_where);
@@ -197,8 +399,7 @@ static int discover(FsJob *j, unsigned required, char **ret_where) {
                         }
                         continue;
                 }
-                if (cgroup_get_controller_version(controllers[c], &version) != 0 || (version != 1 && version != 2))
-                        version = 1;
+                version = found.version[c];
                 if (version == 2 && (c == C_CPUACCT || c == C_FREEZER)) {
                         /* v1-only controllers: v2 has cpu.stat and cgroup.freeze built in */
                         free(mp);
@@ -248,7 +449,7 @@ static int fsjob_new(const char *parent, const char *name, FsJob **ret) {
         FsJob *j;
         int r;
 
-        r = libcg_init();
+        r = find_hierarchies();
         if (r < 0)
                 return r;
         j = calloc(1, sizeof *j);
@@ -359,14 +560,12 @@ static int fs_remove(CgroupJob *head, char **ret_where) {
                 int r;
                 if (!h->made)
                         continue;
-                r = cg_errno(cgroup_delete_cgroup_ext(h->cg, CGFLAG_DELETE_EMPTY_ONLY));
-                /* libcgroup on v2 returns an error after removing the
-                 * directory (it tries once per controller): trust the
-                 * directory, not the return value */
-                if (access(h->dir, F_OK) < 0 && errno == ENOENT)
-                        r = 0;
-                else if (r == 0 || r == -EBUSY || r == -ENOENT)
-                        r = rmdir_retry(h->dir);
+                /* the cgroup is empty (killed and waited for): removing
+                 * it is one rmdir, which is all that libcgroup's
+                 * cgroup_delete_cgroup_ext(CGFLAG_DELETE_EMPTY_ONLY) does,
+                 * without its cgroup_init() and its error after success on
+                 * v2 (it tries once per controller) */
+                r = rmdir_retry(h->dir);
                 if (r < 0) {
                         if (ret == 0) {
                                 ret = r;
@@ -505,8 +704,11 @@ static int fs_clone_fd(CgroupJob *head) {
 static int fs_attach(CgroupJob *head, pid_t pid, char **ret_where) {
         FsJob *j = (FsJob *) head;
 
+        int r = libcg_init();
+
+        if (r < 0)
+                return r;
         for (unsigned i = 0; i < j->n_hier; i++) {
-                int r;
                 if (!j->hier[i].made)
                         continue;
                 r = cg_errno(cgroup_attach_task_pid(j->hier[i].cg, pid));
@@ -687,7 +889,10 @@ static int fs_usage(CgroupJob *head, CgroupUsage *ret) {
 
 const CgroupBackend cgroup_backend_cgroupfs = {
         .name = "cgroupfs",
-        .prepare = libcg_init,
+        .prepare = fs_prepare,
+        .state_key = fs_state_key,
+        .state_save = fs_state_save,
+        .state_restore = fs_state_restore,
         .create = fs_create,
         .open = fs_open,
         .clone_fd = fs_clone_fd,

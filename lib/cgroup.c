@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,6 +24,79 @@ int cgjob_backend_find(int kind, const CgroupBackend **ret) {
 
 int cgjob_backend_prepare(const CgroupBackend *b) {
         return b->prepare ? b->prepare() : 0;
+}
+
+int cgjob_backend_state_key(const CgroupBackend *b, char **ret) {
+        return b->state_key ? b->state_key(ret) : -EOPNOTSUPP;
+}
+
+int cgjob_backend_state_save(const CgroupBackend *b, char **ret) {
+        return b->state_save ? b->state_save(ret) : -EOPNOTSUPP;
+}
+
+int cgjob_backend_state_restore(const CgroupBackend *b, const char *state) {
+        return b->state_restore ? b->state_restore(state) : -EOPNOTSUPP;
+}
+
+/* "36 35 98:0 ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS" */
+int cgroup_mounts_key(const char *mountinfo, char **ret) {
+        char *buf = NULL;
+        size_t len = 0, size = 0;
+        const char *line = mountinfo;
+
+        while (line && *line) {
+                const char *end = strchr(line, '\n'), *f[6], *sep, *fs, *src, *opts;
+                size_t n = end ? (size_t) (end - line) : strlen(line), k = 0, fsl, need;
+                const char *p = line;
+
+                /* fields 1-6 */
+                while (k < 6 && p < line + n) {
+                        f[k++] = p;
+                        p = memchr(p, ' ', (size_t) (line + n - p));
+                        if (!p)
+                                break;
+                        p++;
+                }
+                sep = memmem(line, n, " - ", 3);
+                if (k < 6 || !p || !sep) {
+                        free(buf);
+                        return -EBADMSG;
+                }
+                fs = sep + 3;
+                src = memchr(fs, ' ', (size_t) (line + n - fs));
+                opts = src ? memchr(src + 1, ' ', (size_t) (line + n - src - 1)) : NULL;
+                if (!src || !opts) {
+                        free(buf);
+                        return -EBADMSG;
+                }
+                fsl = (size_t) (src - fs);
+                if ((fsl == 6 && strneq(fs, "cgroup", 6)) || (fsl == 7 && strneq(fs, "cgroup2", 7))) {
+                        /* FSTYPE MOUNTPOINT ROOT SUPEROPTIONS */
+                        size_t mpl = (size_t) (f[5] - f[4] - 1), rootl = (size_t) (f[4] - f[3] - 1);
+                        size_t optl = (size_t) (line + n - opts - 1);
+                        need = fsl + 1 + mpl + 1 + rootl + 1 + optl + 1 + 1;
+                        if (len + need > size) {
+                                size_t want = (len + need) * 2;
+                                char *b = realloc(buf, want);
+                                if (!b) {
+                                        free(buf);
+                                        return -ENOMEM;
+                                }
+                                buf = b;
+                                size = want;
+                        }
+                        len += (size_t) snprintf(buf + len, size - len, "%.*s %.*s %.*s %.*s\n", (int) fsl, fs,
+                                                 (int) mpl, f[4], (int) rootl, f[3], (int) optl, opts + 1);
+                }
+                line = end ? end + 1 : NULL;
+        }
+        if (!buf) {
+                buf = strdup("");
+                if (!buf)
+                        return -ENOMEM;
+        }
+        *ret = buf;
+        return 0;
 }
 
 bool cgjob_name_valid(const char *name) {

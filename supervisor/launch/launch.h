@@ -135,6 +135,16 @@ int creds_drop(const JobUser *u, ChildError *err);
 int seccomp_build(const Policy *p, scmp_filter_ctx *ret, char **ret_msg);
 int seccomp_export(scmp_filter_ctx ctx, SeccompProgram *ret);
 int seccomp_install(const SeccompProgram *p);
+/* The text of everything the program built from p depends on (the policy's
+ * resolved seccomp settings, the syscall groups, the builder, libseccomp's
+ * version, the architecture): the seccomp cache's key. */
+int seccomp_filter_key(const Policy *p, char **ret);
+
+/* The cache of generated programs (runcache.h, RUN_DIR/seccomp): load
+ * fails like runcache_load(), and with -EBADMSG for data that is not a
+ * program. */
+int seccomp_cache_load(int dirfd, const char *key, SeccompProgram *ret);
+int seccomp_cache_store(int dirfd, const char *key, const SeccompProgram *p);
 
 /* init.c: steps 7 and 8 (in the child) */
 _noreturn_ void child_main(JobSpec *spec);

@@ -21,9 +21,12 @@
  *
  * The BPF program is generated once, by the parent (seccomp_export()); the
  * job's process only hands it to the kernel (seccomp_install()), which keeps
- * libseccomp's work off the path between fork and exec. */
+ * libseccomp's work off the path between fork and exec. The generated
+ * program is cached (runcache.h, RUN_DIR/seccomp) under seccomp_filter_key():
+ * a launch whose policy did not change since the last one skips libseccomp. */
 #include <errno.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +36,15 @@
 #include <linux/seccomp.h>
 
 #include "launch.h"
+#include "runcache.h"
 #include "strv.h"
 #include "syscall-groups.h"
+
+/* a hash of this file, set by the Makefile: the cache key changes with the
+ * builder */
+#ifndef SECCOMP_BUILDER_ID
+#define SECCOMP_BUILDER_ID "unhashed"
+#endif
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -193,6 +203,79 @@ fail_rule:
         return asprintf(ret_msg, "cannot add a seccomp rule: %s", strerror(-r)) < 0 ? -ENOMEM : r;
 }
 
+/* A hash of the syscall group table: a group changed in a new build gives
+ * new keys even when the policy names the same groups. */
+static uint64_t groups_hash(void) {
+        uint64_t h = RUNCACHE_HASH_INIT;
+        for (unsigned i = 0; i < syscall_groups_count; i++) {
+                const SyscallGroup *g = &syscall_groups[i];
+                h = runcache_hash(h, g->name, strlen(g->name) + 1);
+                for (const char *const *s = g->syscalls; *s; s++)
+                        h = runcache_hash(h, *s, strlen(*s) + 1);
+                h = runcache_hash(h, "", 1);
+        }
+        return h;
+}
+
+static int key_append(char **buf, size_t *len, size_t *size, const char *fmt, ...) _printf_(4, 5);
+static int key_append(char **buf, size_t *len, size_t *size, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        for (;;) {
+                va_start(ap, fmt);
+                n = vsnprintf(*buf ? *buf + *len : NULL, *buf ? *size - *len : 0, fmt, ap);
+                va_end(ap);
+                if (n < 0)
+                        return -EINVAL;
+                if (*buf && *len + (size_t) n < *size) {
+                        *len += (size_t) n;
+                        return 0;
+                }
+                size_t want = (*len + (size_t) n + 1) * 2;
+                char *b = realloc(*buf, want);
+                if (!b)
+                        return -ENOMEM;
+                *buf = b;
+                *size = want;
+        }
+}
+
+int seccomp_filter_key(const Policy *p, char **ret) {
+        const struct scmp_version *v = seccomp_version();
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, size = 0;
+        int r;
+
+        /* the builder: this file's source (its hash, from the Makefile) */
+        r = key_append(&buf, &len, &size, "corral seccomp program\nbuilder %s %s\n", CORRAL_VERSION,
+                       SECCOMP_BUILDER_ID);
+        if (r < 0)
+                return r;
+        r = key_append(&buf, &len, &size, "libseccomp %u.%u.%u api %u\narch %#x\ngroups %016llx\n", v ? v->major : 0,
+                       v ? v->minor : 0, v ? v->micro : 0, seccomp_api_get(), seccomp_arch_native(),
+                       (unsigned long long) groups_hash());
+        if (r < 0)
+                return r;
+        r = key_append(&buf, &len, &size, "mode %d action %d errno %d\n", p->seccomp_mode, p->seccomp_action,
+                       p->seccomp_errno);
+        if (r < 0)
+                return r;
+        /* the entries as the policy (inheritance resolved) lists them, one
+         * per line and counted, so that no two lists give the same text */
+        r = key_append(&buf, &len, &size, "deny %zu\n", strv_length(p->seccomp_deny));
+        for (char **e = p->seccomp_deny; r >= 0 && e && *e; e++)
+                r = key_append(&buf, &len, &size, "%s\n", *e);
+        if (r >= 0)
+                r = key_append(&buf, &len, &size, "allow %zu\n", strv_length(p->seccomp_allow));
+        for (char **e = p->seccomp_allow; r >= 0 && e && *e; e++)
+                r = key_append(&buf, &len, &size, "%s\n", *e);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
 int seccomp_export(scmp_filter_ctx ctx, SeccompProgram *ret) {
         _cleanup_close_ int fd = -1;
         struct sock_filter *buf;
@@ -227,4 +310,30 @@ int seccomp_install(const SeccompProgram *p) {
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog) < 0)
                 return negative_errno();
         return 0;
+}
+
+/* the kernel's limit on a classic BPF program (BPF_MAXINSNS) */
+#define MAX_INSNS 4096
+
+int seccomp_cache_load(int dirfd, const char *key, SeccompProgram *ret) {
+        void *data = NULL;
+        size_t size = 0;
+        int r;
+
+        r = runcache_load(dirfd, key, &data, &size);
+        if (r < 0)
+                return r;
+        if (size % sizeof(struct sock_filter) != 0 || size / sizeof(struct sock_filter) > MAX_INSNS) {
+                free(data);
+                return -EBADMSG;
+        }
+        ret->prog.len = (unsigned short) (size / sizeof(struct sock_filter));
+        ret->prog.filter = data;
+        return 0;
+}
+
+int seccomp_cache_store(int dirfd, const char *key, const SeccompProgram *p) {
+        if (!p->prog.filter || p->prog.len == 0)
+                return -EINVAL;
+        return runcache_store(dirfd, key, p->prog.filter, p->prog.len * sizeof(struct sock_filter));
 }

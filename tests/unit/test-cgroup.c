@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgroup.h"
@@ -114,6 +115,64 @@ START_TEST(test_names) {
 }
 END_TEST
 
+START_TEST(test_mounts_key) {
+        const char *info =
+                "22 27 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
+                "30 22 0:26 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755\n"
+                "31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 "
+                "rw,nsdelegate\n"
+                "35 30 0:31 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:14 - cgroup cgroup "
+                "rw,memory\n"
+                "36 30 0:32 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n"
+                "40 27 0:40 / /mnt/cgroupish rw - tmpfs cgroup rw\n";
+        char *k = NULL, *k2 = NULL;
+
+        ck_assert_int_eq(cgroup_mounts_key(info, &k), 0);
+        ck_assert_str_eq(k, "cgroup2 /sys/fs/cgroup/unified / rw,nsdelegate\n"
+                            "cgroup /sys/fs/cgroup/memory / rw,memory\n"
+                            "cgroup /sys/fs/cgroup/cpu,cpuacct / rw,cpu,cpuacct\n");
+        /* mount ids and mount options do not matter; what is mounted where does */
+        ck_assert_int_eq(
+                cgroup_mounts_key("99 30 0:31 / /sys/fs/cgroup/memory ro shared:1 - cgroup cgroup rw,memory", &k2), 0);
+        ck_assert_str_eq(k2, "cgroup /sys/fs/cgroup/memory / rw,memory\n");
+        free(k2);
+        ck_assert_int_eq(cgroup_mounts_key("35 30 0:31 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n", &k2), 0);
+        ck_assert_str_ne(k2, "cgroup /sys/fs/cgroup/memory / rw,memory\n");
+        free(k2);
+        ck_assert_int_eq(cgroup_mounts_key("", &k2), 0);
+        ck_assert_str_eq(k2, "");
+        free(k2);
+        ck_assert_int_eq(cgroup_mounts_key("35 30 0:31 / /sys/fs/cgroup/pids rw\n", &k2), -EBADMSG);
+        ck_assert_int_eq(cgroup_mounts_key("garbage - cgroup\n", &k2), -EBADMSG);
+        free(k);
+}
+END_TEST
+
+START_TEST(test_state_restore) {
+        const CgroupBackend *b = &cgroup_backend_cgroupfs;
+        const char *good = "memory 1 /sys/fs/cgroup/memory\n"
+                           "cpu 1 /sys/fs/cgroup/cpu,cpuacct\n"
+                           "pids 2 /sys/fs/cgroup/unified dir\n";
+        char *saved = NULL, *key = NULL;
+
+        /* each test forks: this process's backend is not set up yet */
+        ck_assert_int_eq(cgjob_backend_state_restore(b, "memory 3 /x\n"), -EBADMSG);
+        ck_assert_int_eq(cgjob_backend_state_restore(b, "memory 1 relative\n"), -EBADMSG);
+        ck_assert_int_eq(cgjob_backend_state_restore(b, "cpuset 1 /x\n"), -EBADMSG);
+        ck_assert_int_eq(cgjob_backend_state_restore(b, "memory 1 /x\nmemory 1 /y\n"), -EBADMSG);
+        ck_assert_int_eq(cgjob_backend_state_restore(b, "memory1/x\n"), -EBADMSG);
+        ck_assert_int_eq(cgjob_backend_state_restore(b, good), 0);
+        /* set up now: nothing to restore, and saving gives the same text
+         * (in the backend's controller order) without libcgroup */
+        ck_assert_int_eq(cgjob_backend_state_key(b, &key), -EALREADY);
+        ck_assert_int_eq(cgjob_backend_state_save(b, &saved), 0);
+        ck_assert_str_eq(saved, "memory 1 /sys/fs/cgroup/memory\n"
+                                "cpu 1 /sys/fs/cgroup/cpu,cpuacct\n"
+                                "pids 2 /sys/fs/cgroup/unified dir\n");
+        free(saved);
+}
+END_TEST
+
 Suite *cgroup_suite(void) {
         Suite *s = suite_create("cgroup");
         TCase *tc = tcase_create("mapping");
@@ -121,6 +180,8 @@ Suite *cgroup_suite(void) {
         tcase_add_test(tc, test_memory_v2);
         tcase_add_test(tc, test_cpu_and_pids);
         tcase_add_test(tc, test_names);
+        tcase_add_test(tc, test_mounts_key);
+        tcase_add_test(tc, test_state_restore);
         suite_add_tcase(s, tc);
         return s;
 }
