@@ -250,6 +250,76 @@ static int read_status_uids(int proc_fd, ProcEntry *e) {
         return proc_parse_status_uids(buf, &e->uid, &e->euid);
 }
 
+static int cmp_pid_t(const void *a, const void *b) {
+        pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+        return (x > y) - (x < y);
+}
+
+int proc_parse_pid_list(const char *buf, bool truncated, pid_t **ret, size_t *ret_n) {
+        _cleanup_free_ pid_t *l = NULL;
+        size_t n = 0, cap = 0;
+        const char *p = buf;
+
+        while (*p) {
+                long long v = 0;
+                const char *start;
+
+                while (*p == ' ' || *p == '\n')
+                        p++;
+                if (!*p)
+                        break;
+                start = p;
+                for (; *p >= '0' && *p <= '9'; p++) {
+                        v = v * 10 + (*p - '0');
+                        if (v > INT32_MAX)
+                                return -EINVAL;
+                }
+                if (p == start || (*p && *p != ' ' && *p != '\n') || v <= 0)
+                        return -EINVAL;
+                if (truncated && !*p)
+                        break; /* may be the first digits of a longer number */
+                if (n == cap) {
+                        pid_t *nl = realloc(l, (cap ? cap * 2 : 64) * sizeof *nl);
+                        if (!nl)
+                                return -ENOMEM;
+                        l = nl;
+                        cap = cap ? cap * 2 : 64;
+                }
+                l[n++] = (pid_t) v;
+        }
+        if (n > 1)
+                qsort(l, n, sizeof *l, cmp_pid_t);
+        *ret = n ? TAKE_PTR(l) : NULL;
+        *ret_n = n;
+        return 0;
+}
+
+/* The kernel threads: every one is a child of kthreadd (PID 2), which lists
+ * them in one file. They are root's and never anyone's leftovers, so the
+ * snapshot need not read each one's status to learn its real uid (most of a
+ * small node's processes are kernel threads, and status is the dearest file
+ * in /proc). The list is advisory: a PID missing from it is read as any
+ * other; one that was a kernel thread and is reused by the time /proc is
+ * read has a new /proc inode, and the next scan classifies it afresh. */
+static void read_kthreads(int proc_fd, pid_t **ret, size_t *ret_n) {
+        size_t size = 64 * 1024;
+        _cleanup_free_ char *buf = malloc(size);
+        ssize_t k;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (!buf)
+                return;
+        k = proc_syscalls.read_file(proc_fd, "2/task/2/children", buf, size);
+        if (k <= 0)
+                return;
+        buf[(size_t) k < size ? (size_t) k : size - 1] = '\0';
+        if (proc_parse_pid_list(buf, (size_t) k >= size - 1, ret, ret_n) < 0) {
+                *ret = NULL;
+                *ret_n = 0;
+        }
+}
+
 static int load_stat(int proc_fd, ProcEntry *e) {
         char path[32], buf[2048];
         ProcEntry tmp = {};
@@ -330,6 +400,8 @@ typedef struct Chunk {
         ProcEntry *out;
         size_t n;
         bool threaded;
+        const pid_t *kthreads;
+        size_t n_kthreads;
 } Chunk;
 
 static void *read_chunk(void *userdata) {
@@ -361,7 +433,9 @@ static void *read_chunk(void *userdata) {
                         continue;
                 e->ino = ino;
                 e->uid = e->euid = uid;
-                if (uid == 0 && read_status_uids(c->proc_fd, e) < 0)
+                if (uid == 0 &&
+                    !(c->n_kthreads && bsearch(&e->pid, c->kthreads, c->n_kthreads, sizeof(pid_t), cmp_pid_t)) &&
+                    read_status_uids(c->proc_fd, e) < 0)
                         continue;
                 c->n++;
         }
@@ -431,11 +505,25 @@ static int snapshot_fd(int proc_fd, const ProcTable *prev, ProcTable **ret) {
 
         /* Two readers on a big table: the cost is one stat(2) per process,
          * and a batch node has more than one core. */
-        size_t half = n_slots >= 2048 ? n_slots / 2 : n_slots;
-        Chunk c0 = { .proc_fd = proc_fd, .slots = slots, .a = 0, .b = half, .prev = prev, .out = t->entries };
-        Chunk c1 = {
-                .proc_fd = proc_fd, .slots = slots, .a = half, .b = n_slots, .prev = prev, .out = t->entries + half
-        };
+        size_t half = n_slots >= 2048 ? n_slots / 2 : n_slots, n_kthreads;
+        _cleanup_free_ pid_t *kthreads = NULL;
+        read_kthreads(proc_fd, &kthreads, &n_kthreads);
+        Chunk c0 = { .proc_fd = proc_fd,
+                     .slots = slots,
+                     .a = 0,
+                     .b = half,
+                     .prev = prev,
+                     .out = t->entries,
+                     .kthreads = kthreads,
+                     .n_kthreads = n_kthreads };
+        Chunk c1 = { .proc_fd = proc_fd,
+                     .slots = slots,
+                     .a = half,
+                     .b = n_slots,
+                     .prev = prev,
+                     .out = t->entries + half,
+                     .kthreads = kthreads,
+                     .n_kthreads = n_kthreads };
         pthread_t th;
         c1.threaded = true;
         bool threaded = half < n_slots && pthread_create(&th, NULL, read_chunk, &c1) == 0;

@@ -131,6 +131,11 @@ bool proc_cgroup_text_under(const char *cgroup_text, const char *path);
  * "Uid:" line into uid and euid. Return 0 or -EINVAL. */
 int proc_parse_stat(const char *buf, ProcEntry *e);
 int proc_parse_status_uids(const char *buf, uid_t *ret_uid, uid_t *ret_euid);
+/* A list of PIDs separated by blanks (/proc/PID/task/TID/children) into a
+ * sorted array. truncated: buf is the start of a longer text, so its last
+ * number may be cut short and is dropped. 0 or -ENOMEM/-EINVAL; *ret NULL
+ * and *ret_n 0 for an empty list. */
+int proc_parse_pid_list(const char *buf, bool truncated, pid_t **ret, size_t *ret_n);
 
 /* The last PID the kernel handed out (the 5th field of /proc/loadavg, for
  * the reader's PID namespace; a process created in any namespace below it

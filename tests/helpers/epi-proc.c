@@ -7,7 +7,7 @@
  *        a child subreaper (PID 1 here reaps nothing): runs CMD, reaps every
  *        orphan below it, writes its pid to PIDFILE; renamed to COMM (e.g.
  *        "pbs_mom" to play a mom whose children lead job sessions)
- *   epi-proc sleeper --uid U [--setsid] [--double-fork] [--comm NAME]
+ *   epi-proc sleeper --uid U [--setsid] [--double-fork] [--comm NAME] [--nodump]
  *        one sleeping process (optionally in a new session, or orphaned by a
  *        double fork, or renamed); prints the sleeper's pid
  *   epi-proc bomb --uid U --nproc N
@@ -51,7 +51,7 @@
 
 static uid_t opt_uid = 0;
 static int opt_nproc = 0;
-static bool opt_setsid = false, opt_double = false;
+static bool opt_setsid = false, opt_double = false, opt_nodump = false;
 static const char *opt_comm = NULL, *opt_unix = NULL, *opt_name = NULL, *opt_cgroup_dir = NULL;
 static int opt_port = 0, opt_jobs = 0, opt_per_job = 0, opt_orphans = 0;
 
@@ -135,6 +135,10 @@ static int cmd_sleeper(void) {
                 }
                 if (opt_comm)
                         (void) prctl(PR_SET_NAME, opt_comm);
+                /* non-dumpable: its /proc/PID is root's, hiding its uid
+                 * from a stat(2) of the directory */
+                if (opt_nodump)
+                        (void) prctl(PR_SET_DUMPABLE, 0);
                 dprintf(p[1], "%d\n", (int) getpid());
                 close(p[1]);
                 for (int fd = 0; fd < 3; fd++) {
@@ -466,6 +470,8 @@ int main(int argc, char **argv) {
                         opt_setsid = true;
                 else if (!strcmp(a, "--double-fork"))
                         opt_double = true;
+                else if (!strcmp(a, "--nodump"))
+                        opt_nodump = true;
                 else
                         break;
         }

@@ -9,7 +9,7 @@
 . "$CORRAL_SRC/tests/epilogue-lib.sh"
 
 ep_setup
-plan 28
+plan 29
 
 U=corraltestepa      # the job's user
 X=corraltestepx      # an exempt user
@@ -21,6 +21,8 @@ ep_cgroup_parent || diag "no cgroup hierarchy to create a test cgroup in"
 ep_spawn p_double sleeper --uid 61741 --double-fork
 ep_spawn p_setsid sleeper --uid 61741 --setsid
 ep_spawn p_renamed sleeper --uid 61741 --setsid --double-fork --comm sshd
+# non-dumpable: /proc/PID is root's, as a kernel thread's is
+ep_spawn p_nodump sleeper --uid 61741 --setsid --double-fork --nodump
 # nohup'd and backgrounded from a shell of the user, which then exits
 ep_spawn_cmd p_nohup runuser -u $U -- sh -c 'nohup sleep 1000 >/dev/null 2>&1 & echo $!'
 # --- what must survive ---
@@ -38,7 +40,7 @@ fi
 # another running job identified by its session (Torque: passed in)
 ep_spawn p_sess sleeper --uid 61741 --setsid
 
-for p in "$p_double" "$p_setsid" "$p_renamed" "$p_nohup" "$p_exempt" "$p_sess"; do
+for p in "$p_double" "$p_setsid" "$p_renamed" "$p_nodump" "$p_nohup" "$p_exempt" "$p_sess"; do
     alive "$p" || diag "helper process $p did not start"
 done
 printf '[epilogue]\nmin_uid = %s\nexempt_users = %s\nquarantine_dir = /var/lib/corral/quarantine\n' \
@@ -54,7 +56,7 @@ out=$(ep_run --policy exempt --user $U --job 41 --dry-run --keep-session "$sid_s
     ${EP_CG_MNT:+--job-cgroup-parent "$EP_CG_REL"} --json)
 rc=$?
 is "$rc" 0 "dry run exits 0"
-like "$out" '"would_kill":4' "dry run would kill the 4 leftovers"
+like "$out" '"would_kill":5' "dry run would kill the 5 leftovers"
 is "$(count_live $U)" "$before" "dry run killed nothing"
 alive "$p_double" && alive "$p_setsid"
 ok $? "dry run: orphans still alive"
@@ -71,6 +73,7 @@ ok $? "double-forked orphan killed"
 ok $? "setsid'd orphan killed"
 ! alive "$p_renamed"
 ok $? "orphan renamed 'sshd' killed (a user process grants no pardon)"
+is "$(stat -c %u "/proc/$p_nodump" 2>/dev/null || echo gone)" gone "non-dumpable orphan (its /proc entry root's) killed"
 ! alive "$p_nohup"
 ok $? "nohup'd orphan killed"
 alive "$p_exempt"
@@ -91,7 +94,7 @@ else
 fi
 like "$out" '"type":"process","pid":'"$p_double"'[^}]*"result":"killed"' "JSON record for the double-forked orphan"
 like "$out" '"cmdline":"[^"]*epi-proc' "JSON records carry the cmdline"
-like "$out" '"type":"summary"[^}]*"killed":4' "summary: 4 killed"
+like "$out" '"type":"summary"[^}]*"killed":5' "summary: 5 killed"
 like "$out" '"clean":true' "summary: clean"
 
 # --- a second run is harmless ---

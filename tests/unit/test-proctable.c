@@ -75,6 +75,37 @@ START_TEST(test_parse_status) {
 }
 END_TEST
 
+START_TEST(test_parse_pid_list) {
+        _cleanup_free_ pid_t *l = NULL;
+        size_t n = 9;
+
+        ck_assert_int_eq(proc_parse_pid_list("30 3 4 1200 \n", false, &l, &n), 0);
+        ck_assert_uint_eq(n, 4);
+        ck_assert_int_eq(l[0], 3);
+        ck_assert_int_eq(l[1], 4);
+        ck_assert_int_eq(l[2], 30);
+        ck_assert_int_eq(l[3], 1200);
+        free(l);
+        l = NULL;
+        /* the end of a longer text: its last number may be cut short */
+        ck_assert_int_eq(proc_parse_pid_list("3 4 12", true, &l, &n), 0);
+        ck_assert_uint_eq(n, 2);
+        ck_assert_int_eq(l[1], 4);
+        free(l);
+        l = NULL;
+        ck_assert_int_eq(proc_parse_pid_list("3 4 12 ", true, &l, &n), 0);
+        ck_assert_uint_eq(n, 3);
+        free(l);
+        l = NULL;
+        ck_assert_int_eq(proc_parse_pid_list("", false, &l, &n), 0);
+        ck_assert_uint_eq(n, 0);
+        ck_assert_ptr_null(l);
+        ck_assert_int_eq(proc_parse_pid_list("3 x4", false, &l, &n), -EINVAL);
+        ck_assert_int_eq(proc_parse_pid_list("3 0", false, &l, &n), -EINVAL);
+        ck_assert_int_eq(proc_parse_pid_list("99999999999", false, &l, &n), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_cgroup_under) {
         const char *t = "12:pids:/corral/job-7/sub\n11:memory:/user.slice\n0::/\n";
         ck_assert(proc_cgroup_text_under(t, "/corral/job-7"));
@@ -230,6 +261,7 @@ Suite *proctable_suite(void) {
         Suite *s = suite_create("proctable");
         TCase *tc = tcase_create("core");
         tcase_add_test(tc, test_parse_stat);
+        tcase_add_test(tc, test_parse_pid_list);
         tcase_add_test(tc, test_parse_stat_hostile_comm);
         tcase_add_test(tc, test_parse_stat_malformed);
         tcase_add_test(tc, test_parse_stat_control_chars);
