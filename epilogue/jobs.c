@@ -107,26 +107,64 @@ static int add_tree(PidSet *s, int cgfd, const char *rel_skip, unsigned depth) {
         return 0;
 }
 
-int pidset_add_cgroup(PidSet *s, const char *path, const char *skip) {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-        char line[4096];
-        int found = 0;
+/* The cgroup mounts, read from /proc/self/mountinfo once per process: every
+ * scan of the epilogue looks up two or three cgroup paths, and mountinfo is
+ * generated anew for each read. */
+typedef struct CgMount {
+        char *root, *mnt;
+} CgMount;
 
+static CgMount *cg_mounts;
+static size_t n_cg_mounts;
+static bool cg_mounts_loaded;
+
+static int load_cg_mounts(void) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char line[4096];
+
+        if (cg_mounts_loaded)
+                return 0;
+        f = fopen("/proc/self/mountinfo", "re");
         if (!f)
                 return negative_errno();
         while (fgets(line, sizeof line, f)) {
                 /* "36 25 0:31 / /sys/fs/cgroup/memory rw,... - cgroup cgroup rw,memory" */
                 char root[1024], mnt[1024], fstype[64];
                 const char *dash = strstr(line, " - ");
-                _cleanup_free_ char *dir = NULL;
-                size_t rl;
-                int dfd;
 
                 if (!dash || sscanf(dash + 3, "%63s", fstype) != 1 ||
                     (!streq(fstype, "cgroup") && !streq(fstype, "cgroup2")))
                         continue;
                 if (sscanf(line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2)
                         continue;
+                CgMount *n = realloc(cg_mounts, (n_cg_mounts + 1) * sizeof *n);
+                if (!n)
+                        return -ENOMEM;
+                cg_mounts = n;
+                cg_mounts[n_cg_mounts] = (CgMount){ strdup(root), strdup(mnt) };
+                if (!cg_mounts[n_cg_mounts].root || !cg_mounts[n_cg_mounts].mnt) {
+                        free(cg_mounts[n_cg_mounts].root);
+                        free(cg_mounts[n_cg_mounts].mnt);
+                        return -ENOMEM;
+                }
+                n_cg_mounts++;
+        }
+        cg_mounts_loaded = true;
+        return 0;
+}
+
+int pidset_add_cgroup(PidSet *s, const char *path, const char *skip) {
+        int found = 0, r;
+
+        r = load_cg_mounts();
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n_cg_mounts; i++) {
+                const char *root = cg_mounts[i].root, *mnt = cg_mounts[i].mnt;
+                _cleanup_free_ char *dir = NULL;
+                size_t rl;
+                int dfd;
+
                 /* the mount shows the hierarchy from root on */
                 rl = streq(root, "/") ? 0 : strlen(root);
                 if (rl > 0 && (!strneq(path, root, rl) || (path[rl] != '/' && path[rl] != '\0')))
@@ -142,7 +180,7 @@ int pidset_add_cgroup(PidSet *s, const char *path, const char *skip) {
                 size_t pl = strlen(path);
                 if (skip && strneq(skip, path, pl) && skip[pl] == '/' && !strchr(skip + pl + 1, '/'))
                         rel = skip + pl + 1;
-                int r = add_tree(s, dfd, rel, 0);
+                r = add_tree(s, dfd, rel, 0);
                 (void) close(dfd);
                 if (r < 0)
                         return r;
