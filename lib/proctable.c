@@ -302,7 +302,7 @@ int proc_parse_pid_list(const char *buf, bool truncated, pid_t **ret, size_t *re
  * other; one that was a kernel thread and is reused by the time /proc is
  * read has a new /proc inode, and the next scan classifies it afresh. */
 static void read_kthreads(int proc_fd, pid_t **ret, size_t *ret_n) {
-        size_t size = 64 * 1024;
+        size_t size = (size_t) 64 * 1024;
         _cleanup_free_ char *buf = malloc(size);
         ssize_t k;
 
