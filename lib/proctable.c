@@ -20,8 +20,19 @@
 
 /* ---- the syscall table ---- */
 
+/* /proc/PID/stat and status are one record each, made whole by the first
+ * read: a read that returns less than asked for has all of it, and the
+ * read that would see the end is not needed (the snapshot reads one of
+ * these per process). Other files may come in pieces. */
+static bool single_record(const char *path) {
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        return streq(base, "stat") || streq(base, "status");
+}
+
 static ssize_t sys_read_file(int dirfd, const char *path, char *buf, size_t size) {
         _cleanup_close_ int fd = -1;
+        bool single = single_record(path);
         size_t len = 0;
 
         if (size == 0)
@@ -39,6 +50,8 @@ static ssize_t sys_read_file(int dirfd, const char *path, char *buf, size_t size
                 if (k == 0)
                         break;
                 len += (size_t) k;
+                if (single && len < size - 1)
+                        break;
         }
         buf[len] = '\0';
         return (ssize_t) len;
