@@ -251,7 +251,12 @@ static int launch_entry(int argc, char *argv[], char *envp[]) {
  * exec would have undone: other fds, the signal mask, getopt's state, the
  * log target (the journal is the helper's), the name shown by ps. Never
  * returns; exit handlers of the helper's libraries are not run. exec_failed:
- * the exit code when bin cannot be executed. */
+ * the exit code when bin cannot be executed.
+ * The child starts with a copy of the helper's memory, other jobs' requests
+ * included. It stays root; of what it starts, the job execs at once (a new
+ * address space) and only corral-init keeps the copy, non-dumpable from the
+ * moment it takes the job's uid, so the job can neither ptrace it nor read
+ * its /proc/1/mem (and the default policy denies ptrace besides). */
 static _noreturn_ void run_program(const char *bin, ProgramMain main, const char *name, char **argv, int exec_failed) {
         sigset_t none;
 
