@@ -10,7 +10,7 @@
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 73
+plan 74
 
 make_tmpdir
 MAXQ=6 corrald_setup 2
@@ -35,6 +35,13 @@ st=$(wait_final "$id"); is "$st" "COMPLETED" "a job that exits 0 is COMPLETED"
 is "$(job_field "$id" exit)" "0:0" "exit is code:signal"
 is "$(as corraltesta logs "$id")" "hello from corraltesta" "logs: the job's stdout, and it ran as its user"
 is "$(as corraltesta logs --stderr "$id")" "oops" "logs --stderr"
+# the job's init (corral-init) is a fork of the root helper and carries a
+# copy of its memory (other jobs' requests included): the job cannot read it
+id2=$(submit_as corraltesta -- /bin/sh -c 'cat /proc/1/environ >/dev/null 2>&1 && echo environ-read
+    dd if=/proc/1/mem of=/dev/null bs=1 count=1 skip=65536 2>/dev/null && echo mem-read
+    grep -q "^TracerPid:" /proc/1/status && echo checked')
+wait_final "$id2" >/dev/null
+is "$(as corraltesta logs "$id2")" "checked" "the job can read neither its init's environ nor its memory"
 outdir=$(job_field "$id" output_dir)
 is "$(stat -c '%U %G %a' "$outdir")" "corraltesta corraltestd 750" "output dir owned by the user, readable by the daemon only"
 like "$(basename "$outdir")" '^[0-9a-f]{32}$' "output dir named by a random 128-bit id"
