@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "epilogue.h"
@@ -79,6 +80,11 @@ static int add_tree(PidSet *s, int cgfd, const char *rel_skip, unsigned depth) {
                 }
                 (void) fclose(f);
         }
+        /* cgroupfs (kernfs) counts a directory's subdirectories in its link
+         * count: 2 is a leaf, nothing to list (most job cgroups are) */
+        struct stat st;
+        if (fstat(cgfd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_nlink == 2)
+                return 0;
         fd = openat(cgfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return 0;
