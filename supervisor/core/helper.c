@@ -41,6 +41,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "policy.h"
+#include "proctable.h"
 #include "protocol.h"
 #include "strv.h"
 
@@ -550,11 +551,8 @@ static bool is_launcher(Helper *h, pid_t pid) {
                 return false;
         self[k] = '\0';
         snprintf(path, sizeof path, "/proc/%d/comm", (int) pid);
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || (k = read(fd, comm, sizeof comm - 1)) <= 0)
-                return false;
-        comm[k] = '\0';
-        return strcmp(exe, self) == 0 && streq(comm, "corral-launch\n");
+        return proc_syscalls.read_file(AT_FDCWD, path, comm, sizeof comm) > 0 && strcmp(exe, self) == 0 &&
+               streq(comm, "corral-launch\n");
 }
 
 static void req_adopt(Helper *h, json_t *m) {
