@@ -20,19 +20,12 @@
 
 /* ---- the syscall table ---- */
 
-/* /proc/PID/stat and status are one record each, made whole by the first
- * read: a read that returns less than asked for has all of it, and the
- * read that would see the end is not needed (the snapshot reads one of
- * these per process). Other files may come in pieces. */
-static bool single_record(const char *path) {
-        const char *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
-        return streq(base, "stat") || streq(base, "status");
-}
-
-static ssize_t sys_read_file(int dirfd, const char *path, char *buf, size_t size) {
+/* record: the file is one record that the kernel makes whole on the first
+ * read (/proc/PID/stat, status), so a read that returns less than asked for
+ * has all of it and the read that would see the end is skipped (the snapshot
+ * reads one of these per process). Other files may come in pieces. */
+static ssize_t read_proc_file(int dirfd, const char *path, char *buf, size_t size, bool record) {
         _cleanup_close_ int fd = -1;
-        bool single = single_record(path);
         size_t len = 0;
 
         if (size == 0)
@@ -50,11 +43,19 @@ static ssize_t sys_read_file(int dirfd, const char *path, char *buf, size_t size
                 if (k == 0)
                         break;
                 len += (size_t) k;
-                if (single && len < size - 1)
+                if (record && len < size - 1)
                         break;
         }
         buf[len] = '\0';
         return (ssize_t) len;
+}
+
+static ssize_t sys_read_file(int dirfd, const char *path, char *buf, size_t size) {
+        return read_proc_file(dirfd, path, buf, size, false);
+}
+
+static ssize_t sys_read_record(int dirfd, const char *path, char *buf, size_t size) {
+        return read_proc_file(dirfd, path, buf, size, true);
 }
 
 static int sys_pidfd_open(pid_t pid) {
@@ -81,6 +82,7 @@ static int sys_stat_ino(int dirfd, const char *path, uint64_t *ret_ino, uid_t *r
 
 static const ProcSyscalls proc_syscalls_default = {
         .read_file = sys_read_file,
+        .read_record = sys_read_record,
         .pidfd_open = sys_pidfd_open,
         .pidfd_send_signal = sys_pidfd_send_signal,
         .stat_ino = sys_stat_ino,
@@ -88,6 +90,7 @@ static const ProcSyscalls proc_syscalls_default = {
 
 ProcSyscalls proc_syscalls = {
         .read_file = sys_read_file,
+        .read_record = sys_read_record,
         .pidfd_open = sys_pidfd_open,
         .pidfd_send_signal = sys_pidfd_send_signal,
         .stat_ino = sys_stat_ino,
@@ -257,7 +260,7 @@ static int read_status_uids(int proc_fd, ProcEntry *e) {
         ssize_t k;
 
         (void) snprintf(path, sizeof path, "%d/status", (int) e->pid);
-        k = proc_syscalls.read_file(proc_fd, path, buf, sizeof buf);
+        k = proc_syscalls.read_record(proc_fd, path, buf, sizeof buf);
         if (k < 0)
                 return (int) k;
         return proc_parse_status_uids(buf, &e->uid, &e->euid);
@@ -340,7 +343,7 @@ static int load_stat(int proc_fd, ProcEntry *e) {
         int r;
 
         (void) snprintf(path, sizeof path, "%d/stat", (int) e->pid);
-        k = proc_syscalls.read_file(proc_fd, path, buf, sizeof buf);
+        k = proc_syscalls.read_record(proc_fd, path, buf, sizeof buf);
         if (k < 0) {
                 r = (int) k;
                 goto gone;
@@ -720,7 +723,7 @@ int proc_read_start_time(int proc_fd, pid_t pid, uint64_t *ret) {
         int r;
 
         (void) snprintf(path, sizeof path, "%d/stat", (int) pid);
-        k = proc_syscalls.read_file(proc_fd, path, buf, sizeof buf);
+        k = proc_syscalls.read_record(proc_fd, path, buf, sizeof buf);
         if (k < 0)
                 return k == -ENOENT ? -ESRCH : (int) k;
         r = proc_parse_stat(buf, &e);

@@ -39,6 +39,10 @@ typedef struct ProcSyscalls {
         /* Reads at most size-1 bytes of dirfd/path and NUL-terminates; returns
          * the length or -errno. */
         ssize_t (*read_file)(int dirfd, const char *path, char *buf, size_t size);
+        /* The same for a file the kernel makes whole on the first read
+         * (/proc/PID/stat, status): one read when it returns less than
+         * asked for. */
+        ssize_t (*read_record)(int dirfd, const char *path, char *buf, size_t size);
         /* pidfd_open(pid, 0): a new O_CLOEXEC fd or -errno. */
         int (*pidfd_open)(pid_t pid);
         /* pidfd_send_signal(pidfd, sig, NULL, 0): 0 or -errno. */
