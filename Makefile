@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # corral — top-level, non-recursive Makefile.
 #
 #   make              build libcorral and every program (build/)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* allowfiles.c — step 4: /etc/cron.allow and /etc/at.allow are kept equal to
  * the policy's cron_allow and at_allow lists, so that no user can queue new
  * deferred work with crontab(1) or at(1). Compared as sets (order, blank

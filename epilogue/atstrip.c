@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* atstrip.c — step 4 for at: the user's queued at jobs leave the spool.
  *
  * atd never checks /etc/at.allow for jobs already queued, so they are moved

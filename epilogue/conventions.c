@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conventions.c — how corral-epilogue is called: options, the Torque/PBS
  * epilogue argv, the Slurm Epilog environment, corral's own --user form and
  * --sweep. Pure: it turns argv and envp into an EpRequest or a one-line error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cronstrip.c — step 4 for cron: the user's crontab leaves the spool.
  *
  * Debian's cron checks /etc/cron.allow only in the crontab command, never in

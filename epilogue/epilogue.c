@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* epilogue.c — corral-epilogue: leave the node clean after a batch job.
  *
  * epilogue_main() reads top to bottom as the algorithm of corral-epilogue(8):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* epilogue.h — what the files of corral-epilogue share: the request (how we
  * were called, conventions.c), the paths we touch, the target classification
  * (targets.c), the kill loop (kill.c), deferred-execution stripping

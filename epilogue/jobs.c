@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* jobs.c — which pids are in a cgroup, read from cgroupfs. Reading
  * cgroup.procs of a job's cgroup (and its children) costs one read per
  * cgroup, where /proc/PID/cgroup would cost one per process: on a node with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* kill.c — steps 1, 2, 3 and 5 of the epilogue: snapshot /proc, classify
  * (targets.c), then kill without races:
  *

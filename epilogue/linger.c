@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* linger.c — step 4 for systemd: the linger flag
  * /var/lib/systemd/linger/USER keeps a user's systemd instance (and what it
  * starts: timers, services) running with no session. On Debian 12 any user

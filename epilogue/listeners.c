@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* listeners.c — step 5: which victims hold a listening socket (a backdoor
  * left behind by a job). The kernel lists sockets per network namespace in
  * /proc/PID/net/{tcp,tcp6,udp,udp6,unix} with their inode; a process holds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c — corral-epilogue(8); the program is epilogue_main() (epilogue.c),
  * which corrald's root helper also runs after each job. */
 #include "epilogue.h"

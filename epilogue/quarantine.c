@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* quarantine.c — moves a spool entry (crontab, at job, linger flag) out of
  * the daemons' reach, never deleting it: the admin may need it as evidence
  * or to give it back. Layout:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.c — step 6: what the epilogue tells. Every action becomes a JSON
  * record (kept in memory, printed one a line with --json, then a summary
  * record); detail lines go to the log: --log-file if given, else syslog when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* targets.c — which processes die. Pure logic over a ProcTable: no signals,
  * no writes (it may load a process's cgroup or cmdline).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup-fs.c — the "cgroupfs" backend of cgroup.h, over libcgroup, for
  * cgroup v1, v2 and hybrid hosts.
  *

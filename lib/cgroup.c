@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup.c — the backend-independent half of cgroup.h: backend choice, name
  * checks, the cgjob_* wrappers that dispatch to a backend, and corral's own
  * v1 <-> v2 mapping from limits to controller files (libcgroup 2.0.2 has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup.h — job cgroups behind a backend interface. A job cgroup is created
  * with its limits under one corral parent ("corral/job-ID"), the job's first
  * process is placed in it (clone3(CLONE_INTO_CGROUP) where the backend offers

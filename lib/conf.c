@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conf.c — see conf.h. Layout: diagnostics; value parsing per type; the
  * inih reader and handler (line tracking, continuation lines, errors inih
  * does not report); file loading and permission checks; defaults, copy and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conf.h — a table-driven INI loader on top of inih, shared by policies and
  * the node config. One table of keys (ConfKey) drives parsing, defaults,
  * inheritance (copy of the keys a file sets), output as INI and JSON, and the

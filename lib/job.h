@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* job.h — the job model shared by corrald, the CLI and the store: states,
  * their names, and which transitions are allowed. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log-internal.h — between log.c and log-journal.c only. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log-journal.c — the journal target of log.h, with structured fields:
  * CODE_FILE/CODE_LINE/CODE_FUNC, and CORRAL_JOB=/CORRAL_USER= for messages
  * about a job (journalctl CORRAL_JOB=42). Linked only into programs that call

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log.c — see log.h. stderr is the default target. Sending to the journal
  * lives in log-journal.c behind a hook, so that only programs that call
  * log_open_journal() (corrald) load libsystemd: corral-launch, started once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log.h — program-level logging. Library code never logs: it returns -errno
  * and the program logs once, at the top (STYLE.md "Errors").
  *

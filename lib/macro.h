@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* macro.h — small helpers shared by all of corral: cleanup attributes,
  * ownership transfer and array sizes. Modelled on systemd's src/basic. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nodeconf.c — the [node] key table and its loader; see nodeconf.h. */
 #include "nodeconf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nodeconf.h — the node config, /etc/corral/corral.conf: one [node] section
  * with what the queue core and the helpers need to know about this node.
  * Every key has a built-in default, so a missing file means "defaults". */

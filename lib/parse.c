@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* parse.c — see parse.h. Built on strtoull/strtoll with every edge checked:
  * leading whitespace and signs (strtoull silently negates "-1"), trailing
  * garbage, overflow, and range. */

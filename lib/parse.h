@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* parse.h — the one checked parser for each kind of value a user can give
  * corral: integers, sizes, durations, booleans, comma lists. Every function
  * returns 0 on success or -errno (-EINVAL: malformed, -ERANGE: out of range)

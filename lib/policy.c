@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* policy.c — the policy key table, loading with inheritance, and the
  * cross-key validation that needs the resolved policy. The table is the single
  * source for parsing, defaults, `corral policy show` and the docs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* policy.h — the policy model (what site admins write in policies/NAME.ini)
  * and its loader. A policy is loaded by name from a policy directory; its
  * `inherit = PARENT` chain is resolved root first, each file parsed into its

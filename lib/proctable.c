@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* proctable.c — see proctable.h. Layout: the syscall table, the pure
  * parsers, the snapshot (readdir of /proc, one stat(2) of /proc/PID per
  * process and a status read for root-owned ones, in two threads on big

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* proctable.h — a snapshot of /proc as a table of processes, with the tree
  * rebuilt on demand (parent by ppid) and lookup by pid.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* protocol.c — see protocol.h. Parsing goes field by field through a small
  * table of the fields each operation takes; anything else is refused. */
 #include "protocol.h"

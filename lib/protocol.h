@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* protocol.h — corrald's API: one JSON request and one JSON response per
  * SOCK_SEQPACKET message on the Unix socket (`logs --follow` answers with
  * several messages). Requests are parsed strictly: unknown operations and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* runcache.c — see runcache.h. The pure encoding (runcache_encode/decode,
  * unit-tested and fuzzed) first, then the file system side. */
 #include <dirent.h>

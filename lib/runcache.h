@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* runcache.h — small caches of derived data in the node's run_dir, for work
  * whose result depends only on a key and is the same for every launch until
  * the key changes: the generated seccomp program of a policy, libcgroup's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* store.c — see store.h. Layout: schema and migrations; job rows to and
  * from structs (argv and env as JSON arrays); queries; audit; settings. */
 #include "store.h"

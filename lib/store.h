@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* store.h — corrald's durable queue: one SQLite file in WAL mode; a
  * submission commits with synchronous=FULL, so it is on disk when
  * store_submit() returns and it is acknowledged only then. Versioned schema (meta.schema_version);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* strv.c — see strv.h. */
 #include "strv.h"
 

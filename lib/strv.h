@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* strv.h — NULL-terminated string vectors (char **), as used for comma
  * lists in policies and argv/env handling. All functions accept NULL. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syscall-groups.c — contents of the named syscall groups. Modelled on
  * systemd's SystemCallFilter= groups (seccomp-util.c), adapted to batch jobs:
  * @privileged here leaves out the chown and set*id calls, which unprivileged

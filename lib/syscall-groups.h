@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syscall-groups.h — the named syscall groups policies may use in
  * [seccomp] deny/allow ("@mount", "@debug", ...), and name validation through
  * libseccomp. The table is data only; docs/policy.md lists the same contents

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # deps.sh — install the Debian 12 packages corral needs to build and test,
 # only those missing. Safe to re-run; `make check`, `make run` and CI call it.
 #   scripts/deps.sh            build + test packages

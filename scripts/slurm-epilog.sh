@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # slurm-epilog.sh — slurmd's Epilog (slurm.conf: Epilog=/etc/slurm/epilog.d/corral.sh,
 # root-owned, mode 0755). slurmd runs it as root with SLURM_JOB_ID,
 # SLURM_JOB_UID, SLURM_JOB_USER in the environment and no PATH or HOME, so

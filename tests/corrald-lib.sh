@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/corrald-lib.sh — start an isolated corrald for a test: its own node
 # config, state, output and run directories in the test's tmpdir, its own
 # socket, a test-owned cgroup parent, test policies whose [users] and
@@ -11,11 +12,6 @@ CORRALD=${CORRALD:-$CORRAL_BUILD/corrald}
 # exiting): wait for SQLite's lock instead of failing with "database is locked".
 sqlite3() { command sqlite3 -cmd '.timeout 10000' "$@"; }
 
-# The corrald tests share their test users (the daemon user among them):
-# two runs at once (two checkouts on one machine) would kill each other's
-# daemons when they reset those users. One at a time.
-exec 9>/tmp/corral-corrald-tests.lock
-flock 9
 RAWSEND=$CORRAL_BUILD/tests/helpers/rawsend
 
 # corrald_setup PREFIX SLOTS: writes $TEST_TMP/corral.conf and the policies

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/epilogue-lib.sh — shared by tests/integration/epilogue-*.t and
 # tests/bench/epilogue.sh. Source after tests/lib.sh.
 #

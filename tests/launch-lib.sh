@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/launch-lib.sh — shared by the corral-launch tests
 # (tests/integration/launch-*.t, tests/escape/*.t). Source after tests/lib.sh.
 #

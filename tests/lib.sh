@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/lib.sh — shared by the TAP tests (tests/integration/*.t,
 # tests/escape/*.t). Source it, call plan N (or plan_skip), then ok/is/... .
 #
@@ -10,6 +11,20 @@
 : "${CORRAL_BUILD:=$CORRAL_SRC/build}"
 : "${CORRAL_RECIPES:=$CORRAL_SRC/../shared/recipes}"
 export CORRAL_SRC CORRAL_BUILD CORRAL_RECIPES
+
+# The TAP tests of every checkout on this machine share their test users
+# (uids 61000-61999), cgroup parents and spools: two runs at once (two
+# checkouts, or a developer's run beside CI) would kill each other's
+# processes when they reset those users. One test file at a time, machine-wide.
+# The lock is on fd 8; a test that waits more than 30 minutes names the holder.
+if [ -z "${CORRAL_TEST_LOCKED:-}" ]; then
+    exec 8>>/tmp/corral-tests.lock
+    if ! flock -w 1800 8; then
+        echo "Bail out! another corral test run holds /tmp/corral-tests.lock ($(fuser /tmp/corral-tests.lock 2>/dev/null))"
+        exit 1
+    fi
+    export CORRAL_TEST_LOCKED=$$
+fi
 CORRAL=$CORRAL_BUILD/corral
 
 _tap_n=0

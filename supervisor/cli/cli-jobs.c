@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cli-jobs.c — the job verbs of `corral`: submit, list, show, cancel, logs,
  * hold, release, drain, resume, policies, status. Each sends one JSON request
  * to corrald over its SOCK_SEQPACKET socket and prints the answer, as a table

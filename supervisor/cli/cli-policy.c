@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cli-policy.c — `corral policy check|show|list|groups`. */
 #include <errno.h>
 #include <getopt.h>

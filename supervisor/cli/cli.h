@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cli.h — shared between the verbs of the `corral` command line. */
 #pragma once
 

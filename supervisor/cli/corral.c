@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* corral.c — the `corral` command line: global options and the table of
  * verbs. Each verb lives in its own file (cli-policy.c, ...) and is listed in
  * verbs[] below with its one-line help. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 PROGRAMS += corral
 corral_SRCS := supervisor/cli/*.c
 corral_DIR := bin

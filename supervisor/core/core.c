@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* core.c — the unprivileged half of corrald: the API socket, the SQLite
  * queue, the dispatcher and the job lifecycle, on one sd-event loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* corrald.c — start-up as root, then the split into the root helper
  * (helper.c, this process) and the unprivileged core (core.c, a child).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* corrald.h — shared by the two processes of corrald.
  *
  *   corrald (root)  ── fork ──>  core (user `corral`)

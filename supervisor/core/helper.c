@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* helper.c — the root half of corrald. It serves a fixed table of requests
  * from the core (helper_requests[] at the end), each re-validated here: the
  * user must exist with that uid and may not be root, the policy is read from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 PROGRAMS += corrald
 # the root helper runs corral-launch and corral-epilogue in forked children,
 # without exec: their code is linked in (everything but their main.c)

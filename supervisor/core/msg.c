@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* msg.c — one JSON object per SOCK_SEQPACKET message, for the core<->helper
  * socketpair; and the /proc start time that tells processes apart. */
 #include <errno.h>

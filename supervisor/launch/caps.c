@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* caps.c — step 5: credentials.
  *
  * rlimits are set by the parent with prlimit() on the waiting child: the

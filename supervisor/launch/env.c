@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* env.c — the job's environment (step 7). Nothing of corral-launch's own
  * environment reaches the job except the locale and terminal variables below
  * (the documented safe set); corral sets the login variables from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* init.c — the child side: steps 4 to 8. The child of clone3() becomes the
  * job's init, PID 1 of its PID namespace:
  *

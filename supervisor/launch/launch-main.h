@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* launch-main.h — the entry point of corral-launch, apart from launch.h so
  * that corrald can call it without the launcher's internal types. */
 #pragma once

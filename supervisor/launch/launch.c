@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* launch.c — corral-launch: run one job as a user, contained as a policy
  * says, wait for it, report. launch_main() and the ordered list of containment
  * steps live here; each step is a function in its own file:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* launch.h — what the files of corral-launch share: the exit codes, the
  * containment steps (for messages and the result record), the launch
  * settings, and the prototypes of each step's file. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 PROGRAMS += corral-launch
 corral-launch_SRCS := supervisor/launch/*.c
 corral-launch_DIR := sbin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mounts.c — step 4, in the child, as root of its new user namespace
  * (which owns the new mount, PID, IPC, UTS and network namespaces):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* options.c — corral-launch's command line: parsing and checks of every
  * option value (no policy or system access here), and --help. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* result.c — step 10: what happened, as a state and a JSON record.
  *
  * State, first match wins:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* seccomp.c — step 6: the policy's seccomp filter, built by the parent
  * before clone (so that a bad filter fails before anything is created) and
  * loaded by the job's process as the last thing before execve().

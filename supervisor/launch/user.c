@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* user.c — step 1: who the job runs as. The user must exist, must not be
  * root (uid 0 or primary gid 0), must have a uid >= the policy's min_uid,
  * must not be in deny_users and, when allow_users or allow_groups is set,

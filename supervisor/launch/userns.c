@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* userns.c — step 3: the job's namespaces. One clone3() creates the child
  * in new user, PID, mount, IPC, UTS (and network) namespaces as the policy
  * says, directly inside its cgroup when the cgroup is on v2

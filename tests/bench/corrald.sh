@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/bench/corrald.sh — `make bench`: corrald end to end.
 #  1. submit latency: 2,000 submissions (durable: each acknowledged after its
 #     SQLite commit is fsynced), p50/p99, while the node is drained;

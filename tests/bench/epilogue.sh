@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/bench/epilogue.sh — corral-epilogue against the classic grid prune
 # script on a node with 10,000 processes of one user: 9 running jobs of
 # 1,000 processes each and 1,000 orphans of an ended job. Run by `make

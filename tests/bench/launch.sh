@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/bench/launch.sh — what full containment costs (make bench; needs root).
 #
 # 1. Launch time, side by side in one hyperfine run, median of RUNS (>= 200)

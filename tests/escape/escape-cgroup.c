@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* escape-cgroup.c — from inside a job, tries to move itself out of its
  * cgroup: writes its pid into the cgroup.procs (and tasks) of its job
  * cgroup's parent, of the hierarchy's root and of a sibling, in every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* escape-ipc.c — SysV IPC across the job boundary:
  *   create KEY   creates a shared memory segment, a message queue and a
  *                semaphore set with KEY (hex) and leaves them

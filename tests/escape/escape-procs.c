@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* escape-procs.c — from inside a job, tries to leave something running
  * after the job ends, or to reach processes outside it:
  *   daemon         double fork + setsid: a classic daemon, sleeps on

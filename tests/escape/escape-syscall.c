@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* escape-syscall.c — from inside a job, tries one privileged way out by a
  * syscall and says whether it worked:
  *   escape-syscall NAME    NAME: mount, umount, unshare-user, unshare-mnt,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # launch-escape.t — a hostile job under the default policy tries every way
 # out listed in the launch issue; each must be contained. The programs are
 # tests/escape/escape-*.c; what can only be judged from outside (a process

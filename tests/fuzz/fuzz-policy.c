@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-policy.c — libFuzzer harness for the policy parser: any input is
  * parsed as a policy file; a clean parse is applied over the defaults,
  * validated, printed as INI and parsed again, and must give the same policy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-request.c — libFuzzer harness for corrald's API request parser
  * (lib/protocol.c): any bytes are parsed as a request; a request that parses
  * must be released cleanly, a refused one must come with a message. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-runcache.c — libFuzzer harness for the parsers of what corral-launch
  * reads back from its caches in run_dir: the first byte picks one, the rest
  * is its input.

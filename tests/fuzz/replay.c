@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replay.c — a main for the fuzz harnesses without libFuzzer: feeds every
  * file named on the command line (directories: every file in them) to
  * LLVMFuzzerTestOneInput once. `make check` runs it over tests/fuzz/corpus/,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* benchsubmit.c — benchmark client: submits N trivial jobs to corrald over
  * its socket, one connection per request like the CLI, and prints each
  * round-trip latency in microseconds (one per line), so the benchmark can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgjob-tool.c — the lib/cgroup.h calls the queue core uses for a lost job,
  * from the command line, for tests:
  *   cgjob-tool clean PARENT NAME   open the job cgroup, kill what is in it,

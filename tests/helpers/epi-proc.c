@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* epi-proc — process shapes for the corral-epilogue tests and benchmark.
  * Run as root; every shape that runs user code drops to --uid first (which
  * must be a test uid, 61000-61999) so nothing here can ever act as another

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* getppid-loop.c — the cost of one syscall: times N getppid() calls (raw
  * syscall, no libc caching) and prints the nanoseconds per call. Run inside
  * a job with and without a seccomp filter, the difference is the filter's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* holdconns.c — test helper: opens N connections to a corrald socket and
  * keeps them open; prints how many connected and how many corrald refused
  * at once (its per-user connection cap), then waits for stdin to close. */

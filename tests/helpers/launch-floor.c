@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* launch-floor.c — the kernel's share of a corral-launch under the default
  * policy, with no program around it: what tests/bench/launch.sh compares
  * corral-launch to, to show how much of a launch is ours at all.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rawsend.c — test helper: sends stdin as ONE SOCK_SEQPACKET message to the
  * corrald socket given as argv[1] (or, with a size as argv[2], that many
  * bytes of 'x') and prints the one answer, so that tests can send malformed,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* try-syscall.c — makes one syscall and prints "ok" or "errno NAME", for
  * the corral-launch tests that check what the seccomp filter does.
  *   try-syscall unshare | clone-newuser | clone3 | fork | getppid | mount

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # corrald-concurrency.t — 20 clients submit 200 jobs each at the same time
 # (4,000 submissions from two users): every acknowledged submission is stored
 # exactly once, with the id its client was given.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # corrald-crash.t — kill -9 of either corrald process in the middle of a
 # 200-job run, then a restart: every acknowledged job is accounted for and
 # ends in a final state, running launchers are adopted or their jobs marked

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # corrald-dev.t — --epilogue-dry-run (what `make run`'s --dev mode uses): on
 # a workstation the user's other sessions and crontab are not a job's
 # leftovers, so the epilogue after each job reports and changes nothing.

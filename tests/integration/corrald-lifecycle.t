@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # corrald-lifecycle.t — the queue core for real: a root corrald with its
 # unprivileged core, real corral-launch containment and real epilogues, and
 # two test users and an admin talking to it over the socket.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # corrald-socket.t — socket activation: systemd-socket-activate listens on
 # the SOCK_SEQPACKET socket as corrald.socket would and starts corrald on the
 # first connection, passing the socket (LISTEN_FDS); corrald serves on it.

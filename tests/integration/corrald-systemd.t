@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # corrald-systemd.t — corrald under a real systemd (252, PID 1 of its own
 # namespaces, shared/recipes/systemd-ns): the shipped units, with only the
 # paths changed for the test, start through socket activation; Type=notify

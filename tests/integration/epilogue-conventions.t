@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # epilogue-conventions.t — how batch systems call corral-epilogue: Torque's
 # pbs_mom argv (with a mock pbs_mom whose child leads a running job's
 # session), Slurm's Epilog environment (no PATH, no HOME; a running job's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # epilogue-cron-at.t — with the real cron and atd, on the real spools: a
 # crontab installed with `crontab -u` and an at job queued with at(1) are
 # quarantined, and then do not run, while a control user's crontab and at

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # epilogue-hostile.t — jobs that fight back: a fork bomb (capped by
 # RLIMIT_NPROC so it cannot hurt the CI machine), a respawner that ignores
 # SIGTERM and restarts its child (and whose child makes a new parent), and a

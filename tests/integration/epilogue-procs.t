@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # epilogue-procs.t — corral-epilogue kills what a job leaves behind and
 # nothing else: double-forked, setsid'd, nohup'd and renamed orphans die;
 # another running job of the same user, exempt users and uids below min_uid

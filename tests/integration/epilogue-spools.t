@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # epilogue-spools.t — deferred execution, against a temporary root (--root):
 # the user's crontab and at jobs (matched by their "# atrun uid=N" header)
 # are quarantined with a JSON record, never deleted; other users' entries

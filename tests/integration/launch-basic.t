@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # launch-basic.t — what a job sees from inside: its ids and groups, no
 # capabilities, no_new_privs, a seccomp filter that acts as the policy says,
 # its own PID namespace, private /tmp and /dev/shm, the hostname, a clean

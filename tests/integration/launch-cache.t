@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # launch-cache.t — the caches in the node's run_dir (lib/runcache.c): the
 # generated seccomp programs (RUN_DIR/seccomp), used when the policy did not
 # change, a new program when it did; libcgroup's discovery of the cgroup

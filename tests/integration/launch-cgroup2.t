@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # launch-cgroup2.t — the cgroup v2 path of corral-launch, in a QEMU guest
 # with a pure cgroup2 (shared/recipes/qemu-cgroup2; this host's controllers
 # are v1). One guest boot (7-15 s) runs three jobs:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # launch-errors.t — every failure before exec names its step and cause,
 # exits with its own documented code and leaves no cgroup and no process:
 # bad options, a missing or broken policy, an unknown user, root, a uid below

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # launch-limits.t — the limits hold and the end is clean: the OOM killer
 # under the memory limit (OUT_OF_MEMORY), the tasks limit against a fork
 # bomb, walltime (TIMEOUT, even for a job that ignores SIGTERM), a cancel

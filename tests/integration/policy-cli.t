@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # policy-cli.t — `corral policy check|show|list|groups` end to end: the
 # shipped policies are valid, every malformed policy of tests/policies/bad/
 # gives exactly the FILE:LINE errors of its .err file and exit 1, strict

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c — runs every Check suite of tests/unit/test-NAME.c (each defines
  * Suite *NAME_suite(void)); the Makefile generates suites.h from the file
  * names. Each test forks (CK_FORK), so prctl/unshare/seccomp in one test

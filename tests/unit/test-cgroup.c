@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-cgroup.c — the pure half of lib/cgroup.c: corral's own v1 <-> v2
  * mapping from limits to controller files, and the job/parent name checks
  * that keep a cgroup path from leaving the corral parent. */

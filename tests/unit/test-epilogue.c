@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-epilogue.c — corral-epilogue's pure parts and its kill loop under
  * fault injection. The epilogue's sources are compiled in here (they are
  * not in libcorral). Covered: Torque argv shape detection and validation,

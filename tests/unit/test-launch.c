@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-launch.c — the pure parts of corral-launch (supervisor/launch/):
  * the job's environment, the state of a finished job, the result record and
  * the exit code table. These files touch no system state, so they are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-parse.c — the checked parsers of lib/parse.c and lib/strv.c. */
 #include <check.h>
 #include <errno.h>

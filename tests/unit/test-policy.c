@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-policy.c — the policy language: loading, every kind of error with its
  * FILE:LINE, inheritance, fail-closed behaviour, permission checks, output
  * round trips; and the node config. */

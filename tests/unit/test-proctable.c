@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-proctable.c — lib/proctable.c: the stat/status parsers (hostile comm
  * names), cgroup path matching, a real snapshot of this process, and the
  * syscall table: an injected recycled PID is never signalled, injected ESRCH

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-protocol.c — request parsing: each operation, and every kind of bad
  * input refused with a message naming the field. */
 #include <check.h>

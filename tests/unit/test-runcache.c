@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-runcache.c — the caches in run_dir (lib/runcache.c): the file format,
  * and which files and directories are trusted. The ownership checks need
  * root (make check runs as root); they return early otherwise. */

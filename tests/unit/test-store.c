@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-store.c — the SQLite queue store on a real file: submit (group
  * commit), get, list filters, compare-and-set transitions, fair dispatch
  * order, per-user counts, audit, settings, schema version checks. */
