@@ -36,6 +36,18 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
+# A plain `make` (or `make tests`) on a machine without the -dev packages
+# says what to run instead of dying on the first missing header. `make
+# check`, `make run` and `make deps` install them first, so they pass.
+BUILD_GOALS := all tests lint install
+ifneq ($(filter $(BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+PKG_MISSING := $(shell for p in $(PKGS) $(if $(filter tests,$(MAKECMDGOALS)),check); do \
+                        pkg-config --exists $$p 2>/dev/null || echo $$p; done)
+ifneq ($(PKG_MISSING),)
+$(error missing development packages ($(PKG_MISSING)): run `sudo make deps` to install them (or `sudo make check`, which installs them, builds and tests))
+endif
+endif
+
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wmissing-prototypes \
         -Wstrict-prototypes -Wvla -Wdate-time -Wno-format-truncation
 HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
@@ -142,6 +154,8 @@ check-asan: deps
 
 deps:
 	@scripts/deps.sh
+deps-build:
+	@scripts/deps.sh --build
 
 # ---- fuzzing with libFuzzer ----
 FUZZ_CC ?= clang
@@ -159,15 +173,27 @@ fuzz: deps
 	        $(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(FUZZ_BUILD)/corpus-$$f \
 	                tests/fuzz/corpus/$${f#fuzz-}; done
 
-# ---- run the supervisor on its embedded defaults (state under ./var) ----
-run: deps
-	@$(MAKE) --no-print-directory all
-	@echo "corrald: development mode: state under $(CURDIR)/var, policies from $(CURDIR)/policies."
+# ---- run the supervisor on its embedded defaults ----
+# `sudo make run` from a checkout (in a home directory, usually mode 0700):
+# the build runs as the user who called sudo, so build/ stays theirs; the
+# daemon keeps its state, output, socket and a root-owned copy of ./policies
+# under DEV_DIR, outside the checkout (see supervisor/core/devmode.c).
+# CORRALD_ARGS adds options (tests: --config with a test cgroup parent).
+DEV_DIR ?= /run/corral-dev
+CORRALD_ARGS ?=
+AS_INVOKER = $(if $(and $(SUDO_UID),$(filter-out 0,$(SUDO_UID))),setpriv --reuid=$(SUDO_UID) --regid=$(SUDO_GID) --init-groups --reset-env,)
+run: deps-build
+	@if [ "$$(id -u)" != 0 ]; then echo "make run: corrald starts as root: run \`sudo make run\`" >&2; exit 1; fi
+	@if [ -n "$(AS_INVOKER)" ] && [ -d $(BUILD) ] && [ "$$(stat -c %u $(BUILD))" != "$(SUDO_UID)" ]; then \
+	        echo "make run: $(BUILD)/ belongs to uid $$(stat -c %u $(BUILD)), giving it back to uid $(SUDO_UID)"; \
+	        chown -R $(SUDO_UID):$(SUDO_GID) $(BUILD); fi
+	@$(AS_INVOKER) $(MAKE) --no-print-directory all
+	@echo "corrald: development mode: state, output, socket and a copy of $(CURDIR)/policies under $(DEV_DIR)."
 	@echo "corrald: in another terminal, as an ordinary user:"
-	@echo "corrald:   export CORRAL_SOCKET=$(CURDIR)/var/corral.sock PATH=$(abspath $(BUILD)):\$$PATH"
+	@echo "corrald:   export CORRAL_SOCKET=$(DEV_DIR)/corral.sock PATH=$(abspath $(BUILD)):\$$PATH"
 	@echo "corrald:   corral submit --wait -- /bin/echo hello"
 	@echo "corrald: stop with Ctrl-C (running jobs go on and are adopted at the next start)."
-	$(BUILD)/corrald --dev
+	$(BUILD)/corrald --dev-dir $(DEV_DIR) $(CORRALD_ARGS)
 
 # ---- benchmarks ----
 BENCH_SCRIPTS = $(sort $(wildcard tests/bench/*.sh))
@@ -212,6 +238,6 @@ print-dir-%:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all run tests check run-tests check-asan deps fuzz bench format format-check lint install clean
+.PHONY: all run tests check run-tests check-asan deps deps-build fuzz bench format format-check lint install clean
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

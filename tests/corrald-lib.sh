@@ -71,7 +71,7 @@ EOC
 corrald_start() {
     # corral-launch and corral-epilogue built in (the default); corrald-socket.t
     # runs the binaries instead (--launch, --epilogue)
-    "$CORRALD" --config "$TEST_TMP/corral.conf" "$@" >>"$TEST_TMP/corrald.log" 2>&1 9>&- &
+    "$CORRALD" --config "$TEST_TMP/corral.conf" "$@" >>"$TEST_TMP/corrald.log" 2>&1 8>&- &
     CORRALD_PID=$!
     _cleanup_add "corrald_stop"
     local i

@@ -333,7 +333,7 @@ static json_t *op_submit(Ctx *x) {
         pw = getpwuid(x->conn->uid);
         if (!pw)
                 return deny(x, "denied", "uid %u has no account on this node", (unsigned) x->conn->uid);
-        r = policy_load(c->s->policy_dir, policy, c->s->strict_perms ? POLICY_STRICT_PERMS : 0, &p, &d);
+        r = policy_load(c->s->policy_dir, policy, POLICY_STRICT_PERMS, &p, &d);
         if (r < 0) {
                 json_t *e = r == -ENOENT ? deny(x, "invalid", "no policy named '%s'", policy)
                                          : deny(x, "invalid", "policy '%s' is invalid (corral policy check %s)", policy,
@@ -596,7 +596,7 @@ static json_t *op_policies(Ctx *x) {
         for (char **n = names; l && *n; n++) {
                 _cleanup_policy_free_ Policy *p = NULL;
                 ConfDiags d = { 0 };
-                r = policy_load(x->c->s->policy_dir, *n, x->c->s->strict_perms ? POLICY_STRICT_PERMS : 0, &p, &d);
+                r = policy_load(x->c->s->policy_dir, *n, POLICY_STRICT_PERMS, &p, &d);
                 conf_diags_clear(&d);
                 json_array_append_new(l, json_pack("{s:s, s:b, s:s, s:b}", "name", *n, "valid", r >= 0, "description",
                                                    p ? p->description : "", "default",

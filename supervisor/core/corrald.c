@@ -37,6 +37,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
+#include "pathcheck.h"
 
 static void help(void) {
         printf("Usage: corrald [OPTIONS]\n"
@@ -50,10 +51,12 @@ static void help(void) {
                "  -c, --config FILE       node config (default " NODECONF_PATH_DEFAULT "; a\n"
                "                          missing file means built-in defaults)\n"
                "      --dev               development mode for `make run`: state, output and\n"
-               "                          socket under ./var, policies from ./policies,\n"
-               "                          policy permission checks off, and the epilogue only\n"
-               "                          reports (on a workstation, the user's other\n"
+               "                          socket under a root-owned directory (--dev-dir),\n"
+               "                          with a root-owned copy of ./policies (or of\n"
+               "                          --policy-dir) made at every start; the epilogue\n"
+               "                          only reports (on a workstation, the user's other\n"
                "                          sessions and crontab are not a job's leftovers)\n"
+               "      --dev-dir DIR       development mode under DIR (default " DEV_DIR_DEFAULT ")\n"
                "      --state-dir DIR     queue database directory (node config: state_dir)\n"
                "      --run-dir DIR       root-only runtime directory (run_dir)\n"
                "      --output-dir DIR    job output directories (output_dir)\n"
@@ -65,7 +68,6 @@ static void help(void) {
                "                          one built into corrald, run without exec)\n"
                "      --epilogue PATH     run this corral-epilogue binary after each job\n"
                "                          (default: the one built into corrald)\n"
-               "      --no-strict-perms   accept policies not owned by root\n"
                "      --epilogue-dry-run  the epilogue after each job reports what it would\n"
                "                          clean but changes nothing (implied by --dev)\n"
                "      --log-level LEVEL   debug, info, notice, warning, error\n"
@@ -195,6 +197,39 @@ static int open_socket(Settings *s) {
         return fd;
 }
 
+/* The core runs as the daemon user and opens the queue store, job output
+ * and policies itself; users connect to the socket. A directory on the way
+ * that they cannot search (a checkout in a mode-0700 home) would otherwise
+ * surface later as a bare "No such file or directory". */
+static int check_reachable(const Settings *s) {
+        const struct {
+                const char *what, *path, *option;
+        } need[] = {
+                { "state directory", s->state_dir, "--state-dir or state_dir" },
+                { "job output directory", s->output_dir, "--output-dir or output_dir" },
+                { "policy directory", s->policy_dir, "--policy-dir or policy_dir" },
+        };
+        PathBlock b;
+        for (size_t i = 0; i < ELEMENTSOF(need); i++) {
+                int r = path_reachable_by_user(need[i].path, s->uid, s->gid, &b);
+                if (r == -EACCES)
+                        return log_error_errno(r,
+                                               "The daemon user %s (uid %u) cannot reach the %s %s: %s is mode "
+                                               "%04o, owned by uid %u; choose a directory it can reach (%s)%s",
+                                               s->user, (unsigned) s->uid, need[i].what, need[i].path, b.dir,
+                                               (unsigned) b.mode, (unsigned) b.owner, need[i].option,
+                                               s->dev ? "" : ", or for a checkout run `sudo make run`");
+                if (r < 0)
+                        return log_error_errno(r, "Cannot check the path to the %s %s: %m", need[i].what, need[i].path);
+        }
+        /* any local user: nobody stands for them */
+        if (path_reachable(s->socket, 65534, 65534, NULL, 0, &b) == -EACCES)
+                log_warning("Users cannot reach the socket %s: %s is mode %04o, owned by uid %u; only its owner, "
+                            "its group and root can submit jobs (--socket to choose another place)",
+                            s->socket, b.dir, (unsigned) b.mode, (unsigned) b.owner);
+        return 0;
+}
+
 static int drop_privileges(const Settings *s) {
         if (setgroups(0, NULL) < 0 || setresgid(s->gid, s->gid, s->gid) < 0 || setresuid(s->uid, s->uid, s->uid) < 0)
                 return negative_errno();
@@ -232,7 +267,7 @@ int main(int argc, char *argv[]) {
                 OPT_USER,
                 OPT_LAUNCH,
                 OPT_EPILOGUE,
-                OPT_NO_STRICT,
+                OPT_DEV_DIR,
                 OPT_EPILOGUE_DRY_RUN,
                 OPT_LOG_LEVEL,
                 OPT_VERSION,
@@ -249,16 +284,17 @@ int main(int argc, char *argv[]) {
                 { "user", required_argument, NULL, OPT_USER },
                 { "launch", required_argument, NULL, OPT_LAUNCH },
                 { "epilogue", required_argument, NULL, OPT_EPILOGUE },
-                { "no-strict-perms", no_argument, NULL, OPT_NO_STRICT },
+                { "dev-dir", required_argument, NULL, OPT_DEV_DIR },
                 { "epilogue-dry-run", no_argument, NULL, OPT_EPILOGUE_DRY_RUN },
                 { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
                 {},
         };
-        Settings s = { .strict_perms = true };
+        Settings s = { 0 };
         const char *o_config = NULL, *o_state = NULL, *o_run = NULL, *o_output = NULL, *o_socket = NULL,
-                   *o_policy = NULL, *o_user = NULL, *o_launch = NULL, *o_epilogue = NULL, *o_level = NULL;
+                   *o_policy = NULL, *o_user = NULL, *o_launch = NULL, *o_epilogue = NULL, *o_level = NULL,
+                   *o_dev_dir = DEV_DIR_DEFAULT;
         uint64_t o_slots = 0;
         ConfDiags d = { 0 };
         int c, r, sp[2], listen_fd;
@@ -308,8 +344,9 @@ int main(int argc, char *argv[]) {
                 case OPT_EPILOGUE:
                         o_epilogue = optarg;
                         break;
-                case OPT_NO_STRICT:
-                        s.strict_perms = false;
+                case OPT_DEV_DIR:
+                        s.dev = true;
+                        o_dev_dir = optarg;
                         break;
                 case OPT_EPILOGUE_DRY_RUN:
                         s.epilogue_dry_run = true;
@@ -341,15 +378,19 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
         if (s.dev) {
-                /* `make run`: everything under ./var of the checkout */
-                s.state_dir = absolute("var/state");
-                s.run_dir = absolute("var/run");
-                s.output_dir = absolute("var/output");
-                s.socket = absolute("var/corral.sock");
-                s.policy_dir = absolute("policies");
-                s.strict_perms = false;
+                /* `make run`: everything under a root-owned directory outside
+                 * the checkout, policies copied there (devmode.c says why) */
+                _cleanup_free_ char *src = absolute(o_policy ? o_policy : "policies");
+                if (!src)
+                        return log_oom(), 1;
+                if (geteuid() != 0) {
+                        log_error("corrald must start as root: run `sudo make run`");
+                        return 1;
+                }
+                if (dev_prepare(&s, o_dev_dir, src) < 0)
+                        return 1;
+                o_policy = NULL;
                 s.epilogue_dry_run = true;
-                (void) mkdir("var", 0755);
         } else {
                 s.state_dir = strdup(s.node->state_dir);
                 s.run_dir = strdup(s.node->run_dir);
@@ -400,7 +441,7 @@ int main(int argc, char *argv[]) {
         snprintf(results, sizeof results, "%s/results", s.run_dir);
         if (make_parent(s.state_dir) < 0 || make_dir(s.state_dir, 0700, s.uid, s.gid) < 0 ||
             make_parent(s.run_dir) < 0 || make_dir(s.run_dir, 0755, 0, 0) < 0 || make_dir(results, 0700, 0, 0) < 0 ||
-            make_parent(s.output_dir) < 0 || make_dir(s.output_dir, 0711, 0, 0) < 0)
+            make_parent(s.output_dir) < 0 || make_dir(s.output_dir, 0711, 0, 0) < 0 || check_reachable(&s) < 0)
                 return 1;
 
         /* 4. the socket */

@@ -52,13 +52,20 @@ typedef struct Settings {
         uid_t uid;
         gid_t gid;
         gid_t admin_gid; /* (gid_t) -1: no admin group on this node */
-        bool strict_perms;
-        bool dev; /* `make run`: state under ./var */
+        bool dev; /* `make run`: state under a root-owned directory (devmode.c) */
         bool epilogue_dry_run; /* report only (--dev: a workstation is not a batch node) */
         uint64_t slots;
         uint64_t max_queued_per_user;
         uint64_t grace; /* usec, between SIGTERM and the cgroup kill on cancel */
 } Settings;
+
+/* The directory of `corrald --dev` (`sudo make run`). */
+#define DEV_DIR_DEFAULT "/run/corral-dev"
+
+/* devmode.c: points the state, run and output directories, the socket and
+ * the policy directory into dev_dir (root-owned, created if missing) and
+ * copies the *.ini files of policy_src there; logs and returns -errno. */
+int dev_prepare(Settings *s, const char *dev_dir, const char *policy_src);
 
 /* helper.c */
 int helper_main(Settings *s, int fd);

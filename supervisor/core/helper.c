@@ -371,7 +371,7 @@ static void req_launch(Helper *h, json_t *m) {
         }
 
         /* the policy, read by us; the user, looked up by us */
-        r = policy_load(h->s->policy_dir, policy, h->s->strict_perms ? POLICY_STRICT_PERMS : 0, &p, &d);
+        r = policy_load(h->s->policy_dir, policy, POLICY_STRICT_PERMS, &p, &d);
         if (r < 0) {
                 char first[512] = "";
                 if (d.n > 0)

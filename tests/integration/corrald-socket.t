@@ -21,7 +21,7 @@ like "$err" "corrald is not running: no socket at $SOCK" "... saying the daemon 
 
 systemd-socket-activate --seqpacket -l "$SOCK" -- "$CORRALD" --config "$TEST_TMP/corral.conf" \
     --launch "$CORRAL_BUILD/corral-launch" --epilogue "$CORRAL_BUILD/corral-epilogue" \
-    >>"$TEST_TMP/corrald.log" 2>&1 9>&- &
+    >>"$TEST_TMP/corrald.log" 2>&1 8>&- &
 ACTIVATOR=$!
 _cleanup_add "kill_activated"
 kill_activated() {

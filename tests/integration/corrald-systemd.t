@@ -22,7 +22,7 @@ make_test_user corraltestsd 61161
 # IPC and UTS namespaces, cgroup, capabilities and seccomp all stay).
 printf '[namespaces]\nuser = host\n' >>"$TEST_TMP/policies/t.ini"
 WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
-if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 9>&-; then
+if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
     plan_skip "systemd-ns cannot start here: $(tail -1 "$WD.err")"
 fi
 _cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
