@@ -93,6 +93,15 @@ endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_template,$(p))))
 
 # ---- tests ----
+# `sudo make check|run` builds as the user who called sudo, so that build/
+# stays theirs and their next plain `make` works.
+# Only when the checkout is theirs; a build/ left root's by an older run is
+# given back first (GIVE_BACK DIR).
+CHECKOUT_UID := $(shell stat -c %u . 2>/dev/null)
+AS_INVOKER = $(if $(and $(SUDO_UID),$(filter-out 0,$(SUDO_UID)),$(filter $(SUDO_UID),$(CHECKOUT_UID))),setpriv --reuid=$(SUDO_UID) --regid=$(SUDO_GID) --init-groups --reset-env,)
+GIVE_BACK = if [ -n "$(AS_INVOKER)" ] && [ -d $(1) ] && [ "$$(stat -c %u $(1))" != "$(SUDO_UID)" ]; then \
+                echo "make: $(1)/ belongs to uid $$(stat -c %u $(1)), giving it back to uid $(SUDO_UID)"; \
+                chown -R $(SUDO_UID):$(SUDO_GID) $(1); fi
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_SUITES := $(patsubst tests/unit/test-%.c,%,$(UNIT_SRCS))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/unit/main.o
@@ -134,8 +143,11 @@ TAP_TESTS = $(sort $(wildcard tests/integration/*.t tests/escape/*.t))
 export CORRAL_BUILD = $(abspath $(BUILD))
 export CORRAL_SRC = $(CURDIR)
 
+# The build runs as the user who called sudo (AS_INVOKER), so build/ stays
+# theirs; the tests run as root.
 check: deps
-	@$(MAKE) --no-print-directory tests
+	@$(call GIVE_BACK,$(BUILD))
+	@$(AS_INVOKER) $(MAKE) --no-print-directory tests
 	@$(MAKE) --no-print-directory run-tests
 
 run-tests:
@@ -148,7 +160,8 @@ run-tests:
 	$(PROVE) -f $(TAP_TESTS)
 
 check-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 tests
+	@$(call GIVE_BACK,build-asan)
+	@$(AS_INVOKER) $(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	        $(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 run-tests
 
@@ -181,12 +194,9 @@ fuzz: deps
 # CORRALD_ARGS adds options (tests: --config with a test cgroup parent).
 DEV_DIR ?= /run/corral-dev
 CORRALD_ARGS ?=
-AS_INVOKER = $(if $(and $(SUDO_UID),$(filter-out 0,$(SUDO_UID))),setpriv --reuid=$(SUDO_UID) --regid=$(SUDO_GID) --init-groups --reset-env,)
 run: deps-build
 	@if [ "$$(id -u)" != 0 ]; then echo "make run: corrald starts as root: run \`sudo make run\`" >&2; exit 1; fi
-	@if [ -n "$(AS_INVOKER)" ] && [ -d $(BUILD) ] && [ "$$(stat -c %u $(BUILD))" != "$(SUDO_UID)" ]; then \
-	        echo "make run: $(BUILD)/ belongs to uid $$(stat -c %u $(BUILD)), giving it back to uid $(SUDO_UID)"; \
-	        chown -R $(SUDO_UID):$(SUDO_GID) $(BUILD); fi
+	@$(call GIVE_BACK,$(BUILD))
 	@$(AS_INVOKER) $(MAKE) --no-print-directory all
 	@echo "corrald: development mode: state, output, socket and a copy of $(CURDIR)/policies under $(DEV_DIR)."
 	@echo "corrald: in another terminal, as an ordinary user:"
