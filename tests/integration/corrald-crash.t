@@ -10,13 +10,14 @@
 # launchers of the old binary are adopted and their jobs COMPLETE; a launcher
 # killed while corrald was down makes its job LOST, and so does one whose PID
 # was taken meanwhile by a process that looks like a launcher (root, session
-# leader, named corral-launch) but started later, which is left alone.
+# leader, named corral-launch) but started later, which is left alone. A
+# launcher without a record (started before records existed) is adopted too.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
 [ -x "$CORRAL_BUILD/tests/helpers/spawn-at-pid" ] || plan_skip "tests/helpers/spawn-at-pid not built (make tests)"
-plan 30
+plan 31
 
 make_tmpdir
 corrald_setup 4
@@ -110,6 +111,10 @@ if kill -0 "$CORRALD_PID" 2>/dev/null; then corrald_stop; st=stuck; else wait "$
 alive=0
 for id in "${ids[@]}"; do kill -0 "$(lpid "$id")" 2>/dev/null && alive=$((alive + 1)); done
 is "$st $alive" "0 4" "upgrade: corrald stops on SIGTERM (exit 0), the 4 launchers go on"
+is "$(ls "$TEST_TMP/run/results" | grep -c '\.launcher$')" 4 "upgrade: each running launcher is recorded in run_dir/results"
+# job 2: as if started by a corrald from before the records (an upgrade to
+# this one): found by the pid and start time in the queue, and its name
+rm -f "$TEST_TMP/run/results/${ids[1]}.launcher"
 # job 3: its launcher dies while corrald is down
 l3=$(lpid "${ids[2]}")
 kill -9 "$l3"; wait_gone "$l3"; ok $? "upgrade: the launcher of job ${ids[2]} is killed"
