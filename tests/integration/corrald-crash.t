@@ -111,7 +111,7 @@ if kill -0 "$CORRALD_PID" 2>/dev/null; then corrald_stop; st=stuck; else wait "$
 alive=0
 for id in "${ids[@]}"; do kill -0 "$(lpid "$id")" 2>/dev/null && alive=$((alive + 1)); done
 is "$st $alive" "0 4" "upgrade: corrald stops on SIGTERM (exit 0), the 4 launchers go on"
-is "$(ls "$TEST_TMP/run/results" | grep -c '\.launcher$')" 4 "upgrade: each running launcher is recorded in run_dir/results"
+is "$(find "$TEST_TMP/run/results" -name '*.launcher' | wc -l)" 4 "upgrade: each running launcher is recorded in run_dir/results"
 # job 2: as if started by a corrald from before the records (an upgrade to
 # this one): found by the pid and start time in the queue, and its name
 rm -f "$TEST_TMP/run/results/${ids[1]}.launcher"
@@ -143,7 +143,7 @@ like "$("$CORRAL" logs "${ids[1]}")" "upgrade-2" "upgrade: the adopted job ran t
 is "$(wait_final "${ids[2]}")" LOST "upgrade: a launcher gone without a result: its job is LOST"
 is "$(wait_final "${ids[3]}")" LOST "upgrade: a recycled PID is not adopted: its job is LOST"
 kill -0 "$fake" 2>/dev/null; ok $? "upgrade: the process that has the recycled PID is left alone"
-is "$(ls "$TEST_TMP/run/results" | grep -c '\.launcher')" 0 "upgrade: no launcher record is left"
+is "$(find "$TEST_TMP/run/results" -name '*.launcher' | wc -l)" 0 "upgrade: no launcher record is left"
 [ -n "$fake" ] && kill -9 "$fake"
 
 corrald_stop
