@@ -760,3 +760,30 @@ int proc_pidfd_open_verified(const ProcTable *t, const ProcEntry *e, int *ret_pi
         *ret_pidfd = TAKE_FD(fd);
         return 0;
 }
+
+int proc_pidfd_open_started(int proc_fd, pid_t pid, uint64_t start_time, ProcEntry *ret, int *ret_pidfd) {
+        _cleanup_close_ int fd = -1;
+        ProcEntry e = { .pid = pid };
+        int r;
+
+        if (pid <= 0)
+                return -ESRCH;
+        fd = proc_syscalls.pidfd_open(pid);
+        if (fd < 0)
+                return fd == -EINVAL ? -ESRCH : fd; /* EINVAL: a thread, not a process */
+        r = load_stat(proc_fd, &e);
+        if (r < 0)
+                return r;
+        if (e.start_time != start_time)
+                return -ESRCH;
+        r = read_status_uids(proc_fd, &e);
+        if (r < 0)
+                return r == -ENOENT ? -ESRCH : r;
+        /* still not reaped: what was read above is the pidfd's process */
+        r = proc_syscalls.pidfd_send_signal(fd, 0);
+        if (r < 0)
+                return r;
+        *ret = e;
+        *ret_pidfd = TAKE_FD(fd);
+        return 0;
+}

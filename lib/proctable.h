@@ -155,6 +155,16 @@ bool proc_pids_all_own(pid_t after, pid_t upto);
 /* Re-reads the start time of pid from the /proc at proc_fd. */
 int proc_read_start_time(int proc_fd, pid_t pid, uint64_t *ret);
 
+/* Opens a pidfd for the process that holds pid and started at start_time
+ * (stat field 22, clock ticks after boot), and fills *ret with its stat
+ * fields and uids. The pidfd is opened first and /proc/PID read after it; a
+ * signal 0 through the pidfd then tells that its process was not reaped yet,
+ * so the PID still named it while /proc was read (the kernel gives a PID to
+ * no other process before). Returns 0 with *ret_pidfd set, -ESRCH when no
+ * process has that PID or another one (another start time) has it, or
+ * another -errno. */
+int proc_pidfd_open_started(int proc_fd, pid_t pid, uint64_t start_time, ProcEntry *ret, int *ret_pidfd);
+
 /* Opens a pidfd for e (stat loaded) and checks, by the inode of /proc/PID, that
  * it still names the process of the snapshot. Returns 0 with *ret_pidfd set, -ESRCH (gone), -ESTALE (the PID now
  * belongs to another process: never signal it) or another -errno. */

@@ -148,12 +148,15 @@ static char *launcher_log_tail(Helper *h, int64_t job) {
         return s;
 }
 
+static void remove_launcher_record(Helper *h, int64_t job);
+
 static void remove_job_files(Helper *h, int64_t job) {
         char path[4200];
         job_file(h, job, "json", path, sizeof path);
         (void) unlink(path);
         job_file(h, job, "log", path, sizeof path);
         (void) unlink(path);
+        remove_launcher_record(h, job);
 }
 
 static Launcher *find_launcher(Helper *h, int64_t job) {
@@ -184,6 +187,7 @@ static void launcher_done(Launcher *l, bool status_known, int code, int sig) {
         _cleanup_free_ char *tail = launcher_log_tail(h, l->job);
 
         log_info("helper: the launcher of job %lld (pid %d) ended", (long long) l->job, (int) l->pid);
+        remove_launcher_record(h, l->job);
         reply(h, json_pack("{s:s, s:I, s:o, s:b, s:i, s:i, s:s?}", "type", HMSG_EXITED, "job", (json_int_t) l->job,
                            "result", res ? res : json_null(), "status_known", status_known, "code", code, "signal", sig,
                            "log", tail && *tail ? tail : NULL));
@@ -327,6 +331,8 @@ static int make_output(Helper *h, const struct passwd *pw, const char *oid, char
         return 0;
 }
 
+static int write_launcher_record(Helper *h, int64_t job, pid_t pid, uint64_t start);
+
 static void launch_failed(Helper *h, int64_t job, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void launch_failed(Helper *h, int64_t job, const char *fmt, ...) {
         char buf[1024];
@@ -468,6 +474,12 @@ static void req_launch(Helper *h, json_t *m) {
         h->n_launchers++;
         uint64_t start = 0;
         (void) pid_start_time(pid, &start);
+        r = write_launcher_record(h, job, pid, start);
+        if (r < 0)
+                log_warning_errno(r,
+                                  "helper: cannot record the launcher of job %lld in %s/results, ignoring (a "
+                                  "restarted corrald adopts it by its name only): %m",
+                                  (long long) job, h->s->run_dir);
         log_info("helper: job %lld launched for %s as pid %d", (long long) job, user, (int) pid);
         reply(h, json_pack("{s:s, s:I, s:i, s:I, s:s, s:s}", "type", HMSG_LAUNCHED, "job", (json_int_t) job, "pid",
                            (int) pid, "start", (json_int_t) start, "stdout", out, "stderr", err));
@@ -534,58 +546,152 @@ static void req_kill(Helper *h, json_t *m) {
 
 /* ---- adopt (after a restart) ---- */
 
-static bool is_launcher(Helper *h, pid_t pid) {
-        char path[64], exe[4096];
-        snprintf(path, sizeof path, "/proc/%d/exe", (int) pid);
-        ssize_t n = readlink(path, exe, sizeof exe - 1);
-        if (n <= 0)
-                return false;
-        exe[n] = '\0';
-        if (h->s->launch_bin) {
-                _cleanup_free_ char *want = realpath(h->s->launch_bin, NULL);
-                return want && strcmp(exe, want) == 0;
+/* Which process is a job's launcher, after a restart. Not the one whose
+ * executable is ours: `make install` or a package upgrade replaces corrald
+ * (or corral-launch) under running launchers, whose /proc/PID/exe then reads
+ * "... (deleted)" or names another inode. At fork time the helper writes
+ * run_dir/results/N.launcher (root-only, like the results) with what names
+ * the process for as long as the node runs: the boot id, the pid and the
+ * pid's start time (clock ticks after boot). The kernel chooses both numbers
+ * and gives the pid to no other process until this one is reaped; a later
+ * process at the same pid with the same start time would need the whole pid
+ * space to wrap within one tick. So neither the job's user nor the core (not
+ * trusted: it runs unprivileged and parses user input; the pid and start time
+ * it stored serve only as the fallback below) can present another process as
+ * the launcher. At adoption the helper opens a pidfd for the recorded pid,
+ * reads its start time and ids through /proc and checks that the pidfd's
+ * process was not reaped in between (proc_pidfd_open_started()); the process
+ * must still be root (real and effective uid 0: every process of a job runs
+ * as its user, without capabilities) and the leader of its own session
+ * (req_launch's setsid()). From then on it is watched and signalled only
+ * through the pidfd, which cannot reach another process. The record goes
+ * when the launcher ends.
+ * A random token beside the record would add nothing: it could only be
+ * compared with the file it is kept in, and the places a live process shows
+ * (argv, environment) are the job's to read or, for the built-in launcher
+ * that is never exec'd, do not show it at all.
+ * A launcher started by a corrald without records (before an upgrade to this
+ * one) is found by the pid and start time the core stored and, since the
+ * core is not trusted, by its name, corral-launch, besides. */
+
+#define LAUNCHER_RECORD_MAX 128
+
+static const char *boot_id(void) {
+        static char id[40];
+        if (!id[0]) {
+                _cleanup_free_ char *s = read_small("/proc/sys/kernel/random/boot_id", sizeof id - 1);
+                if (s)
+                        snprintf(id, sizeof id, "%.*s", (int) strcspn(s, "\n"), s);
         }
-        /* the built-in one: a child of a corrald binary that named itself */
-        char self[4096], comm[32] = "";
-        ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (k <= 0)
-                return false;
-        self[k] = '\0';
-        snprintf(path, sizeof path, "/proc/%d/comm", (int) pid);
-        return proc_syscalls.read_file(AT_FDCWD, path, comm, sizeof comm) > 0 && strcmp(exe, self) == 0 &&
-               streq(comm, "corral-launch\n");
+        return id[0] ? id : NULL;
+}
+
+static int write_launcher_record(Helper *h, int64_t job, pid_t pid, uint64_t start) {
+        char path[4200], tmp[4210], rec[LAUNCHER_RECORD_MAX];
+        const char *boot = boot_id();
+        int fd, n, r = 0;
+
+        if (!boot || start == 0)
+                return -EIO;
+        n = snprintf(rec, sizeof rec, "%d %llu %s\n", (int) pid, (unsigned long long) start, boot);
+        job_file(h, job, "launcher", path, sizeof path);
+        snprintf(tmp, sizeof tmp, "%s.new", path);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return negative_errno();
+        ssize_t k = write(fd, rec, (size_t) n);
+        if (k != n)
+                r = k < 0 ? negative_errno() : -EIO;
+        if (close(fd) < 0 && r == 0)
+                r = negative_errno();
+        if (r == 0 && rename(tmp, path) < 0)
+                r = negative_errno();
+        if (r < 0)
+                (void) unlink(tmp);
+        return r;
+}
+
+/* 0, -ENOENT (no record, or not a readable one) or -ESTALE (from another
+ * boot: that launcher is gone). */
+static int read_launcher_record(Helper *h, int64_t job, pid_t *ret_pid, uint64_t *ret_start) {
+        char path[4200], boot[40];
+        unsigned long long start;
+        int pid;
+
+        job_file(h, job, "launcher", path, sizeof path);
+        _cleanup_free_ char *s = read_small(path, LAUNCHER_RECORD_MAX);
+        if (!s || sscanf(s, "%d %llu %39s", &pid, &start, boot) != 3 || pid <= 0)
+                return -ENOENT;
+        if (!boot_id() || !streq(boot, boot_id()))
+                return -ESTALE;
+        *ret_pid = pid;
+        *ret_start = start;
+        return 0;
+}
+
+static void remove_launcher_record(Helper *h, int64_t job) {
+        char path[4200];
+        job_file(h, job, "launcher", path, sizeof path);
+        (void) unlink(path);
+}
+
+/* A pidfd for the launcher of job, or -1 if it is gone (see above). */
+static int open_launcher(Helper *h, int64_t job, pid_t core_pid, uint64_t core_start, pid_t *ret_pid) {
+        _cleanup_close_ int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        pid_t pid = 0;
+        uint64_t start = 0;
+        ProcEntry e;
+        int pidfd = -1, r;
+
+        r = read_launcher_record(h, job, &pid, &start);
+        bool legacy = r == -ENOENT;
+        if (legacy) {
+                pid = core_pid;
+                start = core_start;
+        }
+        if (proc_fd < 0 || pid <= 0 || (r < 0 && !legacy))
+                return -1;
+        r = proc_pidfd_open_started(proc_fd, pid, start, &e, &pidfd);
+        if (r < 0)
+                return -1;
+        if (e.uid != 0 || e.euid != 0 || e.sid != pid || (legacy && !streq(e.comm, "corral-launch"))) {
+                log_warning("helper: pid %d is not the launcher of job %lld (another process has it: uid %u, "
+                            "session %d, name %s)",
+                            (int) pid, (long long) job, (unsigned) e.uid, (int) e.sid, e.comm);
+                close(pidfd);
+                return -1;
+        }
+        *ret_pid = pid;
+        return pidfd;
 }
 
 static void req_adopt(Helper *h, json_t *m) {
         int64_t job = jjob(m);
         json_t *jp = json_object_get(m, "pid"), *js = json_object_get(m, "start");
         pid_t pid = json_is_integer(jp) ? (pid_t) json_integer_value(jp) : 0;
-        uint64_t start = json_is_integer(js) ? (uint64_t) json_integer_value(js) : 0, now = 0;
+        uint64_t start = json_is_integer(js) ? (uint64_t) json_integer_value(js) : 0;
         int r;
 
         if (find_launcher(h, job))
                 fatal("adopt request for a job already tracked", NULL);
-        if (pid > 0 && pid_start_time(pid, &now) >= 0 && now == start && is_launcher(h, pid)) {
-                int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-                if (pidfd >= 0 && pid_start_time(pid, &now) >= 0 && now == start) {
-                        Launcher *l = calloc(1, sizeof(Launcher));
-                        if (!l)
-                                fatal("out of memory", NULL);
-                        *l = (Launcher){ .h = h, .job = job, .pid = pid, .pidfd = pidfd, .next = h->launchers };
-                        r = sd_event_add_io(h->event, &l->src, pidfd, EPOLLIN, on_adopted_exit, l);
-                        if (r < 0)
-                                fatal("cannot watch an adopted launcher", strerror(-r));
-                        h->launchers = l;
-                        h->n_launchers++;
-                        log_info("helper: adopted the launcher of job %lld (pid %d)", (long long) job, (int) pid);
-                        reply(h, json_pack("{s:s, s:I, s:b}", "type", "adopted", "job", (json_int_t) job, "alive", 1));
-                        return;
-                }
-                if (pidfd >= 0)
-                        close(pidfd);
+        int pidfd = open_launcher(h, job, pid, start, &pid);
+        if (pidfd >= 0) {
+                Launcher *l = calloc(1, sizeof(Launcher));
+                if (!l)
+                        fatal("out of memory", NULL);
+                *l = (Launcher){ .h = h, .job = job, .pid = pid, .pidfd = pidfd, .next = h->launchers };
+                r = sd_event_add_io(h->event, &l->src, pidfd, EPOLLIN, on_adopted_exit, l);
+                if (r < 0)
+                        fatal("cannot watch an adopted launcher", strerror(-r));
+                h->launchers = l;
+                h->n_launchers++;
+                log_info("helper: adopted the launcher of job %lld (pid %d)", (long long) job, (int) pid);
+                reply(h, json_pack("{s:s, s:I, s:b}", "type", "adopted", "job", (json_int_t) job, "alive", 1));
+                return;
         }
         /* The launcher is gone. If it finished, its result is on disk;
          * otherwise the job is lost: kill whatever is left of it. */
+        remove_launcher_record(h, job);
         json_t *res = read_result(h, job);
         if (!res) {
                 r = kill_job_cgroup(h, job, true);

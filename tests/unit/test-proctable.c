@@ -2,9 +2,11 @@
 /* test-proctable.c — lib/proctable.c: the stat/status parsers (hostile comm
  * names), cgroup path matching, a real snapshot of this process, and the
  * syscall table: an injected recycled PID is never signalled, injected ESRCH
- * and EPERM come back as errors. */
+ * and EPERM come back as errors; a pidfd by pid and start time is opened
+ * only for the process that started then. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +242,54 @@ START_TEST(test_injected_esrch_eperm) {
 }
 END_TEST
 
+static int signal_esrch(int pidfd, int sig) {
+        (void) pidfd;
+        (void) sig;
+        return -ESRCH;
+}
+
+/* A process named by pid and start time (a restarted corrald adopting a
+ * launcher): the one that started then, never one that has the PID later. */
+START_TEST(test_open_started) {
+        int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        pid_t pid = spawn_sleeper();
+        uint64_t start = 0;
+        ProcEntry e = {};
+        int fd = -1;
+
+        ck_assert_int_ge(proc_fd, 0);
+        ck_assert_int_eq(proc_read_start_time(proc_fd, pid, &start), 0);
+        ck_assert_uint_gt(start, 0);
+
+        /* another start time: the PID belongs to a process started later */
+        ck_assert_int_eq(proc_pidfd_open_started(proc_fd, pid, start + 1, &e, &fd), -ESRCH);
+        ck_assert_int_eq(fd, -1);
+        /* reaped while /proc was read: what was read may be another's */
+        proc_syscalls.pidfd_send_signal = signal_esrch;
+        ck_assert_int_eq(proc_pidfd_open_started(proc_fd, pid, start, &e, &fd), -ESRCH);
+        ck_assert_int_eq(fd, -1);
+        proc_syscalls_reset();
+
+        ck_assert_int_eq(proc_pidfd_open_started(proc_fd, pid, start, &e, &fd), 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(e.pid, pid);
+        ck_assert_uint_eq(e.start_time, start);
+        ck_assert_int_eq(e.uid, getuid());
+        ck_assert_int_eq(e.euid, geteuid());
+        ck_assert_int_eq(e.sid, getsid(0));
+        ck_assert_int_eq(proc_syscalls.pidfd_send_signal(fd, SIGKILL), 0);
+        ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+        close(fd);
+
+        /* gone */
+        fd = -1;
+        ck_assert_int_eq(proc_pidfd_open_started(proc_fd, pid, start, &e, &fd), -ESRCH);
+        ck_assert_int_eq(fd, -1);
+        ck_assert_int_eq(proc_pidfd_open_started(proc_fd, 0, start, &e, &fd), -ESRCH);
+        close(proc_fd);
+}
+END_TEST
+
 START_TEST(test_vanished_process) {
         _cleanup_proctable_free_ ProcTable *t = NULL;
         ProcEntry *e;
@@ -272,6 +322,7 @@ Suite *proctable_suite(void) {
         tcase_add_test(tc, test_recycled_pid_not_signalled);
         tcase_add_test(tc, test_injected_esrch_eperm);
         tcase_add_test(tc, test_vanished_process);
+        tcase_add_test(tc, test_open_started);
         suite_add_tcase(s, tc);
         return s;
 }
