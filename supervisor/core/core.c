@@ -27,6 +27,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "corrald.h"
 #include "job.h"
 #include "log.h"
@@ -881,8 +882,8 @@ static void on_launched(Core *c, json_t *m, Job *j) {
         j->launcher_pid = (pid_t) json_integer_value(json_object_get(m, "pid"));
         j->launcher_start = (uint64_t) json_integer_value(json_object_get(m, "start"));
         free(j->cgroup);
-        if (asprintf(&j->cgroup, "%s/job-%lld", c->s->node->cgroup_parent, (long long) j->id) < 0)
-                j->cgroup = NULL;
+        char cg[256];
+        j->cgroup = job_cgroup_name_num(c->s->node->cgroup_parent, j->id, sizeof cg, cg) >= 0 ? strdup(cg) : NULL;
         int r = store_update(c->store, j);
         if (r < 0)
                 log_warning_errno(r, "Cannot record job %lld as running: %m", (long long) j->id);

@@ -782,7 +782,9 @@ static int run(Launch *l) {
                         rnd = (uint32_t) now_usec(CLOCK_MONOTONIC);
                 (void) snprintf(l->job_id, sizeof l->job_id, "%d-%08x", (int) getpid(), rnd);
         }
-        (void) snprintf(l->cgroup_name, sizeof l->cgroup_name, "job-%s", l->job_id);
+        r = job_cgroup_name(NULL, l->job_id, sizeof l->cgroup_name, l->cgroup_name);
+        if (r < 0)
+                return fail(l, STEP_USAGE, r, "job id '%s' makes no valid cgroup name: %m", l->job_id);
 
         /* 6a. the filter, built now (or found in the cache), loaded last */
         r = step_seccomp(l);
