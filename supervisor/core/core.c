@@ -297,25 +297,23 @@ static json_t *get_own_job(Ctx *x, int64_t id, Job **ret) {
         return NULL;
 }
 
-/* [users] of the policy: min_uid, deny_users, then allow_users/allow_groups
- * when either is set (primary or supplementary membership). */
-static bool user_allowed(const Policy *p, const struct passwd *pw) {
-        if (pw->pw_uid == 0 || pw->pw_uid < p->min_uid || strv_contains(p->deny_users, pw->pw_name))
-                return false;
-        if (strv_length(p->allow_users) == 0 && strv_length(p->allow_groups) == 0)
-                return true;
-        if (strv_contains(p->allow_users, pw->pw_name))
-                return true;
-        gid_t groups[256];
-        int n = ELEMENTSOF(groups);
-        if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-                return false;
-        for (int i = 0; i < n; i++) {
-                struct group *gr = getgrgid(groups[i]);
-                if (gr && strv_contains(p->allow_groups, gr->gr_name))
-                        return true;
+/* The policy's [users] rule (lib/policy.c), the one corral-launch applies:
+ * a job it would refuse is refused now, with the same reason. */
+static int user_allowed(const Policy *p, const struct passwd *pw, char **ret_reason) {
+        _cleanup_strv_free_ char **names = NULL;
+        if (policy_user_needs_groups(p)) {
+                gid_t groups[256];
+                int n = ELEMENTSOF(groups);
+                if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+                        return asprintf(ret_reason, "user '%s' is in more than %zu groups", pw->pw_name,
+                                        ELEMENTSOF(groups)) < 0
+                                       ? -ENOMEM
+                                       : -E2BIG;
+                int r = policy_group_names(groups, (size_t) n, &names);
+                if (r < 0)
+                        return r;
         }
-        return false;
+        return policy_user_allowed(p, pw->pw_uid, pw->pw_gid, pw->pw_name, names, ret_reason);
 }
 
 static json_t *op_submit(Ctx *x) {
@@ -344,8 +342,11 @@ static json_t *op_submit(Ctx *x) {
         }
         conf_diags_clear(&d);
         /* the same checks corral-launch makes, so that a doomed job is refused now */
-        if (!user_allowed(p, pw))
-                return deny(x, "denied", "policy '%s' does not allow user %s to run jobs", policy, pw->pw_name);
+        _cleanup_free_ char *why = NULL;
+        r = user_allowed(p, pw, &why);
+        if (r < 0)
+                return deny(x, "denied", "policy '%s' refuses this job: %s", policy,
+                            why ? why : "cannot check the user's groups");
         if (rq->walltime > p->walltime) {
                 char a[FORMAT_BUF], b[FORMAT_BUF];
                 return deny(x, "invalid", "walltime %s exceeds the %s of policy '%s'", format_duration(a, rq->walltime),
