@@ -43,7 +43,6 @@
 #define MAX_CONNECTIONS_PER_UID 64
 #define LOGS_CHUNK ((size_t) 60 * 1024)
 #define FOLLOW_INTERVAL_USEC (200 * USEC_PER_MSEC)
-#define METRICS_INTERVAL_USEC (5 * USEC_PER_SEC)
 #define STATUS_INTERVAL_USEC (250 * USEC_PER_MSEC)
 
 typedef struct Core Core;
@@ -85,7 +84,8 @@ struct Core {
         bool have_last_uid;
         bool drained;
         bool recovering;
-        /* metrics */
+        /* metrics: rewritten on every tick (metrics_interval) and, when a
+         * job changed state, with the next STATUS= (coalesced) */
         uint64_t launches, launch_failures, epilogue_kills, requests, denied;
         bool metrics_dirty;
         bool status_pending;
@@ -1105,8 +1105,11 @@ static int recover(Core *c) {
 
 /* ---- status and metrics ---- */
 
+static void write_metrics_logged(Core *c, const uint64_t *counts);
+
 /* STATUS= is recomputed at most every STATUS_INTERVAL: counting the
- * queue after every message would cost more than the messages. */
+ * queue after every message would cost more than the messages. The metrics
+ * file follows the job states as closely, from the same count. */
 static int on_status_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         Core *c = userdata;
         uint64_t counts[_JOB_STATE_MAX] = { 0 };
@@ -1116,6 +1119,8 @@ static int on_status_timer(sd_event_source *src, uint64_t usec, void *userdata) 
         (void) sd_notifyf(false, "STATUS=%llu running, %llu queued%s",
                           (unsigned long long) counts[JOB_RUNNING] + (unsigned long long) counts[JOB_STARTING],
                           (unsigned long long) counts[JOB_QUEUED], c->drained ? ", drained" : "");
+        if (c->metrics_dirty)
+                write_metrics_logged(c, counts);
         return 0;
 }
 
@@ -1128,18 +1133,14 @@ static void update_status(Core *c) {
                 c->status_pending = true;
 }
 
-static int write_metrics(Core *c) {
+static int write_metrics(Core *c, const uint64_t counts[static _JOB_STATE_MAX]) {
         const char *path = c->s->node->metrics_file;
-        uint64_t counts[_JOB_STATE_MAX] = { 0 };
         char tmp[4200];
         FILE *f;
         int r;
 
         if (isempty(path))
                 return 0;
-        r = store_count_states(c->store, counts);
-        if (r < 0)
-                return r;
         snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int) getpid());
         f = fopen(tmp, "we");
         if (!f)
@@ -1181,15 +1182,39 @@ static int write_metrics(Core *c) {
         return 0;
 }
 
+/* counts NULL: counted here */
+static void write_metrics_logged(Core *c, const uint64_t *counts) {
+        uint64_t own[_JOB_STATE_MAX] = { 0 };
+        int r = 0;
+
+        if (isempty(c->s->node->metrics_file))
+                return;
+        if (!counts) {
+                r = store_count_states(c->store, own);
+                counts = own;
+        }
+        if (r >= 0)
+                r = write_metrics(c, counts);
+        if (r < 0)
+                log_warning_errno(r, "Cannot write metrics to %s, ignoring: %m", c->s->node->metrics_file);
+        else
+                c->metrics_dirty = false;
+}
+
+/* Every tick, changed or not: the file's age (node_exporter's
+ * node_textfile_mtime_seconds) tells that corrald is alive, and the
+ * counters of requests, which mark no job change, get out. */
 static int on_metrics_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         Core *c = userdata;
-        if (c->metrics_dirty) {
-                int r = write_metrics(c);
-                if (r < 0)
-                        log_warning_errno(r, "Cannot write metrics to %s, ignoring: %m", c->s->node->metrics_file);
-                c->metrics_dirty = false;
-        }
-        sd_event_source_set_time_relative(src, METRICS_INTERVAL_USEC);
+        int r;
+
+        write_metrics_logged(c, NULL);
+        /* a time source fires once: re-armed, and enabled again */
+        r = sd_event_source_set_time_relative(src, c->s->node->metrics_interval);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_warning_errno(r, "Cannot re-arm the metrics timer, metrics now follow job changes only: %m");
         return 0;
 }
 
@@ -1223,8 +1248,8 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
                 r = sd_event_add_signal(c.event, NULL, SIGTERM, on_stop, &c);
         if (r >= 0)
                 r = sd_event_add_signal(c.event, NULL, SIGINT, on_stop, &c);
-        if (r >= 0)
-                r = sd_event_add_time_relative(c.event, NULL, CLOCK_MONOTONIC, METRICS_INTERVAL_USEC, 0,
+        if (r >= 0 && !isempty(s->node->metrics_file) && s->node->metrics_interval != USEC_INFINITY)
+                r = sd_event_add_time_relative(c.event, NULL, CLOCK_MONOTONIC, s->node->metrics_interval, 0,
                                                on_metrics_timer, &c);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the event loop: %m");
@@ -1238,8 +1263,8 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
         c.recovering = false;
         dispatch(&c);
 
-        (void) write_metrics(&c);
-        (void) on_status_timer(NULL, 0, &c); /* the first STATUS= comes with READY= */
+        c.metrics_dirty = true;
+        (void) on_status_timer(NULL, 0, &c); /* the first STATUS= and metrics come with READY= */
         (void) sd_notify(false, "READY=1");
         log_info("Ready: socket %s, %llu slots, policies from %s%s", s->socket, (unsigned long long) s->slots,
                  s->policy_dir, c.drained ? ", drained" : "");
