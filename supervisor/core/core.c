@@ -88,6 +88,7 @@ struct Core {
          * job changed state, with the next STATUS= (coalesced) */
         uint64_t launches, launch_failures, epilogue_kills, requests, denied;
         bool metrics_dirty;
+        bool metrics_failing; /* logged once, until a write succeeds again */
         bool status_pending;
 };
 
@@ -1195,9 +1196,15 @@ static void write_metrics_logged(Core *c, const uint64_t *counts) {
         }
         if (r >= 0)
                 r = write_metrics(c, counts);
-        if (r < 0)
-                log_warning_errno(r, "Cannot write metrics to %s, ignoring: %m", c->s->node->metrics_file);
-        else
+        if (r < 0 && !c->metrics_failing)
+                log_warning_errno(r,
+                                  "Cannot write metrics to %s (its directory must be writable by user %s), ignoring "
+                                  "until it works again: %m",
+                                  c->s->node->metrics_file, c->s->user);
+        else if (r >= 0 && c->metrics_failing)
+                log_info("Metrics are written to %s again", c->s->node->metrics_file);
+        c->metrics_failing = r < 0;
+        if (r >= 0)
                 c->metrics_dirty = false;
 }
 
