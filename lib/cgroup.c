@@ -126,6 +126,30 @@ bool cgjob_parent_valid(const char *parent) {
         return parent[0] != '/' && parent[n - 1] != '/' && !strstr(parent, "//");
 }
 
+int job_cgroup_name(const char *parent, const char *job_id, size_t size, char *ret) {
+        char name[CGROUP_NAME_MAX + 1];
+        int n;
+
+        n = snprintf(name, sizeof name, "job-%s", job_id);
+        if (n < 0 || (size_t) n >= sizeof name || !cgjob_name_valid(name))
+                return -EINVAL;
+        n = parent ? snprintf(NULL, 0, "%s/%s", parent, name) : n;
+        if (n < 0 || (size_t) n >= size)
+                return -ENAMETOOLONG;
+        if (parent)
+                (void) snprintf(ret, size, "%s/%s", parent, name);
+        else
+                memcpy(ret, name, (size_t) n + 1);
+        return 0;
+}
+
+int job_cgroup_name_num(const char *parent, int64_t job_id, size_t size, char *ret) {
+        char id[24];
+
+        (void) snprintf(id, sizeof id, "%" PRId64, job_id);
+        return job_cgroup_name(parent, id, size, ret);
+}
+
 int cgjob_create(const CgroupBackend *b, const char *parent, const char *name, const CgroupLimits *limits,
                  CgroupJob **ret, char **ret_where) {
         if (!cgjob_parent_valid(parent) || !cgjob_name_valid(name))

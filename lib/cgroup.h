@@ -109,6 +109,16 @@ bool cgjob_name_valid(const char *name);
 /* A parent: one or more valid components separated by '/', no leading '/'. */
 bool cgjob_parent_valid(const char *parent);
 
+/* The one rule for the name of job ID's cgroup: "job-ID", or "PARENT/job-ID"
+ * when parent is not NULL (parent as the caller needs it: "corral",
+ * "/corral"). corral-launch creates it; corrald and the epilogue find the job
+ * by it. -EINVAL when "job-ID" is not a valid name (cgjob_name_valid()),
+ * -ENAMETOOLONG when the result does not fit in size bytes; ret is untouched
+ * on failure. */
+int job_cgroup_name(const char *parent, const char *job_id, size_t size, char *ret);
+/* The same for corrald's numeric job ids. */
+int job_cgroup_name_num(const char *parent, int64_t job_id, size_t size, char *ret);
+
 /* Creates parent/name with the limits; fails with -EEXIST if it already
  * exists (never adopts another job's cgroup). On failure nothing is left. */
 int cgjob_create(const CgroupBackend *b, const char *parent, const char *name, const CgroupLimits *limits,

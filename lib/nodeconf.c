@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "parse.h"
 
 static const char *const backend_values[] = { "auto", "cgroupfs", "systemd", NULL };
 
@@ -41,6 +42,10 @@ const ConfKey nodeconf_keys[_NK_MAX] = {
             .help = "the policy of a submission that names none"),
         KEY("metrics_file", CONF_PATH, NK_METRICS_FILE, metrics_file, .def = "",
             .help = "node_exporter textfile collector output (empty: none)"),
+        KEY("metrics_interval", CONF_DURATION, NK_METRICS_INTERVAL, metrics_interval, .min = 100 * USEC_PER_MSEC,
+            .max = 3600 * USEC_PER_SEC, .def = "5s",
+            .help = "how often the metrics file is rewritten even when nothing changed (its age tells that corrald "
+                    "is alive); job state changes rewrite it at once"),
         KEY("max_queued_per_user", CONF_UINT, NK_MAX_QUEUED_PER_USER, max_queued_per_user, .min = 1, .max = 1000000,
             .def = "10000", .help = "submissions a user may have waiting at once"),
         KEY("log_level", CONF_NAME, NK_LOG_LEVEL, log_level, .def = "info",

@@ -31,6 +31,7 @@ typedef enum NodeKey {
         NK_POLICY_DIR,
         NK_DEFAULT_POLICY,
         NK_METRICS_FILE,
+        NK_METRICS_INTERVAL,
         NK_MAX_QUEUED_PER_USER,
         NK_LOG_LEVEL,
         _NK_MAX,
@@ -49,6 +50,7 @@ typedef struct NodeConfig {
         char *policy_dir;
         char *default_policy;
         char *metrics_file; /* empty: no metrics */
+        uint64_t metrics_interval; /* usec between rewrites; USEC_INFINITY: on changes only */
         uint64_t max_queued_per_user;
         char *log_level;
 

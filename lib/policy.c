@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* policy.c — the policy key table, loading with inheritance, and the
- * cross-key validation that needs the resolved policy. The table is the single
- * source for parsing, defaults, `corral policy show` and the docs. */
+/* policy.c — the policy key table, loading with inheritance, the
+ * cross-key validation that needs the resolved policy, and the [users] rule
+ * (policy_user_allowed()). The table is the single source for parsing,
+ * defaults, `corral policy show` and the docs. */
 #include "policy.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -464,6 +466,62 @@ json_t *policy_to_json(const Policy *p) {
         json_object_set_new(o, "path", p->path ? json_string(p->path) : json_null());
         json_object_set_new(o, "chain", chain);
         return o;
+}
+
+static int user_refused(char **ret_reason, const char *fmt, ...) _printf_(2, 3);
+static int user_refused(char **ret_reason, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(ret_reason, fmt, ap);
+        va_end(ap);
+        return r < 0 ? -ENOMEM : -EPERM;
+}
+
+bool policy_user_needs_groups(const Policy *p) {
+        return strv_length(p->allow_groups) > 0;
+}
+
+int policy_user_allowed(const Policy *p, uid_t uid, gid_t gid, const char *name, char *const *group_names,
+                        char **ret_reason) {
+        if (uid == 0)
+                return user_refused(ret_reason, "user '%s' is root (uid 0): jobs never run as root", name);
+        /* root's group owns and may write much of the system */
+        if (gid == 0)
+                return user_refused(ret_reason,
+                                    "user '%s' has root's group as its primary group (gid 0): jobs never run as root",
+                                    name);
+        if (uid < p->min_uid)
+                return user_refused(ret_reason, "user '%s': uid %u is below the policy's min_uid %llu", name,
+                                    (unsigned) uid, (unsigned long long) p->min_uid);
+        if (strv_contains(p->deny_users, name))
+                return user_refused(ret_reason, "user '%s' is in the policy's deny_users", name);
+        if (strv_length(p->allow_users) == 0 && strv_length(p->allow_groups) == 0)
+                return 0;
+        if (strv_contains(p->allow_users, name))
+                return 0;
+        for (char *const *g = group_names; g && *g; g++)
+                if (strv_contains(p->allow_groups, *g))
+                        return 0;
+        return user_refused(ret_reason, "user '%s' is not in the policy's allow_users or allow_groups", name);
+}
+
+int policy_group_names(const gid_t *gids, size_t n, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+
+        for (size_t i = 0; i < n; i++) {
+                struct group *g = getgrgid(gids[i]);
+                if (g && !strv_contains(l, g->gr_name) && strv_extend(&l, g->gr_name) < 0)
+                        return -ENOMEM;
+        }
+        if (!l) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
 }
 
 static int cmp_str(const void *a, const void *b) {

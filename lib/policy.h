@@ -159,5 +159,22 @@ int policy_write_ini(const Policy *p, bool comments, FILE *f);
 /* {"name":..., "path":..., "chain":[...], "policy":{...}, "users":{...}, ...} */
 json_t *policy_to_json(const Policy *p);
 
+/* The [users] rule, the one place it is written: corral-launch applies it
+ * (step 1) and corrald checks it at submit, so that a job refused at launch
+ * is refused when it is submitted, with the same reason. A user may run
+ * jobs when it is not root (uid 0 or primary gid 0), its uid is at least
+ * min_uid, it is not in deny_users and, when allow_users or allow_groups is
+ * set, it is listed or one of its groups is. group_names are the names of
+ * all its groups, primary included (read only when policy_user_needs_groups();
+ * NULL: none). Pure. Returns 0, or -EPERM with *ret_reason (allocated) saying
+ * why ("user 'NAME' ..."), or -ENOMEM. */
+int policy_user_allowed(const Policy *p, uid_t uid, gid_t gid, const char *name, char *const *group_names,
+                        char **ret_reason);
+/* Whether policy_user_allowed() reads the group names: the caller looks
+ * them up (policy_group_names()) only then. */
+bool policy_user_needs_groups(const Policy *p);
+/* The names of n group ids (getgrgid()); ids without a name are left out. */
+int policy_group_names(const gid_t *gids, size_t n, char ***ret);
+
 /* Lists the policy names in dir (sorted); returns the count or -errno. */
 int policy_list(const char *dir, char ***ret);

@@ -27,6 +27,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "corrald.h"
 #include "job.h"
 #include "log.h"
@@ -42,7 +43,6 @@
 #define MAX_CONNECTIONS_PER_UID 64
 #define LOGS_CHUNK ((size_t) 60 * 1024)
 #define FOLLOW_INTERVAL_USEC (200 * USEC_PER_MSEC)
-#define METRICS_INTERVAL_USEC (5 * USEC_PER_SEC)
 #define STATUS_INTERVAL_USEC (250 * USEC_PER_MSEC)
 
 typedef struct Core Core;
@@ -84,9 +84,11 @@ struct Core {
         bool have_last_uid;
         bool drained;
         bool recovering;
-        /* metrics */
+        /* metrics: rewritten on every tick (metrics_interval) and, when a
+         * job changed state, with the next STATUS= (coalesced) */
         uint64_t launches, launch_failures, epilogue_kills, requests, denied;
         bool metrics_dirty;
+        bool metrics_failing; /* logged once, until a write succeeds again */
         bool status_pending;
 };
 
@@ -296,25 +298,23 @@ static json_t *get_own_job(Ctx *x, int64_t id, Job **ret) {
         return NULL;
 }
 
-/* [users] of the policy: min_uid, deny_users, then allow_users/allow_groups
- * when either is set (primary or supplementary membership). */
-static bool user_allowed(const Policy *p, const struct passwd *pw) {
-        if (pw->pw_uid == 0 || pw->pw_uid < p->min_uid || strv_contains(p->deny_users, pw->pw_name))
-                return false;
-        if (strv_length(p->allow_users) == 0 && strv_length(p->allow_groups) == 0)
-                return true;
-        if (strv_contains(p->allow_users, pw->pw_name))
-                return true;
-        gid_t groups[256];
-        int n = ELEMENTSOF(groups);
-        if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-                return false;
-        for (int i = 0; i < n; i++) {
-                struct group *gr = getgrgid(groups[i]);
-                if (gr && strv_contains(p->allow_groups, gr->gr_name))
-                        return true;
+/* The policy's [users] rule (lib/policy.c), the one corral-launch applies:
+ * a job it would refuse is refused now, with the same reason. */
+static int user_allowed(const Policy *p, const struct passwd *pw, char **ret_reason) {
+        _cleanup_strv_free_ char **names = NULL;
+        if (policy_user_needs_groups(p)) {
+                gid_t groups[256];
+                int n = ELEMENTSOF(groups);
+                if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+                        return asprintf(ret_reason, "user '%s' is in more than %zu groups", pw->pw_name,
+                                        ELEMENTSOF(groups)) < 0
+                                       ? -ENOMEM
+                                       : -E2BIG;
+                int r = policy_group_names(groups, (size_t) n, &names);
+                if (r < 0)
+                        return r;
         }
-        return false;
+        return policy_user_allowed(p, pw->pw_uid, pw->pw_gid, pw->pw_name, names, ret_reason);
 }
 
 static json_t *op_submit(Ctx *x) {
@@ -343,8 +343,11 @@ static json_t *op_submit(Ctx *x) {
         }
         conf_diags_clear(&d);
         /* the same checks corral-launch makes, so that a doomed job is refused now */
-        if (!user_allowed(p, pw))
-                return deny(x, "denied", "policy '%s' does not allow user %s to run jobs", policy, pw->pw_name);
+        _cleanup_free_ char *why = NULL;
+        r = user_allowed(p, pw, &why);
+        if (r < 0)
+                return deny(x, "denied", "policy '%s' refuses this job: %s", policy,
+                            why ? why : "cannot check the user's groups");
         if (rq->walltime > p->walltime) {
                 char a[FORMAT_BUF], b[FORMAT_BUF];
                 return deny(x, "invalid", "walltime %s exceeds the %s of policy '%s'", format_duration(a, rq->walltime),
@@ -881,8 +884,8 @@ static void on_launched(Core *c, json_t *m, Job *j) {
         j->launcher_pid = (pid_t) json_integer_value(json_object_get(m, "pid"));
         j->launcher_start = (uint64_t) json_integer_value(json_object_get(m, "start"));
         free(j->cgroup);
-        if (asprintf(&j->cgroup, "%s/job-%lld", c->s->node->cgroup_parent, (long long) j->id) < 0)
-                j->cgroup = NULL;
+        char cg[256];
+        j->cgroup = job_cgroup_name_num(c->s->node->cgroup_parent, j->id, sizeof cg, cg) >= 0 ? strdup(cg) : NULL;
         int r = store_update(c->store, j);
         if (r < 0)
                 log_warning_errno(r, "Cannot record job %lld as running: %m", (long long) j->id);
@@ -1103,8 +1106,11 @@ static int recover(Core *c) {
 
 /* ---- status and metrics ---- */
 
+static void write_metrics_logged(Core *c, const uint64_t *counts);
+
 /* STATUS= is recomputed at most every STATUS_INTERVAL: counting the
- * queue after every message would cost more than the messages. */
+ * queue after every message would cost more than the messages. The metrics
+ * file follows the job states as closely, from the same count. */
 static int on_status_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         Core *c = userdata;
         uint64_t counts[_JOB_STATE_MAX] = { 0 };
@@ -1114,6 +1120,8 @@ static int on_status_timer(sd_event_source *src, uint64_t usec, void *userdata) 
         (void) sd_notifyf(false, "STATUS=%llu running, %llu queued%s",
                           (unsigned long long) counts[JOB_RUNNING] + (unsigned long long) counts[JOB_STARTING],
                           (unsigned long long) counts[JOB_QUEUED], c->drained ? ", drained" : "");
+        if (c->metrics_dirty)
+                write_metrics_logged(c, counts);
         return 0;
 }
 
@@ -1126,18 +1134,14 @@ static void update_status(Core *c) {
                 c->status_pending = true;
 }
 
-static int write_metrics(Core *c) {
+static int write_metrics(Core *c, const uint64_t counts[static _JOB_STATE_MAX]) {
         const char *path = c->s->node->metrics_file;
-        uint64_t counts[_JOB_STATE_MAX] = { 0 };
         char tmp[4200];
         FILE *f;
         int r;
 
         if (isempty(path))
                 return 0;
-        r = store_count_states(c->store, counts);
-        if (r < 0)
-                return r;
         snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int) getpid());
         f = fopen(tmp, "we");
         if (!f)
@@ -1179,15 +1183,45 @@ static int write_metrics(Core *c) {
         return 0;
 }
 
+/* counts NULL: counted here */
+static void write_metrics_logged(Core *c, const uint64_t *counts) {
+        uint64_t own[_JOB_STATE_MAX] = { 0 };
+        int r = 0;
+
+        if (isempty(c->s->node->metrics_file))
+                return;
+        if (!counts) {
+                r = store_count_states(c->store, own);
+                counts = own;
+        }
+        if (r >= 0)
+                r = write_metrics(c, counts);
+        if (r < 0 && !c->metrics_failing)
+                log_warning_errno(r,
+                                  "Cannot write metrics to %s (its directory must be writable by user %s), ignoring "
+                                  "until it works again: %m",
+                                  c->s->node->metrics_file, c->s->user);
+        else if (r >= 0 && c->metrics_failing)
+                log_info("Metrics are written to %s again", c->s->node->metrics_file);
+        c->metrics_failing = r < 0;
+        if (r >= 0)
+                c->metrics_dirty = false;
+}
+
+/* Every tick, changed or not: the file's age (node_exporter's
+ * node_textfile_mtime_seconds) tells that corrald is alive, and the
+ * counters of requests, which mark no job change, get out. */
 static int on_metrics_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         Core *c = userdata;
-        if (c->metrics_dirty) {
-                int r = write_metrics(c);
-                if (r < 0)
-                        log_warning_errno(r, "Cannot write metrics to %s, ignoring: %m", c->s->node->metrics_file);
-                c->metrics_dirty = false;
-        }
-        sd_event_source_set_time_relative(src, METRICS_INTERVAL_USEC);
+        int r;
+
+        write_metrics_logged(c, NULL);
+        /* a time source fires once: re-armed, and enabled again */
+        r = sd_event_source_set_time_relative(src, c->s->node->metrics_interval);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_warning_errno(r, "Cannot re-arm the metrics timer, metrics now follow job changes only: %m");
         return 0;
 }
 
@@ -1221,8 +1255,8 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
                 r = sd_event_add_signal(c.event, NULL, SIGTERM, on_stop, &c);
         if (r >= 0)
                 r = sd_event_add_signal(c.event, NULL, SIGINT, on_stop, &c);
-        if (r >= 0)
-                r = sd_event_add_time_relative(c.event, NULL, CLOCK_MONOTONIC, METRICS_INTERVAL_USEC, 0,
+        if (r >= 0 && !isempty(s->node->metrics_file) && s->node->metrics_interval != USEC_INFINITY)
+                r = sd_event_add_time_relative(c.event, NULL, CLOCK_MONOTONIC, s->node->metrics_interval, 0,
                                                on_metrics_timer, &c);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the event loop: %m");
@@ -1236,8 +1270,8 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
         c.recovering = false;
         dispatch(&c);
 
-        (void) write_metrics(&c);
-        (void) on_status_timer(NULL, 0, &c); /* the first STATUS= comes with READY= */
+        c.metrics_dirty = true;
+        (void) on_status_timer(NULL, 0, &c); /* the first STATUS= and metrics come with READY= */
         (void) sd_notify(false, "READY=1");
         log_info("Ready: socket %s, %llu slots, policies from %s%s", s->socket, (unsigned long long) s->slots,
                  s->policy_dir, c.drained ? ", drained" : "");

@@ -517,7 +517,9 @@ static int open_job_cgroup(Helper *h, int64_t job, CgroupJob **ret) {
         int r = cgjob_backend_find(h->s->node->cgroup_backend, &b);
         if (r < 0)
                 return r;
-        snprintf(name, sizeof name, "job-%lld", (long long) job);
+        r = job_cgroup_name_num(NULL, job, sizeof name, name);
+        if (r < 0)
+                return r;
         return cgjob_open(b, h->s->node->cgroup_parent, name, ret);
 }
 
@@ -799,7 +801,8 @@ static void req_epilogue(Helper *h, json_t *m) {
          * processes are spared (the epilogue's corral mode) */
         char cg[256], parent[192];
         snprintf(parent, sizeof parent, "/%s", h->s->node->cgroup_parent);
-        snprintf(cg, sizeof cg, "%s/job-%lld", parent, (long long) job);
+        if (job_cgroup_name_num(parent, job, sizeof cg, cg) < 0)
+                fatal("epilogue request for a job whose cgroup name does not fit", NULL);
         pid_t pid = fork();
         if (pid < 0)
                 fatal("fork", strerror(errno));

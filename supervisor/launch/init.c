@@ -115,7 +115,7 @@ _noreturn_ static void exec_job(JobSpec *spec) {
         }
 
         execvp(spec->argv[0], spec->argv);
-        die_errno(spec, STEP_EXEC, negative_errno(), "cannot execute %s: %m", spec->argv[0]);
+        die_errno(spec, STEP_EXEC, negative_errno(), "cannot execute '%s': %m", spec->argv[0]);
 }
 
 _noreturn_ static void init_loop(JobSpec *spec, pid_t job) {

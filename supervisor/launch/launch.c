@@ -170,6 +170,38 @@ static int open_stdio(Launch *l) {
         return 0;
 }
 
+/* A launch that failed says why in the job's stderr file too, as a shell
+ * says "command not found": the user finds it with `corral logs --stderr`
+ * or in the file they named, not only in the result record. Written only
+ * to what the user could open themselves: the fd open_stdio() opened with
+ * the user's file system ids, or, for a failure before that but after the
+ * user is known (seccomp, environment), the path opened now the same way
+ * (appending: the job never ran). Before the user is known (node config,
+ * policy, the user refused) nobody can open it as the user, and root never
+ * opens a path a user chose (a symlink to /etc/shadow would be followed with
+ * root's rights): those failures are in the result record and in corrald's
+ * `corral show` only. Non-blocking and SIGPIPE ignored: a FIFO or pipe the
+ * user named cannot hold the launcher. */
+static void tell_stderr(Launch *l) {
+        _cleanup_close_ int own = -1;
+        char line[1100];
+        int fd = l->stdio[2], n;
+
+        if (l->failed_step == STEP_NONE || !l->message || !l->args.stderr_path)
+                return;
+        if (fd <= 2) {
+                if (!l->user.name ||
+                    open_as_user(&l->user, l->args.stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK, &own) < 0)
+                        return;
+                fd = own;
+        } else
+                (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        (void) signal(SIGPIPE, SIG_IGN);
+        n = snprintf(line, sizeof line, "corral-launch: %s\n", l->message);
+        if (n > 0 && write(fd, line, (size_t) n < sizeof line ? (size_t) n : sizeof line - 1) < 0)
+                log_debug_errno(negative_errno(), "cannot write the failure to the job's stderr, ignoring: %m");
+}
+
 static int open_result(Launch *l) {
         if (l->args.result_path) {
                 l->result_fd = open(l->args.result_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
@@ -782,7 +814,9 @@ static int run(Launch *l) {
                         rnd = (uint32_t) now_usec(CLOCK_MONOTONIC);
                 (void) snprintf(l->job_id, sizeof l->job_id, "%d-%08x", (int) getpid(), rnd);
         }
-        (void) snprintf(l->cgroup_name, sizeof l->cgroup_name, "job-%s", l->job_id);
+        r = job_cgroup_name(NULL, l->job_id, sizeof l->cgroup_name, l->cgroup_name);
+        if (r < 0)
+                return fail(l, STEP_USAGE, r, "job id '%s' makes no valid cgroup name: %m", l->job_id);
 
         /* 6a. the filter, built now (or found in the cache), loaded last */
         r = step_seccomp(l);
@@ -851,6 +885,7 @@ int launch_main(int argc, char *argv[]) {
 
         (void) run(&l);
         finish(&l);
+        tell_stderr(&l);
         remove_cgroup(&l, &usage);
         status = report(&l, &usage);
         launch_done(&l);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* user.c — step 1: who the job runs as. The user must exist, must not be
- * root (uid 0 or primary gid 0), must have a uid >= the policy's min_uid,
- * must not be in deny_users and, when allow_users or allow_groups is set,
- * must be listed or be a member of a listed group. The supplementary groups
- * (what initgroups() would set) are read here, in the parent, while NSS is
- * the host's: the child only applies them. */
+/* user.c — step 1: who the job runs as. The user must exist and pass the
+ * policy's [users] rule (policy_user_allowed() in lib/policy.c, the rule
+ * corrald also checks at submit: not root, uid >= min_uid, not denied,
+ * allowed by name or group when allow_users or allow_groups is set). The
+ * supplementary groups (what initgroups() would set) are read here, in the
+ * parent, while NSS is the host's: the child only applies them. */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -22,19 +22,11 @@ void user_done(JobUser *u) {
         *u = (JobUser){};
 }
 
-static bool in_allowed_group(const JobUser *u, char *const *allow_groups) {
-        for (int i = 0; i < u->n_groups; i++) {
-                struct group *g = getgrgid(u->groups[i]);
-                if (g && strv_contains(allow_groups, g->gr_name))
-                        return true;
-        }
-        return false;
-}
-
 int user_resolve(const char *name, const Policy *p, JobUser *ret, char **ret_msg) {
+        _cleanup_strv_free_ char **group_names = NULL;
         JobUser u = {};
         struct passwd *pw;
-        int n = LAUNCH_MAX_GROUPS;
+        int n = LAUNCH_MAX_GROUPS, r;
 
         errno = 0;
         pw = getpwnam(name);
@@ -44,18 +36,6 @@ int user_resolve(const char *name, const Policy *p, JobUser *ret, char **ret_msg
                                                                                                             : -errno;
                 return asprintf(ret_msg, "no such user '%s'", name) < 0 ? -ENOMEM : -ESRCH;
         }
-        if (pw->pw_uid == 0 || pw->pw_gid == 0)
-                return asprintf(ret_msg, "user '%s' is root (uid %u, gid %u): jobs never run as root", name,
-                                (unsigned) pw->pw_uid, (unsigned) pw->pw_gid) < 0
-                               ? -ENOMEM
-                               : -EPERM;
-        if (pw->pw_uid < p->min_uid)
-                return asprintf(ret_msg, "user '%s': uid %u is below the policy's min_uid %llu", name,
-                                (unsigned) pw->pw_uid, (unsigned long long) p->min_uid) < 0
-                               ? -ENOMEM
-                               : -EPERM;
-        if (strv_contains(p->deny_users, name))
-                return asprintf(ret_msg, "user '%s' is in the policy's deny_users", name) < 0 ? -ENOMEM : -EPERM;
 
         u.uid = pw->pw_uid;
         u.gid = pw->pw_gid;
@@ -67,17 +47,24 @@ int user_resolve(const char *name, const Policy *p, JobUser *ret, char **ret_msg
                 return -ENOMEM;
         }
         if (getgrouplist(u.name, u.gid, u.groups, &n) < 0) {
-                int r = asprintf(ret_msg, "user '%s' is in more than %d groups", name, LAUNCH_MAX_GROUPS);
+                r = asprintf(ret_msg, "user '%s' is in more than %d groups", name, LAUNCH_MAX_GROUPS);
                 user_done(&u);
                 return r < 0 ? -ENOMEM : -E2BIG;
         }
         u.n_groups = n;
 
-        if ((strv_length(p->allow_users) > 0 || strv_length(p->allow_groups) > 0) &&
-            !strv_contains(p->allow_users, name) && !in_allowed_group(&u, p->allow_groups)) {
-                int r = asprintf(ret_msg, "user '%s' is not in the policy's allow_users or allow_groups", name);
+        /* the policy's [users] rule, the same corrald checks at submit */
+        if (policy_user_needs_groups(p)) {
+                r = policy_group_names(u.groups, (size_t) u.n_groups, &group_names);
+                if (r < 0) {
+                        user_done(&u);
+                        return r;
+                }
+        }
+        r = policy_user_allowed(p, u.uid, u.gid, u.name, group_names, ret_msg);
+        if (r < 0) {
                 user_done(&u);
-                return r < 0 ? -ENOMEM : -EPERM;
+                return r;
         }
         *ret = u;
         return 0;

@@ -54,7 +54,7 @@ ok "$(clean)" "none of the refusals left a cgroup or a process"
 
 run_job default -- /nonexistent/command
 is "$RC" 127 "a missing command: 127 like a shell"
-like "$ERR" "cannot execute /nonexistent/command: No such file or directory" "... with a clear message"
+like "$ERR" "cannot execute '/nonexistent/command': No such file or directory" "... with a clear message"
 is "$(json state):$(json failed_step)" "FAILED:exec" "... FAILED at step exec"
 run_job default -- /etc/hostname
 is "$RC" 127 "a file that is not executable: 127"

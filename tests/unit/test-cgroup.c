@@ -116,6 +116,46 @@ START_TEST(test_names) {
 }
 END_TEST
 
+/* The one name of a job's cgroup, for corral-launch, corrald and the epilogue. */
+START_TEST(test_job_cgroup_name) {
+        char buf[64], small[8];
+
+        ck_assert_int_eq(job_cgroup_name(NULL, "12", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "job-12");
+        ck_assert_int_eq(job_cgroup_name("corral", "4711-0000abcd", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "corral/job-4711-0000abcd");
+        ck_assert_int_eq(job_cgroup_name("/batch/corral", "7", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "/batch/corral/job-7");
+        ck_assert_int_eq(job_cgroup_name_num(NULL, 42, sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "job-42");
+        ck_assert_int_eq(job_cgroup_name_num("corral", INT64_MAX, sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "corral/job-9223372036854775807");
+        /* what corrald makes, corral-launch makes from the same id */
+        char a[64], b[64];
+        ck_assert_int_eq(job_cgroup_name_num("corral", 31337, sizeof a, a), 0);
+        ck_assert_int_eq(job_cgroup_name("corral", "31337", sizeof b, b), 0);
+        ck_assert_str_eq(a, b);
+
+        /* an id that would leave the parent or is not a name: refused */
+        strcpy(buf, "untouched");
+        ck_assert_int_eq(job_cgroup_name("corral", "../x", sizeof buf, buf), -EINVAL);
+        ck_assert_int_eq(job_cgroup_name("corral", "a/b", sizeof buf, buf), -EINVAL);
+        ck_assert_int_eq(job_cgroup_name(NULL, "a b", sizeof buf, buf), -EINVAL);
+        char longid[CGROUP_NAME_MAX + 1];
+        memset(longid, 'x', sizeof longid - 1);
+        longid[sizeof longid - 1] = '\0';
+        ck_assert_int_eq(job_cgroup_name(NULL, longid, sizeof buf, buf), -EINVAL);
+        ck_assert_str_eq(buf, "untouched");
+        /* too small a buffer: an error, never a truncated name */
+        strcpy(small, "same");
+        ck_assert_int_eq(job_cgroup_name(NULL, "1234", sizeof small, small), -ENAMETOOLONG);
+        ck_assert_int_eq(job_cgroup_name("corral", "1", sizeof small, small), -ENAMETOOLONG);
+        ck_assert_str_eq(small, "same");
+        ck_assert_int_eq(job_cgroup_name(NULL, "123", sizeof small, small), 0);
+        ck_assert_str_eq(small, "job-123");
+}
+END_TEST
+
 START_TEST(test_mounts_key) {
         const char *info =
                 "22 27 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
@@ -181,6 +221,7 @@ Suite *cgroup_suite(void) {
         tcase_add_test(tc, test_memory_v2);
         tcase_add_test(tc, test_cpu_and_pids);
         tcase_add_test(tc, test_names);
+        tcase_add_test(tc, test_job_cgroup_name);
         tcase_add_test(tc, test_mounts_key);
         tcase_add_test(tc, test_state_restore);
         suite_add_tcase(s, tc);

@@ -476,6 +476,80 @@ START_TEST(test_validators) {
 }
 END_TEST
 
+/* The [users] rule, shared by corral-launch and corrald's submit. */
+static int allowed(const Policy *p, uid_t uid, gid_t gid, const char *name, char *const *groups, char **reason) {
+        *reason = NULL;
+        return policy_user_allowed(p, uid, gid, name, groups, reason);
+}
+
+START_TEST(test_user_allowed) {
+        _cleanup_policy_free_ Policy *p = NULL;
+        char *groups[] = { (char *) "staff", (char *) "physics", NULL };
+        char *why = NULL;
+
+        ck_assert_int_eq(policy_new_defaults(&p), 0);
+        p->min_uid = 1000;
+        ck_assert_int_eq(allowed(p, 1000, 1000, "alice", NULL, &why), 0);
+        ck_assert_ptr_null(why);
+
+        /* never root: uid 0, and a primary group 0 too */
+        ck_assert_int_eq(allowed(p, 0, 0, "root", NULL, &why), -EPERM);
+        ck_assert_str_eq(why, "user 'root' is root (uid 0): jobs never run as root");
+        free(why);
+        p->min_uid = 0;
+        ck_assert_int_eq(allowed(p, 61234, 0, "wheelie", NULL, &why), -EPERM);
+        ck_assert_str_eq(why, "user 'wheelie' has root's group as its primary group (gid 0): jobs never run as root");
+        free(why);
+        p->min_uid = 1000;
+
+        ck_assert_int_eq(allowed(p, 999, 999, "sys", NULL, &why), -EPERM);
+        ck_assert_str_eq(why, "user 'sys': uid 999 is below the policy's min_uid 1000");
+        free(why);
+
+        ck_assert_int_eq(strv_extend(&p->deny_users, "mallory"), 0);
+        ck_assert_int_eq(allowed(p, 2000, 2000, "mallory", groups, &why), -EPERM);
+        ck_assert_str_eq(why, "user 'mallory' is in the policy's deny_users");
+        free(why);
+
+        /* allow lists: by name, or by any group (primary or supplementary) */
+        ck_assert(!policy_user_needs_groups(p));
+        ck_assert_int_eq(strv_extend(&p->allow_users, "bob"), 0);
+        ck_assert_int_eq(allowed(p, 2001, 2001, "bob", NULL, &why), 0);
+        ck_assert_int_eq(allowed(p, 2002, 2002, "carol", groups, &why), -EPERM);
+        ck_assert_str_eq(why, "user 'carol' is not in the policy's allow_users or allow_groups");
+        free(why);
+        ck_assert_int_eq(strv_extend(&p->allow_groups, "physics"), 0);
+        ck_assert(policy_user_needs_groups(p));
+        ck_assert_int_eq(allowed(p, 2002, 2002, "carol", groups, &why), 0);
+        ck_assert_int_eq(allowed(p, 2003, 2003, "dave", NULL, &why), -EPERM);
+        free(why);
+        /* deny wins over allow; root stays root whatever the lists say */
+        ck_assert_int_eq(strv_extend(&p->allow_users, "mallory"), 0);
+        ck_assert_int_eq(allowed(p, 2000, 2000, "mallory", groups, &why), -EPERM);
+        free(why);
+        ck_assert_int_eq(strv_extend(&p->allow_users, "wheelie"), 0);
+        p->min_uid = 0;
+        ck_assert_int_eq(allowed(p, 61234, 0, "wheelie", groups, &why), -EPERM);
+        free(why);
+}
+END_TEST
+
+START_TEST(test_group_names) {
+        _cleanup_strv_free_ char **l = NULL;
+        gid_t gids[] = { 0, 0, (gid_t) 4294967000u };
+
+        /* gid 0 has a name on every system; an unknown id is left out, a
+         * repeated one listed once */
+        ck_assert_int_eq(policy_group_names(gids, 3, &l), 0);
+        ck_assert_uint_eq(strv_length(l), 1);
+        ck_assert_str_eq(l[0], "root");
+        l = strv_free(l);
+        ck_assert_int_eq(policy_group_names(gids, 0, &l), 0);
+        ck_assert_ptr_nonnull(l);
+        ck_assert_uint_eq(strv_length(l), 0);
+}
+END_TEST
+
 Suite *policy_suite(void) {
         Suite *s = suite_create("policy");
         TCase *tc = tcase_create("policy");
@@ -497,6 +571,8 @@ Suite *policy_suite(void) {
         tcase_add_test(tc, test_nodeconf);
         tcase_add_test(tc, test_syscall_groups);
         tcase_add_test(tc, test_validators);
+        tcase_add_test(tc, test_user_allowed);
+        tcase_add_test(tc, test_group_names);
         suite_add_tcase(s, tc);
         return s;
 }
