@@ -9,8 +9,15 @@
 
 : "${CORRAL_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${CORRAL_BUILD:=$CORRAL_SRC/build}"
-: "${CORRAL_RECIPES:=$CORRAL_SRC/../shared/recipes}"
+: "${CORRAL_RECIPES:=$CORRAL_SRC/tests/recipes}"
 export CORRAL_SRC CORRAL_BUILD CORRAL_RECIPES
+# CORRAL_MUST_RUN=cap1,cap2: the test capabilities that must not be skipped
+# here (CI sets it): a skip for one of them becomes a failure, with the reason
+# (like bubblewrap's BWRAP_MUST_WORK). Capabilities: cgroup2 (the QEMU guest
+# with a pure cgroup v2), systemd (systemd-ns), and the feature probes of the
+# escape tests (i386, x32, io_uring...; see tests/escape/launch-escape.t).
+: "${CORRAL_MUST_RUN:=}"
+export CORRAL_MUST_RUN
 
 # The TAP tests of every checkout on this machine share their test users
 # (uids 61000-61999), cgroup parents and spools: two runs at once (two
@@ -50,6 +57,30 @@ like() { # like GOT REGEX DESCRIPTION
     fi
 }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $*"; }
+# must_run CAP: CAP is listed in CORRAL_MUST_RUN
+must_run() { [[ ",${CORRAL_MUST_RUN// /}," == *",$1,"* ]]; }
+# plan_skip_unless_must CAP REASON...: skip the whole file (plan_skip), or,
+# when CAP must run here, bail out with the reason (a failure)
+plan_skip_unless_must() {
+    local cap=$1
+    shift
+    if must_run "$cap"; then
+        echo "Bail out! $cap must run here (CORRAL_MUST_RUN=$CORRAL_MUST_RUN) but: $*"
+        exit 1
+    fi
+    plan_skip "$*"
+}
+# skip_or_fail CAP REASON...: skip one check, or fail it when CAP must run
+skip_or_fail() {
+    local cap=$1
+    shift
+    if must_run "$cap"; then
+        _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1))
+        echo "not ok $_tap_n - $cap must run here (CORRAL_MUST_RUN=$CORRAL_MUST_RUN) but: $*"
+    else
+        skip "$*"
+    fi
+}
 diag() { echo "# $*"; }
 done_testing() { [ "$_tap_failed" -eq 0 ]; }
 
