@@ -13,9 +13,16 @@
 export CORRAL_SRC CORRAL_BUILD CORRAL_RECIPES
 # CORRAL_MUST_RUN=cap1,cap2: the test capabilities that must not be skipped
 # here (CI sets it): a skip for one of them becomes a failure, with the reason
-# (like bubblewrap's BWRAP_MUST_WORK). Capabilities: cgroup2 (the QEMU guest
-# with a pure cgroup v2), systemd (systemd-ns), and the feature probes of the
-# escape tests (i386, x32, io_uring...; see tests/escape/launch-escape.t).
+# (like bubblewrap's BWRAP_MUST_WORK). Tests probe a feature on the host,
+# outside any job, before they rely on it, and skip with the reason when the
+# machine lacks it; the capabilities:
+#   cgroup2   the QEMU guest with a pure cgroup v2 (tests/recipes/qemu-cgroup2)
+#   systemd   systemd-ns (tests/recipes/systemd-ns), systemd-socket-activate
+#   root      the tests that need root (TAP and unit tests)
+#   pidfd     pidfd_open/pidfd_send_signal (unit tests)
+#   userns clone3 memory-peak ipv6   launch-basic, launch-limits, epilogue-hostile
+#   setuid sysvipc and every escape name (unshare-int80, unshare-x32,
+#             io_uring, init_module...)   tests/escape/launch-escape.t
 : "${CORRAL_MUST_RUN:=}"
 export CORRAL_MUST_RUN
 
@@ -84,7 +91,7 @@ skip_or_fail() {
 diag() { echo "# $*"; }
 done_testing() { [ "$_tap_failed" -eq 0 ]; }
 
-require_root() { [ "$(id -u)" = 0 ] || plan_skip "needs root"; }
+require_root() { [ "$(id -u)" = 0 ] || plan_skip_unless_must root "needs root"; }
 
 # A private temporary directory removed at exit (root-owned, 0755).
 make_tmpdir() {
