@@ -21,6 +21,7 @@ export CORRAL_SRC CORRAL_BUILD CORRAL_RECIPES
 #   root      the tests that need root (TAP and unit tests)
 #   pidfd     pidfd_open/pidfd_send_signal (unit tests)
 #   userns clone3 memory-peak ipv6   launch-basic, launch-limits, epilogue-hostile
+#   cgroup    a test cgroup the epilogue tests create; cron: real cron and atd
 #   setuid sysvipc and every escape name (unshare-int80, unshare-x32,
 #             io_uring, init_module...)   tests/escape/launch-escape.t
 : "${CORRAL_MUST_RUN:=}"
