@@ -19,7 +19,11 @@ test_pkgs=(
     util-linux procps passwd iproute2 psmisc
     cron at                         # real cron and atd for the epilogue tests
     bubblewrap hyperfine socat bc   # benchmarks and listener tests
-    sqlite3 systemd dbus            # queue store inspection; systemd-ns recipe
+    sqlite3                         # queue store inspection
+    # tests/recipes/systemd-ns: systemd 252 as PID 1 of fresh namespaces
+    systemd dbus mount bsdutils
+    # tests/recipes/qemu-cgroup2: a Debian kernel under QEMU, pure cgroup v2
+    qemu-system-x86 busybox-static linux-image-amd64 kmod cpio gzip xz-utils zstd
 )
 
 mode=${1:-all}

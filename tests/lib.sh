@@ -9,8 +9,23 @@
 
 : "${CORRAL_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${CORRAL_BUILD:=$CORRAL_SRC/build}"
-: "${CORRAL_RECIPES:=$CORRAL_SRC/../shared/recipes}"
+: "${CORRAL_RECIPES:=$CORRAL_SRC/tests/recipes}"
 export CORRAL_SRC CORRAL_BUILD CORRAL_RECIPES
+# CORRAL_MUST_RUN=cap1,cap2: the test capabilities that must not be skipped
+# here (CI sets it): a skip for one of them becomes a failure, with the reason
+# (like bubblewrap's BWRAP_MUST_WORK). Tests probe a feature on the host,
+# outside any job, before they rely on it, and skip with the reason when the
+# machine lacks it; the capabilities:
+#   cgroup2   the QEMU guest with a pure cgroup v2 (tests/recipes/qemu-cgroup2)
+#   systemd   systemd-ns (tests/recipes/systemd-ns), systemd-socket-activate
+#   root      the tests that need root (TAP and unit tests)
+#   pidfd     pidfd_open/pidfd_send_signal (unit tests)
+#   userns clone3 memory-peak ipv6   launch-basic, launch-limits, epilogue-hostile
+#   cgroup    a test cgroup the epilogue tests create; cron: real cron and atd
+#   setuid sysvipc and every escape name (unshare-int80, unshare-x32,
+#             io_uring, init_module...)   tests/escape/launch-escape.t
+: "${CORRAL_MUST_RUN:=}"
+export CORRAL_MUST_RUN
 
 # The TAP tests of every checkout on this machine share their test users
 # (uids 61000-61999), cgroup parents and spools: two runs at once (two
@@ -50,10 +65,36 @@ like() { # like GOT REGEX DESCRIPTION
     fi
 }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $*"; }
+# must_run CAP: CAP is listed in CORRAL_MUST_RUN
+must_run() { [[ ",${CORRAL_MUST_RUN// /}," == *",$1,"* ]]; }
+# plan_skip_unless_must CAP REASON...: skip the whole file (plan_skip), or,
+# when CAP must run here, fail it with the reason (one failed check, not a
+# "Bail out!", which would stop prove's other files too)
+plan_skip_unless_must() {
+    local cap=$1
+    shift
+    if must_run "$cap"; then
+        echo "1..1"
+        echo "not ok 1 - $cap must run here (CORRAL_MUST_RUN=$CORRAL_MUST_RUN) but: $*"
+        exit 1
+    fi
+    plan_skip "$*"
+}
+# skip_or_fail CAP REASON...: skip one check, or fail it when CAP must run
+skip_or_fail() {
+    local cap=$1
+    shift
+    if must_run "$cap"; then
+        _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1))
+        echo "not ok $_tap_n - $cap must run here (CORRAL_MUST_RUN=$CORRAL_MUST_RUN) but: $*"
+    else
+        skip "$*"
+    fi
+}
 diag() { echo "# $*"; }
 done_testing() { [ "$_tap_failed" -eq 0 ]; }
 
-require_root() { [ "$(id -u)" = 0 ] || plan_skip "needs root"; }
+require_root() { [ "$(id -u)" = 0 ] || plan_skip_unless_must root "needs root"; }
 
 # A private temporary directory removed at exit (root-owned, 0755).
 make_tmpdir() {

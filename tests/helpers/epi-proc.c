@@ -23,9 +23,10 @@
  *   epi-proc vfork --uid U
  *        a parent blocked in vfork() (state D, killable) under a child that
  *        never execs; prints the parent's pid
- *   epi-proc listen --uid U --port P --unix PATH
- *        a double-forked daemon listening on TCP 127.0.0.1:P, TCP [::1]:P,
- *        UDP 127.0.0.1:P and the unix socket PATH; prints its pid once ready
+ *   epi-proc listen --uid U --port P --unix PATH [--no-ipv6]
+ *        a double-forked daemon listening on TCP 127.0.0.1:P, TCP [::1]:P
+ *        (not with --no-ipv6: a host without IPv6), UDP 127.0.0.1:P and the
+ *        unix socket PATH; prints its pid once ready
  *   epi-proc bench --uid U --jobs J --per-job N --orphans M [--cgroup-dir D]
  *        J running "jobs" (sessions led by children of this process, renamed
  *        pbs_mom, each in cgroup D/job-J if asked) of N processes each and
@@ -54,6 +55,7 @@ static uid_t opt_uid = 0;
 static int opt_nproc = 0;
 static bool opt_setsid = false, opt_double = false, opt_nodump = false;
 static const char *opt_comm = NULL, *opt_unix = NULL, *opt_name = NULL, *opt_cgroup_dir = NULL;
+static bool opt_no_ipv6 = false;
 static int opt_port = 0, opt_jobs = 0, opt_per_job = 0, opt_orphans = 0;
 
 static void die(const char *what) {
@@ -343,7 +345,8 @@ static int cmd_listen(void) {
                         _exit(0);
                 (void) prctl(PR_SET_NAME, "backdoor");
                 (void) listen_on(AF_INET, SOCK_STREAM, opt_port);
-                (void) listen_on(AF_INET6, SOCK_STREAM, opt_port);
+                if (!opt_no_ipv6)
+                        (void) listen_on(AF_INET6, SOCK_STREAM, opt_port);
                 (void) listen_on(AF_INET, SOCK_DGRAM, opt_port);
                 if (opt_unix) {
                         struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -457,6 +460,8 @@ int main(int argc, char **argv) {
                         opt_name = v, i++;
                 else if (!strcmp(a, "--port") && v)
                         opt_port = atoi(v), i++;
+                else if (!strcmp(a, "--no-ipv6"))
+                        opt_no_ipv6 = true;
                 else if (!strcmp(a, "--unix") && v)
                         opt_unix = v, i++;
                 else if (!strcmp(a, "--jobs") && v)

@@ -8,7 +8,7 @@
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-command -v systemd-socket-activate >/dev/null || plan_skip "systemd-socket-activate not installed"
+command -v systemd-socket-activate >/dev/null || plan_skip_unless_must systemd "systemd-socket-activate not installed (package systemd, scripts/deps.sh)"
 plan 13
 
 make_tmpdir

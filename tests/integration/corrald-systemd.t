@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # corrald-systemd.t — corrald under a real systemd (252, PID 1 of its own
-# namespaces, shared/recipes/systemd-ns): the shipped units, with only the
+# namespaces, tests/recipes/systemd-ns): the shipped units, with only the
 # paths changed for the test, start through socket activation; Type=notify
 # gets READY and the STATUS line; a job runs; its messages are in the journal
 # with CORRAL_JOB= and CORRAL_USER= fields; stopping the service leaves no
@@ -11,7 +11,7 @@
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
 R=$CORRAL_RECIPES
-[ -x "$R/systemd-ns/start.sh" ] || plan_skip "no systemd-ns recipe at $R"
+[ -x "$R/systemd-ns/start.sh" ] || plan_skip_unless_must systemd "no systemd-ns recipe at $R (CORRAL_RECIPES)"
 
 make_tmpdir
 corrald_setup 2
@@ -23,7 +23,7 @@ make_test_user corraltestsd 61161
 printf '[namespaces]\nuser = host\n' >>"$TEST_TMP/policies/t.ini"
 WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
 if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
-    plan_skip "systemd-ns cannot start here: $(tail -1 "$WD.err")"
+    plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
 fi
 _cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
 plan 9

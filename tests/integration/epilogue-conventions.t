@@ -79,8 +79,8 @@ if [ -n "$EP_CG_MNT" ]; then
     ! alive "$p_fake"
     ok $? "a home-made job_79 cgroup outside Slurm's tree is no pardon"
 else
-    skip "no test cgroup"
-    skip "no test cgroup"
+    skip_or_fail cgroup "no test cgroup"
+    skip_or_fail cgroup "no test cgroup"
 fi
 # slurmstepd ancestry: a mock slurmstepd (root, "slurmstepd: [78.0]") of a
 # running job, and one of the ended job 77

@@ -17,7 +17,7 @@
 
 ep_setup
 command -v cron >/dev/null && command -v atd >/dev/null && command -v crontab >/dev/null &&
-    command -v at >/dev/null || plan_skip "cron and at are not installed (scripts/deps.sh)"
+    command -v at >/dev/null || plan_skip_unless_must cron "cron and at are not installed (scripts/deps.sh)"
 [ -d /var/spool/cron/crontabs ] && [ -d /var/spool/cron/atjobs ] || plan_skip "no Debian cron/at spools"
 pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 if pid_alive "$(cat /run/atd.pid 2>/dev/null)"; then

@@ -85,7 +85,7 @@ if [ -n "$EP_CG_MNT" ]; then
     alive "$p_job2"
     ok $? "process in another running job's cgroup alive"
 else
-    skip "no test cgroup could be created"
+    skip_or_fail cgroup "no test cgroup could be created"
 fi
 if [ -n "$p_low" ]; then
     alive "$p_low"
@@ -119,8 +119,8 @@ if [ -n "$EP_CG_MNT" ]; then
     alive "$p_job2"
     ok $? "the other job's cgroup still spared"
 else
-    skip "no test cgroup"
-    skip "no test cgroup"
+    skip_or_fail cgroup "no test cgroup"
+    skip_or_fail cgroup "no test cgroup"
 fi
 
 # --- sweep: every eligible user without a running job ---

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # launch-cgroup2.t — the cgroup v2 path of corral-launch, in a QEMU guest
-# with a pure cgroup2 (shared/recipes/qemu-cgroup2; this host's controllers
+# with a pure cgroup2 (tests/recipes/qemu-cgroup2; this host's controllers
 # are v1). One guest boot (7-15 s) runs three jobs:
 #   1. a job that reads its own cgroup: memory.max and pids.max are the
 #      policy's, memory.swap.max 0, cpu.max the quota, under PARENT/job-ID;
@@ -11,17 +11,19 @@
 # The recipe's guest runs us chrooted, where the kernel refuses new user
 # namespaces (EPERM), so the policy here keeps the host's user namespace:
 # this also covers that path (the child is real root until it drops).
+# Capability cgroup2: with CORRAL_MUST_RUN=cgroup2, a missing recipe or a
+# guest that cannot be built is a failure, not a skip.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 require_root
 R=$CORRAL_RECIPES/qemu-cgroup2
-[ -x "$R/run.sh" ] || plan_skip "no qemu-cgroup2 recipe at $R"
 [ -x "$CORRAL_BUILD/corral-launch" ] || plan_skip "corral-launch not built"
+[ -x "$R/run.sh" ] || plan_skip_unless_must cgroup2 "no qemu-cgroup2 recipe at $R (CORRAL_RECIPES)"
 make_tmpdir
 WD=$TEST_TMP/qemu
 mkdir -p "$WD/share"
 # installs qemu and a kernel on first use (about a minute), then 0.5 s
 if ! "$R/build.sh" "$WD" >"$TEST_TMP/build.log" 2>&1; then
-        plan_skip "qemu-cgroup2 recipe cannot build here: $(tail -1 "$TEST_TMP/build.log")"
+        plan_skip_unless_must cgroup2 "qemu-cgroup2 recipe cannot build here: $(tail -1 "$TEST_TMP/build.log")"
 fi
 plan 13
 

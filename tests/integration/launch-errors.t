@@ -68,14 +68,18 @@ run_job default --cwd /nonexistent-dir -- true
 is "$RC:$(json failed_step)" "208:exec-setup" "a working directory that does not exist: 208"
 
 # a job id whose cgroup exists: refused, and the existing cgroup untouched
-for h in memory pids; do
-        [ -d "/sys/fs/cgroup/$h" ] && mkdir -p "/sys/fs/cgroup/$h/$CGPARENT/job-taken" && touch_dir=$h
+# (v1: in the memory and pids hierarchies; a pure cgroup2: its one tree)
+taken=
+for h in /sys/fs/cgroup/memory /sys/fs/cgroup/pids; do
+        [ -d "$h" ] && mkdir -p "$h/$CGPARENT/job-taken" && taken=$h/$CGPARENT/job-taken
 done
-[ -d /sys/fs/cgroup/cgroup.procs ] || true
+if [ -z "$taken" ] && [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+        mkdir -p "/sys/fs/cgroup/$CGPARENT/job-taken" && taken=/sys/fs/cgroup/$CGPARENT/job-taken
+fi
 run_job default --job-id taken -- true
 is "$RC" 203 "a job id whose cgroup exists: 203"
 like "$ERR" "cannot create cgroup .*/$CGPARENT/job-taken: File exists" "... naming the controller and path"
-ok "$([ -d "/sys/fs/cgroup/$touch_dir/$CGPARENT/job-taken" ] && echo 0 || echo 1)" "... and the existing cgroup is left alone"
-rmdir /sys/fs/cgroup/*/"$CGPARENT"/job-taken 2>/dev/null
+ok "$([ -n "$taken" ] && [ -d "$taken" ] && echo 0 || echo 1)" "... and the existing cgroup is left alone"
+rmdir /sys/fs/cgroup/*/"$CGPARENT"/job-taken /sys/fs/cgroup/"$CGPARENT"/job-taken 2>/dev/null
 ok "$(clean)" "nothing else was left behind"
 done_testing

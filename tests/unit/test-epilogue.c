@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "unit-skip.h"
 
 #include "../../epilogue/allowfiles.c"
 #include "../../epilogue/atstrip.c"
@@ -321,8 +322,9 @@ START_TEST(test_kill_recycled_not_signalled) {
         EpRequest req;
         EpReport rep;
 
-        if (geteuid() != 0)
-                return; /* needs root to run a process as the test uid */
+        /* root: to run a process as the test uid */
+        if (unit_skip_unless_root(__func__) || unit_skip_unless_pidfd(__func__))
+                return;
         inj_pid = spawn_test_uid_sleeper();
         inj_stats = 0;
         inj_real_stat_ino = proc_syscalls.stat_ino;
@@ -346,7 +348,7 @@ START_TEST(test_kill_eperm_is_survivor) {
         EpReport rep;
         pid_t pid;
 
-        if (geteuid() != 0)
+        if (unit_skip_unless_root(__func__) || unit_skip_unless_pidfd(__func__))
                 return;
         pid = spawn_test_uid_sleeper();
         proc_syscalls.pidfd_send_signal = inj_signal_eperm;
@@ -368,7 +370,7 @@ START_TEST(test_kill_real) {
         EpReport rep;
         pid_t pid;
 
-        if (geteuid() != 0)
+        if (unit_skip_unless_root(__func__) || unit_skip_unless_pidfd(__func__))
                 return;
         pid = spawn_test_uid_sleeper();
         ck_assert_int_eq(run_kill(&rep, &req), 0);

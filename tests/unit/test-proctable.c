@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "unit-skip.h"
 
 #include "proctable.h"
 
@@ -192,6 +193,9 @@ START_TEST(test_recycled_pid_not_signalled) {
         ProcEntry *e;
         int fd = -1;
 
+        if (unit_skip_unless_pidfd(__func__))
+                return;
+
         victim_pid = spawn_sleeper();
         ck_assert_int_eq(proctable_snapshot(NULL, &t), 0);
         e = proctable_find(t, victim_pid);
@@ -221,6 +225,9 @@ START_TEST(test_injected_esrch_eperm) {
         ProcEntry *e;
         int fd = -1;
         pid_t pid = spawn_sleeper();
+
+        if (unit_skip_unless_pidfd(__func__))
+                return;
 
         ck_assert_int_eq(proctable_snapshot(NULL, &t), 0);
         e = proctable_find(t, pid);
