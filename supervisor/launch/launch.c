@@ -97,8 +97,8 @@ static int fail(Launch *l, Step step, int r, const char *fmt, ...) {
         va_start(ap, fmt);
         (void) vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
-        if (walltime_expired && l->failed_step == STEP_NONE) {
-                /* whatever was interrupted, the cause is the walltime */
+        if (walltime_expired && l->guarded && l->failed_step == STEP_NONE) {
+                /* whatever was interrupted before the job ran, the cause is the walltime */
                 char wt[FORMAT_BUF], tmp[sizeof buf];
                 (void) snprintf(tmp, sizeof tmp, "the walltime (%s) ran out before the job started: %s",
                                 format_duration(wt, l->walltime), buf);
