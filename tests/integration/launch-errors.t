@@ -11,7 +11,7 @@
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/launch-lib.sh"
 launch_setup 2
-plan 45
+plan 46
 
 # clean: no job cgroup and no process of the test user
 clean() { [ "$(job_cgroups_left)" = 0 ] && [ "$(count_user_procs "$TUSER")" = 0 ] && echo 0 || echo 1; }
@@ -108,6 +108,11 @@ is "$RC" 208 "--stdout a character device (/dev/ptmx): refused"
 like "$ERR" "stdout /dev/ptmx is a character device" "... saying what it is"
 run_job default --stdout /dev/null --stderr "$SDIR/err" -- sh -c 'echo out; echo err >&2'
 is "$RC:$(cat "$SDIR/err")" "0:err" "--stdout /dev/null and a regular --stderr are fine"
+# run by hand on a terminal, the launcher may give the job that terminal
+# (its own fd 0-2; the user must be able to open it, as with any path)
+out=$(script -qec "chown $TUSER \$(tty) && $LAUNCH --policy default --user $TUSER --policy-dir $POLDIR \
+        --cgroup-parent $CGPARENT --stdout \$(tty) -- echo on-my-tty; echo rc=\$?" /dev/null 2>&1 </dev/null)
+like "$out" "on-my-tty.*rc=0" "--stdout the terminal corral-launch itself runs on: allowed"
 ok "$(clean)" "the refused stdio left no cgroup and no process"
 
 # A read lease on the --stdout file, held by a process that never lets go
