@@ -50,6 +50,11 @@ const ConfKey nodeconf_keys[_NK_MAX] = {
             .def = "10000", .help = "submissions a user may have waiting at once"),
         KEY("log_level", CONF_NAME, NK_LOG_LEVEL, log_level, .def = "info",
             .help = "debug, info, notice, warning or error"),
+        KEY("max_connections", CONF_UINT, NK_MAX_CONNECTIONS, max_connections, .min = 8, .max = 65536, .def = "1024",
+            .help = "API connections at once; the last sixteenth (at least 2) only root and admin_group may take"),
+        KEY("idle_timeout", CONF_DURATION, NK_IDLE_TIMEOUT, idle_timeout, .min = USEC_PER_SEC,
+            .max = 24 * 3600 * USEC_PER_SEC, .def = "60s",
+            .help = "an API connection that sends no request for this long is closed (infinity: never)"),
 };
 
 const ConfSchema nodeconf_schema = {

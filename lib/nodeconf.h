@@ -12,6 +12,11 @@
 
 #define NODECONF_PATH_DEFAULT "/etc/corral/corral.conf"
 
+/* Of max_connections, the ones only root and the admin group may take, so
+ * that an admin can always connect to see and stop what fills the rest: a
+ * sixteenth, at least 2. */
+#define NODECONF_ADMIN_CONNECTIONS(max) ((max) / 16 > 2 ? (max) / 16 : 2)
+
 typedef enum CgroupBackendKind {
         CGROUP_BACKEND_AUTO,
         CGROUP_BACKEND_CGROUPFS,
@@ -34,6 +39,8 @@ typedef enum NodeKey {
         NK_METRICS_INTERVAL,
         NK_MAX_QUEUED_PER_USER,
         NK_LOG_LEVEL,
+        NK_MAX_CONNECTIONS,
+        NK_IDLE_TIMEOUT,
         _NK_MAX,
 } NodeKey;
 
@@ -53,6 +60,8 @@ typedef struct NodeConfig {
         uint64_t metrics_interval; /* usec between rewrites; USEC_INFINITY: on changes only */
         uint64_t max_queued_per_user;
         char *log_level;
+        uint64_t max_connections; /* API connections at once, the reserve included */
+        uint64_t idle_timeout; /* usec a connection may stay without a request; USEC_INFINITY: for ever */
 
         ConfOrigin origin[_NK_MAX];
         char **files;

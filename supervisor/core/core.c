@@ -38,9 +38,12 @@
 #include "store.h"
 #include "strv.h"
 
-#define MAX_CONNECTIONS 1024
-/* one user cannot take every connection from the others */
+/* one user cannot take every connection from the others (the node's total
+ * is max_connections, of which NODECONF_ADMIN_CONNECTIONS are kept for root
+ * and the admin group) */
 #define MAX_CONNECTIONS_PER_UID 64
+/* out of fds (EMFILE): accepting again after this, not in a busy loop */
+#define ACCEPT_RETRY_USEC (250 * USEC_PER_MSEC)
 #define LOGS_CHUNK ((size_t) 60 * 1024)
 #define FOLLOW_INTERVAL_USEC (200 * USEC_PER_MSEC)
 #define STATUS_INTERVAL_USEC (250 * USEC_PER_MSEC)
@@ -55,6 +58,7 @@ typedef struct Conn {
         pid_t pid;
         bool admin;
         sd_event_source *src, *follow_timer;
+        sd_event_source *idle_timer; /* closes the connection after idle_timeout without a request */
         /* logs --follow */
         int64_t follow_job;
         int follow_stream;
@@ -78,6 +82,7 @@ struct Core {
         int listen_fd;
         Conn *conns;
         unsigned n_conns;
+        sd_event_source *accept_src, *accept_retry;
         Active *active;
         unsigned n_active;
         uid_t last_uid;
@@ -205,6 +210,7 @@ static void conn_free(Conn *conn) {
                 }
         sd_event_source_disable_unref(conn->src);
         sd_event_source_disable_unref(conn->follow_timer);
+        sd_event_source_disable_unref(conn->idle_timer);
         if (conn->fd >= 0)
                 close(conn->fd);
         c->n_conns--;
@@ -791,6 +797,11 @@ static int on_conn(sd_event_source *src, int fd, uint32_t revents, void *userdat
                 conn_free(conn);
                 return 0;
         }
+        /* a request: the idle clock starts again */
+        if (conn->idle_timer) {
+                (void) sd_event_source_set_time_relative(conn->idle_timer, conn->core->s->node->idle_timeout);
+                (void) sd_event_source_set_enabled(conn->idle_timer, SD_EVENT_ONESHOT);
+        }
         if ((size_t) n > API_MAX_MESSAGE) {
                 /* oversized: refused with a reason, and the daemon goes on */
                 (void) store_audit(conn->core->store, conn->uid, conn->pid, "oversized", 0, "invalid", NULL);
@@ -804,24 +815,89 @@ static int on_conn(sd_event_source *src, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
+/* A connection that sent no request for idle_timeout is closed: a client
+ * that connects and stays silent holds a slot of max_connections (and of
+ * its user's 64) for nothing. One that follows a job's output (logs -f) is
+ * being served, not idle. */
+static int on_idle(sd_event_source *src, uint64_t usec, void *userdata) {
+        Conn *conn = userdata;
+        char buf[FORMAT_BUF];
+        if (conn->follow_timer)
+                return 0;
+        log_debug("Closing the connection of uid %u pid %d: no request for %s", (unsigned) conn->uid, (int) conn->pid,
+                  format_duration(buf, conn->core->s->node->idle_timeout));
+        conn_free(conn);
+        return 0;
+}
+
+static int on_accept_retry(sd_event_source *src, uint64_t usec, void *userdata) {
+        Core *c = userdata;
+        (void) sd_event_source_set_enabled(c->accept_src, SD_EVENT_ON);
+        return 0;
+}
+
+/* Refuses a connection with a reason the client can print; holdconns and
+ * the CLI look for "too many connections". */
+static void refuse(int cfd, const char *why) {
+        char msg[300];
+        int n = snprintf(msg, sizeof msg, "{\"ok\":false,\"code\":\"limit\",\"error\":\"too many connections%s\"}",
+                         why);
+        if (n > 0 && (size_t) n < sizeof msg)
+                (void) send(cfd, msg, (size_t) n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        /* closed with its request unread, the client's recv() would fail
+         * with ECONNRESET before it saw the answer */
+        while (recv(cfd, msg, sizeof msg, MSG_DONTWAIT | MSG_TRUNC) > 0)
+                ;
+        close(cfd);
+}
+
+/* Who may connect, in this order: the peer is identified first
+ * (SO_PEERCRED, and the admin group from SO_PEERGROUPS), then the limits
+ * are checked with that identity: the node's max_connections for everyone;
+ * below it, the last NODECONF_ADMIN_CONNECTIONS only for root and the
+ * admin group, so that idle or hostile connections of users can never lock
+ * an admin out; and 64 per uid but root's. */
 static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         Core *c = userdata;
         struct ucred cred;
         socklen_t len = sizeof cred;
+        uint64_t max = c->s->node->max_connections;
+        bool privileged;
         int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (cfd < 0)
+        if (cfd < 0) {
+                if (errno == EMFILE || errno == ENFILE) {
+                        /* the pending connection would wake us again at once: pause */
+                        log_warning_errno(negative_errno(), "Cannot accept a connection: %m; pausing for %llu ms",
+                                          (unsigned long long) (ACCEPT_RETRY_USEC / USEC_PER_MSEC));
+                        c->accept_src = src;
+                        if (c->accept_retry)
+                                (void) sd_event_source_set_time_relative(c->accept_retry, ACCEPT_RETRY_USEC);
+                        else if (sd_event_add_time_relative(c->event, &c->accept_retry, CLOCK_MONOTONIC,
+                                                            ACCEPT_RETRY_USEC, 0, on_accept_retry, c) < 0)
+                                return 0;
+                        (void) sd_event_source_set_enabled(c->accept_retry, SD_EVENT_ONESHOT);
+                        (void) sd_event_source_set_enabled(src, SD_EVENT_OFF);
+                }
                 return 0;
-        if (c->n_conns >= MAX_CONNECTIONS || getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        }
+        if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
                 close(cfd);
+                return 0;
+        }
+        privileged = is_admin(c, cred.uid, cred.gid, cfd);
+        if (c->n_conns >= max) {
+                refuse(cfd, ": corrald is at its max_connections");
+                return 0;
+        }
+        if (!privileged && c->n_conns >= max - NODECONF_ADMIN_CONNECTIONS(max)) {
+                refuse(cfd, ": the connections left are kept for root and the admin group");
                 return 0;
         }
         unsigned mine = 0;
         for (Conn *o = c->conns; o; o = o->next)
                 mine += o->uid == cred.uid;
         if (cred.uid != 0 && mine >= MAX_CONNECTIONS_PER_UID) {
-                static const char busy[] = "{\"ok\":false,\"code\":\"limit\",\"error\":\"too many connections\"}";
-                (void) send(cfd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-                close(cfd);
+                refuse(cfd, "");
                 return 0;
         }
         Conn *conn = calloc(1, sizeof(Conn));
@@ -831,8 +907,12 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
         }
         /* identity from the kernel, never from the request */
         *conn = (Conn){ .core = c, .fd = cfd, .uid = cred.uid, .gid = cred.gid, .pid = cred.pid, .next = c->conns };
-        conn->admin = is_admin(c, cred.uid, cred.gid, cfd);
-        if (sd_event_add_io(c->event, &conn->src, cfd, EPOLLIN | EPOLLRDHUP, on_conn, conn) < 0) {
+        conn->admin = privileged;
+        if (sd_event_add_io(c->event, &conn->src, cfd, EPOLLIN | EPOLLRDHUP, on_conn, conn) < 0 ||
+            (c->s->node->idle_timeout != USEC_INFINITY &&
+             sd_event_add_time_relative(c->event, &conn->idle_timer, CLOCK_MONOTONIC, c->s->node->idle_timeout, 0,
+                                        on_idle, conn) < 0)) {
+                sd_event_source_disable_unref(conn->src);
                 close(cfd);
                 free(conn);
                 return 0;
@@ -1279,6 +1359,7 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
         r = sd_event_loop(c.event);
         while (c.conns)
                 conn_free(c.conns);
+        sd_event_source_disable_unref(c.accept_retry);
         while (c.active)
                 active_remove(&c, c.active->id);
         store_close(c.store);

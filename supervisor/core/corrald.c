@@ -26,6 +26,7 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -239,6 +240,29 @@ static int drop_privileges(const Settings *s) {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return negative_errno();
         return 0;
+}
+
+/* The core holds one fd per connection, up to max_connections, besides
+ * its own few: with the usual soft limit of 1024 it would run out of fds
+ * (EMFILE) before it reached the cap, and nobody could connect. Raised in
+ * the core only, while it is still root (the hard limit too, when needed);
+ * the helper, the launchers and the jobs keep what corrald was given. */
+static void raise_fd_limit(uint64_t max_connections) {
+        rlim_t want = (rlim_t) max_connections + 256;
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+                return;
+        if (rl.rlim_max < want) {
+                struct rlimit raised = { want, want };
+                if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+                        return;
+                want = rl.rlim_max;
+                log_warning("The fd limit is %llu, too low for max_connections = %llu; raise it (LimitNOFILE=)",
+                            (unsigned long long) rl.rlim_max, (unsigned long long) max_connections);
+        }
+        rl.rlim_cur = want;
+        (void) setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static void settings_done(Settings *s) {
@@ -468,6 +492,7 @@ int main(int argc, char *argv[]) {
                 (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
                 if (getppid() == 1)
                         _exit(EXIT_FAILURE);
+                raise_fd_limit(s.node->max_connections);
                 r = drop_privileges(&s);
                 if (r < 0) {
                         log_error_errno(r, "Cannot drop privileges to %s: %m", s.user);

@@ -30,6 +30,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,7 +65,9 @@ typedef struct Launch {
         CgroupJob *cg;
         pid_t pid;
         int pidfd, sigfd, sync_w, error_r, status_r;
-        uint64_t walltime;
+        uint64_t walltime, deadline; /* deadline: monotonic, USEC_INFINITY for none */
+        timer_t guard[2];
+        bool guarded;
         bool reaped, timed_out, cancelled;
         int init_status, job_status;
         bool have_job_status;
@@ -79,6 +82,10 @@ static uint64_t now_usec(clockid_t c) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
 }
 
+/* Set by SIGALRM at the walltime, while the steps before the job runs are
+ * guarded (arm_walltime_guard()). */
+static volatile sig_atomic_t walltime_expired;
+
 /* Logs "corral-launch: MESSAGE" once and remembers the step and message for
  * the result record. Returns r. */
 static int fail(Launch *l, Step step, int r, const char *fmt, ...) _printf_(4, 5);
@@ -90,6 +97,13 @@ static int fail(Launch *l, Step step, int r, const char *fmt, ...) {
         va_start(ap, fmt);
         (void) vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
+        if (walltime_expired && l->guarded && l->failed_step == STEP_NONE) {
+                /* whatever was interrupted before the job ran, the cause is the walltime */
+                char wt[FORMAT_BUF], tmp[sizeof buf];
+                (void) snprintf(tmp, sizeof tmp, "the walltime (%s) ran out before the job started: %s",
+                                format_duration(wt, l->walltime), buf);
+                memcpy(buf, tmp, sizeof buf);
+        }
         log_error("%s", buf);
         if (l->failed_step == STEP_NONE) {
                 l->failed_step = step;
@@ -114,11 +128,14 @@ static void ensure_std_fds(void) {
 
 /* Opens a job's stdio file with the user's permissions: fsuid/fsgid and
  * groups switched for the one open(), so root's powers never apply to a path
- * the job's submitter chose. */
-static int open_as_user(const JobUser *u, const char *path, int flags, int *ret) {
+ * the job's submitter chose. What the path is comes back in *ret_st: the
+ * open file's (fstat), or after a failure the path's as the user sees it
+ * (stat; st_mode 0 when that fails too), so that the caller can say why. */
+static int open_as_user(const JobUser *u, const char *path, int flags, int *ret, struct stat *ret_st) {
         gid_t saved[LAUNCH_MAX_GROUPS * 2];
         int n, fd, e = 0;
 
+        *ret_st = (struct stat){};
         n = getgroups((int) ELEMENTSOF(saved), saved);
         if (n < 0)
                 return negative_errno();
@@ -129,8 +146,11 @@ static int open_as_user(const JobUser *u, const char *path, int flags, int *ret)
         if ((uid_t) setfsuid((uid_t) -1) != u->uid || (gid_t) setfsgid((gid_t) -1) != u->gid)
                 e = EPERM;
         fd = e ? -1 : open(path, flags | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0 && !e)
+        if (fd < 0 && !e) {
                 e = errno;
+                if (stat(path, ret_st) < 0)
+                        *ret_st = (struct stat){};
+        }
         (void) setfsuid(0);
         (void) setfsgid(0);
         if (setgroups((size_t) n, saved) < 0 || (uid_t) setfsuid((uid_t) -1) != 0) {
@@ -140,6 +160,103 @@ static int open_as_user(const JobUser *u, const char *path, int flags, int *ret)
         }
         if (fd < 0)
                 return -e;
+        if (fstat(fd, ret_st) < 0) {
+                e = errno;
+                (void) close(fd);
+                return -e;
+        }
+        *ret = fd;
+        return 0;
+}
+
+static const char *file_kind(mode_t m) {
+        if (S_ISFIFO(m))
+                return "a FIFO";
+        if (S_ISSOCK(m))
+                return "a socket";
+        if (S_ISDIR(m))
+                return "a directory";
+        if (S_ISBLK(m))
+                return "a block device";
+        if (S_ISCHR(m))
+                return "a character device";
+        if (S_ISLNK(m))
+                return "a symbolic link";
+        return "not a regular file";
+}
+
+/* The character devices a job's stdio may be besides a regular file: the
+ * memory devices that never block and hold nothing (/dev/null, /dev/zero,
+ * /dev/full, /dev/random, /dev/urandom: major 1), and a terminal the
+ * launcher was itself given as its fd 0, 1 or 2 (an admin running it by
+ * hand with --stdout $(tty)). Anything else could block the launcher or
+ * the job's first read or write in ways the walltime does not see coming
+ * (a FIFO without a reader, a socket, a tape or a modem line), or is not
+ * output at all (a directory). */
+static bool stdio_device_ok(int fd, const struct stat *st) {
+        unsigned mi = minor(st->st_rdev);
+
+        if (major(st->st_rdev) == 1 && (mi == 3 || mi == 5 || mi == 7 || mi == 8 || mi == 9))
+                return true;
+        if (!isatty(fd))
+                return false;
+        for (int i = 0; i < 3; i++) {
+                struct stat own;
+                if (fstat(i, &own) == 0 && S_ISCHR(own.st_mode) && own.st_rdev == st->st_rdev && isatty(i))
+                        return true;
+        }
+        return false;
+}
+
+static const char *const stdio_names[3] = { "stdin", "stdout", "stderr" };
+
+/* Opens one of the job's stdio files without ever blocking: O_NONBLOCK, so
+ * that a FIFO (waiting for a partner in open()) or a device cannot hold the
+ * launcher while the job, not started yet, shows as running past its
+ * walltime; then what was opened must be a regular file or one of the
+ * devices stdio_device_ok() allows, and the fd goes back to blocking for the
+ * job. The one wait left is for a lease on a regular file to be released
+ * (another process, or an NFS client through knfsd, holding it; open() with
+ * O_NONBLOCK starts the break and says EWOULDBLOCK): retried until the
+ * holder lets go, the kernel breaks it (lease-break-time), or the walltime
+ * runs out. */
+static int open_stdio_file(Launch *l, int i, const char *path, int *ret) {
+        int flags = (i == 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC) | O_NONBLOCK;
+        uint64_t delay = USEC_PER_MSEC;
+        struct stat st;
+        int fd = -1, r, fl;
+
+        for (;;) {
+                r = open_as_user(&l->user, path, flags, &fd, &st);
+                if (r != -EAGAIN || !S_ISREG(st.st_mode))
+                        break;
+                struct timespec ts = { .tv_sec = 0, .tv_nsec = (long) (delay * NSEC_PER_USEC) };
+                if (walltime_expired || (nanosleep(&ts, NULL) < 0 && walltime_expired))
+                        return fail(l, STEP_EXEC_SETUP, -ETIMEDOUT,
+                                    "cannot open %s %s as %s: it is leased by another process (or NFS client), "
+                                    "and the lease was not released",
+                                    stdio_names[i], path, l->user.name);
+                delay = delay * 2 > 100 * USEC_PER_MSEC ? 100 * USEC_PER_MSEC : delay * 2;
+        }
+        if (r < 0 && st.st_mode != 0 && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+                /* ENXIO: a FIFO without a reader, a socket; EISDIR */
+                return fail(l, STEP_EXEC_SETUP, r,
+                            "%s %s is %s: a job's stdin, stdout and stderr must be regular files (or /dev/null)",
+                            stdio_names[i], path, file_kind(st.st_mode));
+        if (r < 0)
+                return fail(l, STEP_EXEC_SETUP, r, "cannot open %s %s as %s: %m", stdio_names[i], path, l->user.name);
+        if (!S_ISREG(st.st_mode) && !(S_ISCHR(st.st_mode) && stdio_device_ok(fd, &st))) {
+                (void) close(fd);
+                return fail(l, STEP_EXEC_SETUP, -EINVAL,
+                            "%s %s is %s: a job's stdin, stdout and stderr must be regular files (or /dev/null)",
+                            stdio_names[i], path, file_kind(st.st_mode));
+        }
+        fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+                r = negative_errno();
+                (void) close(fd);
+                return fail(l, STEP_EXEC_SETUP, r, "cannot make %s %s blocking: %m", stdio_names[i], path);
+        }
         *ret = fd;
         return 0;
 }
@@ -157,14 +274,10 @@ static int open_stdio(Launch *l) {
                         l->stdio[2] = l->stdio[1];
                         continue;
                 }
-                r = open_as_user(&l->user, paths[i], i == 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC, &l->stdio[i]);
+                r = open_stdio_file(l, i, paths[i], &l->stdio[i]);
                 if (r < 0) {
                         l->stdio[i] = -1;
-                        return fail(l, STEP_EXEC_SETUP, r, "cannot open %s %s as %s: %m",
-                                    i == 0   ? "stdin"
-                                    : i == 1 ? "stdout"
-                                             : "stderr",
-                                    paths[i], l->user.name);
+                        return r;
                 }
         }
         return 0;
@@ -396,6 +509,71 @@ static int step_seccomp(Launch *l) {
         return 0;
 }
 
+/* The walltime runs from the start of the launch, not from the exec: the
+ * job shows as running from the moment corral-launch starts, so whatever
+ * happens before the job exists counts, and nothing may hold the launch
+ * past walltime + grace. Until the job is spawned (after that, wait_job()
+ * keeps the deadline), two timers guard the steps:
+ *  - at the walltime, SIGALRM, caught without SA_RESTART: a step blocked in
+ *    an interruptible wait (a lease being broken, an NSS lookup, anything
+ *    that waits like a FIFO's open would) fails with EINTR, and fail() says
+ *    that the walltime ran out;
+ *  - at walltime + grace, SIGKILL: a step stuck where only a fatal signal
+ *    reaches it (a hung NFS server, TASK_KILLABLE) ends with the launcher;
+ *    corrald then reports the job FAILED, "the launcher left no result".
+ * The steps of the child before exec (cwd on a hung file system, the
+ * mounts) are under wait_job(), which kills init at the same deadline. */
+static void on_walltime_alarm(int sig) {
+        walltime_expired = 1;
+}
+
+static int arm_walltime_guard(Launch *l) {
+        struct sigaction sa = { .sa_handler = on_walltime_alarm }; /* no SA_RESTART */
+        struct sigevent ev[2] = {
+                { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM },
+                { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGKILL },
+        };
+        uint64_t at[2];
+        sigset_t alrm;
+        int r;
+
+        if (l->deadline == USEC_INFINITY)
+                return 0;
+        at[0] = l->deadline;
+        at[1] = l->policy->grace >= USEC_INFINITY - l->deadline ? USEC_INFINITY - 1 : l->deadline + l->policy->grace;
+        sigemptyset(&sa.sa_mask);
+        sigemptyset(&alrm);
+        sigaddset(&alrm, SIGALRM);
+        if (sigaction(SIGALRM, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &alrm, NULL) < 0)
+                return fail(l, STEP_INTERNAL, negative_errno(), "cannot set up the walltime alarm: %m");
+        if (timer_create(CLOCK_MONOTONIC, &ev[0], &l->guard[0]) < 0)
+                return fail(l, STEP_INTERNAL, negative_errno(), "cannot create the walltime timers: %m");
+        if (timer_create(CLOCK_MONOTONIC, &ev[1], &l->guard[1]) < 0) {
+                r = negative_errno();
+                (void) timer_delete(l->guard[0]);
+                return fail(l, STEP_INTERNAL, r, "cannot create the walltime timers: %m");
+        }
+        l->guarded = true;
+        for (int i = 0; i < 2; i++) {
+                struct itimerspec its = {
+                        .it_value = { .tv_sec = (time_t) (at[i] / USEC_PER_SEC),
+                                      .tv_nsec = (long) (at[i] % USEC_PER_SEC * NSEC_PER_USEC) },
+                };
+                if (timer_settime(l->guard[i], TIMER_ABSTIME, &its, NULL) < 0)
+                        return fail(l, STEP_INTERNAL, negative_errno(), "cannot set the walltime timers: %m");
+        }
+        return 0;
+}
+
+static void disarm_walltime_guard(Launch *l) {
+        if (!l->guarded)
+                return;
+        (void) timer_delete(l->guard[1]);
+        (void) timer_delete(l->guard[0]);
+        (void) signal(SIGALRM, SIG_DFL);
+        l->guarded = false;
+}
+
 /* Signals are taken through a signalfd from before the cgroup exists, so a
  * cancel during setup is not lost; the child inherits the mask and the job
  * resets it. SIGPIPE is blocked so a closed result pipe is an error, not
@@ -573,7 +751,7 @@ static bool oom_killed(Launch *l) {
 }
 
 static int wait_job(Launch *l) {
-        uint64_t deadline = l->walltime == USEC_INFINITY ? USEC_INFINITY : l->start_mono + l->walltime;
+        uint64_t deadline = l->deadline;
         uint64_t kill_at = USEC_INFINITY, oom_check = 0;
         bool ending = false, watch_oom = l->cg && l->policy->memory != UINT64_MAX;
 
@@ -769,7 +947,10 @@ static void launch_done(Launch *l) {
  *  - policy and user first: refusing costs nothing and creates nothing;
  *  - seccomp is built (not loaded) before anything exists, so a bad filter
  *    leaves nothing behind; stdio files are opened with the user's rights
- *    in the host's mount namespace, where the caller meant the paths;
+ *    in the host's mount namespace, where the caller meant the paths, and
+ *    never with a wait in open() (open_stdio_file());
+ *  - the walltime counts from the start and guards every step from the
+ *    moment the policy says what it is (arm_walltime_guard());
  *  - the cgroup exists before the child, so the job is limited and counted
  *    from its first instruction (v2: born inside it; v1: the child's first
  *    act is to move itself in, before it even waits for the parent);
@@ -778,13 +959,22 @@ static void launch_done(Launch *l) {
  *    capabilities for that), then drops credentials for good, then forks
  *    the job, which loads seccomp last, because the filter would otherwise
  *    get in the way of the setup calls, and execs. */
-static int run(Launch *l) {
+static int run_setup(Launch *l) {
         int r;
 
         r = open_result(l);
         if (r < 0)
                 return r;
         r = load_config(l);
+        if (r < 0)
+                return r;
+        /* the walltime counts from the start of the launch (l->start_mono),
+         * and from here on guards every step before the job runs */
+        l->walltime = l->policy->walltime;
+        if (l->args.walltime != USEC_INFINITY && l->args.walltime < l->walltime)
+                l->walltime = l->args.walltime; /* a job may ask for less, never more */
+        l->deadline = l->walltime >= USEC_INFINITY - l->start_mono ? USEC_INFINITY : l->start_mono + l->walltime;
+        r = arm_walltime_guard(l);
         if (r < 0)
                 return r;
         /* The backend's one-time set-up (libcgroup's cgroup_init()), when the
@@ -803,9 +993,6 @@ static int run(Launch *l) {
         if (r < 0)
                 return r;
 
-        l->walltime = l->policy->walltime;
-        if (l->args.walltime != USEC_INFINITY && l->args.walltime < l->walltime)
-                l->walltime = l->args.walltime; /* a job may ask for less, never more */
         if (l->args.job_id)
                 (void) snprintf(l->job_id, sizeof l->job_id, "%s", l->args.job_id);
         else {
@@ -837,9 +1024,17 @@ static int run(Launch *l) {
         r = step_cgroup(l);
         if (r < 0)
                 return r;
-        l->start_mono = now_usec(CLOCK_MONOTONIC);
         /* 3.-8. namespaces, then in the child: mounts, credentials, init, exec */
-        r = step_spawn(l);
+        return step_spawn(l);
+}
+
+static int run(Launch *l) {
+        int r;
+
+        r = run_setup(l);
+        /* from here the deadline is wait_job()'s (and finish()'s cleanup
+         * must not be cut short by the guard's SIGKILL) */
+        disarm_walltime_guard(l);
         if (r < 0)
                 return r;
         /* 9. wait, with walltime and signals */

@@ -176,11 +176,11 @@ like "$out" "t +corrald tests: only the test uid range \(default\)" "policies li
 mkfifo "$TEST_TMP/hold.in"; chmod 0666 "$TEST_TMP/hold.in"
 run_as corraltestb "$CORRAL_BUILD/tests/helpers/holdconns" "$SOCK" 70 <"$TEST_TMP/hold.in" >"$TEST_TMP/hold.out" &
 holder=$!
-exec 8>"$TEST_TMP/hold.in"
+exec 6>"$TEST_TMP/hold.in"
 for i in $(seq 100); do [ -s "$TEST_TMP/hold.out" ] && break; sleep 0.1; done
 is "$(cat "$TEST_TMP/hold.out")" "64 6" "a user's connections beyond 64 are refused with a reason"
 as corraltesta status >/dev/null; ok $? "another user is still served meanwhile"
-exec 8>&-
+exec 6>&-
 wait "$holder" 2>/dev/null
 as corraltestb status >/dev/null; ok $? "the user is served again once the connections are closed"
 

@@ -4,11 +4,14 @@
 # exits with its own documented code and leaves no cgroup and no process:
 # bad options, a missing or broken policy, an unknown user, root, a uid below
 # min_uid, a user not allowed, a missing command (127), an unwritable result
-# file, a job id whose cgroup exists already (which must stay untouched).
+# file, a job id whose cgroup exists already (which must stay untouched);
+# stdio that is not a regular file (a FIFO, a directory, a device) refused
+# at once, and a stdio open that has to wait (a lease) cut off at the
+# walltime.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/launch-lib.sh"
 launch_setup 2
-plan 31
+plan 46
 
 # clean: no job cgroup and no process of the test user
 clean() { [ "$(job_cgroups_left)" = 0 ] && [ "$(count_user_procs "$TUSER")" = 0 ] && echo 0 || echo 1; }
@@ -81,5 +84,57 @@ is "$RC" 203 "a job id whose cgroup exists: 203"
 like "$ERR" "cannot create cgroup .*/$CGPARENT/job-taken: File exists" "... naming the controller and path"
 ok "$([ -n "$taken" ] && [ -d "$taken" ] && echo 0 || echo 1)" "... and the existing cgroup is left alone"
 rmdir /sys/fs/cgroup/*/"$CGPARENT"/job-taken /sys/fs/cgroup/"$CGPARENT"/job-taken 2>/dev/null
+# --- stdio: only regular files (and /dev/null), opened without waiting ---
+# The old launcher waited in open() for a FIFO's reader, for ever: these
+# runs go through timeout(1), so such a wait shows as a failure, not a hang.
+printf '#!/bin/sh\nexec timeout -k 5 60 %s "$@"\n' "$LAUNCH" >"$TEST_TMP/launch-t"
+chmod 0755 "$TEST_TMP/launch-t"
+SDIR=$TEST_TMP/stdio
+mkdir -m 0755 "$SDIR"
+chown "$TUSER" "$SDIR"
+mkfifo -m 0666 "$SDIR/fifo"
+chown "$TUSER" "$SDIR/fifo"
+LAUNCH=$TEST_TMP/launch-t run_job default --stdout "$SDIR/fifo" -- true
+is "$RC:$(json failed_step)" "208:exec-setup" "--stdout a FIFO without a reader: 208 at once"
+like "$ERR" "stdout $SDIR/fifo is a FIFO" "... the message names the FIFO and says what it is"
+exec 7<>"$SDIR/fifo" # a reader (and a writer): open() alone would succeed now
+LAUNCH=$TEST_TMP/launch-t run_job default --stdout "$SDIR/fifo" -- true
+is "$RC" 208 "--stdout a FIFO with a reader: refused too"
+LAUNCH=$TEST_TMP/launch-t run_job default --stdin "$SDIR/fifo" -- true
+is "$RC" 208 "--stdin a FIFO: refused"
+like "$ERR" "stdin $SDIR/fifo is a FIFO" "... named as stdin"
+exec 7>&-
+run_job default --stdin "$SDIR" -- true
+is "$RC" 208 "--stdin a directory: refused"
+like "$ERR" "stdin $SDIR is a directory" "... saying it is a directory"
+run_job default --stdout /dev/ptmx -- true
+is "$RC" 208 "--stdout a character device (/dev/ptmx): refused"
+like "$ERR" "stdout /dev/ptmx is a character device" "... saying what it is"
+run_job default --stdout /dev/null --stderr "$SDIR/err" -- sh -c 'echo out; echo err >&2'
+is "$RC:$(cat "$SDIR/err")" "0:err" "--stdout /dev/null and a regular --stderr are fine"
+# run by hand on a terminal, the launcher may give the job that terminal
+# (its own fd 0-2; the user must be able to open it, as with any path)
+out=$(script -qec "chown $TUSER \$(tty) && $LAUNCH --policy default --user $TUSER --policy-dir $POLDIR \
+        --cgroup-parent $CGPARENT --stdout \$(tty) -- echo on-my-tty; echo rc=\$?" /dev/null 2>&1 </dev/null)
+like "$out" "on-my-tty.*rc=0" "--stdout the terminal corral-launch itself runs on: allowed"
+ok "$(clean)" "the refused stdio left no cgroup and no process"
+
+# A read lease on the --stdout file, held by a process that never lets go
+# (the kernel breaks it only after lease-break-time, 45 s): the open waits
+# for it, but never past the walltime (2 s in policy small), which runs from
+# the start of the launch.
+: >"$SDIR/leased"
+chown "$TUSER" "$SDIR/leased"
+mkfifo "$TEST_TMP/lease.in"
+"$HELPERS/holdlease" "$SDIR/leased" <"$TEST_TMP/lease.in" >"$TEST_TMP/lease.out" 2>&1 &
+lease_pid=$!
+exec 7>"$TEST_TMP/lease.in"
+for i in $(seq 100); do [ -s "$TEST_TMP/lease.out" ] && break; sleep 0.1; done
+is "$(cat "$TEST_TMP/lease.out")" "leased" "a read lease is held on the --stdout file"
+LAUNCH=$TEST_TMP/launch-t run_job small --stdout "$SDIR/leased" -- true
+is "$RC:$(json state)" "208:FAILED" "a --stdout whose lease is not released: FAILED, 208, not a job run late"
+like "$ERR" "the walltime \(2s\) ran out before the job started: cannot open stdout $SDIR/leased" "... and the walltime is named as the cause"
+exec 7>&-
+wait "$lease_pid"
 ok "$(clean)" "nothing else was left behind"
 done_testing

@@ -395,8 +395,26 @@ START_TEST(test_nodeconf) {
         ck_assert_int_eq(c->cgroup_backend, CGROUP_BACKEND_SYSTEMD);
         ck_assert_str_eq(c->socket, "/tmp/x.sock");
         ck_assert_str_eq(c->state_dir, "/var/lib/corral"); /* default kept */
+        ck_assert_uint_eq(c->idle_timeout, 60 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->max_connections, 1024);
         nodeconf_free(c);
         c = NULL;
+        /* connection limits: checked durations and numbers */
+        path = write_file("conn.conf", "[node]\nidle_timeout = 90s\nmax_connections = 64\n");
+        ck_assert_int_eq(nodeconf_load(path, 0, false, &c, &d), 0);
+        ck_assert_uint_eq(c->idle_timeout, 90 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->max_connections, 64);
+        ck_assert_uint_eq(NODECONF_ADMIN_CONNECTIONS(c->max_connections), 4);
+        ck_assert_uint_eq(NODECONF_ADMIN_CONNECTIONS(1024), 64);
+        ck_assert_uint_eq(NODECONF_ADMIN_CONNECTIONS(8), 2);
+        nodeconf_free(c);
+        c = NULL;
+        path = write_file("conn-bad.conf", "[node]\nidle_timeout = 0s\nmax_connections = 4\nidle_timeout = soon\n");
+        ck_assert_int_lt(nodeconf_load(path, 0, false, &c, &d), 0);
+        ck_assert_ptr_null(c);
+        ck_assert_uint_ge(d.n, 2);
+        ck_assert_uint_eq(d.items[0].line, 2);
+        conf_diags_clear(&d);
         path = write_file("bad.conf", "[node]\nslots = 0\nlog_level = chatty\ncgroup_backend = docker\n");
         ck_assert_int_lt(nodeconf_load(path, 0, false, &c, &d), 0);
         ck_assert_ptr_null(c);
