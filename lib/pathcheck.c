@@ -54,8 +54,7 @@ static int resolve_existing(const char *path, char ret[PATH_MAX]) {
         }
 }
 
-int path_reachable(const char *path, uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
-                   PathBlock *ret_block) {
+int path_reachable(const char *path, uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups, PathBlock *ret_block) {
         char real[PATH_MAX], prefix[PATH_MAX];
         struct stat st;
         int r = resolve_existing(path, real);

@@ -23,8 +23,7 @@ typedef struct PathBlock {
  * -EACCES with *ret_block filled when it may not; other -errno when a
  * directory on the way cannot be examined. A path that does not exist yet
  * is checked as far as it exists. Symbolic links are resolved first. */
-int path_reachable(const char *path, uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
-                   PathBlock *ret_block);
+int path_reachable(const char *path, uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups, PathBlock *ret_block);
 
 /* The same for a user looked up by uid (its groups from NSS). */
 int path_reachable_by_user(const char *path, uid_t uid, gid_t gid, PathBlock *ret_block);

@@ -150,8 +150,7 @@ static int copy_policies(const char *src, const char *dst, unsigned *ret_n) {
         }
         closedir(d);
         if (n == 0)
-                return log_error_errno(-ENOENT, "No policies (*.ini) in %s; name the directory with --policy-dir",
-                                       src);
+                return log_error_errno(-ENOENT, "No policies (*.ini) in %s; name the directory with --policy-dir", src);
 
         /* policies removed from the checkout go from the copy too */
         int dfd2 = dup(dfd);
@@ -193,7 +192,7 @@ int dev_prepare(Settings *s, const char *dev_dir, const char *policy_src) {
         r = copy_policies(policy_src, s->policy_dir, &n);
         if (r < 0)
                 return r;
-        log_info("Development mode: state, output and socket under %s; %u policies copied from %s to %s", dev_dir,
-                 n, policy_src, s->policy_dir);
+        log_info("Development mode: state, output and socket under %s; %u policies copied from %s to %s", dev_dir, n,
+                 policy_src, s->policy_dir);
         return 0;
 }

@@ -303,8 +303,12 @@ static void tell_stderr(Launch *l) {
         if (l->failed_step == STEP_NONE || !l->message || !l->args.stderr_path)
                 return;
         if (fd <= 2) {
+                struct stat st;
+                /* a regular file only, as for the job's own stdio */
                 if (!l->user.name ||
-                    open_as_user(&l->user, l->args.stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK, &own) < 0)
+                    open_as_user(&l->user, l->args.stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK, &own, &st) <
+                            0 ||
+                    !S_ISREG(st.st_mode))
                         return;
                 fd = own;
         } else
