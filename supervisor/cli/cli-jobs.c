@@ -396,8 +396,7 @@ static int verb_submit(int argc, char *argv[]) {
 /* ---- list, show ---- */
 
 #define LIST_LAST_DEFAULT 10
-#define STR_(x) #x
-#define STR(x) STR_(x)
+_Static_assert(LIST_LAST_DEFAULT == 10, "list's usage text and corral(1) say 10");
 
 typedef struct ListOpts {
         bool all, all_users, has_last;
@@ -425,7 +424,7 @@ static int list_opt(int c, void *u) {
                 }
                 l->has_last = true;
                 return 0;
-        case 'S':
+        case 'S': {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
                 if (parse_time(optarg, (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000, &l->since) <
@@ -438,6 +437,7 @@ static int list_opt(int c, void *u) {
                 }
                 l->since_arg = optarg;
                 return 0;
+        }
         case 's': {
                 char **parts = NULL;
                 if (parse_list(optarg, &parts) < 0) {
@@ -495,18 +495,15 @@ static int verb_list(int argc, char *argv[]) {
         PARSE("Usage: corral list [--last N | --since TIME | --all] [--state STATE[,STATE...]]\n"
               "                   [--user USER | --all-users]\n"
               "\n"
-              "List your jobs: those queued, held or running, newest first, then the " STR(
-                      LIST_LAST_DEFAULT) " that ended last.\n"
-                                         "  -n, --last N          the N that ended last (0: none)\n"
-                                         "  -S, --since TIME      those that ended since TIME: a duration ago (2h, "
-                                         "1d), a\n"
-                                         "                        local date and time (2026-11-22, '2026-11-22 "
-                                         "09:13'),\n"
-                                         "                        a time of today (09:13), today, yesterday, @SECONDS\n"
-                                         "  -a, --all             every job, however long ago it ended\n"
-                                         "  -s, --state STATES    only jobs in these states (RUNNING,QUEUED)\n"
-                                         "  -u, --user USER       USER's jobs (admins)\n"
-                                         "  -A, --all-users       every user's jobs (admins)\n",
+              "List your jobs: those queued, held or running, newest first, then the 10 that ended last.\n"
+              "  -n, --last N          the N that ended last (0: none)\n"
+              "  -S, --since TIME      those that ended since TIME: a duration ago (2h, 1d), a\n"
+              "                        local date and time (2026-11-22, '2026-11-22 09:13'),\n"
+              "                        a time of today (09:13), today, yesterday, @SECONDS\n"
+              "  -a, --all             every job, however long ago it ended\n"
+              "  -s, --state STATES    only jobs in these states (RUNNING,QUEUED)\n"
+              "  -u, --user USER       USER's jobs (admins)\n"
+              "  -A, --all-users       every user's jobs (admins)\n",
               "aAu:s:n:S:", extra, list_opt, &l);
         _cleanup_strv_free_ char **states = l.states;
         if (optind != argc) {
