@@ -490,7 +490,7 @@ static int verb_list(int argc, char *argv[]) {
         ListOpts l = { 0 };
         json_t *resp = NULL, *jobs, *j;
         size_t i;
-        int uw = 4;
+        int uw = 12; /* wider for longer user names, up to 32 */
 
         PARSE("Usage: corral list [--last N | --since TIME | --all] [--state STATE[,STATE...]]\n"
               "                   [--user USER | --all-users]\n"
@@ -569,6 +569,7 @@ static int verb_list(int argc, char *argv[]) {
                        json_string_value(json_object_get(j, "exit")) ?: "-", cmd);
         }
         if (json_is_true(json_object_get(resp, "truncated"))) {
+                fflush(stdout); /* the note after the table, also when both go to one file */
                 long long total = (long long) json_integer_value(json_object_get(resp, "total"));
                 size_t shown = json_array_size(jobs);
                 if (l.all)
