@@ -39,6 +39,7 @@ is "$rc/$err" "2/corral: expected exactly one job id" "two ids are still a usage
 out=$(as $U cancel "$id" --json); rc=$?
 is "$rc" 0 "cancel ID --json"
 like "$out" '"ok": true' "... answers in JSON"
+as $U cancel "$id" >/dev/null 2>&1 # (again, in case it was not)
 is "$(wait_final "$id" 30)" CANCELLED "... and the job is cancelled"
 # the README's example: one line for the state, one for the exit
 is "$(as $U show "$id" | grep -cE 'state|exit')" 2 "show ID | grep -E 'state|exit' prints two lines"
