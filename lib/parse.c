@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "macro.h"
 #include "strv.h"
@@ -223,6 +224,103 @@ int parse_duration(const char *s, uint64_t *ret_usec) {
         }
         *ret_usec = total;
         return 0;
+}
+
+/* Exactly n digits at *p, as a number in [min, max]; advances *p. */
+static int parse_fixed(const char **p, unsigned n, int min, int max, int *ret) {
+        int v = 0;
+        for (unsigned i = 0; i < n; i++) {
+                if (!isdigit((unsigned char) (*p)[i]))
+                        return -EINVAL;
+                v = v * 10 + ((*p)[i] - '0');
+        }
+        if (v < min || v > max)
+                return -EINVAL;
+        *p += n;
+        *ret = v;
+        return 0;
+}
+
+/* "HH:MM" or "HH:MM:SS" into tm; the rest of the string must be empty. */
+static int parse_clock(const char *p, struct tm *tm) {
+        if (parse_fixed(&p, 2, 0, 23, &tm->tm_hour) < 0 || *p++ != ':' || parse_fixed(&p, 2, 0, 59, &tm->tm_min) < 0)
+                return -EINVAL;
+        tm->tm_sec = 0;
+        if (*p == ':' && (p++, parse_fixed(&p, 2, 0, 59, &tm->tm_sec) < 0))
+                return -EINVAL;
+        return *p == '\0' ? 0 : -EINVAL;
+}
+
+/* Local broken-down time to usec; -EINVAL when mktime() had to normalise it
+ * (Feb 30, a time skipped by DST), -ERANGE before the epoch. */
+static int local_to_usec(struct tm *tm, uint64_t *ret) {
+        struct tm want = *tm;
+        time_t t;
+        tm->tm_isdst = -1;
+        t = mktime(tm);
+        if (t == (time_t) -1) /* an error, or the second before the epoch */
+                return -ERANGE;
+        if (tm->tm_year != want.tm_year || tm->tm_mon != want.tm_mon || tm->tm_mday != want.tm_mday ||
+            tm->tm_hour != want.tm_hour || tm->tm_min != want.tm_min || tm->tm_sec != want.tm_sec)
+                return -EINVAL;
+        if (t < 0)
+                return -ERANGE;
+        *ret = (uint64_t) t * USEC_PER_SEC;
+        return 0;
+}
+
+int parse_time(const char *s, uint64_t now_usec, uint64_t *ret_usec) {
+        struct tm tm = { 0 };
+        time_t now = (time_t) (now_usec / USEC_PER_SEC);
+        uint64_t v;
+        const char *p = s;
+        int r;
+
+        if (!s || !*s)
+                return -EINVAL;
+        if (*s == '@') {
+                r = parse_uint64(s + 1, 0, UINT64_MAX / USEC_PER_SEC, &v);
+                if (r < 0)
+                        return r;
+                *ret_usec = v * USEC_PER_SEC;
+                return 0;
+        }
+        if (isdigit((unsigned char) s[0]) && parse_duration(s, &v) >= 0) {
+                if (v > now_usec)
+                        return -ERANGE;
+                *ret_usec = now_usec - v;
+                return 0;
+        }
+        if (!localtime_r(&now, &tm))
+                return -EINVAL;
+        if (streq(s, "today") || streq(s, "yesterday")) {
+                tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+                if (streq(s, "yesterday")) {
+                        /* the day before, normalised by a first mktime() */
+                        tm.tm_mday--;
+                        tm.tm_isdst = -1;
+                        if (mktime(&tm) == (time_t) -1)
+                                return -ERANGE;
+                        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+                }
+                return local_to_usec(&tm, ret_usec);
+        }
+        if (strlen(s) > 2 && s[2] == ':') /* a time of today */
+                return parse_clock(s, &tm) < 0 ? -EINVAL : local_to_usec(&tm, ret_usec);
+        int y, m, d;
+        if (parse_fixed(&p, 4, 1900, 9999, &y) < 0 || *p++ != '-' || parse_fixed(&p, 2, 1, 12, &m) < 0 || *p++ != '-' ||
+            parse_fixed(&p, 2, 1, 31, &d) < 0)
+                return -EINVAL;
+        tm.tm_year = y - 1900;
+        tm.tm_mon = m - 1;
+        tm.tm_mday = d;
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        if (*p == ' ' || *p == 'T') {
+                if (parse_clock(p + 1, &tm) < 0)
+                        return -EINVAL;
+        } else if (*p != '\0')
+                return -EINVAL;
+        return local_to_usec(&tm, ret_usec);
 }
 
 int parse_boolean(const char *s, bool *ret) {

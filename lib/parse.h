@@ -30,6 +30,15 @@ int parse_size(const char *s, uint64_t *ret);
 /* "30s", "5m", "48h", "2d", "1w", "1h30m", "500ms", a bare number of seconds,
  * or "infinity"/"unlimited" (-> USEC_INFINITY). Result in microseconds. */
 int parse_duration(const char *s, uint64_t *ret_usec);
+/* A point in time, for options such as `corral list --since`: a duration
+ * meaning that long before now_usec ("2h", "1d12h", "90"), "today" or
+ * "yesterday" (local midnight), a local date and time "2026-11-22",
+ * "2026-11-22 09:13", "2026-11-22T09:13:01", a local time of today "09:13" or
+ * "09:13:01", or "@SECONDS" since the epoch. Each field has its exact number
+ * of digits and range; a date that does not exist (Feb 30) or a local time
+ * that a DST change skips is -EINVAL, a time before the epoch -ERANGE. Result
+ * in microseconds since the epoch. */
+int parse_time(const char *s, uint64_t now_usec, uint64_t *ret_usec);
 /* yes/no, true/false, on/off, 1/0 (case insensitive). */
 int parse_boolean(const char *s, bool *ret);
 /* "1", "0.5", "2.25" cpus -> millicpus (1000 per cpu), range 1..1024000;

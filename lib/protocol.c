@@ -26,7 +26,7 @@ static const char *const op_names[_API_OP_MAX] = {
 /* The fields each operation accepts besides "op". */
 static const char *const op_fields[_API_OP_MAX][10] = {
         [API_SUBMIT] = { "argv", "env", "cwd", "policy", "walltime", "stdout", "stderr", "hold" },
-        [API_LIST] = { "states", "user", "all", "limit" },
+        [API_LIST] = { "states", "user", "all", "limit", "last", "since" },
         [API_SHOW] = { "job" },
         [API_CANCEL] = { "job" },
         [API_LOGS] = { "job", "stream", "follow", "offset" },
@@ -240,7 +240,17 @@ static int parse_list_req(json_t *o, ApiRequest *req, char **ret_error) {
         if (r < 0)
                 return r;
         r = get_uint(o, "limit", 1000000, &req->limit, ret_error);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        r = get_uint(o, "last", 1000000, &req->last, ret_error);
+        if (r < 0)
+                return r;
+        req->has_last = r > 0;
+        r = get_uint(o, "since", API_MAX_TIME, &req->since, ret_error);
+        if (r < 0)
+                return r;
+        req->since *= USEC_PER_SEC;
+        return 0;
 }
 
 static int parse_logs(json_t *o, ApiRequest *req, char **ret_error) {

@@ -7,7 +7,12 @@
  *
  *   {"op":"submit","argv":["/bin/echo","hi"],"env":{"K":"V"},"cwd":"/home/a",
  *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false}
- *   {"op":"list","states":["RUNNING","QUEUED"],"user":"alice","all":true}
+ *   {"op":"list","states":["RUNNING","QUEUED"],"user":"alice","all":true,
+ *    "last":10,"since":1795338781}
+ *     (every job not over yet, newest first, then those that ended last: the
+ *     `last` that ended last, those that ended at or after `since`, seconds
+ *     since the epoch; without either every one; answers "jobs", "total"
+ *     (how many match without last/since) and "truncated")
  *   {"op":"show"|"cancel"|"hold"|"release","job":42}
  *   {"op":"logs","job":42,"stream":"stdout","follow":true,"offset":0}
  *   {"op":"drain"|"resume"|"policies"|"version"}
@@ -25,6 +30,7 @@
 #define API_MAX_ARGV 1024
 #define API_MAX_ENV 512
 #define API_MAX_ARG 16384
+#define API_MAX_TIME UINT64_C(253402300799) /* 9999-12-31 23:59:59 UTC, in seconds */
 
 typedef enum ApiOp {
         API_SUBMIT,
@@ -57,6 +63,9 @@ typedef struct ApiRequest {
         char *user;
         bool all;
         uint64_t limit; /* 0: no limit */
+        bool has_last; /* only the `last` jobs that ended last */
+        uint64_t last;
+        uint64_t since; /* usec since the epoch: only jobs that ended since; 0: any time */
         /* show, cancel, logs, hold, release */
         int64_t job;
         /* logs */

@@ -47,6 +47,11 @@ static const char schema_v1[] =
         " cancel_requested INTEGER NOT NULL DEFAULT 0, submit_sid INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX IF NOT EXISTS jobs_state_uid ON jobs(state, uid, id);"
         "CREATE INDEX IF NOT EXISTS jobs_uid ON jobs(uid, id);"
+        /* `corral list`: the jobs that ended last (store_list_recent); the
+         * index is added to existing version 1 files at open, which older
+         * corralds read just as well */
+        "CREATE INDEX IF NOT EXISTS jobs_uid_end ON jobs(uid, end_time);"
+        "CREATE INDEX IF NOT EXISTS jobs_end ON jobs(end_time);"
         "CREATE TABLE IF NOT EXISTS audit("
         " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, uid INTEGER NOT NULL, pid INTEGER NOT NULL,"
         " op TEXT NOT NULL, job INTEGER, result TEXT NOT NULL, detail TEXT);"
@@ -376,13 +381,15 @@ int store_get(Store *s, int64_t id, Job **ret) {
         return r == 0 ? -ENOENT : r < 0 ? r : 0;
 }
 
-/* The WHERE clause of a filter; only numbers and state names go in. */
-static size_t filter_sql(const StoreFilter *f, char *sql, size_t off, size_t len) {
+/* The WHERE clause of a filter; only numbers and state names go in. With
+ * state_unindexed, the state term cannot pick the index (SQLite's unary +):
+ * for queries that an index on another column serves better. */
+static size_t filter_sql_full(const StoreFilter *f, bool state_unindexed, char *sql, size_t off, size_t len) {
         if (f && f->by_uid)
                 off += (size_t) snprintf(sql + off, len - off, " AND uid = %u", (unsigned) f->uid);
         if (f && f->states) {
                 bool first = true;
-                off += (size_t) snprintf(sql + off, len - off, " AND state IN (");
+                off += (size_t) snprintf(sql + off, len - off, " AND %sstate IN (", state_unindexed ? "+" : "");
                 for (int i = 0; i < _JOB_STATE_MAX; i++)
                         if (f->states & (1u << i)) {
                                 off += (size_t) snprintf(sql + off, len - off, "%s'%s'", first ? "" : ",",
@@ -392,6 +399,10 @@ static size_t filter_sql(const StoreFilter *f, char *sql, size_t off, size_t len
                 off += (size_t) snprintf(sql + off, len - off, ")");
         }
         return off;
+}
+
+static size_t filter_sql(const StoreFilter *f, char *sql, size_t off, size_t len) {
+        return filter_sql_full(f, false, sql, off, len);
 }
 
 int store_count(Store *s, const StoreFilter *f, uint64_t *ret) {
@@ -405,11 +416,44 @@ int store_count(Store *s, const StoreFilter *f, uint64_t *ret) {
         return step_count(s, st, ret);
 }
 
+static uint64_t min_u64(uint64_t a, uint64_t b) {
+        return a < b ? a : b;
+}
+
+/* Runs a query of jobs and appends its rows to *l (n rows, room for *cap). */
+static int append_jobs(Store *s, const char *sql, Job ***l, size_t *n, size_t *cap) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
+        if (r < 0)
+                return r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                if (*n == *cap) {
+                        size_t c = *cap ? *cap * 2 : 16;
+                        Job **nl = realloc(*l, c * sizeof(Job *));
+                        if (!nl) {
+                                r = SQLITE_NOMEM;
+                                break;
+                        }
+                        *l = nl;
+                        *cap = c;
+                }
+                (*l)[*n] = job_from_row(st);
+                if (!(*l)[*n]) {
+                        r = SQLITE_CORRUPT;
+                        break;
+                }
+                (*n)++;
+        }
+        sqlite3_finalize(st);
+        if (r != SQLITE_DONE)
+                return sqlite_errno(r) ? sqlite_errno(r) : -EIO;
+        return 0;
+}
+
 int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n) {
         char sql[1024];
         size_t off = 0, n = 0, cap = 0;
         Job **l = NULL;
-        sqlite3_stmt *st = NULL;
         int r;
 
         off = (size_t) snprintf(sql, sizeof sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
@@ -417,31 +461,56 @@ int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n) {
         off += (size_t) snprintf(sql + off, sizeof sql - off, " ORDER BY id");
         if (f && f->limit)
                 snprintf(sql + off, sizeof sql - off, " LIMIT %llu", (unsigned long long) f->limit);
-
-        r = sqlite_errno(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
-        if (r < 0)
-                return r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                if (n == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        Job **nl = realloc(l, cap * sizeof(Job *));
-                        if (!nl) {
-                                r = SQLITE_NOMEM;
-                                break;
-                        }
-                        l = nl;
-                }
-                l[n] = job_from_row(st);
-                if (!l[n]) {
-                        r = SQLITE_CORRUPT;
-                        break;
-                }
-                n++;
-        }
-        sqlite3_finalize(st);
-        if (r != SQLITE_DONE) {
+        r = append_jobs(s, sql, &l, &n, &cap);
+        if (r < 0) {
                 job_list_free(l, n);
-                return sqlite_errno(r) ? sqlite_errno(r) : -EIO;
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int store_list_recent(Store *s, const StoreFilter *f, uint64_t last, uint64_t ended_since, Job ***ret, size_t *ret_n) {
+        unsigned states = f && f->states ? f->states : (1u << _JOB_STATE_MAX) - 1, waiting = 0;
+        uint64_t limit = f && f->limit ? f->limit : UINT64_MAX;
+        size_t n = 0, cap = 0;
+        Job **l = NULL;
+        int r = 0;
+
+        for (int i = 0; i < _JOB_STATE_MAX; i++)
+                if (!job_state_is_final((JobState) i))
+                        waiting |= 1u << i;
+        /* first the jobs that are not over (queued, held, starting, running), newest first */
+        StoreFilter part = f ? *f : (StoreFilter){ 0 };
+        part.states = states & waiting;
+        if (part.states) {
+                char sql[1024];
+                size_t off = (size_t) snprintf(sql, sizeof sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
+                off = filter_sql(&part, sql, off, sizeof sql);
+                /* few rows: sorted after the (state, uid) index found them */
+                snprintf(sql + off, sizeof sql - off, " ORDER BY +id DESC LIMIT %llu",
+                         (unsigned long long) min_u64(limit, (uint64_t) INT64_MAX));
+                r = append_jobs(s, sql, &l, &n, &cap);
+        }
+        /* then the ended ones, the one that ended last first */
+        part.states = states & ~waiting;
+        limit = min_u64(limit - min_u64(limit, (uint64_t) n), last);
+        if (r >= 0 && part.states && limit > 0) {
+                char sql[1024];
+                size_t off = (size_t) snprintf(sql, sizeof sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
+                /* read backwards along (uid, end_time) or (end_time), up to the limit */
+                off = filter_sql_full(&part, true, sql, off, sizeof sql);
+                if (ended_since)
+                        off += (size_t) snprintf(sql + off, sizeof sql - off, " AND end_time >= %llu",
+                                                 (unsigned long long) min_u64(ended_since, (uint64_t) INT64_MAX));
+                snprintf(sql + off, sizeof sql - off, " ORDER BY end_time DESC, id DESC LIMIT %llu",
+                         (unsigned long long) min_u64(limit, (uint64_t) INT64_MAX));
+                r = append_jobs(s, sql, &l, &n, &cap);
+        }
+        if (r < 0) {
+                job_list_free(l, n);
+                return r;
         }
         *ret = l;
         *ret_n = n;

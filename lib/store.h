@@ -64,7 +64,15 @@ typedef struct StoreFilter {
         uid_t uid;
         uint64_t limit; /* 0: none */
 } StoreFilter;
+/* The jobs that match, oldest first, at most f->limit. */
 int store_list(Store *s, const StoreFilter *f, Job ***ret, size_t *ret_n);
+/* What `corral list` shows: first the jobs that are not over (queued, held,
+ * starting, running), newest first; then the ones that are, the one that ended
+ * last first, only those that ended at or after ended_since (usec; 0: any
+ * time), at most `last` of them (STORE_ALL: every one). The filter's user and
+ * states apply to both parts, its limit to the whole list. */
+#define STORE_ALL UINT64_MAX
+int store_list_recent(Store *s, const StoreFilter *f, uint64_t last, uint64_t ended_since, Job ***ret, size_t *ret_n);
 /* How many jobs match (the limit is ignored). */
 int store_count(Store *s, const StoreFilter *f, uint64_t *ret);
 

@@ -175,7 +175,12 @@ static int parse_common(int argc, char *argv[], Opts *o, const char *usage, cons
         all[n++] = (struct option){ "config", required_argument, NULL, OPT_CONFIG };
         all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
         all[n] = (struct option){ 0 };
-        snprintf(shorts, sizeof shorts, "+h%s", extra_short ? extra_short : "");
+        /* Options may come anywhere (GNU getopt permutes them to the front),
+         * and "--" ends them. A verb whose extra_short starts with '+' (submit)
+         * stops at its first operand instead: the command after it keeps
+         * its own options. */
+        bool in_order = extra_short && extra_short[0] == '+';
+        snprintf(shorts, sizeof shorts, "%sh%s", in_order ? "+" : "", extra_short ? extra_short + in_order : "");
         optind = 1;
         while ((c = getopt_long(argc, argv, shorts, all, NULL)) >= 0) {
                 switch (c) {
@@ -324,8 +329,9 @@ static int verb_submit(int argc, char *argv[]) {
               "  -C, --cwd DIR         working directory (default: the current one)\n"
               "  -E, --env NAME=VALUE  set a variable in the job's environment (repeatable)\n"
               "      --hold            queue it held (corral release ID lets it run)\n"
-              "  -W, --wait            wait for the job and exit with its status\n",
-              "p:w:C:o:e:E:WH", extra, submit_opt, &s);
+              "  -W, --wait            wait for the job and exit with its status\n"
+              "Options end at CMD: what follows it is the job's own arguments, options too.\n",
+              "+p:w:C:o:e:E:WH", extra, submit_opt, &s);
         _cleanup_strv_free_ char **env = s.env;
         if (optind >= argc) {
                 log_error("submit: no command given (corral submit -- CMD ...)");
@@ -389,9 +395,13 @@ static int verb_submit(int argc, char *argv[]) {
 
 /* ---- list, show ---- */
 
+#define LIST_LAST_DEFAULT 10
+_Static_assert(LIST_LAST_DEFAULT == 10, "list's usage text and corral(1) say 10");
+
 typedef struct ListOpts {
-        bool all;
-        const char *user;
+        bool all, all_users, has_last;
+        const char *user, *since_arg;
+        uint64_t last, since;
         char **states;
 } ListOpts;
 
@@ -401,18 +411,46 @@ static int list_opt(int c, void *u) {
         case 'a':
                 l->all = true;
                 return 0;
+        case 'A':
+                l->all_users = true;
+                return 0;
         case 'u':
                 l->user = optarg;
                 return 0;
+        case 'n':
+                if (parse_uint64(optarg, 0, 1000000, &l->last) < 0) {
+                        log_error("--last expects a number of jobs from 0 to 1000000, got '%s'", optarg);
+                        return -EINVAL;
+                }
+                l->has_last = true;
+                return 0;
+        case 'S': {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                if (parse_time(optarg, (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000, &l->since) <
+                    0) {
+                        log_error("--since expects a duration (2h, 1d), a local date and time (2026-11-22, "
+                                  "'2026-11-22 09:13'), a time of today (09:13), today, yesterday or @SECONDS; "
+                                  "got '%s'",
+                                  optarg);
+                        return -EINVAL;
+                }
+                l->since_arg = optarg;
+                return 0;
+        }
         case 's': {
                 char **parts = NULL;
-                if (parse_list(optarg, &parts) < 0)
+                if (parse_list(optarg, &parts) < 0) {
+                        log_error("--state expects a comma-separated list of states, got '%s'", optarg);
                         return -EINVAL;
+                }
                 for (char **p = parts; *p; p++) {
                         for (char *q = *p; *q; q++)
                                 *q = (char) toupper((unsigned char) *q);
                         if (job_state_from_string(*p) == _JOB_STATE_INVALID) {
-                                log_error("unknown state '%s'", *p);
+                                log_error("unknown state '%s' (QUEUED, HELD, STARTING, RUNNING, COMPLETED, FAILED, "
+                                          "CANCELLED, TIMEOUT, OUT_OF_MEMORY, LOST)",
+                                          *p);
                                 strv_free(parts);
                                 return -EINVAL;
                         }
@@ -425,51 +463,93 @@ static int list_opt(int c, void *u) {
         return -EINVAL;
 }
 
-static const char *fmt_time(json_t *v, char *buf, size_t len) {
+/* Seconds since the epoch as a local time, "-" for none: the whole date and
+ * the zone (show), or a short form for a table (list). */
+static const char *fmt_time(json_t *v, bool full, char *buf, size_t len) {
+        struct tm tm;
+        time_t t;
         if (!json_is_integer(v))
                 return "-";
-        time_t t = (time_t) json_integer_value(v);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(buf, len, "%m-%d %H:%M:%S", &tm);
+        t = (time_t) json_integer_value(v);
+        if (!localtime_r(&t, &tm) || strftime(buf, len, full ? "%Y-%m-%d %H:%M:%S %Z" : "%m-%d %H:%M:%S", &tm) == 0)
+                return "?";
         return buf;
 }
 
 static int verb_list(int argc, char *argv[]) {
         static const struct option extra[] = {
                 { "all", no_argument, NULL, 'a' },
+                { "all-users", no_argument, NULL, 'A' },
                 { "user", required_argument, NULL, 'u' },
                 { "state", required_argument, NULL, 's' },
+                { "last", required_argument, NULL, 'n' },
+                { "since", required_argument, NULL, 'S' },
                 {},
         };
         Opts o = { 0 };
         ListOpts l = { 0 };
         json_t *resp = NULL, *jobs, *j;
         size_t i;
+        int uw = 12; /* wider for longer user names, up to 32 */
 
-        PARSE("Usage: corral list [--all] [--user USER] [--state STATE[,STATE...]]\n"
+        PARSE("Usage: corral list [--last N | --since TIME | --all] [--state STATE[,STATE...]]\n"
+              "                   [--user USER | --all-users]\n"
               "\n"
-              "List your jobs (admins: --all for every user's, --user for one user's).\n",
-              "au:s:", extra, list_opt, &l);
+              "List your jobs: those queued, held or running, newest first, then the 10 that ended last.\n"
+              "  -n, --last N          the N that ended last (0: none)\n"
+              "  -S, --since TIME      those that ended since TIME: a duration ago (2h, 1d), a\n"
+              "                        local date and time (2026-11-22, '2026-11-22 09:13'),\n"
+              "                        a time of today (09:13), today, yesterday, @SECONDS\n"
+              "  -a, --all             every job, however long ago it ended\n"
+              "  -s, --state STATES    only jobs in these states (RUNNING,QUEUED)\n"
+              "  -u, --user USER       USER's jobs (admins)\n"
+              "  -A, --all-users       every user's jobs (admins)\n",
+              "aAu:s:n:S:", extra, list_opt, &l);
         _cleanup_strv_free_ char **states = l.states;
-        json_t *req = json_pack("{s:s, s:b}", "op", "list", "all", l.all);
+        if (optind != argc) {
+                log_error("list takes no arguments, got '%s'", argv[optind]);
+                return CLI_EXIT_USAGE;
+        }
+        if (l.all && (l.has_last || l.since_arg)) {
+                log_error("--all lists every job: drop it to use --last or --since");
+                return CLI_EXIT_USAGE;
+        }
+        if (l.all_users && l.user) {
+                log_error("--user and --all-users exclude each other");
+                return CLI_EXIT_USAGE;
+        }
+        json_t *req = json_pack("{s:s, s:b}", "op", "list", "all", l.all_users);
+        if (!req)
+                return log_oom(), CLI_EXIT_FAILURE;
         if (l.user)
                 json_object_set_new(req, "user", json_string(l.user));
+        if (!l.all && !l.has_last && !l.since_arg)
+                l.last = LIST_LAST_DEFAULT, l.has_last = true;
+        if (l.has_last)
+                json_object_set_new(req, "last", json_integer((json_int_t) l.last));
+        if (l.since_arg)
+                json_object_set_new(req, "since", json_integer((json_int_t) (l.since / USEC_PER_SEC)));
         if (states) {
                 json_t *a = json_array();
-                for (char **s = states; *s; s++)
-                        json_array_append_new(a, json_string(*s));
+                for (char **st = states; *st; st++)
+                        json_array_append_new(a, json_string(*st));
                 json_object_set_new(req, "states", a);
         }
         if (call(&o, req, &resp) < 0)
                 return CLI_EXIT_FAILURE;
         jobs = json_object_get(resp, "jobs");
         if (o.json) {
-                print_json(jobs);
+                json_object_del(resp, "ok");
+                print_json(resp);
                 json_decref(resp);
                 return CLI_EXIT_OK;
         }
-        printf("%-7s %-12s %-13s %-9s %-14s %-7s %s\n", "ID", "USER", "STATE", "POLICY", "SUBMITTED", "EXIT",
+        json_array_foreach(jobs, i, j) {
+                const char *u = json_string_value(json_object_get(j, "user"));
+                if (u && (int) strlen(u) > uw)
+                        uw = strlen(u) < 32 ? (int) strlen(u) : 32;
+        }
+        printf("%-7s %-*s %-13s %-9s %-14s %-7s %s\n", "ID", uw, "USER", "STATE", "POLICY", "SUBMITTED", "EXIT",
                "COMMAND");
         json_array_foreach(jobs, i, j) {
                 char tb[64], cmd[80] = "";
@@ -481,26 +561,223 @@ static int verb_list(int argc, char *argv[]) {
                                 off += (size_t) snprintf(cmd + off, sizeof cmd - off, "%s%s", k ? " " : "",
                                                          json_string_value(a));
                 }
-                printf("%-7lld %-12s %-13s %-9s %-14s %-7s %s\n",
-                       (long long) json_integer_value(json_object_get(j, "id")),
+                printf("%-7lld %-*s %-13s %-9s %-14s %-7s %s\n",
+                       (long long) json_integer_value(json_object_get(j, "id")), uw,
                        json_string_value(json_object_get(j, "user")), json_string_value(json_object_get(j, "state")),
                        json_string_value(json_object_get(j, "policy")),
-                       fmt_time(json_object_get(j, "submitted"), tb, sizeof tb),
+                       fmt_time(json_object_get(j, "submitted"), false, tb, sizeof tb),
                        json_string_value(json_object_get(j, "exit")) ?: "-", cmd);
         }
-        if (json_is_true(json_object_get(resp, "truncated")))
-                fprintf(stderr, "corral: showing %zu of %lld jobs; narrow with --state or --user\n",
-                        json_array_size(jobs), (long long) json_integer_value(json_object_get(resp, "total")));
+        if (json_is_true(json_object_get(resp, "truncated"))) {
+                fflush(stdout); /* the note after the table, also when both go to one file */
+                long long total = (long long) json_integer_value(json_object_get(resp, "total"));
+                size_t shown = json_array_size(jobs);
+                if (l.all)
+                        fprintf(stderr,
+                                "corral: %zu of %lld jobs shown (no more fit one answer); the others with "
+                                "--state, --since or --last\n",
+                                shown, total);
+                else if (l.since_arg)
+                        fprintf(stderr,
+                                "corral: %zu of %lld jobs shown (those not over, and those that ended since "
+                                "%s); more with an earlier --since, or --all\n",
+                                shown, total, l.since_arg);
+                else
+                        fprintf(stderr,
+                                "corral: %zu of %lld jobs shown (those not over, and the %llu that ended "
+                                "last); more with --last N, --since TIME or --all\n",
+                                shown, total, (unsigned long long) l.last);
+        }
         json_decref(resp);
         return CLI_EXIT_OK;
+}
+
+/* argv as one line a shell would read back: words with anything special in
+ * single quotes. */
+static char *join_argv(json_t *a) {
+        char *buf = NULL;
+        size_t len = 0, k;
+        json_t *v;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return NULL;
+        json_array_foreach(a, k, v) {
+                const char *w = json_string_value(v) ?: "";
+                if (k)
+                        fputc(' ', f);
+                if (*w &&
+                    w[strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=/.,:@%")] == '\0')
+                        fputs(w, f);
+                else {
+                        fputc('\'', f);
+                        for (const char *p = w; *p; p++)
+                                *p == '\'' ? fputs("'\\''", f) : fputc(*p, f);
+                        fputc('\'', f);
+                }
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* A duration to show people: whole seconds from a second on, else whole
+ * milliseconds (from a millisecond on). */
+static const char *fmt_duration_rounded(char *buf, uint64_t usec) {
+        uint64_t unit = usec >= USEC_PER_SEC ? USEC_PER_SEC : usec >= USEC_PER_MSEC ? USEC_PER_MSEC : 1;
+        return format_duration(buf, (usec + unit / 2) / unit * unit);
+}
+
+/* A usage object as "memory_peak 872K, cpu_user 8ms": sizes and durations
+ * by the suffix of their names (_bytes, _usec). */
+static char *fmt_usage(json_t *u) {
+        char *buf = NULL, b[FORMAT_BUF];
+        size_t len = 0;
+        const char *k;
+        json_t *v;
+        bool first = true;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return NULL;
+        json_object_foreach(u, k, v) {
+                size_t n = strlen(k);
+                fprintf(f, "%s", first ? "" : ", ");
+                first = false;
+                if (json_is_integer(v) && json_integer_value(v) >= 0 && n > 6 && streq(k + n - 6, "_bytes"))
+                        fprintf(f, "%.*s %s", (int) n - 6, k, format_size(b, (uint64_t) json_integer_value(v)));
+                else if (json_is_integer(v) && json_integer_value(v) >= 0 && n > 5 && streq(k + n - 5, "_usec"))
+                        fprintf(f, "%.*s %s", (int) n - 5, k,
+                                fmt_duration_rounded(b, (uint64_t) json_integer_value(v)));
+                else {
+                        _cleanup_free_ char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+                        fprintf(f, "%s %s", k, s ? s : "?");
+                }
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* corral-launch's result record in a line: where it ran, for how long, why it failed. */
+static char *fmt_result(json_t *r) {
+        char *buf = NULL, b[FORMAT_BUF];
+        size_t len = 0;
+        json_t *pid = json_object_get(r, "pid");
+        json_t *el = json_object_get(json_object_get(r, "timings"), "elapsed_usec");
+        const char *cg = json_string_value(json_object_get(r, "cgroup"));
+        const char *step = json_string_value(json_object_get(r, "failed_step"));
+        const char *msg = json_string_value(json_object_get(r, "message"));
+        const char *sep = "";
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return NULL;
+        if (json_is_integer(pid)) {
+                fprintf(f, "pid %lld", (long long) json_integer_value(pid));
+                sep = ", ";
+        }
+        if (cg) {
+                fprintf(f, "%scgroup %s", sep, cg);
+                sep = ", ";
+        }
+        if (json_is_integer(el) && json_integer_value(el) >= 0) {
+                fprintf(f, "%sran %s", sep, fmt_duration_rounded(b, (uint64_t) json_integer_value(el)));
+                sep = ", ";
+        }
+        if (step)
+                fprintf(f, "%sfailed at step %s%s%s", *sep ? "; " : "", step, msg ? ": " : "", msg ?: "");
+        else if (msg)
+                fprintf(f, "%s%s", *sep ? "; " : "", msg);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* corral-epilogue's summary in a line: its message, or why it was skipped. */
+static char *fmt_epilogue(json_t *e) {
+        json_t *st = json_object_get(e, "exit");
+        const char *msg = json_string_value(json_object_get(json_object_get(e, "summary"), "message"));
+        const char *skipped = json_string_value(json_object_get(e, "skipped"));
+        char *s = NULL;
+        if (skipped)
+                return asprintf(&s, "skipped: %s", skipped) < 0 ? NULL : s;
+        if (!msg)
+                return json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (json_is_integer(st) && json_integer_value(st) != 0)
+                return asprintf(&s, "status %lld: %s", (long long) json_integer_value(st), msg) < 0 ? NULL : s;
+        return strdup(msg);
+}
+
+/* "0:15" as "0:15 (SIGTERM)": a job killed by a signal says which. */
+static char *fmt_exit(const char *ex) {
+        int code, sig;
+        char *s = NULL;
+        const char *name;
+        if (sscanf(ex, "%d:%d", &code, &sig) == 2 && sig > 0 && (name = sigabbrev_np(sig)))
+                return asprintf(&s, "%s (SIG%s)", ex, name) < 0 ? NULL : s;
+        return strdup(ex);
+}
+
+/* One line per field of the job, in the API's order; the names are the
+ * JSON's (argv is "command"), the values for people: local times, sizes and
+ * durations, one-line summaries of the launcher's result and the epilogue's. */
+static void print_job(json_t *j) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(j, k, v) {
+                char tb[128];
+                _cleanup_free_ char *s = NULL;
+                const char *name = k, *val = NULL;
+                if (streq(k, "submitted") || streq(k, "started") || streq(k, "ended"))
+                        val = fmt_time(v, true, tb, sizeof tb);
+                else if (json_is_null(v))
+                        val = "-";
+                else if (streq(k, "argv")) {
+                        name = "command";
+                        s = join_argv(v);
+                } else if (streq(k, "env") && json_is_object(v)) {
+                        json_t *a = json_array();
+                        const char *ek;
+                        json_t *ev;
+                        json_object_foreach(v, ek, ev) {
+                                char *kv = NULL;
+                                if (asprintf(&kv, "%s=%s", ek, json_string_value(ev) ?: "") >= 0)
+                                        json_array_append_new(a, json_string(kv));
+                                free(kv);
+                        }
+                        s = json_array_size(a) ? join_argv(a) : strdup("-");
+                        json_decref(a);
+                } else if (streq(k, "usage") && json_is_object(v))
+                        s = fmt_usage(v);
+                else if (streq(k, "result") && json_is_object(v))
+                        s = fmt_result(v);
+                else if (streq(k, "epilogue") && json_is_object(v))
+                        s = fmt_epilogue(v);
+                else if (streq(k, "exit") && json_is_string(v))
+                        s = fmt_exit(json_string_value(v));
+                else if (json_is_boolean(v))
+                        val = json_is_true(v) ? "yes" : "no";
+                else if (json_is_string(v))
+                        val = json_string_value(v);
+                else
+                        s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+                printf("%-16s %s\n", name, val ?: s ?: "?");
+        }
 }
 
 static int verb_show(int argc, char *argv[]) {
         Opts o = { 0 };
         int64_t id;
         json_t *resp = NULL;
-        PARSE("Usage: corral show [--json] ID\n\nShow one job: state, command, times, exit, usage, epilogue.\n", NULL,
-              NULL, NULL, NULL);
+        PARSE("Usage: corral show [--json] ID\n"
+              "\n"
+              "Show one job: state, command, times (local), exit, usage, the launcher's result, the epilogue's.\n"
+              "--json gives the fields as corrald sends them, times in seconds since the epoch.\n",
+              NULL, NULL, NULL, NULL);
         if (job_arg(argc, argv, &id) < 0)
                 return CLI_EXIT_USAGE;
         if (call(&o, json_pack("{s:s, s:I}", "op", "show", "job", (json_int_t) id), &resp) < 0)
@@ -508,15 +785,8 @@ static int verb_show(int argc, char *argv[]) {
         json_t *j = json_object_get(resp, "job");
         if (o.json)
                 print_json(j);
-        else {
-                const char *k;
-                json_t *v;
-                json_object_foreach(j, k, v) {
-                        _cleanup_free_ char *s = json_is_string(v) ? strdup(json_string_value(v))
-                                                                   : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-                        printf("%-16s %s\n", k, s ? s : "?");
-                }
-        }
+        else
+                print_job(j);
         json_decref(resp);
         return CLI_EXIT_OK;
 }

@@ -259,6 +259,10 @@ int verb_policy(int argc, char *argv[]) {
                 policy_help(stderr);
                 return CLI_EXIT_USAGE;
         }
+        if (argv[1][0] == '-' && !streq(argv[1], "--help") && !streq(argv[1], "-h") && cli_hoist_verb(argc, argv) < 0) {
+                log_error("no policy command given: check, show, list or groups");
+                return CLI_EXIT_USAGE;
+        }
         sub = argv[1];
         if (streq(sub, "--help") || streq(sub, "-h")) {
                 policy_help(stdout);

@@ -24,3 +24,10 @@ int verb_jobs(int argc, char *argv[]);
  * the node config's policy_dir (--config, $CORRAL_CONFIG or the default
  * path), else the built-in default. Returns a malloc'd string or NULL. */
 char *cli_policy_dir(const char *opt_dir, const char *opt_config);
+
+/* Options may come before the verb too (corral --json show 3, corral policy
+ * -d DIR list): moves the first argument after argv[0] that is neither an
+ * option nor the value of --socket, --config, --policy-dir, -c or -d to
+ * argv[1], the options before it after it, where the verb parses them.
+ * Returns 1, or -1 when there is no such argument. */
+int cli_hoist_verb(int argc, char *argv[]);

@@ -13,8 +13,8 @@
 #include "macro.h"
 
 static const CliVerb verbs[] = {
-        { "submit", verb_jobs, "queue a job: corral submit [--wait] -- CMD [ARG]..." },
-        { "list", verb_jobs, "list jobs (yours; admins: --all)" },
+        { "submit", verb_jobs, "queue a job: corral submit [--wait] [--] CMD [ARG]..." },
+        { "list", verb_jobs, "your jobs not over, and the last that ended (--all: every one)" },
         { "show", verb_jobs, "show one job" },
         { "cancel", verb_jobs, "cancel a job" },
         { "logs", verb_jobs, "print a job's output (-f to follow)" },
@@ -41,6 +41,26 @@ static void help(FILE *f) {
                    "Exit status: 0 success, 1 failure (invalid policy, denied, job failed), 2 usage error.\n");
 }
 
+int cli_hoist_verb(int argc, char *argv[]) {
+        int i;
+        for (i = 1; i < argc; i++) {
+                if (streq(argv[i], "--"))
+                        return -1;
+                if (argv[i][0] != '-')
+                        break;
+                if ((streq(argv[i], "--socket") || streq(argv[i], "--config") || streq(argv[i], "--policy-dir") ||
+                     streq(argv[i], "-c") || streq(argv[i], "-d")) &&
+                    i + 1 < argc)
+                        i++;
+        }
+        if (i >= argc)
+                return -1;
+        char *verb = argv[i];
+        memmove(argv + 2, argv + 1, (size_t) (i - 1) * sizeof(char *));
+        argv[1] = verb;
+        return 1;
+}
+
 int main(int argc, char *argv[]) {
         log_set_program("corral");
 
@@ -55,6 +75,10 @@ int main(int argc, char *argv[]) {
         if (streq(argv[1], "--version")) {
                 printf("corral %s\n", CORRAL_VERSION);
                 return 0;
+        }
+        if (argv[1][0] == '-' && cli_hoist_verb(argc, argv) < 0) {
+                log_error("no verb given; run 'corral --help' for the list");
+                return CLI_EXIT_USAGE;
         }
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(argv[1], verbs[i].name))

@@ -430,11 +430,13 @@ static json_t *op_list(Ctx *x) {
                 return deny(x, "internal", "cannot count jobs: %s", strerror(-r));
         if (!f.limit || f.limit > API_MAX_MESSAGE / 64)
                 f.limit = API_MAX_MESSAGE / 64;
-        r = store_list(c->store, &f, &l, &n);
+        /* the jobs not over yet, then those that ended last: what people ask
+         * about, and what must not fall off the end of a long history */
+        r = store_list_recent(c->store, &f, x->req->has_last ? x->req->last : STORE_ALL, x->req->since, &l, &n);
         if (r < 0)
                 return deny(x, "internal", "cannot list jobs: %s", strerror(-r));
-        /* one answer is one message: as many jobs as fit, oldest first, and
-         * "truncated" says there are more (narrow with states or user) */
+        /* one answer is one message: as many jobs as fit, in that order, and
+         * "truncated" says there are more than it holds ("total" of them) */
         json_t *jobs = json_array();
         size_t size = 256;
         bool truncated = false;

@@ -56,7 +56,7 @@ sqlite3 "$db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHER
          printf('%032x', i + 1000000), 0 FROM n;"
 sqlite3 "$db" "UPDATE settings SET value='1' WHERE key='drained'" # start drained: nothing runs
 corrald_start --slots 1 || exit 1
-"$CORRAL" list --all --json >/dev/null 2>&1
+"$CORRAL" list --all-users --all --json >/dev/null 2>&1
 rss=0
 for p in "$CORRALD_PID" $(ps -o pid= --ppid "$CORRALD_PID"); do
     [ "$(ps -o comm= -p "$p")" = corrald ] || continue

@@ -111,13 +111,13 @@ as corraltestb logs "$id" >/dev/null 2>&1; is $? 1 "another user cannot read the
 is "$(job_field "$id" state)" "RUNNING" "the job is untouched"
 listed=$(as corraltestb list --json | grep -c '"id"')
 is "$listed" 0 "another user's list does not show it"
-as corraltestb list --all >/dev/null 2>&1; is $? 1 "a non-admin cannot list every user's jobs"
+as corraltestb list --all-users >/dev/null 2>&1; is $? 1 "a non-admin cannot list every user's jobs"
 ls "$TEST_TMP/output" >/dev/null 2>&1
 run_as corraltestb ls "$outdir" >/dev/null 2>&1; is $? 2 "another user cannot read a job's output directory"
 
 # --- the admin group can ---
 as corraltestadmin show "$id" >/dev/null 2>&1; is $? 0 "an admin can show any job"
-n=$(as corraltestadmin list --all --json | grep -c '"id"')
+n=$(as corraltestadmin list --all-users --all --json | grep -c '"id"')
 [ "$n" -ge 6 ]; ok $? "an admin lists every user's jobs ($n)"
 as corraltestadmin cancel "$id" >/dev/null; ok $? "an admin can cancel any job"
 is "$(wait_final "$id" 30)" "CANCELLED" "... and it ends CANCELLED"
@@ -139,7 +139,7 @@ err=$(submit_as corraltestb --hold -- /bin/true 2>&1); rc=$?
 is "$rc" 1 "a 7th waiting job of one user is refused"
 like "$err" "already has 6 jobs waiting \(the limit is 6\)" "... with the limit in the message"
 submit_as corraltesta --hold -- /bin/true >/dev/null; ok $? "another user is not affected by that cap"
-for j in $(as corraltestb list --state HELD --json | sed -n 's/^    "id": \([0-9]*\),$/\1/p'); do as corraltestb cancel "$j" >/dev/null; done
+for j in $(as corraltestb list --state HELD --json | sed -n 's/^ *"id": \([0-9]*\),$/\1/p'); do as corraltestb cancel "$j" >/dev/null; done
 n=$(as corraltestb list --state HELD --json | grep -c '"id"')
 is "$n" 0 "cancelled held jobs no longer count"
 "$CORRAL" resume >/dev/null

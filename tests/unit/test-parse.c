@@ -3,7 +3,9 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "parse.h"
 #include "strv.h"
@@ -125,6 +127,75 @@ START_TEST(test_duration) {
 }
 END_TEST
 
+START_TEST(test_time) {
+        /* 2026-11-22 09:13:01 UTC */
+        const uint64_t now = UINT64_C(1795338781) * USEC_PER_SEC + 123;
+        uint64_t v = 1;
+
+        ck_assert_int_eq(setenv("TZ", "UTC", 1), 0);
+        tzset();
+        ck_assert_int_eq(parse_time("2h", now, &v), 0);
+        ck_assert_uint_eq(v, now - 2 * 3600 * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("1d12h", now, &v), 0);
+        ck_assert_uint_eq(v, now - 36 * 3600 * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("90", now, &v), 0);
+        ck_assert_uint_eq(v, now - 90 * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("@1795338000", now, &v), 0);
+        ck_assert_uint_eq(v, UINT64_C(1795338000) * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("2026-11-22", now, &v), 0);
+        ck_assert_uint_eq(v, UINT64_C(1795305600) * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("2026-11-22 09:13", now, &v), 0);
+        ck_assert_uint_eq(v, UINT64_C(1795338780) * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("2026-11-22T09:13:01", now, &v), 0);
+        ck_assert_uint_eq(v, UINT64_C(1795338781) * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("2024-02-29 23:59:59", now, &v), 0); /* a leap day */
+        ck_assert_uint_eq(v, UINT64_C(1709251199) * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("08:00", now, &v), 0);
+        ck_assert_uint_eq(v, UINT64_C(1795334400) * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("today", now, &v), 0);
+        ck_assert_uint_eq(v, UINT64_C(1795305600) * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("yesterday", now, &v), 0);
+        ck_assert_uint_eq(v, UINT64_C(1795219200) * USEC_PER_SEC);
+
+        /* local time: the same wall clock in Tokyo (UTC+9, no DST) is 9 hours earlier */
+        ck_assert_int_eq(setenv("TZ", "Asia/Tokyo", 1), 0);
+        tzset();
+        ck_assert_int_eq(parse_time("2026-11-22 09:13:01", now, &v), 0);
+        ck_assert_uint_eq(v, (UINT64_C(1795338781) - 9 * 3600) * USEC_PER_SEC);
+        ck_assert_int_eq(parse_time("today", now, &v), 0); /* 18:13 in Tokyo: its midnight */
+        ck_assert_uint_eq(v, (UINT64_C(1795305600) - 9 * 3600) * USEC_PER_SEC);
+        /* a wall-clock time that the spring DST change skips does not exist */
+        ck_assert_int_eq(setenv("TZ", "America/New_York", 1), 0);
+        tzset();
+        v = 7;
+        ck_assert_int_eq(parse_time("2026-03-08 02:30", now, &v), -EINVAL);
+        ck_assert_uint_eq(v, 7);
+        ck_assert_int_eq(setenv("TZ", "UTC", 1), 0);
+        tzset();
+
+        ck_assert_int_eq(parse_time("", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("2026-02-30", now, &v), -EINVAL); /* no such day */
+        ck_assert_int_eq(parse_time("2026-13-01", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("2026-1-01", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("2026-11-22 9:13", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("2026-11-22 24:00", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("2026-11-22 09:60", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("2026-11-22 09:13:01Z", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("2026-11-22x", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time(" 2h", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("-2h", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("2 hours", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("tomorrow", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("1:", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("@", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("@-1", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("infinity", now, &v), -EINVAL);
+        ck_assert_int_eq(parse_time("100000w", now, &v), -ERANGE); /* before the epoch */
+        ck_assert_int_eq(parse_time("1969-12-31", now, &v), -ERANGE);
+        ck_assert_uint_eq(v, 7);
+}
+END_TEST
+
 START_TEST(test_boolean) {
         bool b = false;
         const char *yes[] = { "yes", "YES", "true", "on", "1", "y" };
@@ -235,6 +306,7 @@ Suite *parse_suite(void) {
         tcase_add_test(tc, test_uid_pid);
         tcase_add_test(tc, test_size);
         tcase_add_test(tc, test_duration);
+        tcase_add_test(tc, test_time);
         tcase_add_test(tc, test_boolean);
         tcase_add_test(tc, test_cpus);
         tcase_add_test(tc, test_list);

@@ -58,6 +58,13 @@ START_TEST(test_other_ops) {
         ck_assert_uint_eq(r.states, (1u << JOB_RUNNING) | (1u << JOB_QUEUED));
         ck_assert(r.all);
         ck_assert_str_eq(r.user, "bob");
+        ck_assert(!r.has_last);
+        ck_assert_uint_eq(r.since, 0);
+        api_request_done(&r);
+        ck_assert_int_eq(parse("{\"op\":\"list\",\"last\":0,\"since\":1795338781}", &r, &err), 0);
+        ck_assert(r.has_last);
+        ck_assert_uint_eq(r.last, 0);
+        ck_assert_uint_eq(r.since, UINT64_C(1795338781) * 1000000);
         api_request_done(&r);
         ck_assert_int_eq(
                 parse("{\"op\":\"logs\",\"job\":7,\"stream\":\"stderr\",\"follow\":true,\"offset\":10}", &r, &err), 0);
@@ -107,6 +114,9 @@ START_TEST(test_bad_requests) {
         assert_bad("{\"op\":\"list\",\"states\":[\"DONE\"]}", "states[0] is not a job state");
         assert_bad("{\"op\":\"logs\",\"job\":1,\"stream\":\"stdin\"}", "'stream' must be");
         assert_bad("{\"op\":\"list\",\"all\":\"yes\"}", "'all' must be true or false");
+        assert_bad("{\"op\":\"list\",\"last\":-1}", "'last' must be a whole number");
+        assert_bad("{\"op\":\"list\",\"last\":\"10\"}", "'last' must be a whole number");
+        assert_bad("{\"op\":\"list\",\"since\":253402300800}", "'since' must be a whole number");
 }
 END_TEST
 

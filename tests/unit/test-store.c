@@ -120,6 +120,67 @@ START_TEST(test_transitions_and_list) {
 }
 END_TEST
 
+static void set_state(Store *s, int64_t id, JobState st, uint64_t end_time) {
+        Job *j = NULL;
+        ck_assert_int_eq(store_get(s, id, &j), 0);
+        j->state = st;
+        j->end_time = end_time;
+        ck_assert_int_eq(store_update(s, j), 0);
+        job_free(j);
+}
+
+/* The ids store_list_recent returns, as "7 4 1 2". */
+static const char *recent_ids(Store *s, const StoreFilter *f, uint64_t last, uint64_t since) {
+        static char buf[256];
+        Job **l = NULL;
+        size_t n = 0, off = 0;
+        ck_assert_int_eq(store_list_recent(s, f, last, since, &l, &n), 0);
+        buf[0] = '\0';
+        for (size_t i = 0; i < n; i++)
+                off += (size_t) snprintf(buf + off, sizeof buf - off, "%s%lld", i ? " " : "", (long long) l[i]->id);
+        job_list_free(l, n);
+        return buf;
+}
+
+START_TEST(test_list_recent) {
+        Store *s = NULL;
+        ck_assert_int_eq(store_open(path, &s), 0);
+        Job *jobs[7] = { mkjob(61001, "a"), mkjob(61001, "a"), mkjob(61001, "a"), mkjob(61001, "a"),
+                         mkjob(61001, "a"), mkjob(61002, "b"), mkjob(61001, "a") };
+        ck_assert_int_eq(store_submit(s, jobs, 7), 0);
+        /* 1 runs (the oldest), 4 is held, 7 queued; 2, 3, 5 of a and 6 of b
+         * ended, in the order 3, 5, 2, 6: not the order of their ids */
+        set_state(s, 1, JOB_RUNNING, 0);
+        set_state(s, 2, JOB_COMPLETED, 300);
+        set_state(s, 3, JOB_FAILED, 100);
+        set_state(s, 4, JOB_HELD, 0);
+        set_state(s, 5, JOB_COMPLETED, 200);
+        set_state(s, 6, JOB_CANCELLED, 400);
+
+        StoreFilter f = { .by_uid = true, .uid = 61001 };
+        ck_assert_str_eq(recent_ids(s, &f, STORE_ALL, 0), "7 4 1 2 5 3");
+        ck_assert_str_eq(recent_ids(s, &f, 2, 0), "7 4 1 2 5");
+        ck_assert_str_eq(recent_ids(s, &f, 0, 0), "7 4 1");
+        ck_assert_str_eq(recent_ids(s, &f, STORE_ALL, 150), "7 4 1 2 5");
+        ck_assert_str_eq(recent_ids(s, &f, 1, 150), "7 4 1 2");
+        ck_assert_str_eq(recent_ids(s, &f, STORE_ALL, 301), "7 4 1");
+        f.limit = 4;
+        ck_assert_str_eq(recent_ids(s, &f, STORE_ALL, 0), "7 4 1 2");
+        f.limit = 2;
+        ck_assert_str_eq(recent_ids(s, &f, STORE_ALL, 0), "7 4");
+        f = (StoreFilter){ .by_uid = true, .uid = 61001, .states = 1u << JOB_COMPLETED };
+        ck_assert_str_eq(recent_ids(s, &f, STORE_ALL, 0), "2 5");
+        f.states = 1u << JOB_RUNNING | 1u << JOB_FAILED;
+        ck_assert_str_eq(recent_ids(s, &f, STORE_ALL, 0), "1 3");
+        f = (StoreFilter){ 0 }; /* every user */
+        ck_assert_str_eq(recent_ids(s, &f, 2, 0), "7 4 1 6 2");
+        ck_assert_str_eq(recent_ids(s, NULL, STORE_ALL, 0), "7 4 1 6 2 5 3");
+        for (int i = 0; i < 7; i++)
+                job_free(jobs[i]);
+        store_close(s);
+}
+END_TEST
+
 START_TEST(test_fair_order) {
         Store *s = NULL;
         ck_assert_int_eq(store_open(path, &s), 0);
@@ -193,6 +254,7 @@ Suite *store_suite(void) {
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_submit_get);
         tcase_add_test(tc, test_transitions_and_list);
+        tcase_add_test(tc, test_list_recent);
         tcase_add_test(tc, test_fair_order);
         tcase_add_test(tc, test_audit_settings_version);
         suite_add_tcase(s, tc);
