@@ -32,7 +32,21 @@ export CORRAL_MUST_RUN
 # checkouts, or a developer's run beside CI) would kill each other's
 # processes when they reset those users. One test file at a time, machine-wide.
 # The lock is on fd 8; a test that waits more than 30 minutes names the holder.
-if [ -z "${CORRAL_TEST_LOCKED:-}" ]; then
+# A script run by a test that holds it (CORRAL_TEST_LOCKED, that test's pid,
+# one of our ancestors) does not lock again; a stale value inherited from
+# elsewhere does not count.
+_corral_lock_held_above() {
+    local p=$$ n=0
+    [ -n "${CORRAL_TEST_LOCKED:-}" ] || return 1
+    while [ "$p" -gt 1 ] && [ $n -lt 64 ]; do
+        p=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ') || return 1
+        [ -n "$p" ] || return 1
+        [ "$p" = "$CORRAL_TEST_LOCKED" ] && return 0
+        n=$((n + 1))
+    done
+    return 1
+}
+if ! _corral_lock_held_above; then
     exec 8>>/tmp/corral-tests.lock
     if ! flock -w 1800 8; then
         echo "Bail out! another corral test run holds /tmp/corral-tests.lock ($(fuser /tmp/corral-tests.lock 2>/dev/null))"
