@@ -8,30 +8,9 @@
 # shellcheck disable=SC2034 # used by start.sh
 SDNS_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-log() { printf 'sdns: %s\n' "$*" >&2; }
-die() { printf 'sdns: error: %s\n' "$*" >&2; exit 1; }
-
-need_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
-
-# ensure_pkgs PKG...: apt-get install the packages that are not installed yet.
-# Waits for the dpkg lock (another apt-get may be running) and retries.
-ensure_pkgs() {
-	local p missing=() try
-	for p in "$@"; do
-		[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing ${missing[*]}"
-	for try in 1 2 3 4 5; do
-		if DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300 \
-			install -y --no-install-recommends "${missing[@]}" >&2; then
-			return 0
-		fi
-		log "apt-get install failed (try $try), updating lists and retrying"
-		apt-get -q -o DPkg::Lock::Timeout=300 update >&2 || sleep 10
-	done
-	die "could not install ${missing[*]}"
-}
+RECIPE_NAME=sdns
+# shellcheck source=../common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 # proc_start PID: print the process start time (field 22 of /proc/PID/stat).
 proc_start() {
