@@ -156,6 +156,19 @@ static void add_busy(uid_t **busy, size_t *n, uid_t uid) {
         *busy = b;
 }
 
+/* A process that is no target but may stop itself when a victim below it
+ * stops (util-linux su and runuser, sudo: they stop themselves when their
+ * child stops, and wait for a SIGCONT that a killed child never sends).
+ * Every ancestor of a victim is noted, with its state, before the victim is
+ * stopped; after the kill, those that were not stopped then and are now
+ * are continued. */
+typedef struct Watch {
+        pid_t pid;
+        uint64_t start_time;
+        char state; /* before the first stop below it */
+        pid_t child; /* the victim whose stop it was noted for */
+} Watch;
+
 typedef struct KillCtx {
         const EpRequest *req;
         const Policy *policy;
@@ -167,19 +180,64 @@ typedef struct KillCtx {
         bool first_scan;
         uid_t *busy;
         size_t n_busy;
+        Watch *watch;
+        size_t n_watch;
 } KillCtx;
+
+static Watch *watch_find(const KillCtx *k, pid_t pid) {
+        for (size_t i = 0; i < k->n_watch; i++)
+                if (k->watch[i].pid == pid)
+                        return &k->watch[i];
+        return NULL;
+}
+
+/* Notes the ancestors of e (about to be stopped) that are not noted yet,
+ * with their state as of now: a fresh read of stat, since one may have
+ * been loaded before an earlier stop. PID 1 is not noted (it neither stops
+ * nor is ours to continue). */
+static void watch_ancestors(KillCtx *k, ProcTable *t, ProcEntry *e) {
+        size_t depth = 0;
+        for (ProcEntry *a = proctable_parent(t, e); a && a->pid > 1 && depth <= t->n;
+             a = proctable_parent(t, a), depth++) {
+                ProcEntry now;
+                if (watch_find(k, a->pid))
+                        break; /* and its ancestors are noted too */
+                if (proc_read_stat(t->proc_fd, a->pid, &now) < 0 || now.start_time != a->start_time)
+                        break;
+                Watch *w = realloc(k->watch, (k->n_watch + 1) * sizeof *w);
+                if (!w)
+                        return;
+                k->watch = w;
+                k->watch[k->n_watch++] =
+                        (Watch){ .pid = a->pid, .start_time = a->start_time, .state = now.state, .child = e->pid };
+        }
+}
 
 /* A target seen in a scan: new victims are opened (verified) and stopped;
  * known ones that are running again are stopped again. */
 static void handle_target(KillCtx *k, ProcTable *t, ProcEntry *e, const char *reason, bool stop) {
         Victim *x = victims_find(&k->vs, e->pid, e->start_time);
-        int r;
+        _cleanup_close_ int pidfd = -1;
+        int r = 0;
 
         if (x) {
                 /* known: stop it again, in case something sent SIGCONT */
                 if (stop && !x->held && !x->dead && !x->killed && x->pidfd >= 0)
                         (void) proc_syscalls.pidfd_send_signal(x->pidfd, SIGSTOP);
                 return;
+        }
+        if (stop) {
+                /* The pidfd pins it; its ids are read afresh and judged
+                 * again right before the stop: a root daemon may have taken
+                 * the user's real uid for a moment and given it back (the
+                 * classification read them a few ms ago). */
+                r = proc_pidfd_open_verified(t, e, &pidfd);
+                if (r == 0 && !ep_still_target(k->rules, e)) {
+                        report_detail(k->rep, LOG_NOTICE,
+                                      "pid %d (%s) now has real uid %u, no longer a target: not signalled",
+                                      (int) e->pid, e->comm, (unsigned) e->uid);
+                        return; /* a later scan judges it afresh */
+                }
         }
         if (k->want_cmdline)
                 (void) proc_entry_load(t, e, PROC_LOAD_CMDLINE);
@@ -192,7 +250,7 @@ static void handle_target(KillCtx *k, ProcTable *t, ProcEntry *e, const char *re
         if (!stop)
                 return; /* dry run: only remembered */
 
-        r = proc_pidfd_open_verified(t, e, &x->pidfd);
+        x->pidfd = TAKE_FD(pidfd);
         if (r == -ESTALE) {
                 /* the PID now names another process: never signal it */
                 report_process(k->rep, t, e, reason, "kill", "recycled");
@@ -213,6 +271,7 @@ static void handle_target(KillCtx *k, ProcTable *t, ProcEntry *e, const char *re
                 report_detail(k->rep, LOG_WARNING, "cannot open pid %d (%s): %s", (int) e->pid, e->comm, strerror(-r));
                 return;
         }
+        watch_ancestors(k, t, e);
         r = proc_syscalls.pidfd_send_signal(x->pidfd, SIGSTOP);
         if (r == -ESRCH)
                 x->dead = true;
@@ -222,17 +281,18 @@ static void handle_target(KillCtx *k, ProcTable *t, ProcEntry *e, const char *re
         }
 }
 
-/* Will ep_classify() need this entry's stat? (the user's, or a sweep's
- * eligible uid, and not already decided by a running job's cgroup) */
+/* Will ep_classify() need this entry's stat and ids? (the user's by its
+ * owner or known real uid, or a sweep's eligible uid, and not already
+ * decided by a running job's cgroup; anything in the ended job's) */
 static bool users_process(const EpTargetRules *rules, const ProcEntry *e) {
-        return rules->mode == EP_MODE_SWEEP ? ep_uid_eligible(rules, e->uid)
-                                            : rules->have_uid && rules->user_eligible && e->uid == rules->uid;
+        return ep_maybe_users(rules, e);
 }
 
 static bool needs_stat(const ProcEntry *e, void *userdata) {
         const EpTargetRules *rules = userdata;
-        return !e->have_stat && (pidset_contains(rules->ended_pids, e->pid) ||
-                                 (users_process(rules, e) && !pidset_contains(rules->running_pids, e->pid)));
+        return (!e->have_stat || !e->have_ids) &&
+               (pidset_contains(rules->ended_pids, e->pid) ||
+                (users_process(rules, e) && !pidset_contains(rules->running_pids, e->pid)));
 }
 
 /* Could the verification find a new target in t? Only among processes that
@@ -263,7 +323,7 @@ static int scan(KillCtx *k, ProcTable *t, bool stop, bool only_new) {
         if (ep_rules_refresh(k->rules) < 0)
                 return -ENOMEM;
         /* what classification will read, read in parallel first */
-        proctable_load_many(t, needs_stat, k->rules, PROC_LOAD_STAT);
+        proctable_load_many(t, needs_stat, k->rules, PROC_LOAD_STAT | PROC_LOAD_IDS);
         for (size_t i = 0; i < t->n; i++) {
                 ProcEntry *e = &t->entries[i];
                 const char *reason;
@@ -277,7 +337,7 @@ static int scan(KillCtx *k, ProcTable *t, bool stop, bool only_new) {
                         break;
                 case EP_SPARED:
                         if (k->first_scan) {
-                                add_busy(&k->busy, &k->n_busy, e->uid);
+                                add_busy(&k->busy, &k->n_busy, e->have_ids ? e->uid : e->owner);
                                 k->rep->spared++;
                                 /* not an action: recorded only when asked,
                                  * a node may run thousands of such processes */
@@ -393,10 +453,59 @@ static bool wait_dead(KillCtx *k, uint64_t until) {
         return true;
 }
 
+/* After the kill: continue the noted ancestors that are no victims, were
+ * not stopped before a victim below them was, and are stopped now (they
+ * stopped themselves when their child did; the victims are dead by now,
+ * so none of them stops again for that). Through a pidfd whose process is
+ * checked, after it was opened, to have the noted start time. A cascade
+ * (sudo above su) stops one level after the other: repeat while the last
+ * pass continued something, 20 ms apart, 5 passes at most. */
+static void continue_collateral(KillCtx *k, int proc_fd) {
+        for (unsigned pass = 0; pass < 5; pass++) {
+                unsigned continued = 0;
+                if (pass > 0)
+                        (void) usleep(20000);
+                for (size_t i = 0; i < k->n_watch; i++) {
+                        Watch *w = &k->watch[i];
+                        _cleanup_close_ int fd = -1;
+                        ProcEntry now;
+                        char reason[128];
+
+                        if (w->state == 'T' || w->state == 't' || victims_find(&k->vs, w->pid, w->start_time))
+                                continue;
+                        if (proc_read_stat(proc_fd, w->pid, &now) < 0 || now.start_time != w->start_time ||
+                            now.state != 'T')
+                                continue;
+                        fd = proc_syscalls.pidfd_open(w->pid);
+                        if (fd < 0)
+                                continue;
+                        /* the pidfd pins the process that has the PID now:
+                         * the one noted only if it still has its start time */
+                        if (proc_read_stat(proc_fd, w->pid, &now) < 0 || now.start_time != w->start_time)
+                                continue;
+                        int r = proc_syscalls.pidfd_send_signal(fd, SIGCONT);
+                        (void) snprintf(reason, sizeof reason,
+                                        "no target; stopped itself after its descendant %d was stopped",
+                                        (int) w->child);
+                        (void) proc_read_ids(proc_fd, &now); /* for the record */
+                        report_process(k->rep, NULL, &now, reason, "continue", r == 0 ? "continued" : "failed");
+                        if (r == 0) {
+                                k->rep->continued++;
+                                continued++;
+                        }
+                        w->state = 'T'; /* done with it */
+                }
+                if (continued == 0)
+                        break;
+        }
+}
+
 static void final_report(KillCtx *k, ProcTable *t) {
         for (size_t i = 0; i < k->vs.n; i++) {
                 Victim *x = &k->vs.v[i];
-                ProcEntry fake = { .pid = x->pid, .uid = x->uid, .start_time = x->start_time, .state = x->state };
+                ProcEntry fake = {
+                        .pid = x->pid, .uid = x->uid, .have_ids = true, .start_time = x->start_time, .state = x->state
+                };
                 const char *result;
                 ProcEntry *e;
 
@@ -540,10 +649,13 @@ int ep_kill_targets(const EpRequest *req, const Policy *p, EpTargetRules *rules,
 #undef SET_MARK
 
         report_detail(rep, LOG_DEBUG, "killed and verified, %.1f ms", (double) (now_usec() - t0) / 1000.0);
+        if (!req->dry_run && k.n_watch > 0)
+                continue_collateral(&k, t->proc_fd);
         final_report(&k, t);
         ep_rules_done(rules);
         *ret_busy_uids = TAKE_PTR(k.busy);
         *ret_n_busy = k.n_busy;
+        free(k.watch);
         victims_done(&k.vs);
         return 0;
 }
