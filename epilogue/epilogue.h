@@ -159,6 +159,8 @@ bool ep_maybe_users(const EpTargetRules *rules, const ProcEntry *e);
 /* Right before a target is stopped, with its ids read afresh: is it still
  * one by its real uid? */
 bool ep_still_target(const EpTargetRules *rules, const ProcEntry *e);
+/* Is e (stat loaded) in a session passed with --keep-session? */
+bool ep_in_kept_session(const EpTargetRules *rules, const ProcEntry *e);
 /* Is uid in busy[0..n) (users with a running job)? */
 bool ep_uid_busy(const uid_t *busy, size_t n, uid_t uid);
 

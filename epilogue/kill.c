@@ -161,12 +161,15 @@ static void add_busy(uid_t **busy, size_t *n, uid_t uid) {
  * child stops, and wait for a SIGCONT that a killed child never sends).
  * Every ancestor of a victim is noted, with its state, before the victim is
  * stopped; after the kill, those that were not stopped then and are now
- * are continued. */
+ * are continued (see continue_collateral()). */
 typedef struct Watch {
         pid_t pid;
         uint64_t start_time;
         char state; /* before the first stop below it */
         pid_t child; /* the victim whose stop it was noted for */
+        pid_t below; /* the process directly below it on the way to that victim */
+        uint64_t below_start;
+        bool done, continued;
 } Watch;
 
 typedef struct KillCtx {
@@ -192,24 +195,30 @@ static Watch *watch_find(const KillCtx *k, pid_t pid) {
 }
 
 /* Notes the ancestors of e (about to be stopped) that are not noted yet,
- * with their state as of now: a fresh read of stat, since one may have
- * been loaded before an earlier stop. PID 1 is not noted (it neither stops
- * nor is ours to continue). */
+ * nearest first, with their state as of now: a fresh read of stat, since
+ * one may have been loaded before an earlier stop. PID 1 is not noted (it
+ * neither stops nor is ours to continue). */
 static void watch_ancestors(KillCtx *k, ProcTable *t, ProcEntry *e) {
         size_t depth = 0;
+        ProcEntry *below = e;
         for (ProcEntry *a = proctable_parent(t, e); a && a->pid > 1 && depth <= t->n;
-             a = proctable_parent(t, a), depth++) {
+             below = a, a = proctable_parent(t, a), depth++) {
                 ProcEntry now;
                 if (watch_find(k, a->pid))
                         break; /* and its ancestors are noted too */
-                if (proc_read_stat(t->proc_fd, a->pid, &now) < 0 || now.start_time != a->start_time)
+                if (proc_entry_load(t, a, PROC_LOAD_STAT) < 0 || proc_read_stat(t->proc_fd, a->pid, &now) < 0 ||
+                    now.start_time != a->start_time)
                         break;
                 Watch *w = realloc(k->watch, (k->n_watch + 1) * sizeof *w);
                 if (!w)
                         return;
                 k->watch = w;
-                k->watch[k->n_watch++] =
-                        (Watch){ .pid = a->pid, .start_time = a->start_time, .state = now.state, .child = e->pid };
+                k->watch[k->n_watch++] = (Watch){ .pid = a->pid,
+                                                  .start_time = a->start_time,
+                                                  .state = now.state,
+                                                  .child = e->pid,
+                                                  .below = below->pid,
+                                                  .below_start = below->start_time };
         }
 }
 
@@ -290,9 +299,20 @@ static bool users_process(const EpTargetRules *rules, const ProcEntry *e) {
 
 static bool needs_stat(const ProcEntry *e, void *userdata) {
         const EpTargetRules *rules = userdata;
-        return (!e->have_stat || !e->have_ids) &&
-               (pidset_contains(rules->ended_pids, e->pid) ||
-                (users_process(rules, e) && !pidset_contains(rules->running_pids, e->pid)));
+        return !e->have_stat && (pidset_contains(rules->ended_pids, e->pid) ||
+                                 (users_process(rules, e) && !pidset_contains(rules->running_pids, e->pid)));
+}
+
+/* ...and its ids? The same, less those a passed-in session spares (no
+ * use reading status for 9,000 processes of running jobs). */
+static bool needs_ids(const ProcEntry *e, void *userdata) {
+        const EpTargetRules *rules = userdata;
+        if (e->have_ids || e->gone || !e->have_stat)
+                return false;
+        if (pidset_contains(rules->ended_pids, e->pid))
+                return true;
+        return users_process(rules, e) && !pidset_contains(rules->running_pids, e->pid) &&
+               !ep_in_kept_session(rules, e) && !proc_entry_dead(e) && e->ppid != 2;
 }
 
 /* Could the verification find a new target in t? Only among processes that
@@ -323,7 +343,8 @@ static int scan(KillCtx *k, ProcTable *t, bool stop, bool only_new) {
         if (ep_rules_refresh(k->rules) < 0)
                 return -ENOMEM;
         /* what classification will read, read in parallel first */
-        proctable_load_many(t, needs_stat, k->rules, PROC_LOAD_STAT | PROC_LOAD_IDS);
+        proctable_load_many(t, needs_stat, k->rules, PROC_LOAD_STAT);
+        proctable_load_many(t, needs_ids, k->rules, PROC_LOAD_IDS);
         for (size_t i = 0; i < t->n; i++) {
                 ProcEntry *e = &t->entries[i];
                 const char *reason;
@@ -453,49 +474,82 @@ static bool wait_dead(KillCtx *k, uint64_t until) {
         return true;
 }
 
+/* Is the process (pid, start) gone: exited and reaped (a zombie is not)? */
+static bool proc_gone(int proc_fd, pid_t pid, uint64_t start) {
+        ProcEntry now;
+        int r = proc_read_stat(proc_fd, pid, &now);
+        return r == -ESRCH || (r == 0 && now.start_time != start);
+}
+
 /* After the kill: continue the noted ancestors that are no victims, were
- * not stopped before a victim below them was, and are stopped now (they
- * stopped themselves when their child did; the victims are dead by now,
- * so none of them stops again for that). Through a pidfd whose process is
- * checked, after it was opened, to have the noted start time. A cascade
- * (sudo above su) stops one level after the other: repeat while the last
- * pass continued something, 20 ms apart, 5 passes at most. */
-static void continue_collateral(KillCtx *k, int proc_fd) {
-        for (unsigned pass = 0; pass < 5; pass++) {
-                unsigned continued = 0;
-                if (pass > 0)
-                        (void) usleep(20000);
+ * not stopped before a victim below them was, and are stopped now. They
+ * stop asynchronously (su sees its child stopped in waitpid(), then stops
+ * itself; on a busy node that may come after the kill), so each is watched
+ * until it is settled: gone; stopped, and then continued; or the process
+ * below it is gone (reaped: su reaps its child only after it has decided
+ * not to stop), or is neither a victim nor a noted process that is not
+ * settled or was continued (a process we continued may make its parent
+ * stop in turn: sudo above su). Passes 10 ms apart until every one is
+ * settled, one second at most (a parent that never reaps its dead child
+ * costs that second). SIGCONT goes through a pidfd whose process is
+ * checked, after it was opened, to have the noted start time. */
+static void continue_collateral(KillCtx *k, int proc_fd, uint64_t deadline) {
+        uint64_t until = now_usec() + USEC_PER_SEC;
+        if (until > deadline)
+                until = deadline;
+        for (unsigned pass = 0;; pass++) {
+                bool pending = false;
+                if (pass > 0) {
+                        if (now_usec() >= until)
+                                break;
+                        (void) usleep(10000);
+                }
+                /* nearest first: a parent is judged after what is below it */
                 for (size_t i = 0; i < k->n_watch; i++) {
                         Watch *w = &k->watch[i];
                         _cleanup_close_ int fd = -1;
                         ProcEntry now;
-                        char reason[128];
+                        char reason[160];
 
-                        if (w->state == 'T' || w->state == 't' || victims_find(&k->vs, w->pid, w->start_time))
+                        if (w->done)
                                 continue;
-                        if (proc_read_stat(proc_fd, w->pid, &now) < 0 || now.start_time != w->start_time ||
-                            now.state != 'T')
+                        if (w->state == 'T' || w->state == 't' || victims_find(&k->vs, w->pid, w->start_time) ||
+                            proc_read_stat(proc_fd, w->pid, &now) < 0 || now.start_time != w->start_time) {
+                                w->done = true; /* stopped before us, a victim, or gone */
                                 continue;
+                        }
+                        if (now.state != 'T') {
+                                Watch *b = watch_find(k, w->below);
+                                Victim *x = victims_find(&k->vs, w->below, w->below_start);
+                                bool below_victim = x && x->killed && !x->held;
+                                bool below_unsettled =
+                                        b && b->start_time == w->below_start && (!b->done || b->continued);
+                                if (!proc_gone(proc_fd, w->below, w->below_start) && (below_victim || below_unsettled))
+                                        pending = true;
+                                else
+                                        w->done = true;
+                                continue;
+                        }
                         fd = proc_syscalls.pidfd_open(w->pid);
-                        if (fd < 0)
-                                continue;
                         /* the pidfd pins the process that has the PID now:
                          * the one noted only if it still has its start time */
-                        if (proc_read_stat(proc_fd, w->pid, &now) < 0 || now.start_time != w->start_time)
+                        if (fd < 0 || proc_read_stat(proc_fd, w->pid, &now) < 0 || now.start_time != w->start_time) {
+                                w->done = true;
                                 continue;
+                        }
                         int r = proc_syscalls.pidfd_send_signal(fd, SIGCONT);
                         (void) snprintf(reason, sizeof reason,
                                         "no target; stopped itself after its descendant %d was stopped",
                                         (int) w->child);
                         (void) proc_read_ids(proc_fd, &now); /* for the record */
                         report_process(k->rep, NULL, &now, reason, "continue", r == 0 ? "continued" : "failed");
-                        if (r == 0) {
+                        if (r == 0)
                                 k->rep->continued++;
-                                continued++;
-                        }
-                        w->state = 'T'; /* done with it */
+                        w->done = true;
+                        w->continued = r == 0;
+                        pending = true; /* its parent may stop in turn */
                 }
-                if (continued == 0)
+                if (!pending)
                         break;
         }
 }
@@ -650,7 +704,7 @@ int ep_kill_targets(const EpRequest *req, const Policy *p, EpTargetRules *rules,
 
         report_detail(rep, LOG_DEBUG, "killed and verified, %.1f ms", (double) (now_usec() - t0) / 1000.0);
         if (!req->dry_run && k.n_watch > 0)
-                continue_collateral(&k, t->proc_fd);
+                continue_collateral(&k, t->proc_fd, deadline);
         final_report(&k, t);
         ep_rules_done(rules);
         *ret_busy_uids = TAKE_PTR(k.busy);

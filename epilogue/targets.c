@@ -68,6 +68,13 @@ bool ep_still_target(const EpTargetRules *rules, const ProcEntry *e) {
         return ep_uid_is_users(rules, e->uid);
 }
 
+bool ep_in_kept_session(const EpTargetRules *rules, const ProcEntry *e) {
+        for (size_t i = 0; i < rules->n_keep_sessions; i++)
+                if (e->sid == rules->keep_sessions[i])
+                        return true;
+        return false;
+}
+
 static bool is_root(ProcTable *t, ProcEntry *a) {
         return proc_entry_load(t, a, PROC_LOAD_IDS) == 0 && a->have_ids && a->uid == 0;
 }
@@ -233,14 +240,8 @@ EpVerdict ep_classify(const EpTargetRules *rules, ProcTable *t, ProcEntry *e, ch
                 *ret_reason = "in a running job's cgroup";
                 return EP_SPARED;
         }
-        /* dead (zombies included) or a kernel thread; then who it really is:
-         * the real uid (a root daemon with the user's effective uid is
-         * root's) */
-        if (proc_entry_load(t, e, PROC_LOAD_STAT | PROC_LOAD_IDS) < 0 || proc_entry_dead(e) || e->ppid == 2 ||
-            !e->have_ids)
-                return EP_IGNORE;
-        users = ep_uid_is_users(rules, e->uid);
-        if (!in_job_cgroup && !users)
+        /* dead (zombies included) or a kernel thread */
+        if (proc_entry_load(t, e, PROC_LOAD_STAT) < 0 || proc_entry_dead(e) || e->ppid == 2)
                 return EP_IGNORE;
 
         if (is_self_or_ancestor(rules, t, e)) {
@@ -248,8 +249,10 @@ EpVerdict ep_classify(const EpTargetRules *rules, ProcTable *t, ProcEntry *e, ch
                 return EP_SPARED;
         }
 
-        /* 2. the ended job's cgroup */
+        /* 2. the ended job's cgroup: judged by the real uid */
         if (in_job_cgroup) {
+                if (proc_entry_load(t, e, PROC_LOAD_IDS) < 0 || !e->have_ids)
+                        return EP_IGNORE;
                 if (!ep_uid_eligible(rules, e->uid)) {
                         (void) snprintf(buf, bufsize,
                                         "in the ended job's cgroup, but uid %u is exempt or outside min_uid..max_uid",
@@ -261,13 +264,17 @@ EpVerdict ep_classify(const EpTargetRules *rules, ProcTable *t, ProcEntry *e, ch
                 return EP_TARGET;
         }
 
-        /* 4. belongs to a running job? (cgroups: see above) */
-        for (size_t i = 0; i < rules->n_keep_sessions; i++)
-                if (e->sid == rules->keep_sessions[i]) {
-                        (void) snprintf(buf, bufsize, "session %d of a running job", (int) e->sid);
-                        *ret_reason = buf;
-                        return EP_SPARED;
-                }
+        /* 4. belongs to a running job? (cgroups: see above; a session passed
+         * in is, like those, decided without reading who it is) */
+        if (ep_in_kept_session(rules, e)) {
+                (void) snprintf(buf, bufsize, "session %d of a running job", (int) e->sid);
+                *ret_reason = buf;
+                return EP_SPARED;
+        }
+        /* 3. who it really is: the real uid (a root daemon with the user's
+         * effective uid is root's) */
+        if (proc_entry_load(t, e, PROC_LOAD_IDS) < 0 || !e->have_ids || !ep_uid_is_users(rules, e->uid))
+                return EP_IGNORE;
         if ((rules->mode == EP_MODE_TORQUE || rules->mode == EP_MODE_SWEEP) && rules->mom_name &&
             torque_job_session(rules, t, e)) {
                 (void) snprintf(buf, bufsize, "session %d of a running Torque job", (int) e->sid);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -81,12 +82,38 @@ static int sys_stat_ino(int dirfd, const char *path, uint64_t *ret_ino, uid_t *r
         return 0;
 }
 
+/* struct pidfd_info as of Linux 6.13 (PIDFD_INFO_SIZE_VER0, 64 bytes; the
+ * kernel takes the size from the ioctl number). Declared here: the build
+ * machine's headers may predate it. */
+struct corral_pidfd_info {
+        uint64_t mask;
+        uint64_t cgroupid;
+        uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+        int32_t exit_code;
+};
+#define CORRAL_PIDFD_GET_INFO _IOWR(0xFF, 11, struct corral_pidfd_info)
+#define CORRAL_PIDFD_INFO_CREDS (UINT64_C(1) << 1)
+
+static int sys_pidfd_get_ids(int pidfd, uid_t ret[4]) {
+        struct corral_pidfd_info info = { .mask = CORRAL_PIDFD_INFO_CREDS };
+        if (ioctl(pidfd, CORRAL_PIDFD_GET_INFO, &info) < 0)
+                return negative_errno();
+        if (!(info.mask & CORRAL_PIDFD_INFO_CREDS))
+                return -EOPNOTSUPP;
+        ret[0] = info.ruid;
+        ret[1] = info.euid;
+        ret[2] = info.suid;
+        ret[3] = info.fsuid;
+        return 0;
+}
+
 static const ProcSyscalls proc_syscalls_default = {
         .read_file = sys_read_file,
         .read_record = sys_read_record,
         .pidfd_open = sys_pidfd_open,
         .pidfd_send_signal = sys_pidfd_send_signal,
         .stat_ino = sys_stat_ino,
+        .pidfd_get_ids = sys_pidfd_get_ids,
 };
 
 ProcSyscalls proc_syscalls = {
@@ -95,6 +122,7 @@ ProcSyscalls proc_syscalls = {
         .pidfd_open = sys_pidfd_open,
         .pidfd_send_signal = sys_pidfd_send_signal,
         .stat_ino = sys_stat_ino,
+        .pidfd_get_ids = sys_pidfd_get_ids,
 };
 
 void proc_syscalls_reset(void) {
@@ -812,11 +840,24 @@ int proc_pidfd_open_verified(const ProcTable *t, ProcEntry *e, int *ret_pidfd) {
         fd = proc_syscalls.pidfd_open(e->pid);
         if (fd < 0)
                 return fd;
-        /* who it is now: read after the pidfd exists and before the inode
-         * check, so that a matching inode proves they are this process's */
-        r = read_status_ids(t->proc_fd, e);
-        if (r < 0)
+        /* who it is now: through the pidfd itself, or from status read after
+         * the pidfd exists and before the inode check (a matching inode then
+         * proves they are this process's) */
+        uid_t ids[4];
+        r = proc_syscalls.pidfd_get_ids(fd, ids);
+        if (r == 0) {
+                e->uid = ids[0];
+                e->euid = ids[1];
+                e->suid = ids[2];
+                e->fsuid = ids[3];
+                e->have_ids = true;
+        } else if (r == -ESRCH)
                 return r;
+        else {
+                r = read_status_ids(t->proc_fd, e);
+                if (r < 0)
+                        return r;
+        }
         /* The pidfd pins whatever process has this PID *now*. Only if
          * /proc/PID is still the inode of the snapshot is it the process we
          * saw (the stat(2) revalidates the entry: a process that was reaped

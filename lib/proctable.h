@@ -64,6 +64,10 @@ typedef struct ProcSyscalls {
         int (*pidfd_send_signal)(int pidfd, int sig);
         /* fstatat(dirfd, path): the inode number and owner, 0 or -errno. */
         int (*stat_ino)(int dirfd, const char *path, uint64_t *ret_ino, uid_t *ret_uid);
+        /* ioctl(pidfd, PIDFD_GET_INFO) (Linux 6.13): the real, effective,
+         * saved and filesystem uids of the pidfd's process into ret[0..3];
+         * 0, -ESRCH (exited), or -ENOTTY/-EINVAL on older kernels. */
+        int (*pidfd_get_ids)(int pidfd, uid_t ret[4]);
 } ProcSyscalls;
 
 extern ProcSyscalls proc_syscalls;
@@ -183,10 +187,11 @@ int proc_read_stat(int proc_fd, pid_t pid, ProcEntry *ret);
  * false. 0, -ESRCH or -errno. */
 int proc_read_ids(int proc_fd, ProcEntry *e);
 
-/* Opens a pidfd for e (stat loaded), reads its ids (status) afresh into e,
- * and checks, by the inode of /proc/PID, that it still names the process of
- * the snapshot (so the ids read are that process's, as of now: the caller
- * judges them again before signalling). Returns 0 with *ret_pidfd set,
+/* Opens a pidfd for e (stat loaded), reads its ids afresh into e (through
+ * the pidfd with PIDFD_GET_INFO, ~0.3 us; from status where the kernel
+ * lacks it), and checks, by the inode of /proc/PID, that it still names the
+ * process of the snapshot (so the ids are that process's, as of now: the
+ * caller judges them again before signalling). Returns 0 with *ret_pidfd set,
  * -ESRCH (gone), -ESTALE (the PID now belongs to another process: never
  * signal it) or another -errno. */
 int proc_pidfd_open_verified(const ProcTable *t, ProcEntry *e, int *ret_pidfd);

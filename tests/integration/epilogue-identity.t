@@ -100,6 +100,8 @@ su_case() { # su_case NAME CMD...: CMD runs `sleep 300` as U below a root parent
     for i in $(seq 100); do alive "$parent" || break; sleep 0.05; done
     ! alive "$parent"
     ok $? "$name parent exited after its child's death"
+    # (never wait for a stopped child)
+    alive "$parent" && { kill -CONT "$parent"; kill -KILL "$parent"; } 2>/dev/null
     wait "$parent" 2>/dev/null
 }
 su_case "su -" su - $U -c 'sleep 300'

@@ -503,26 +503,50 @@ static ssize_t inj_status_turns_root(int dirfd, const char *path, char *buf, siz
         return inj_real_read_record(dirfd, path, buf, size);
 }
 
+static int inj_get_ids_enotty(int pidfd, uid_t ret[4]) {
+        (void) pidfd;
+        (void) ret;
+        return -ENOTTY;
+}
+
+/* through the pidfd, the process has turned root's */
+static int inj_get_ids_root(int pidfd, uid_t ret[4]) {
+        (void) pidfd;
+        ret[0] = ret[2] = 0;
+        ret[1] = ret[3] = TEST_UID;
+        return 0;
+}
+
 START_TEST(test_kill_reverifies_real_uid) {
         EpRequest req;
         EpReport rep;
 
         if (geteuid() != 0)
                 return;
-        inj_pid = spawn_test_uid_sleeper();
-        inj_status_reads = 0;
-        inj_real_read_record = proc_syscalls.read_record;
-        proc_syscalls.read_record = inj_status_turns_root;
-        ck_assert_int_eq(run_kill(&rep, &req), 0);
-        proc_syscalls_reset();
-        ck_assert_uint_ge(inj_status_reads, 2); /* classified, then checked again */
-        ck_assert_uint_eq(rep.killed, 0);
-        usleep(20000);
-        ck_assert_int_eq(waitpid(inj_pid, NULL, WNOHANG | WUNTRACED), 0);
-        report_done(&rep);
-        ep_request_done(&req);
-        kill(inj_pid, SIGKILL);
-        waitpid(inj_pid, NULL, 0);
+        for (int variant = 0; variant < 2; variant++) {
+                inj_pid = spawn_test_uid_sleeper();
+                inj_status_reads = 0;
+                inj_real_read_record = proc_syscalls.read_record;
+                if (variant == 0)
+                        proc_syscalls.pidfd_get_ids = inj_get_ids_root;
+                else {
+                        /* an older kernel: status, the second read says root */
+                        proc_syscalls.pidfd_get_ids = inj_get_ids_enotty;
+                        proc_syscalls.read_record = inj_status_turns_root;
+                }
+                ck_assert_int_eq(run_kill(&rep, &req), 0);
+                proc_syscalls_reset();
+                if (variant == 1)
+                        ck_assert_uint_ge(inj_status_reads, 2); /* classified, then checked again */
+                ck_assert_uint_eq(rep.killed, 0);
+                ck_assert_uint_eq(rep.survivors, 0);
+                usleep(20000);
+                ck_assert_int_eq(waitpid(inj_pid, NULL, WNOHANG | WUNTRACED), 0); /* never stopped */
+                report_done(&rep);
+                ep_request_done(&req);
+                kill(inj_pid, SIGKILL);
+                waitpid(inj_pid, NULL, 0);
+        }
 }
 END_TEST
 

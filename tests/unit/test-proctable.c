@@ -384,6 +384,19 @@ static ssize_t read_record_status(int dirfd, const char *path, char *buf, size_t
         return real_read_record(dirfd, path, buf, size);
 }
 
+static int get_ids_enotty(int pidfd, uid_t ret[4]) {
+        (void) pidfd;
+        (void) ret;
+        return -ENOTTY;
+}
+
+static int get_ids_root_as_user(int pidfd, uid_t ret[4]) {
+        (void) pidfd;
+        ret[0] = ret[2] = 0;
+        ret[1] = ret[3] = 61799;
+        return 0;
+}
+
 START_TEST(test_injected_status) {
         _cleanup_proctable_free_ ProcTable *t = NULL;
         ProcEntry *e;
@@ -403,9 +416,18 @@ START_TEST(test_injected_status) {
         status_text = "Name:\tx\nUid:\t0\t0\t0\t0\n";
         ck_assert_int_eq(proc_entry_load(t, e, PROC_LOAD_IDS), 0);
         ck_assert_uint_eq(e->uid, 61799);
-        /* the verified open always reads afresh */
+        /* the verified open always reads afresh: through the pidfd... */
+        proc_syscalls.pidfd_get_ids = get_ids_root_as_user;
         ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), 0);
         ck_assert_uint_eq(e->uid, 0);
+        ck_assert_uint_eq(e->euid, 61799);
+        close(fd);
+        /* ...or, on a kernel without PIDFD_GET_INFO, from status */
+        proc_syscalls.pidfd_get_ids = get_ids_enotty;
+        status_text = "Name:\tx\nUid:\t61798\t61798\t0\t61798\n";
+        ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), 0);
+        ck_assert_uint_eq(e->uid, 61798);
+        ck_assert_uint_eq(e->suid, 0);
         close(fd);
         /* garbage: the ids are unknown, and so is the process */
         status_text = "Name:\tx\nUid:\tzero\n";
