@@ -2,8 +2,10 @@
 /* kill.c — steps 1, 2, 3 and 5 of the epilogue: snapshot /proc, classify
  * (targets.c), then kill without races:
  *
- *   stop rounds   every target is pidfd_open()ed and its start time checked
- *                 again (a recycled PID is never signalled), then SIGSTOPped.
+ *   stop rounds   every target is pidfd_open()ed and its /proc inode
+ *                 checked again (a recycled PID is never signalled), its
+ *                 real uid read again through the pidfd and judged again,
+ *                 its ancestors noted with their state, then SIGSTOPped.
  *                 Re-scan: new targets (children forked before their parent
  *                 stopped) are stopped too, and victims that someone
  *                 SIGCONTed are stopped again, until a scan finds nothing
@@ -16,6 +18,9 @@
  *                 stop+kill for anything new, until nothing is left or the
  *                 deadline passes. What is left is a survivor; one in D
  *                 state is reported as unkillable.
+ *   continue      noted ancestors that are no targets and stopped
+ *                 themselves when a victim below them stopped (su,
+ *                 runuser, sudo) are SIGCONTed (continue_collateral()).
  *
  * A stop-round re-scan is skipped when it could not find anything: the last
  * PID the kernel handed out (/proc/loadavg) is read before each snapshot,
@@ -303,16 +308,21 @@ static bool needs_stat(const ProcEntry *e, void *userdata) {
                                  (users_process(rules, e) && !pidset_contains(rules->running_pids, e->pid)));
 }
 
-/* ...and its ids? The same, less those a passed-in session spares (no
- * use reading status for 9,000 processes of running jobs). */
+/* ...and its ids (status), read in parallel too? Those of the ended job's
+ * cgroup, and in corral's own mode (no pardon by ancestry to wait for) the
+ * same candidates less those a passed-in session spares (no use reading
+ * status for 9,000 processes of running jobs). In the other modes most
+ * candidates are spared by an ancestor or a cgroup path, and
+ * ep_classify() reads the ids of the rest one by one. */
 static bool needs_ids(const ProcEntry *e, void *userdata) {
         const EpTargetRules *rules = userdata;
         if (e->have_ids || e->gone || !e->have_stat)
                 return false;
         if (pidset_contains(rules->ended_pids, e->pid))
                 return true;
-        return users_process(rules, e) && !pidset_contains(rules->running_pids, e->pid) &&
-               !ep_in_kept_session(rules, e) && !proc_entry_dead(e) && e->ppid != 2;
+        return rules->mode == EP_MODE_CORRAL && !rules->spare_ssh && users_process(rules, e) &&
+               !pidset_contains(rules->running_pids, e->pid) && !ep_in_kept_session(rules, e) && !proc_entry_dead(e) &&
+               e->ppid != 2;
 }
 
 /* Could the verification find a new target in t? Only among processes that
