@@ -80,7 +80,7 @@ void ep_help(FILE *f) {
                    "  --cgroup PATH        the ended job's cgroup (e.g. /corral/job-7): all in it dies\n"
                    "  --torque             the rest of argv is pbs_mom's epilogue argv\n"
                    "  --slurm              read SLURM_JOB_ID, SLURM_JOB_UID, SLURM_JOB_USER, SLURM_JOB_GID\n"
-                   "  --sweep              every user >= min_uid, not exempt, without a running job\n"
+                   "  --sweep              every user in min_uid..max_uid, not exempt, without a running job\n"
                    "\n"
                    "Running jobs (their processes are spared):\n"
                    "  --keep-session SID[,SID...]   sessions of the user's running jobs\n"

@@ -151,6 +151,7 @@ int epilogue_main(int argc, char *argv[], char *envp[]) {
                 .have_uid = req.have_uid,
                 .uid = req.uid,
                 .min_uid = (uid_t) policy->ep_min_uid,
+                .max_uid = (uid_t) policy->ep_max_uid,
                 .have_uid_range = req.have_uid_range,
                 .uid_range_min = req.uid_range_min,
                 .uid_range_max = req.uid_range_max,
@@ -170,9 +171,9 @@ int epilogue_main(int argc, char *argv[], char *envp[]) {
         rules.user_eligible = req.have_uid && ep_uid_eligible(&rules, req.uid);
         if (req.mode != EP_MODE_SWEEP && !rules.user_eligible)
                 log_full_errno(LOG_NOTICE, 0,
-                               "user %s (uid %u) is exempt, below min_uid %u or outside --uid-range: only the job's "
-                               "cgroup is cleaned",
-                               req.user ?: "?", (unsigned) req.uid, (unsigned) rules.min_uid);
+                               "user %s (uid %u) is exempt, outside min_uid %u..max_uid %u (a system account) or "
+                               "outside --uid-range: only the job's cgroup is cleaned",
+                               req.user ?: "?", (unsigned) req.uid, (unsigned) rules.min_uid, (unsigned) rules.max_uid);
 
         r = report_init(&rep, &req);
         if (r < 0) {

@@ -108,15 +108,16 @@ typedef enum EpVerdict {
         EP_IGNORE, /* not ours to judge (other users, system, dead) */
         EP_TARGET, /* kill */
         EP_SPARED, /* the user's, but belongs to a running job / ssh / us */
-        EP_PROTECTED, /* in the job's cgroup but exempt / below min_uid: not touched, reported */
+        EP_PROTECTED, /* in the job's cgroup but exempt / outside min_uid..max_uid: not touched, reported */
 } EpVerdict;
 
 typedef struct EpTargetRules {
         EpMode mode;
         bool have_uid; /* per-user modes: the user's uid */
         uid_t uid;
-        bool user_eligible; /* the user is >= min_uid, not exempt, in range */
+        bool user_eligible; /* the user is >= min_uid, <= max_uid, not exempt, in range */
         uid_t min_uid;
+        uid_t max_uid; /* 0: no upper bound */
         bool have_uid_range;
         uid_t uid_range_min, uid_range_max;
         uid_t *exempt_uids;
@@ -144,7 +145,22 @@ void ep_rules_done(EpTargetRules *rules);
  * reason_buf (at least 128 bytes) may be used. May load cmdline/cgroup. */
 EpVerdict ep_classify(const EpTargetRules *rules, ProcTable *t, ProcEntry *e, char *reason_buf, size_t bufsize,
                       const char **ret_reason);
+/* nobody: the kernel's overflow uid, never eligible */
+#define EP_UID_NOBODY ((uid_t) 65534)
+/* Never root, nobody or (uid_t) -1; min_uid..max_uid, not exempt, inside
+ * --uid-range. */
 bool ep_uid_eligible(const EpTargetRules *rules, uid_t uid);
+/* Is a process of real uid uid the job's user's (any eligible uid's in a
+ * sweep)? */
+bool ep_uid_is_users(const EpTargetRules *rules, uid_t uid);
+/* The cheap pre-filter: ep_uid_is_users() of the real uid if known, else of
+ * the owner of /proc/PID (its euid, or root). */
+bool ep_maybe_users(const EpTargetRules *rules, const ProcEntry *e);
+/* Right before a target is stopped, with its ids read afresh: is it still
+ * one by its real uid? */
+bool ep_still_target(const EpTargetRules *rules, const ProcEntry *e);
+/* Is e (stat loaded) in a session passed with --keep-session? */
+bool ep_in_kept_session(const EpTargetRules *rules, const ProcEntry *e);
 /* Is uid in busy[0..n) (users with a running job)? */
 bool ep_uid_busy(const uid_t *busy, size_t n, uid_t uid);
 
@@ -153,7 +169,7 @@ bool ep_uid_busy(const uid_t *busy, size_t n, uid_t uid);
 typedef struct EpReport {
         const EpRequest *req;
         json_t *records; /* array */
-        unsigned killed, recycled, gone, survivors, unkillable, spared, protected_, would_kill;
+        unsigned killed, recycled, gone, survivors, unkillable, spared, protected_, would_kill, continued;
         unsigned crontabs, at_jobs, lingers, listeners, allow_files;
         unsigned strip_failures;
         bool config_failure;

@@ -2,8 +2,10 @@
 /* kill.c — steps 1, 2, 3 and 5 of the epilogue: snapshot /proc, classify
  * (targets.c), then kill without races:
  *
- *   stop rounds   every target is pidfd_open()ed and its start time checked
- *                 again (a recycled PID is never signalled), then SIGSTOPped.
+ *   stop rounds   every target is pidfd_open()ed and its /proc inode
+ *                 checked again (a recycled PID is never signalled), its
+ *                 real uid read again through the pidfd and judged again,
+ *                 its ancestors noted with their state, then SIGSTOPped.
  *                 Re-scan: new targets (children forked before their parent
  *                 stopped) are stopped too, and victims that someone
  *                 SIGCONTed are stopped again, until a scan finds nothing
@@ -16,6 +18,9 @@
  *                 stop+kill for anything new, until nothing is left or the
  *                 deadline passes. What is left is a survivor; one in D
  *                 state is reported as unkillable.
+ *   continue      noted ancestors that are no targets and stopped
+ *                 themselves when a victim below them stopped (su,
+ *                 runuser, sudo) are SIGCONTed (continue_collateral()).
  *
  * A stop-round re-scan is skipped when it could not find anything: the last
  * PID the kernel handed out (/proc/loadavg) is read before each snapshot,
@@ -156,6 +161,22 @@ static void add_busy(uid_t **busy, size_t *n, uid_t uid) {
         *busy = b;
 }
 
+/* A process that is no target but may stop itself when a victim below it
+ * stops (util-linux su and runuser, sudo: they stop themselves when their
+ * child stops, and wait for a SIGCONT that a killed child never sends).
+ * Every ancestor of a victim is noted, with its state, before the victim is
+ * stopped; after the kill, those that were not stopped then and are now
+ * are continued (see continue_collateral()). */
+typedef struct Watch {
+        pid_t pid;
+        uint64_t start_time;
+        char state; /* before the first stop below it */
+        pid_t child; /* the victim whose stop it was noted for */
+        pid_t below; /* the process directly below it on the way to that victim */
+        uint64_t below_start;
+        bool done, continued;
+} Watch;
+
 typedef struct KillCtx {
         const EpRequest *req;
         const Policy *policy;
@@ -167,19 +188,70 @@ typedef struct KillCtx {
         bool first_scan;
         uid_t *busy;
         size_t n_busy;
+        Watch *watch;
+        size_t n_watch;
 } KillCtx;
+
+static Watch *watch_find(const KillCtx *k, pid_t pid) {
+        for (size_t i = 0; i < k->n_watch; i++)
+                if (k->watch[i].pid == pid)
+                        return &k->watch[i];
+        return NULL;
+}
+
+/* Notes the ancestors of e (about to be stopped) that are not noted yet,
+ * nearest first, with their state as of now: a fresh read of stat, since
+ * one may have been loaded before an earlier stop. PID 1 is not noted (it
+ * neither stops nor is ours to continue). */
+static void watch_ancestors(KillCtx *k, ProcTable *t, ProcEntry *e) {
+        size_t depth = 0;
+        ProcEntry *below = e;
+        for (ProcEntry *a = proctable_parent(t, e); a && a->pid > 1 && depth <= t->n;
+             below = a, a = proctable_parent(t, a), depth++) {
+                ProcEntry now;
+                if (watch_find(k, a->pid))
+                        break; /* and its ancestors are noted too */
+                if (proc_entry_load(t, a, PROC_LOAD_STAT) < 0 || proc_read_stat(t->proc_fd, a->pid, &now) < 0 ||
+                    now.start_time != a->start_time)
+                        break;
+                Watch *w = realloc(k->watch, (k->n_watch + 1) * sizeof *w);
+                if (!w)
+                        return;
+                k->watch = w;
+                k->watch[k->n_watch++] = (Watch){ .pid = a->pid,
+                                                  .start_time = a->start_time,
+                                                  .state = now.state,
+                                                  .child = e->pid,
+                                                  .below = below->pid,
+                                                  .below_start = below->start_time };
+        }
+}
 
 /* A target seen in a scan: new victims are opened (verified) and stopped;
  * known ones that are running again are stopped again. */
 static void handle_target(KillCtx *k, ProcTable *t, ProcEntry *e, const char *reason, bool stop) {
         Victim *x = victims_find(&k->vs, e->pid, e->start_time);
-        int r;
+        _cleanup_close_ int pidfd = -1;
+        int r = 0;
 
         if (x) {
                 /* known: stop it again, in case something sent SIGCONT */
                 if (stop && !x->held && !x->dead && !x->killed && x->pidfd >= 0)
                         (void) proc_syscalls.pidfd_send_signal(x->pidfd, SIGSTOP);
                 return;
+        }
+        if (stop) {
+                /* The pidfd pins it; its ids are read afresh and judged
+                 * again right before the stop: a root daemon may have taken
+                 * the user's real uid for a moment and given it back (the
+                 * classification read them a few ms ago). */
+                r = proc_pidfd_open_verified(t, e, &pidfd);
+                if (r == 0 && !ep_still_target(k->rules, e)) {
+                        report_detail(k->rep, LOG_NOTICE,
+                                      "pid %d (%s) now has real uid %u, no longer a target: not signalled",
+                                      (int) e->pid, e->comm, (unsigned) e->uid);
+                        return; /* a later scan judges it afresh */
+                }
         }
         if (k->want_cmdline)
                 (void) proc_entry_load(t, e, PROC_LOAD_CMDLINE);
@@ -192,7 +264,7 @@ static void handle_target(KillCtx *k, ProcTable *t, ProcEntry *e, const char *re
         if (!stop)
                 return; /* dry run: only remembered */
 
-        r = proc_pidfd_open_verified(t, e, &x->pidfd);
+        x->pidfd = TAKE_FD(pidfd);
         if (r == -ESTALE) {
                 /* the PID now names another process: never signal it */
                 report_process(k->rep, t, e, reason, "kill", "recycled");
@@ -213,6 +285,7 @@ static void handle_target(KillCtx *k, ProcTable *t, ProcEntry *e, const char *re
                 report_detail(k->rep, LOG_WARNING, "cannot open pid %d (%s): %s", (int) e->pid, e->comm, strerror(-r));
                 return;
         }
+        watch_ancestors(k, t, e);
         r = proc_syscalls.pidfd_send_signal(x->pidfd, SIGSTOP);
         if (r == -ESRCH)
                 x->dead = true;
@@ -222,17 +295,34 @@ static void handle_target(KillCtx *k, ProcTable *t, ProcEntry *e, const char *re
         }
 }
 
-/* Will ep_classify() need this entry's stat? (the user's, or a sweep's
- * eligible uid, and not already decided by a running job's cgroup) */
+/* Will ep_classify() need this entry's stat and ids? (the user's by its
+ * owner or known real uid, or a sweep's eligible uid, and not already
+ * decided by a running job's cgroup; anything in the ended job's) */
 static bool users_process(const EpTargetRules *rules, const ProcEntry *e) {
-        return rules->mode == EP_MODE_SWEEP ? ep_uid_eligible(rules, e->uid)
-                                            : rules->have_uid && rules->user_eligible && e->uid == rules->uid;
+        return ep_maybe_users(rules, e);
 }
 
 static bool needs_stat(const ProcEntry *e, void *userdata) {
         const EpTargetRules *rules = userdata;
         return !e->have_stat && (pidset_contains(rules->ended_pids, e->pid) ||
                                  (users_process(rules, e) && !pidset_contains(rules->running_pids, e->pid)));
+}
+
+/* ...and its ids (status), read in parallel too? Those of the ended job's
+ * cgroup, and in corral's own mode (no pardon by ancestry to wait for) the
+ * same candidates less those a passed-in session spares (no use reading
+ * status for 9,000 processes of running jobs). In the other modes most
+ * candidates are spared by an ancestor or a cgroup path, and
+ * ep_classify() reads the ids of the rest one by one. */
+static bool needs_ids(const ProcEntry *e, void *userdata) {
+        const EpTargetRules *rules = userdata;
+        if (e->have_ids || e->gone || !e->have_stat)
+                return false;
+        if (pidset_contains(rules->ended_pids, e->pid))
+                return true;
+        return rules->mode == EP_MODE_CORRAL && !rules->spare_ssh && users_process(rules, e) &&
+               !pidset_contains(rules->running_pids, e->pid) && !ep_in_kept_session(rules, e) && !proc_entry_dead(e) &&
+               e->ppid != 2;
 }
 
 /* Could the verification find a new target in t? Only among processes that
@@ -264,6 +354,7 @@ static int scan(KillCtx *k, ProcTable *t, bool stop, bool only_new) {
                 return -ENOMEM;
         /* what classification will read, read in parallel first */
         proctable_load_many(t, needs_stat, k->rules, PROC_LOAD_STAT);
+        proctable_load_many(t, needs_ids, k->rules, PROC_LOAD_IDS);
         for (size_t i = 0; i < t->n; i++) {
                 ProcEntry *e = &t->entries[i];
                 const char *reason;
@@ -277,7 +368,7 @@ static int scan(KillCtx *k, ProcTable *t, bool stop, bool only_new) {
                         break;
                 case EP_SPARED:
                         if (k->first_scan) {
-                                add_busy(&k->busy, &k->n_busy, e->uid);
+                                add_busy(&k->busy, &k->n_busy, e->have_ids ? e->uid : e->owner);
                                 k->rep->spared++;
                                 /* not an action: recorded only when asked,
                                  * a node may run thousands of such processes */
@@ -393,10 +484,92 @@ static bool wait_dead(KillCtx *k, uint64_t until) {
         return true;
 }
 
+/* Is the process (pid, start) gone: exited and reaped (a zombie is not)? */
+static bool proc_gone(int proc_fd, pid_t pid, uint64_t start) {
+        ProcEntry now;
+        int r = proc_read_stat(proc_fd, pid, &now);
+        return r == -ESRCH || (r == 0 && now.start_time != start);
+}
+
+/* After the kill: continue the noted ancestors that are no victims, were
+ * not stopped before a victim below them was, and are stopped now. They
+ * stop asynchronously (su sees its child stopped in waitpid(), then stops
+ * itself; on a busy node that may come after the kill), so each is watched
+ * until it is settled: gone; stopped, and then continued; or the process
+ * below it is gone (reaped: su reaps its child only after it has decided
+ * not to stop), or is neither a victim nor a noted process that is not
+ * settled or was continued (a process we continued may make its parent
+ * stop in turn: sudo above su). Passes 10 ms apart until every one is
+ * settled, one second at most (a parent that never reaps its dead child
+ * costs that second). SIGCONT goes through a pidfd whose process is
+ * checked, after it was opened, to have the noted start time. */
+static void continue_collateral(KillCtx *k, int proc_fd, uint64_t deadline) {
+        uint64_t until = now_usec() + USEC_PER_SEC;
+        if (until > deadline)
+                until = deadline;
+        for (unsigned pass = 0;; pass++) {
+                bool pending = false;
+                if (pass > 0) {
+                        if (now_usec() >= until)
+                                break;
+                        (void) usleep(10000);
+                }
+                /* nearest first: a parent is judged after what is below it */
+                for (size_t i = 0; i < k->n_watch; i++) {
+                        Watch *w = &k->watch[i];
+                        _cleanup_close_ int fd = -1;
+                        ProcEntry now;
+                        char reason[160];
+
+                        if (w->done)
+                                continue;
+                        if (w->state == 'T' || w->state == 't' || victims_find(&k->vs, w->pid, w->start_time) ||
+                            proc_read_stat(proc_fd, w->pid, &now) < 0 || now.start_time != w->start_time) {
+                                w->done = true; /* stopped before us, a victim, or gone */
+                                continue;
+                        }
+                        if (now.state != 'T') {
+                                Watch *b = watch_find(k, w->below);
+                                Victim *x = victims_find(&k->vs, w->below, w->below_start);
+                                bool below_victim = x && x->killed && !x->held;
+                                bool below_unsettled =
+                                        b && b->start_time == w->below_start && (!b->done || b->continued);
+                                if (!proc_gone(proc_fd, w->below, w->below_start) && (below_victim || below_unsettled))
+                                        pending = true;
+                                else
+                                        w->done = true;
+                                continue;
+                        }
+                        fd = proc_syscalls.pidfd_open(w->pid);
+                        /* the pidfd pins the process that has the PID now:
+                         * the one noted only if it still has its start time */
+                        if (fd < 0 || proc_read_stat(proc_fd, w->pid, &now) < 0 || now.start_time != w->start_time) {
+                                w->done = true;
+                                continue;
+                        }
+                        int r = proc_syscalls.pidfd_send_signal(fd, SIGCONT);
+                        (void) snprintf(reason, sizeof reason,
+                                        "no target; stopped itself after its descendant %d was stopped",
+                                        (int) w->child);
+                        (void) proc_read_ids(proc_fd, &now); /* for the record */
+                        report_process(k->rep, NULL, &now, reason, "continue", r == 0 ? "continued" : "failed");
+                        if (r == 0)
+                                k->rep->continued++;
+                        w->done = true;
+                        w->continued = r == 0;
+                        pending = true; /* its parent may stop in turn */
+                }
+                if (!pending)
+                        break;
+        }
+}
+
 static void final_report(KillCtx *k, ProcTable *t) {
         for (size_t i = 0; i < k->vs.n; i++) {
                 Victim *x = &k->vs.v[i];
-                ProcEntry fake = { .pid = x->pid, .uid = x->uid, .start_time = x->start_time, .state = x->state };
+                ProcEntry fake = {
+                        .pid = x->pid, .uid = x->uid, .have_ids = true, .start_time = x->start_time, .state = x->state
+                };
                 const char *result;
                 ProcEntry *e;
 
@@ -540,10 +713,13 @@ int ep_kill_targets(const EpRequest *req, const Policy *p, EpTargetRules *rules,
 #undef SET_MARK
 
         report_detail(rep, LOG_DEBUG, "killed and verified, %.1f ms", (double) (now_usec() - t0) / 1000.0);
+        if (!req->dry_run && k.n_watch > 0)
+                continue_collateral(&k, t->proc_fd, deadline);
         final_report(&k, t);
         ep_rules_done(rules);
         *ret_busy_uids = TAKE_PTR(k.busy);
         *ret_n_busy = k.n_busy;
+        free(k.watch);
         victims_done(&k.vs);
         return 0;
 }

@@ -75,15 +75,22 @@ static const char *user_of(const EpRequest *req, uid_t uid, char *buf, size_t si
         return buf;
 }
 
+/* The real uid; the owner of /proc/PID for an entry whose ids were never
+ * read (one spared without a look, in a running job's cgroup). */
+static uid_t uid_of(const ProcEntry *e) {
+        return e->have_ids ? e->uid : e->owner;
+}
+
 void report_process(EpReport *rep, const ProcTable *t, ProcEntry *e, const char *reason, const char *action,
                     const char *result) {
         char ubuf[16];
         json_t *o;
-        const char *user = user_of(rep->req, e->uid, ubuf, sizeof ubuf);
+        uid_t uid = uid_of(e);
+        const char *user = user_of(rep->req, uid, ubuf, sizeof ubuf);
         if (t)
                 (void) proc_entry_load(t, e, PROC_LOAD_CMDLINE);
         o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s?, s:I, s:s, s:s, s:s, s:s}", "type", "process", "pid",
-                      (int) e->pid, "uid", (json_int_t) e->uid, "user", user, "comm", e->comm, "cmdline", e->cmdline,
+                      (int) e->pid, "uid", (json_int_t) uid, "user", user, "comm", e->comm, "cmdline", e->cmdline,
                       "start_time", (json_int_t) e->start_time, "state", (char[2]){ e->state ? e->state : '?', 0 },
                       "reason", reason ? reason : "", "action", action, "result", result);
         if (o)
@@ -91,7 +98,7 @@ void report_process(EpReport *rep, const ProcTable *t, ProcEntry *e, const char 
         report_detail(rep,
                       streq(action, "kill") && !streq(result, "killed") && !streq(result, "dry-run") ? LOG_WARNING
                                                                                                      : LOG_INFO,
-                      "%s pid %d uid %u (%s) [%s]: %s: %s", action, (int) e->pid, (unsigned) e->uid, e->comm,
+                      "%s pid %d uid %u (%s) [%s]: %s: %s", action, (int) e->pid, (unsigned) uid, e->comm,
                       e->cmdline ? e->cmdline : "", reason ? reason : "", result);
 }
 
@@ -108,19 +115,19 @@ void report_file(EpReport *rep, const char *kind, const char *user, uid_t uid, c
 
 void report_listener(EpReport *rep, const ProcEntry *e, const char *proto, const char *address, unsigned port,
                      const char *path) {
-        json_t *o =
-                json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:i}", "type", "listener", "pid", (int) e->pid, "uid",
-                          (json_int_t) e->uid, "comm", e->comm, "proto", proto, "address", address, "port", (int) port);
+        json_t *o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:i}", "type", "listener", "pid", (int) e->pid, "uid",
+                              (json_int_t) uid_of(e), "comm", e->comm, "proto", proto, "address", address, "port",
+                              (int) port);
         (void) path;
         if (o)
                 (void) json_array_append_new(rep->records, o);
         rep->listeners++;
         if (streq(proto, "unix"))
                 report_detail(rep, LOG_WARNING, "listener: pid %d (%s) uid %u holds a listening unix socket %s",
-                              (int) e->pid, e->comm, (unsigned) e->uid, address);
+                              (int) e->pid, e->comm, (unsigned) uid_of(e), address);
         else
                 report_detail(rep, LOG_WARNING, "listener: pid %d (%s) uid %u listens on %s %s port %u", (int) e->pid,
-                              e->comm, (unsigned) e->uid, proto, address, port);
+                              e->comm, (unsigned) uid_of(e), proto, address, port);
 }
 
 static void append(char *buf, size_t size, bool *first, const char *fmt, ...) _printf_(4, 5);
@@ -177,6 +184,9 @@ int report_finish(EpReport *rep) {
                        rep->listeners == 1 ? "" : "s");
         if (rep->spared)
                 append(line, sizeof line, &first, "spared %u of running jobs", rep->spared);
+        if (rep->continued)
+                append(line, sizeof line, &first, "continued %u stopped parent%s", rep->continued,
+                       rep->continued == 1 ? "" : "s");
         if (rep->survivors)
                 append(line, sizeof line, &first, "%u SURVIVED%s", rep->survivors, rep->unkillable ? " (D state)" : "");
         if (rep->protected_)
@@ -211,6 +221,7 @@ int report_finish(EpReport *rep) {
                 if (o) {
                         json_t *ex = json_integer(code);
                         (void) json_object_set_new(o, "exit", ex);
+                        (void) json_object_set_new(o, "continued", json_integer(rep->continued));
                         char *s = json_dumps(o, JSON_COMPACT);
                         if (s) {
                                 puts(s);

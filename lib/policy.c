@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -109,6 +110,8 @@ const ConfKey policy_keys[_PK_MAX] = {
 
         KEY("epilogue", "min_uid", CONF_UINT, PK_EP_MIN_UID, ep_min_uid, .min = 1, .max = MAX_UID, .def = "1000",
             .help = "the epilogue never touches processes or files of uids below this"),
+        KEY("epilogue", "max_uid", CONF_UINT, PK_EP_MAX_UID, ep_max_uid, .min = 1, .max = MAX_UID, .def = "60000",
+            .help = "nor of uids above this (Debian's static system accounts are 60000-64999, nobody 65534)"),
         KEY("epilogue", "exempt_users", CONF_NAMES, PK_EXEMPT_USERS, exempt_users, .def = "",
             .help = "users the epilogue never touches (service accounts above min_uid)"),
         KEY("epilogue", "grace", CONF_DURATION, PK_GRACE, grace, .min = 0, .max = 3600 * USEC_PER_SEC, .def = "10s",
@@ -243,6 +246,13 @@ int policy_validate(const Policy *p, ConfDiags *d) {
                 char a[FORMAT_BUF], b[FORMAT_BUF];
                 diag_at(p, d, PK_GRACE, "grace (%s) is longer than deadline (%s)", format_duration(a, p->grace),
                         format_duration(b, p->deadline));
+                errors++;
+        }
+        if (p->ep_min_uid > p->ep_max_uid) {
+                diag_at(p, d, PK_EP_MAX_UID,
+                        "[epilogue] max_uid (%" PRIu64 ") is below min_uid (%" PRIu64
+                        "): the epilogue could clean no user (raise max_uid)",
+                        p->ep_max_uid, p->ep_min_uid);
                 errors++;
         }
         if (p->ns_uts == NS_HOST && p->origin[PK_HOSTNAME].line > 0) {

@@ -70,6 +70,7 @@ typedef enum PolicyKey {
         PK_SECCOMP_DENY,
         PK_SECCOMP_ALLOW,
         PK_EP_MIN_UID,
+        PK_EP_MAX_UID,
         PK_EXEMPT_USERS,
         PK_GRACE,
         PK_DEADLINE,
@@ -115,6 +116,7 @@ typedef struct Policy {
         char **seccomp_deny, **seccomp_allow;
         /* [epilogue] */
         uint64_t ep_min_uid;
+        uint64_t ep_max_uid;
         char **exempt_users;
         uint64_t grace, deadline; /* usec */
         bool kill_listeners, strip_cron, strip_at, strip_linger;

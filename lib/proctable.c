@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -81,12 +82,38 @@ static int sys_stat_ino(int dirfd, const char *path, uint64_t *ret_ino, uid_t *r
         return 0;
 }
 
+/* struct pidfd_info as of Linux 6.13 (PIDFD_INFO_SIZE_VER0, 64 bytes; the
+ * kernel takes the size from the ioctl number). Declared here: the build
+ * machine's headers may predate it. */
+struct corral_pidfd_info {
+        uint64_t mask;
+        uint64_t cgroupid;
+        uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+        int32_t exit_code;
+};
+#define CORRAL_PIDFD_GET_INFO _IOWR(0xFF, 11, struct corral_pidfd_info)
+#define CORRAL_PIDFD_INFO_CREDS (UINT64_C(1) << 1)
+
+static int sys_pidfd_get_ids(int pidfd, uid_t ret[4]) {
+        struct corral_pidfd_info info = { .mask = CORRAL_PIDFD_INFO_CREDS };
+        if (ioctl(pidfd, CORRAL_PIDFD_GET_INFO, &info) < 0)
+                return negative_errno();
+        if (!(info.mask & CORRAL_PIDFD_INFO_CREDS))
+                return -EOPNOTSUPP;
+        ret[0] = info.ruid;
+        ret[1] = info.euid;
+        ret[2] = info.suid;
+        ret[3] = info.fsuid;
+        return 0;
+}
+
 static const ProcSyscalls proc_syscalls_default = {
         .read_file = sys_read_file,
         .read_record = sys_read_record,
         .pidfd_open = sys_pidfd_open,
         .pidfd_send_signal = sys_pidfd_send_signal,
         .stat_ino = sys_stat_ino,
+        .pidfd_get_ids = sys_pidfd_get_ids,
 };
 
 ProcSyscalls proc_syscalls = {
@@ -95,6 +122,7 @@ ProcSyscalls proc_syscalls = {
         .pidfd_open = sys_pidfd_open,
         .pidfd_send_signal = sys_pidfd_send_signal,
         .stat_ino = sys_stat_ino,
+        .pidfd_get_ids = sys_pidfd_get_ids,
 };
 
 void proc_syscalls_reset(void) {
@@ -182,9 +210,10 @@ int proc_parse_stat(const char *buf, ProcEntry *e) {
         return 0;
 }
 
-int proc_parse_status_uids(const char *buf, uid_t *ret_uid, uid_t *ret_euid) {
+int proc_parse_status_ids(const char *buf, uid_t ret[4]) {
+        /* "Uid:\t<real>\t<effective>\t<saved>\t<filesystem>" */
         const char *p = buf;
-        long long ruid, euid;
+        long long v[4];
 
         for (;;) {
                 if (strneq(p, "Uid:", 4))
@@ -195,18 +224,26 @@ int proc_parse_status_uids(const char *buf, uid_t *ret_uid, uid_t *ret_euid) {
                 p++;
         }
         p += 4;
-        while (*p == '\t' || *p == ' ')
-                p++;
-        if (parse_field_long(&p, &ruid) < 0)
-                return -EINVAL;
-        while (*p == '\t')
-                p++;
-        if (parse_field_long(&p, &euid) < 0)
-                return -EINVAL;
-        if (ruid < 0 || ruid > UINT32_MAX - 1 || euid < 0 || euid > UINT32_MAX - 1)
-                return -EINVAL;
-        *ret_uid = (uid_t) ruid;
-        *ret_euid = (uid_t) euid;
+        for (size_t i = 0; i < 4; i++) {
+                while (*p == '\t' || *p == ' ')
+                        p++;
+                if (parse_field_long(&p, &v[i]) < 0 || v[i] < 0 || v[i] > (long long) UINT32_MAX - 1)
+                        return -EINVAL;
+                if (*p != '\t' && *p != ' ' && *p != '\n' && *p != '\0')
+                        return -EINVAL;
+        }
+        for (size_t i = 0; i < 4; i++)
+                ret[i] = (uid_t) v[i];
+        return 0;
+}
+
+int proc_parse_status_uids(const char *buf, uid_t *ret_uid, uid_t *ret_euid) {
+        uid_t ids[4];
+        int r = proc_parse_status_ids(buf, ids);
+        if (r < 0)
+                return r;
+        *ret_uid = ids[0];
+        *ret_euid = ids[1];
         return 0;
 }
 
@@ -256,15 +293,33 @@ static int cmp_pid(const void *a, const void *b) {
         return (x > y) - (x < y);
 }
 
-static int read_status_uids(int proc_fd, ProcEntry *e) {
-        char path[32], buf[2048];
-        ssize_t k;
+static void clear_ids(ProcEntry *e) {
+        e->have_ids = false;
+        e->uid = e->euid = e->suid = e->fsuid = (uid_t) -1;
+}
 
+/* Reads the ids of e from status (always afresh). On failure e's ids are
+ * unknown (have_ids false). */
+static int read_status_ids(int proc_fd, ProcEntry *e) {
+        char path[32], buf[2048];
+        uid_t ids[4];
+        ssize_t k;
+        int r;
+
+        clear_ids(e);
         (void) snprintf(path, sizeof path, "%d/status", (int) e->pid);
         k = proc_syscalls.read_record(proc_fd, path, buf, sizeof buf);
         if (k < 0)
-                return (int) k;
-        return proc_parse_status_uids(buf, &e->uid, &e->euid);
+                return k == -ENOENT ? -ESRCH : (int) k;
+        r = proc_parse_status_ids(buf, ids);
+        if (r < 0)
+                return r;
+        e->uid = ids[0];
+        e->euid = ids[1];
+        e->suid = ids[2];
+        e->fsuid = ids[3];
+        e->have_ids = true;
+        return 0;
 }
 
 static int cmp_pid_t(const void *a, const void *b) {
@@ -407,8 +462,8 @@ typedef struct Slot {
         uint64_t ino;
 } Slot;
 
-/* Reads the owner (and for root-owned entries the real uid) of slots[a..b)
- * into out[0..n). */
+/* Reads the owner (and for root-owned entries the ids) of slots[a..b) into
+ * out[0..n). */
 typedef struct Chunk {
         int proc_fd;
         const Slot *slots;
@@ -433,27 +488,36 @@ static void *read_chunk(void *userdata) {
                 uint64_t ino;
                 uid_t uid;
 
-                if (old && old->ino == s->ino && old->uid != 0 && !old->gone) {
-                        /* the same process as before (same /proc inode): what
-                         * we knew still holds; its uid cannot change without
-                         * it turning root-owned, and those are always re-read */
+                if (old && old->ino == s->ino && old->owner != 0 && !old->gone) {
+                        /* the same process as before (same /proc inode): its
+                         * stat fields still hold, but not its ids: a process
+                         * may change its real uid without its owner
+                         * changing, so they are read again when needed */
                         *e = *old;
                         e->cmdline = e->cgroup = NULL;
                         e->loaded_cmdline = e->loaded_cgroup = false;
+                        clear_ids(e);
                         e->seen = true;
                         c->n++;
                         continue;
                 }
                 *e = (ProcEntry){ .pid = s->pid, .ino = s->ino };
+                clear_ids(e);
                 (void) snprintf(path, sizeof path, "%d", (int) s->pid);
                 if (proc_syscalls.stat_ino(c->proc_fd, path, &ino, &uid) < 0)
                         continue;
                 e->ino = ino;
-                e->uid = e->euid = uid;
-                if (uid == 0 &&
-                    !(c->n_kthreads && bsearch(&e->pid, c->kthreads, c->n_kthreads, sizeof(pid_t), cmp_pid_t)) &&
-                    read_status_uids(c->proc_fd, e) < 0)
-                        continue;
+                e->owner = uid;
+                if (uid == 0) {
+                        /* root-owned (effective uid 0): any real uid may
+                         * hide behind it (a setuid-root program a user
+                         * started); kernel threads are root's */
+                        if (c->n_kthreads && bsearch(&e->pid, c->kthreads, c->n_kthreads, sizeof(pid_t), cmp_pid_t)) {
+                                e->uid = e->euid = e->suid = e->fsuid = 0;
+                                e->have_ids = true;
+                        } else if (read_status_ids(c->proc_fd, e) < 0)
+                                continue;
+                }
                 c->n++;
         }
         return NULL;
@@ -651,6 +715,11 @@ int proc_entry_load(const ProcTable *t, ProcEntry *e, unsigned what) {
                 if (r < 0)
                         return r;
         }
+        if ((what & PROC_LOAD_IDS) && !e->have_ids && !e->gone) {
+                r = read_status_ids(t->proc_fd, e);
+                if (r < 0)
+                        return r;
+        }
 
         if ((what & PROC_LOAD_CMDLINE) && !e->loaded_cmdline) {
                 _cleanup_free_ char *buf = malloc(PROC_CMDLINE_MAX);
@@ -734,7 +803,32 @@ int proc_read_start_time(int proc_fd, pid_t pid, uint64_t *ret) {
         return 0;
 }
 
-int proc_pidfd_open_verified(const ProcTable *t, const ProcEntry *e, int *ret_pidfd) {
+int proc_read_ids(int proc_fd, ProcEntry *e) {
+        return read_status_ids(proc_fd, e);
+}
+
+int proc_read_stat(int proc_fd, pid_t pid, ProcEntry *ret) {
+        char path[32], buf[2048];
+        ProcEntry e = {};
+        ssize_t k;
+        int r;
+
+        (void) snprintf(path, sizeof path, "%d/stat", (int) pid);
+        k = proc_syscalls.read_record(proc_fd, path, buf, sizeof buf);
+        if (k < 0)
+                return k == -ENOENT ? -ESRCH : (int) k;
+        r = proc_parse_stat(buf, &e);
+        if (r < 0)
+                return r;
+        if (e.pid != pid)
+                return -EINVAL;
+        e.have_stat = true;
+        e.uid = e.euid = e.suid = e.fsuid = e.owner = (uid_t) -1;
+        *ret = e;
+        return 0;
+}
+
+int proc_pidfd_open_verified(const ProcTable *t, ProcEntry *e, int *ret_pidfd) {
         _cleanup_close_ int fd = -1;
         char path[16];
         uint64_t ino;
@@ -746,6 +840,24 @@ int proc_pidfd_open_verified(const ProcTable *t, const ProcEntry *e, int *ret_pi
         fd = proc_syscalls.pidfd_open(e->pid);
         if (fd < 0)
                 return fd;
+        /* who it is now: through the pidfd itself, or from status read after
+         * the pidfd exists and before the inode check (a matching inode then
+         * proves they are this process's) */
+        uid_t ids[4];
+        r = proc_syscalls.pidfd_get_ids(fd, ids);
+        if (r == 0) {
+                e->uid = ids[0];
+                e->euid = ids[1];
+                e->suid = ids[2];
+                e->fsuid = ids[3];
+                e->have_ids = true;
+        } else if (r == -ESRCH)
+                return r;
+        else {
+                r = read_status_ids(t->proc_fd, e);
+                if (r < 0)
+                        return r;
+        }
         /* The pidfd pins whatever process has this PID *now*. Only if
          * /proc/PID is still the inode of the snapshot is it the process we
          * saw (the stat(2) revalidates the entry: a process that was reaped
@@ -776,7 +888,7 @@ int proc_pidfd_open_started(int proc_fd, pid_t pid, uint64_t start_time, ProcEnt
                 return r;
         if (e.start_time != start_time)
                 return -ESRCH;
-        r = read_status_uids(proc_fd, &e);
+        r = read_status_ids(proc_fd, &e);
         if (r < 0)
                 return r == -ENOENT ? -ESRCH : r;
         /* still not reaped: what was read above is the pidfd's process */

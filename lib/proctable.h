@@ -4,10 +4,24 @@
  *
  * A snapshot reads only what every process costs little: its pid, the inode
  * of /proc/PID (a new process gets a new one) and its owner. The rest (stat:
- * ppid, pgid, sid, state, start time, comm; cmdline; cgroup) is loaded on
- * demand with proc_entry_load(), so a caller that looks at 1,000 of 10,000
- * processes pays for 1,000: reading /proc/PID/stat costs ~7 us, /proc/PID/
- * status ~9 us, a stat(2) of /proc/PID ~1.6 us (measured, 10,000 processes).
+ * ppid, pgid, sid, state, start time, comm; status: the real, effective,
+ * saved and filesystem uids; cmdline; cgroup) is loaded on demand with
+ * proc_entry_load(), so a caller that looks at 1,000 of 10,000 processes
+ * pays for 1,000: reading /proc/PID/stat costs ~7 us, /proc/PID/status
+ * ~9 us, a stat(2) of /proc/PID ~1.6 us (measured, 10,000 processes).
+ *
+ * Who a process belongs to is its *real* uid, read from status. The owner
+ * of the directory /proc/PID is not it: it is always the effective uid
+ * (only the files inside turn root's when the process is non-dumpable), so
+ * a root daemon that switched only its effective uid to a user (slurmstepd,
+ * sge_shepherd) shows the user as owner, dumpable or not, and a setuid-root
+ * program a user started shows root. The owner is only a cheap pre-filter:
+ * the real uid is read by the snapshot for root-owned entries (any real uid
+ * may hide behind root) and must be loaded (PROC_LOAD_IDS) for every other
+ * entry before it is judged by it. A process whose owner is user V has a
+ * real uid other than V only if a process holding V's or root's
+ * credentials made it so (a setuid-V program, or setresuid by a
+ * privileged one).
  *
  * Every /proc read and every pidfd call goes through proc_syscalls, a small
  * table of function pointers (SQLite's aSyscall[]): tests replace entries to
@@ -50,6 +64,10 @@ typedef struct ProcSyscalls {
         int (*pidfd_send_signal)(int pidfd, int sig);
         /* fstatat(dirfd, path): the inode number and owner, 0 or -errno. */
         int (*stat_ino)(int dirfd, const char *path, uint64_t *ret_ino, uid_t *ret_uid);
+        /* ioctl(pidfd, PIDFD_GET_INFO) (Linux 6.13): the real, effective,
+         * saved and filesystem uids of the pidfd's process into ret[0..3];
+         * 0, -ESRCH (exited), or -ENOTTY/-EINVAL on older kernels. */
+        int (*pidfd_get_ids)(int pidfd, uid_t ret[4]);
 } ProcSyscalls;
 
 extern ProcSyscalls proc_syscalls;
@@ -58,8 +76,12 @@ void proc_syscalls_reset(void);
 typedef struct ProcEntry {
         pid_t pid;
         uint64_t ino; /* the inode of /proc/PID: new for every new process */
+        uid_t owner; /* the owner of /proc/PID: the effective uid (see above) */
+        /* from status, valid once have_ids (proc_entry_load(PROC_LOAD_IDS));
+         * (uid_t) -1 before */
+        bool have_ids;
         uid_t uid; /* real uid: who started it; a setuid-root program keeps it */
-        uid_t euid; /* effective uid */
+        uid_t euid, suid, fsuid; /* effective, saved, filesystem */
         bool have_stat;
         bool gone; /* vanished while we read it */
         /* from stat, valid once have_stat (proc_entry_load(PROC_LOAD_STAT)) */
@@ -84,23 +106,25 @@ enum {
         PROC_LOAD_CMDLINE = 1 << 0,
         PROC_LOAD_CGROUP = 1 << 1,
         PROC_LOAD_STAT = 1 << 2,
+        PROC_LOAD_IDS = 1 << 3, /* status: uid, euid, suid, fsuid */
 };
 
 ProcTable *proctable_free(ProcTable *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ProcTable *, proctable_free)
 #define _cleanup_proctable_free_ _cleanup_(proctable_freep)
 
-/* Snapshots proc_root ("/proc" when NULL): every process with its owner.
- * The uid is cheap for most processes: the owner of /proc/PID is the
- * effective uid of a dumpable process, and any change of uid makes a process
- * non-dumpable, which shows as root; so only root-owned entries need their
- * status read for the real uid (a setuid-root program run by a user is the
- * user's). The stat fields are read on demand. Processes that vanish while
- * being read are left out. Returns 0 or -errno. */
+/* Snapshots proc_root ("/proc" when NULL): every process with its owner;
+ * root-owned entries other than kernel threads also with their ids (status),
+ * since any real uid may hide behind a root owner. Every other entry has
+ * have_ids false: its owner is its euid, not who it belongs to. The stat
+ * fields are read on demand. Processes that vanish while being read are
+ * left out. Returns 0 or -errno. */
 int proctable_snapshot(const char *proc_root, ProcTable **ret);
 /* A new snapshot from prev's /proc fd; a process already in prev (same pid,
  * same /proc inode, not root-owned) is copied instead of re-read, and marked
- * seen. */
+ * seen. Its ids are not copied (have_ids false): a process can change its
+ * uids without its owner changing (setresuid of the real uid alone), so they
+ * are read again when needed. */
 int proctable_resnapshot(const ProcTable *prev, ProcTable **ret);
 
 /* Loads `what` for every entry for which want(e, userdata) is true, in two
@@ -133,9 +157,11 @@ bool proc_cgroup_text_under(const char *cgroup_text, const char *path);
 /* Pure parsers (unit-tested): stat ("pid (comm) S ppid pgrp session ... ")
  * into e's pid, comm (control characters replaced by '?', so a name cannot
  * forge log lines), state, ppid, pgid, sid, num_threads, start_time; status
- * "Uid:" line into uid and euid. Return 0 or -EINVAL. */
+ * "Uid:" line (real, effective, saved, filesystem) into uid and euid, or all
+ * four into ret[0..3]. Return 0 or -EINVAL. */
 int proc_parse_stat(const char *buf, ProcEntry *e);
 int proc_parse_status_uids(const char *buf, uid_t *ret_uid, uid_t *ret_euid);
+int proc_parse_status_ids(const char *buf, uid_t ret[4]);
 /* A list of PIDs separated by blanks (/proc/PID/task/TID/children) into a
  * sorted array. truncated: buf is the start of a longer text, so its last
  * number may be cut short and is dropped. 0 or -ENOMEM/-EINVAL; *ret NULL
@@ -154,6 +180,12 @@ bool proc_pids_all_own(pid_t after, pid_t upto);
 
 /* Re-reads the start time of pid from the /proc at proc_fd. */
 int proc_read_start_time(int proc_fd, pid_t pid, uint64_t *ret);
+/* Reads the stat fields of pid afresh into *ret (pid, ppid, state, start
+ * time, comm...). 0, -ESRCH (gone) or -errno. */
+int proc_read_stat(int proc_fd, pid_t pid, ProcEntry *ret);
+/* Reads the ids of e->pid (status) afresh into e; on failure have_ids is
+ * false. 0, -ESRCH or -errno. */
+int proc_read_ids(int proc_fd, ProcEntry *e);
 
 /* Opens a pidfd for the process that holds pid and started at start_time
  * (stat field 22, clock ticks after boot), and fills *ret with its stat
@@ -165,7 +197,11 @@ int proc_read_start_time(int proc_fd, pid_t pid, uint64_t *ret);
  * another -errno. */
 int proc_pidfd_open_started(int proc_fd, pid_t pid, uint64_t start_time, ProcEntry *ret, int *ret_pidfd);
 
-/* Opens a pidfd for e (stat loaded) and checks, by the inode of /proc/PID, that
- * it still names the process of the snapshot. Returns 0 with *ret_pidfd set, -ESRCH (gone), -ESTALE (the PID now
- * belongs to another process: never signal it) or another -errno. */
-int proc_pidfd_open_verified(const ProcTable *t, const ProcEntry *e, int *ret_pidfd);
+/* Opens a pidfd for e (stat loaded), reads its ids afresh into e (through
+ * the pidfd with PIDFD_GET_INFO, ~0.3 us; from status where the kernel
+ * lacks it), and checks, by the inode of /proc/PID, that it still names the
+ * process of the snapshot (so the ids are that process's, as of now: the
+ * caller judges them again before signalling). Returns 0 with *ret_pidfd set,
+ * -ESRCH (gone), -ESTALE (the PID now belongs to another process: never
+ * signal it) or another -errno. */
+int proc_pidfd_open_verified(const ProcTable *t, ProcEntry *e, int *ret_pidfd);

@@ -34,6 +34,7 @@ tasks = 64
 walltime = 1h
 [epilogue]
 min_uid = 61000
+max_uid = 61999
 grace = 1s
 deadline = 10s
 quarantine_dir = $TEST_TMP/quarantine

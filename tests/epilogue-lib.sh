@@ -30,6 +30,7 @@ ep_setup() {
     cat >"$TEST_TMP/policies/test.ini" <<EOF
 [epilogue]
 min_uid = $EP_UID_MIN
+max_uid = $EP_UID_MAX
 deadline = 20s
 quarantine_dir = /var/lib/corral/quarantine
 EOF

@@ -41,7 +41,7 @@ make_tmpdir
 EP_ROOT=$TEST_TMP/root
 mkdir -p "$EP_ROOT/etc" "$TEST_TMP/policies"
 chmod 0755 "$TEST_TMP/policies"
-printf '[epilogue]\nmin_uid = %s\ndeadline = 30s\n' "$EP_UID_MIN" >"$TEST_TMP/policies/bench.ini"
+printf '[epilogue]\nmin_uid = %s\nmax_uid = %s\ndeadline = 30s\n' "$EP_UID_MIN" "$EP_UID_MAX" >"$TEST_TMP/policies/bench.ini"
 chmod 0644 "$TEST_TMP/policies/bench.ini"
 make_test_user $BU $BUID >/dev/null 2>&1 || { echo "cannot create the test user"; exit 1; }
 _cleanup_add "ep_kill_test_procs"

@@ -135,9 +135,9 @@ bad "no such user" "no such user 'corraltestnobody'" ep_run --user corraltestnob
 bad "--sweep with --user" "--sweep cleans every user" ep_run --sweep --user $T
 bad "bad --uid-range" "--uid-range: need MIN-MAX" "$EPILOGUE" --uid-range 9-1 --user $T
 bad "bad --deadline" "--deadline: need a duration" ep_run --user $T --deadline forever
-printf '[epilogue]\nmin_uid = 61740\nfrobnicate = yes\n' >"$TEST_TMP/policies/broken.ini"
+printf '[epilogue]\nmin_uid = 61740\nmax_uid = 61799\nfrobnicate = yes\n' >"$TEST_TMP/policies/broken.ini"
 chmod 0644 "$TEST_TMP/policies/broken.ini"
-bad "a policy with an unknown key" "broken.ini:3: .*frobnicate" ep_run --policy broken --user $T --dry-run
+bad "a policy with an unknown key" "broken.ini:4: .*frobnicate" ep_run --policy broken --user $T --dry-run
 mkdir -m 0777 "$TEST_TMP/wpol"
 cp "$TEST_TMP/policies/test.ini" "$TEST_TMP/wpol/"
 bad "a policy in a world-writable directory" "writable by group or others" \

@@ -136,7 +136,7 @@ like "$out" '"proto":"unix","address":"'"$sock"'"' "unix listener reported with 
 ok $? "backdoor killed"
 
 # --- kill_listeners = no: reported, left running, the node is not clean ---
-printf '[epilogue]\nmin_uid = %s\nkill_listeners = no\ngrace = 1s\ndeadline = 2s\n' "$EP_UID_MIN" >"$TEST_TMP/policies/keep.ini"
+printf '[epilogue]\nmin_uid = %s\nmax_uid = %s\nkill_listeners = no\ngrace = 1s\ndeadline = 2s\n' "$EP_UID_MIN" "$EP_UID_MAX" >"$TEST_TMP/policies/keep.ini"
 chmod 0644 "$TEST_TMP/policies/keep.ini"
 port2=$((port + 1))
 ep_spawn p_listen2 listen --uid 61753 --port $port2 --unix "$sock.2" "${noipv6[@]}"

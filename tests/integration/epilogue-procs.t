@@ -22,7 +22,7 @@ ep_cgroup_parent || diag "no cgroup hierarchy to create a test cgroup in"
 ep_spawn p_double sleeper --uid 61741 --double-fork
 ep_spawn p_setsid sleeper --uid 61741 --setsid
 ep_spawn p_renamed sleeper --uid 61741 --setsid --double-fork --comm sshd
-# non-dumpable: /proc/PID is root's, as a kernel thread's is
+# non-dumpable: the files in /proc/PID are root's (the directory shows the euid)
 ep_spawn p_nodump sleeper --uid 61741 --setsid --double-fork --nodump
 # nohup'd and backgrounded from a shell of the user, which then exits
 ep_spawn_cmd p_nohup runuser -u $U -- sh -c 'nohup sleep 1000 >/dev/null 2>&1 & echo $!'
@@ -44,7 +44,7 @@ ep_spawn p_sess sleeper --uid 61741 --setsid
 for p in "$p_double" "$p_setsid" "$p_renamed" "$p_nodump" "$p_nohup" "$p_exempt" "$p_sess"; do
     alive "$p" || diag "helper process $p did not start"
 done
-printf '[epilogue]\nmin_uid = %s\nexempt_users = %s\nquarantine_dir = /var/lib/corral/quarantine\n' \
+printf '[epilogue]\nmin_uid = %s\nmax_uid = 61799\nexempt_users = %s\nquarantine_dir = /var/lib/corral/quarantine\n' \
     "$EP_UID_MIN" "$X" >"$TEST_TMP/policies/exempt.ini"
 chmod 0644 "$TEST_TMP/policies/exempt.ini"
 # the spared session of the "other job" is p_sess's own session (setsid)
@@ -146,7 +146,7 @@ _cleanup_add "kill -KILL $sshd_bg; wait $sshd_bg"
 _cleanup_add "ep_kill_test_procs"
 for _ in $(seq 100); do grep -q . "$TEST_TMP/sshd/out" 2>/dev/null && break; sleep 0.02; done
 p_ssh=$(head -1 "$TEST_TMP/sshd/out")
-printf '[epilogue]\nmin_uid = %s\nspare_ssh = yes\n' "$EP_UID_MIN" >"$TEST_TMP/policies/ssh.ini"
+printf '[epilogue]\nmin_uid = %s\nmax_uid = %s\nspare_ssh = yes\n' "$EP_UID_MIN" "$EP_UID_MAX" >"$TEST_TMP/policies/ssh.ini"
 chmod 0644 "$TEST_TMP/policies/ssh.ini"
 out=$(ep_run --policy ssh --user $U --job 44 --keep-session "$sid_sess" \
     ${EP_CG_MNT:+--job-cgroup-parent "$EP_CG_REL"})

@@ -4,13 +4,18 @@
  * not in libcorral). Covered: Torque argv shape detection and validation,
  * the Slurm environment, at job headers, /proc/net lines, allow-file
  * comparison, target rules, and ep_kill_targets() with a recycled PID
- * (never signalled) and EPERM (reported as a survivor, exit 1). */
+ * (never signalled) and EPERM (reported as a survivor, exit 1); identity:
+ * a root process with the user's effective uid is never touched, a real
+ * uid that turns to root between the classification and the stop (injected
+ * status) stops nothing, an "sshd" of real uid 0 and another effective uid
+ * still pardons. */
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit-skip.h"
@@ -234,6 +239,26 @@ START_TEST(test_uid_rules) {
         ck_assert(ep_uid_eligible(&r, 61740));
         ck_assert(!ep_uid_eligible(&r, 61745));
         ck_assert(!ep_uid_eligible(&r, 61800));
+
+        /* max_uid; nobody and "unknown" never, whatever the bounds */
+        EpTargetRules w = { .min_uid = 1000, .max_uid = 60000 };
+        ck_assert(ep_uid_eligible(&w, 1000));
+        ck_assert(ep_uid_eligible(&w, 60000));
+        ck_assert(!ep_uid_eligible(&w, 60001));
+        ck_assert(!ep_uid_eligible(&w, 64030)); /* Debian's slurm */
+        ck_assert(!ep_uid_eligible(&w, 65534));
+        w.max_uid = 4294967294U;
+        ck_assert(ep_uid_eligible(&w, 64030));
+        ck_assert(!ep_uid_eligible(&w, 65534));
+        ck_assert(!ep_uid_eligible(&w, (uid_t) -1));
+}
+END_TEST
+
+START_TEST(test_default_max_uid) {
+        _cleanup_policy_free_ Policy *p = NULL;
+        ck_assert_int_eq(policy_new_defaults(&p), 0);
+        ck_assert_uint_eq(p->ep_min_uid, 1000);
+        ck_assert_uint_eq(p->ep_max_uid, 60000);
 }
 END_TEST
 
@@ -290,7 +315,7 @@ static pid_t spawn_test_uid_sleeper(void) {
         return pid;
 }
 
-static int run_kill(EpReport *rep, EpRequest *req) {
+static int run_kill_ssh(EpReport *rep, EpRequest *req, bool spare_ssh) {
         _cleanup_policy_free_ Policy *p = NULL;
         uid_t *busy = NULL;
         size_t n_busy = 0;
@@ -311,11 +336,72 @@ static int run_kill(EpReport *rep, EpRequest *req) {
                                 .have_uid_range = true,
                                 .uid_range_min = TEST_UID,
                                 .uid_range_max = TEST_UID,
+                                .spare_ssh = spare_ssh,
                                 .self = getpid() };
         ck_assert_int_eq(report_init(rep, req), 0);
         r = ep_kill_targets(req, p, &rules, rep, &busy, &n_busy);
         free(busy);
         return r;
+}
+
+static int run_kill(EpReport *rep, EpRequest *req) {
+        return run_kill_ssh(rep, req, false);
+}
+
+/* State of pid (stat field 3), or 0. */
+static char state_of(pid_t pid) {
+        char path[64], buf[512];
+        FILE *f;
+        size_t n;
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')');
+        return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* A root process that switched only its effective uid to TEST_UID and made
+ * itself dumpable again (slurmstepd does both): /proc/PID is TEST_UID's.
+ * With name: it is called that, and forks a child of TEST_UID (all ids),
+ * whose pid goes to *ret_child. */
+static pid_t spawn_root_as_user(const char *name, pid_t *ret_child) {
+        int p[2];
+        pid_t pid, child = 0;
+        ck_assert_int_eq(pipe(p), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                close(p[0]);
+                if (name) {
+                        (void) prctl(PR_SET_NAME, name, 0, 0, 0);
+                        child = fork();
+                        if (child == 0) {
+                                close(p[1]);
+                                if (setresgid(TEST_UID, TEST_UID, TEST_UID) < 0 ||
+                                    setresuid(TEST_UID, TEST_UID, TEST_UID) < 0)
+                                        _exit(1);
+                                for (;;)
+                                        pause();
+                        }
+                }
+                if (setresuid(0, name ? TEST_UID - 1 : TEST_UID, 0) < 0 || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                        _exit(1);
+                if (write(p[1], &child, sizeof child) != sizeof child)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        close(p[1]);
+        ck_assert_int_eq(read(p[0], &child, sizeof child), (ssize_t) sizeof child);
+        close(p[0]);
+        if (ret_child)
+                *ret_child = child;
+        usleep(20000); /* the child's setresuid */
+        return pid;
 }
 
 START_TEST(test_kill_recycled_not_signalled) {
@@ -382,6 +468,117 @@ START_TEST(test_kill_real) {
 }
 END_TEST
 
+START_TEST(test_kill_spares_root_with_user_euid) {
+        EpRequest req;
+        EpReport rep;
+        pid_t pid;
+
+        if (geteuid() != 0)
+                return;
+        pid = spawn_root_as_user(NULL, NULL);
+        ck_assert_int_eq(run_kill(&rep, &req), 0);
+        ck_assert_uint_eq(rep.killed, 0);
+        ck_assert_uint_eq(rep.survivors, 0);
+        ck_assert_int_eq(json_array_size(rep.records), 0);
+        usleep(20000);
+        ck_assert_int_eq(waitpid(pid, NULL, WNOHANG | WUNTRACED), 0); /* neither dead nor stopped */
+        ck_assert_int_eq(state_of(pid), 'S');
+        report_done(&rep);
+        ep_request_done(&req);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+}
+END_TEST
+
+/* status of inj_pid: the truth on the first read (the classification),
+ * real uid 0 on every later one (the check right before the stop) */
+static ssize_t (*inj_real_read_record)(int dirfd, const char *path, char *buf, size_t size);
+static unsigned inj_status_reads;
+
+static ssize_t inj_status_turns_root(int dirfd, const char *path, char *buf, size_t size) {
+        char want[32];
+        (void) snprintf(want, sizeof want, "%d/status", (int) inj_pid);
+        if (strcmp(path, want) == 0 && inj_status_reads++ > 0) {
+                (void) snprintf(buf, size, "Name:\tdaemon\nUid:\t0\t%d\t0\t%d\n", TEST_UID, TEST_UID);
+                return (ssize_t) strlen(buf);
+        }
+        return inj_real_read_record(dirfd, path, buf, size);
+}
+
+static int inj_get_ids_enotty(int pidfd, uid_t ret[4]) {
+        (void) pidfd;
+        (void) ret;
+        return -ENOTTY;
+}
+
+/* through the pidfd, the process has turned root's */
+static int inj_get_ids_root(int pidfd, uid_t ret[4]) {
+        (void) pidfd;
+        ret[0] = ret[2] = 0;
+        ret[1] = ret[3] = TEST_UID;
+        return 0;
+}
+
+START_TEST(test_kill_reverifies_real_uid) {
+        EpRequest req;
+        EpReport rep;
+
+        if (geteuid() != 0)
+                return;
+        for (int variant = 0; variant < 2; variant++) {
+                inj_pid = spawn_test_uid_sleeper();
+                inj_status_reads = 0;
+                inj_real_read_record = proc_syscalls.read_record;
+                if (variant == 0)
+                        proc_syscalls.pidfd_get_ids = inj_get_ids_root;
+                else {
+                        /* an older kernel: status, the second read says root */
+                        proc_syscalls.pidfd_get_ids = inj_get_ids_enotty;
+                        proc_syscalls.read_record = inj_status_turns_root;
+                }
+                ck_assert_int_eq(run_kill(&rep, &req), 0);
+                proc_syscalls_reset();
+                if (variant == 1)
+                        ck_assert_uint_ge(inj_status_reads, 2); /* classified, then checked again */
+                ck_assert_uint_eq(rep.killed, 0);
+                ck_assert_uint_eq(rep.survivors, 0);
+                usleep(20000);
+                ck_assert_int_eq(waitpid(inj_pid, NULL, WNOHANG | WUNTRACED), 0); /* never stopped */
+                report_done(&rep);
+                ep_request_done(&req);
+                kill(inj_pid, SIGKILL);
+                waitpid(inj_pid, NULL, 0);
+        }
+}
+END_TEST
+
+START_TEST(test_pardon_by_real_root) {
+        EpRequest req;
+        EpReport rep;
+        pid_t sshd, child;
+
+        if (geteuid() != 0)
+                return;
+        /* "sshd": real uid 0, effective 61798, dumpable; its child is the user's */
+        sshd = spawn_root_as_user("sshd", &child);
+        ck_assert_int_gt(child, 0);
+        ck_assert_int_eq(run_kill_ssh(&rep, &req, true), 0);
+        ck_assert_uint_eq(rep.killed, 0);
+        ck_assert_uint_eq(rep.spared, 1);
+        ck_assert_int_eq(state_of(child), 'S');
+        report_done(&rep);
+        ep_request_done(&req);
+        /* without spare_ssh the child dies (and "sshd" stays) */
+        ck_assert_int_eq(run_kill_ssh(&rep, &req, false), 0);
+        ck_assert_uint_eq(rep.killed, 1);
+        ck_assert_int_eq(waitpid(sshd, NULL, WNOHANG | WUNTRACED), 0);
+        report_done(&rep);
+        ep_request_done(&req);
+        kill(sshd, SIGKILL);
+        waitpid(sshd, NULL, 0);
+}
+END_TEST
+
 Suite *epilogue_suite(void) {
         Suite *s = suite_create("epilogue");
         TCase *tc = tcase_create("pure");
@@ -394,12 +591,16 @@ Suite *epilogue_suite(void) {
         tcase_add_test(tc, test_listener_lines);
         tcase_add_test(tc, test_allow_equal);
         tcase_add_test(tc, test_uid_rules);
+        tcase_add_test(tc, test_default_max_uid);
         suite_add_tcase(s, tc);
         tc = tcase_create("kill");
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_kill_recycled_not_signalled);
         tcase_add_test(tc, test_kill_eperm_is_survivor);
         tcase_add_test(tc, test_kill_real);
+        tcase_add_test(tc, test_kill_spares_root_with_user_euid);
+        tcase_add_test(tc, test_kill_reverifies_real_uid);
+        tcase_add_test(tc, test_pardon_by_real_root);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -184,6 +184,8 @@ START_TEST(test_errors) {
         assert_error("[seccomp]\nmode = allowlist\n", "t.ini:2: mode = allowlist needs a non-empty 'allow' list");
         assert_error("[seccomp]\ndeny = execve\n", "t.ini:2: 'deny' denies execve");
         assert_error("[epilogue]\ngrace = 50s\ndeadline = 20s\n", "t.ini:2: grace (50s) is longer than deadline (20s)");
+        /* min_uid above the default max_uid 60000: no user could be cleaned */
+        assert_error("[epilogue]\nmin_uid = 61000\n", "max_uid (60000) is below min_uid (61000)");
         assert_error("[namespaces]\nmount = host\n", "t.ini:2: namespaces.mount = host, but [filesystem]");
 }
 END_TEST

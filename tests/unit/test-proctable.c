@@ -3,7 +3,9 @@
  * names), cgroup path matching, a real snapshot of this process, and the
  * syscall table: an injected recycled PID is never signalled, injected ESRCH
  * and EPERM come back as errors; a pidfd by pid and start time is opened
- * only for the process that started then. */
+ * only for the process that started then; identity: the real uid is read from status
+ * (not the owner of /proc/PID, which is the effective uid), also again for
+ * an entry a re-snapshot copies. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit-skip.h"
@@ -79,6 +82,21 @@ START_TEST(test_parse_status) {
 }
 END_TEST
 
+START_TEST(test_parse_status_ids) {
+        uid_t ids[4] = { 1, 1, 1, 1 };
+        ck_assert_int_eq(proc_parse_status_ids("Name:\tslurmstepd\nUid:\t0\t64030\t0\t64030\nGid:\t0\n", ids), 0);
+        ck_assert_uint_eq(ids[0], 0);
+        ck_assert_uint_eq(ids[1], 64030);
+        ck_assert_uint_eq(ids[2], 0);
+        ck_assert_uint_eq(ids[3], 64030);
+        /* three fields, a junk field, a negative one, an overflow */
+        ck_assert_int_eq(proc_parse_status_ids("Uid:\t0\t1\t2\n", ids), -EINVAL);
+        ck_assert_int_eq(proc_parse_status_ids("Uid:\t0\t1x\t2\t3\n", ids), -EINVAL);
+        ck_assert_int_eq(proc_parse_status_ids("Uid:\t0\t-1\t2\t3\n", ids), -EINVAL);
+        ck_assert_int_eq(proc_parse_status_ids("Uid:\t0\t4294967295\t2\t3\n", ids), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_parse_pid_list) {
         _cleanup_free_ pid_t *l = NULL;
         size_t n = 9;
@@ -132,8 +150,12 @@ START_TEST(test_snapshot_self) {
                 ck_assert_int_lt(t->entries[i - 1].pid, t->entries[i].pid);
         me = proctable_find(t, getpid());
         ck_assert_ptr_nonnull(me);
+        ck_assert_uint_eq(me->owner, geteuid());
+        ck_assert_int_eq(proc_entry_load(t, me, PROC_LOAD_STAT | PROC_LOAD_CMDLINE | PROC_LOAD_CGROUP | PROC_LOAD_IDS),
+                         0);
+        ck_assert(me->have_ids);
         ck_assert_uint_eq(me->uid, getuid());
-        ck_assert_int_eq(proc_entry_load(t, me, PROC_LOAD_STAT | PROC_LOAD_CMDLINE | PROC_LOAD_CGROUP), 0);
+        ck_assert_uint_eq(me->euid, geteuid());
         ck_assert_int_eq(me->ppid, getppid());
         ck_assert_int_eq(me->sid, getsid(0));
         ck_assert_int_eq(me->state, 'R');
@@ -297,6 +319,183 @@ START_TEST(test_open_started) {
 }
 END_TEST
 
+/* ---- identity: real uid vs the owner of /proc/PID ---- */
+
+#define ID_UID 61799
+#define ID_UID2 61798
+
+/* A child that runs with ruid/euid/suid as given, dumpable again (as
+ * slurmstepd makes itself), and on a byte on *cmd sets its real uid to 0
+ * (allowed: 0 is its saved uid) and answers on *ack. */
+static pid_t spawn_ids(uid_t r, uid_t e, uid_t s, int *cmd, int *ack) {
+        int p1[2], p2[2];
+        pid_t pid;
+        char c = 0;
+
+        ck_assert_int_eq(pipe(p1), 0);
+        ck_assert_int_eq(pipe(p2), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                close(p1[1]);
+                close(p2[0]);
+                if (setresuid(r, e, s) < 0 || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                        _exit(1);
+                if (write(p2[1], "r", 1) != 1)
+                        _exit(1);
+                if (read(p1[0], &c, 1) == 1 && setresuid(0, (uid_t) -1, (uid_t) -1) == 0 && write(p2[1], "s", 1) == 1)
+                        for (;;)
+                                pause();
+                _exit(1);
+        }
+        close(p1[0]);
+        close(p2[1]);
+        ck_assert_int_eq(read(p2[0], &c, 1), 1);
+        ck_assert_int_eq(c, 'r');
+        *cmd = p1[1];
+        *ack = p2[0];
+        return pid;
+}
+
+START_TEST(test_owner_is_not_real_uid) {
+        _cleanup_proctable_free_ ProcTable *t = NULL;
+        ProcEntry *e;
+        int cmd, ack, fd = -1;
+        pid_t pid;
+
+        if (geteuid() != 0)
+                return; /* needs root to switch uids */
+        /* a root daemon that switched only its effective uid to a user */
+        pid = spawn_ids(0, ID_UID, 0, &cmd, &ack);
+        ck_assert_int_eq(proctable_snapshot(NULL, &t), 0);
+        e = proctable_find(t, pid);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_uint_eq(e->owner, ID_UID); /* what /proc shows */
+        ck_assert(!e->have_ids);
+        ck_assert_uint_eq(e->uid, (uid_t) -1); /* never the owner */
+        ck_assert_int_eq(proc_entry_load(t, e, PROC_LOAD_STAT | PROC_LOAD_IDS), 0);
+        ck_assert(e->have_ids);
+        ck_assert_uint_eq(e->uid, 0);
+        ck_assert_uint_eq(e->euid, ID_UID);
+        ck_assert_uint_eq(e->suid, 0);
+        /* the verified open reads them afresh */
+        e->uid = ID_UID;
+        ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), 0);
+        ck_assert_uint_eq(e->uid, 0);
+        close(fd);
+        close(cmd);
+        close(ack);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_resnapshot_rereads_ids) {
+        _cleanup_proctable_free_ ProcTable *t = NULL, *t2 = NULL;
+        ProcEntry *e;
+        int cmd, ack;
+        char c = 0;
+        pid_t pid;
+
+        if (geteuid() != 0)
+                return;
+        /* real uid 61798, effective 61799, saved 0: owner 61799 */
+        pid = spawn_ids(ID_UID2, ID_UID, 0, &cmd, &ack);
+        ck_assert_int_eq(proctable_snapshot(NULL, &t), 0);
+        e = proctable_find(t, pid);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_int_eq(proc_entry_load(t, e, PROC_LOAD_STAT | PROC_LOAD_IDS), 0);
+        ck_assert_uint_eq(e->uid, ID_UID2);
+        /* it takes real uid 0: the effective uid, and so the owner and the
+         * /proc inode, stay the same */
+        ck_assert_int_eq(write(cmd, "x", 1), 1);
+        ck_assert_int_eq(read(ack, &c, 1), 1);
+        ck_assert_int_eq(c, 's');
+        ck_assert_int_eq(proctable_resnapshot(t, &t2), 0);
+        e = proctable_find(t2, pid);
+        ck_assert_ptr_nonnull(e);
+        ck_assert(e->seen); /* copied from the first table... */
+        ck_assert_uint_eq(e->owner, ID_UID);
+        ck_assert(!e->have_ids); /* ...but not its ids */
+        ck_assert_int_eq(proc_entry_load(t2, e, PROC_LOAD_IDS), 0);
+        ck_assert_uint_eq(e->uid, 0);
+        close(cmd);
+        close(ack);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+}
+END_TEST
+
+/* status of one PID says what the test wants */
+static pid_t status_pid;
+static const char *status_text;
+static ssize_t (*real_read_record)(int dirfd, const char *path, char *buf, size_t size);
+
+static ssize_t read_record_status(int dirfd, const char *path, char *buf, size_t size) {
+        char want[32];
+        (void) snprintf(want, sizeof want, "%d/status", (int) status_pid);
+        if (strcmp(path, want) == 0) {
+                (void) snprintf(buf, size, "%s", status_text);
+                return (ssize_t) strlen(buf);
+        }
+        return real_read_record(dirfd, path, buf, size);
+}
+
+static int get_ids_enotty(int pidfd, uid_t ret[4]) {
+        (void) pidfd;
+        (void) ret;
+        return -ENOTTY;
+}
+
+static int get_ids_root_as_user(int pidfd, uid_t ret[4]) {
+        (void) pidfd;
+        ret[0] = ret[2] = 0;
+        ret[1] = ret[3] = 61799;
+        return 0;
+}
+
+START_TEST(test_injected_status) {
+        _cleanup_proctable_free_ ProcTable *t = NULL;
+        ProcEntry *e;
+        int fd = -1;
+
+        status_pid = spawn_sleeper();
+        real_read_record = proc_syscalls.read_record;
+        proc_syscalls.read_record = read_record_status;
+        status_text = "Name:\tx\nUid:\t61799\t0\t0\t0\n";
+        ck_assert_int_eq(proctable_snapshot(NULL, &t), 0);
+        e = proctable_find(t, status_pid);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_int_eq(proc_entry_load(t, e, PROC_LOAD_STAT | PROC_LOAD_IDS), 0);
+        ck_assert_uint_eq(e->uid, 61799);
+        ck_assert_uint_eq(e->euid, 0);
+        /* loaded once: not read again */
+        status_text = "Name:\tx\nUid:\t0\t0\t0\t0\n";
+        ck_assert_int_eq(proc_entry_load(t, e, PROC_LOAD_IDS), 0);
+        ck_assert_uint_eq(e->uid, 61799);
+        /* the verified open always reads afresh: through the pidfd... */
+        proc_syscalls.pidfd_get_ids = get_ids_root_as_user;
+        ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), 0);
+        ck_assert_uint_eq(e->uid, 0);
+        ck_assert_uint_eq(e->euid, 61799);
+        close(fd);
+        /* ...or, on a kernel without PIDFD_GET_INFO, from status */
+        proc_syscalls.pidfd_get_ids = get_ids_enotty;
+        status_text = "Name:\tx\nUid:\t61798\t61798\t0\t61798\n";
+        ck_assert_int_eq(proc_pidfd_open_verified(t, e, &fd), 0);
+        ck_assert_uint_eq(e->uid, 61798);
+        ck_assert_uint_eq(e->suid, 0);
+        close(fd);
+        /* garbage: the ids are unknown, and so is the process */
+        status_text = "Name:\tx\nUid:\tzero\n";
+        ck_assert_int_lt(proc_pidfd_open_verified(t, e, &fd), 0);
+        ck_assert(!e->have_ids);
+        proc_syscalls_reset();
+        kill(status_pid, SIGKILL);
+        waitpid(status_pid, NULL, 0);
+}
+END_TEST
+
 START_TEST(test_vanished_process) {
         _cleanup_proctable_free_ ProcTable *t = NULL;
         ProcEntry *e;
@@ -330,6 +529,10 @@ Suite *proctable_suite(void) {
         tcase_add_test(tc, test_injected_esrch_eperm);
         tcase_add_test(tc, test_vanished_process);
         tcase_add_test(tc, test_open_started);
+        tcase_add_test(tc, test_parse_status_ids);
+        tcase_add_test(tc, test_owner_is_not_real_uid);
+        tcase_add_test(tc, test_resnapshot_rereads_ids);
+        tcase_add_test(tc, test_injected_status);
         suite_add_tcase(s, tc);
         return s;
 }
