@@ -18,6 +18,7 @@
 # Options (environment, read by start):
 #   SGE_EPILOG="root@/abs/path ARGS"   the queue's epilog (ARGS may use $job_owner $job_id $host ...)
 #   SGE_SLOTS                          slots of all.q (default: the number of CPUs)
+#   SGE_EXECD_PARAMS                   execd_params (default none; e.g. ENABLE_ADDGRP_KILL=false)
 #   SGE_START_TIMEOUT                  seconds to wait for the queue (default 60)
 # The scheduler runs every second and on every submit and job end
 # (schedule_interval 0:0:1, flush_submit_sec/flush_finish_sec 1), and load
@@ -120,6 +121,7 @@ EOF
         -e "s|^mailer .*|mailer                 /bin/true|" \
         -e "s|^load_report_time .*|load_report_time       00:00:05|" \
         -e "s|^min_uid .*|min_uid                0|" -e "s|^min_gid .*|min_gid                0|" \
+        -e "s|^execd_params .*|execd_params           ${SGE_EXECD_PARAMS:-none}|" \
         /usr/share/gridengine/default-configuration >"$W/global.conf"
 
     local qport eport
