@@ -98,6 +98,7 @@ if ! SGE_EXECD_PARAMS=ENABLE_ADDGRP_KILL=false SGE_EPILOG="root@$T/epilog.sh \$j
     exit 1
 fi
 set -a
+# shellcheck disable=SC1091
 . "$W/env"
 set +a
 ok 0 "a one-node Grid Engine with corral-epilogue as the queue epilog started ($(($(date +%s) - t0)) s)"
@@ -175,6 +176,7 @@ setsid sleep 900 </dev/null >/dev/null 2>&1 &
 c1=$!
 setsid setpriv --euid=$UID_MIN sleep 900 </dev/null >/dev/null 2>&1 &
 c2=$!
+disown "$c1" "$c2" # no "Killed" notices from bash
 _cleanup_add "kill -KILL $c1 $c2"
 # submitted held, released at once: an epilog kills every process of the
 # job's user outside a running job, a qsub on the node included

@@ -148,6 +148,7 @@ many_jobs() { # many_jobs TAG
     c1=$!
     setsid setpriv --euid=61900 sleep 900 </dev/null >/dev/null 2>&1 &
     c2=$!
+    disown "$c1" "$c2" # no "Killed" notices from bash
     _cleanup_add "kill -KILL $c1 $c2"
     # submitted held, then released at once: an Epilog kills every process
     # of the job's user outside a running job, a user's sbatch on the node

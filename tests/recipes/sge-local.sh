@@ -125,7 +125,8 @@ EOF
         /usr/share/gridengine/default-configuration >"$W/global.conf"
 
     local qport eport
-    qport=$(free_port) && eport=$(free_port) || die "no free port"
+    qport=$(free_port) || die "no free port"
+    eport=$(free_port) || die "no free port"
     while [ "$eport" = "$qport" ]; do eport=$(free_port); done
     cat >"$W/env" <<EOF
 SGE_ROOT=$R

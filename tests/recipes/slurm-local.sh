@@ -99,8 +99,9 @@ start() {
     [ -S "$W/munge/munge.sock" ] || { cat "$W/log/munged.out" >&2; die "munged did not start (log above)"; }
     chmod 0755 "$W/munge" # clients (sbatch as a job user) use the socket
 
-    local ctld_port=$(free_port) d_port
-    d_port=$(free_port)
+    local ctld_port d_port
+    ctld_port=$(free_port) || die "no free port"
+    d_port=$(free_port) || die "no free port"
     while [ "$d_port" = "$ctld_port" ]; do d_port=$(free_port); done
     # the node's hardware as slurmd sees it, named localhost (slurmd -N localhost)
     local hw
