@@ -34,7 +34,7 @@ done
 [ -x "$RECIPE" ] || plan_skip_unless_must sge "no $RECIPE"
 [ -x "$EPILOGUE" ] || plan_skip "corral-epilogue not built"
 
-plan 18
+plan 19
 
 make_tmpdir
 T=$TEST_TMP
@@ -201,6 +201,9 @@ alive "$c2"
 ok $? "(d) a root canary with a test user's effective uid is alive"
 for id in "${ids[@]}"; do grep -h '"type":"process"' "$T/ep/$id.json"; done 2>/dev/null |
     grep -E "\"pid\":($c1|$c2)," | sed 's/^/# canary in an epilog report: /'
+bad=$(for id in "${ids[@]}"; do grep -h '"type":"process"' "$T/ep/$id.json"; done 2>/dev/null |
+    grep -c '"comm":"sge_shepherd"')
+is "$bad" 0 "(d) no epilog killed an sge_shepherd (root)"
 pq=$(awk '{print $1}' "$W/qmaster.pid")
 pe=$(awk '{print $1}' "$W/execd.pid")
 alive "$pq" && alive "$pe"
