@@ -24,6 +24,10 @@ test_pkgs=(
     systemd dbus mount bsdutils
     # tests/recipes/qemu-cgroup2: a Debian kernel under QEMU, pure cgroup v2
     qemu-system-x86 busybox-static linux-image-amd64 kmod cpio gzip xz-utils zstd
+    # tests/recipes/slurm-local.sh: a one-node Slurm 22.05 (spank.h for plugins)
+    slurmctld slurmd munge slurm-client libslurm-dev
+    # tests/recipes/sge-local.sh: a one-node Grid Engine 8.1.9 (pulls in exim4)
+    gridengine-master gridengine-exec gridengine-client
 )
 
 mode=${1:-all}
@@ -48,6 +52,22 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Grid Engine asks debconf whether to create a cell and who is its master:
+# answer for this host (the tests use a private cell, tests/recipes/sge-local.sh)
+if command -v debconf-set-selections >/dev/null 2>&1; then
+    printf '%s\n' "gridengine-common shared/gridengineconfig boolean true" \
+        "gridengine-common shared/gridenginecell string default" \
+        "gridengine-common shared/gridenginemaster string $(hostname)" | debconf-set-selections || true
+fi
+# no package's postinst may start a system daemon (munge, slurmctld, slurmd,
+# gridengine, exim4): a policy-rc.d that refuses, for this install only,
+# unless the machine already has one
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# written by corral scripts/deps.sh for one install\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 apt_install() {
     apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "$@" </dev/null
 }

@@ -22,6 +22,8 @@ export CORRAL_SRC CORRAL_BUILD CORRAL_RECIPES
 #   pidfd     pidfd_open/pidfd_send_signal (unit tests)
 #   userns clone3 memory-peak ipv6   launch-basic, launch-limits, epilogue-hostile
 #   cgroup    a test cgroup the epilogue tests create; cron: real cron and atd
+#   slurm     a one-node Slurm (tests/recipes/slurm-local.sh), slurm-epilogue.t
+#   sge       a one-node Grid Engine (tests/recipes/sge-local.sh), sge-epilogue.t
 #   setuid sysvipc and every escape name (unshare-int80, unshare-x32,
 #             io_uring, init_module...)   tests/escape/launch-escape.t
 : "${CORRAL_MUST_RUN:=}"
