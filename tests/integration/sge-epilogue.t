@@ -46,6 +46,7 @@ chmod 0755 "$T/policies" "$T/ep"
 cat >"$T/policies/test.ini" <<EOF
 [epilogue]
 min_uid = $UID_MIN
+max_uid = $UID_MAX
 grace = 2s
 deadline = 20s
 quarantine_dir = /var/lib/corral/quarantine
