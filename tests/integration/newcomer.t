@@ -12,6 +12,9 @@ require_root
 command -v git >/dev/null || plan_skip "git is not installed"
 plan 22
 
+# A newcomer's shell, not the make that runs this test (check-asan passes
+# BUILD=build-asan SANITIZE=1 down through these)
+unset MAKEFLAGS MAKEOVERRIDES MFLAGS MAKELEVEL ASAN_OPTIONS UBSAN_OPTIONS
 U=corraltestnew
 UID_NEW=61701
 HOMEDIR=/home/$U
