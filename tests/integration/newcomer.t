@@ -14,7 +14,7 @@ plan 22
 
 # A newcomer's shell, not the make that runs this test (check-asan passes
 # BUILD=build-asan SANITIZE=1 down through these)
-unset MAKEFLAGS MAKEOVERRIDES MFLAGS MAKELEVEL ASAN_OPTIONS UBSAN_OPTIONS
+unset MAKEFLAGS MAKEOVERRIDES MFLAGS MAKELEVEL BUILD SANITIZE ASAN_OPTIONS UBSAN_OPTIONS
 U=corraltestnew
 UID_NEW=61701
 HOMEDIR=/home/$U
