@@ -787,16 +787,8 @@ int proc_read_last_pid(int proc_fd, pid_t *ret) {
 }
 
 int proc_read_start_time(int proc_fd, pid_t pid, uint64_t *ret) {
-        char path[32], buf[1024];
-        ProcEntry e = {};
-        ssize_t k;
-        int r;
-
-        (void) snprintf(path, sizeof path, "%d/stat", (int) pid);
-        k = proc_syscalls.read_record(proc_fd, path, buf, sizeof buf);
-        if (k < 0)
-                return k == -ENOENT ? -ESRCH : (int) k;
-        r = proc_parse_stat(buf, &e);
+        ProcEntry e;
+        int r = proc_read_stat(proc_fd, pid, &e);
         if (r < 0)
                 return r;
         *ret = e.start_time;
