@@ -29,6 +29,18 @@ export CORRAL_SRC CORRAL_BUILD CORRAL_RECIPES
 : "${CORRAL_MUST_RUN:=}"
 export CORRAL_MUST_RUN
 
+# A test plays a user at a terminal: its `corral submit`, `corral logs -f`
+# and `corral cancel` belong to the session the jobs were submitted from,
+# which the epilogue of each job spares. A runner that starts us outside any
+# session (session id 0: a container's init that never called setsid(), as
+# CI's may be) would have every such command of the test users killed by the
+# epilogue of the job that just ended. Such a test starts again as the leader
+# of a session of its own.
+if [ "$(ps -o sid= -p $$ | tr -d ' ')" = 0 ] && [ -z "${_CORRAL_TEST_SETSID:-}" ]; then
+    export _CORRAL_TEST_SETSID=1
+    exec setsid -w "$BASH" "$0" "$@"
+fi
+
 # The TAP tests of every checkout on this machine share their test users
 # (uids 61000-61999), cgroup parents and spools: two runs at once (two
 # checkouts, or a developer's run beside CI) would kill each other's
@@ -70,14 +82,14 @@ is() { # is GOT EXPECTED DESCRIPTION
     _tap_n=$((_tap_n + 1))
     if [ "$1" == "$2" ]; then echo "ok $_tap_n - $3"; else
         echo "not ok $_tap_n - $3"; _tap_failed=$((_tap_failed + 1))
-        printf '#   got:      %s\n#   expected: %s\n' "$1" "$2" | sed 's/^\([^#]\)/# \1/'
+        printf '#   got:      %s\n#   expected: %s\n' "$1" "$2" | sed 's/^\([^#]\)/# \1/' >&2
     fi
 }
 like() { # like GOT REGEX DESCRIPTION
     _tap_n=$((_tap_n + 1))
     if [[ "$1" =~ $2 ]]; then echo "ok $_tap_n - $3"; else
         echo "not ok $_tap_n - $3"; _tap_failed=$((_tap_failed + 1))
-        printf '#   got:   %s\n#   match: %s\n' "$1" "$2"
+        printf '#   got:   %s\n#   match: %s\n' "$1" "$2" >&2
     fi
 }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $*"; }
@@ -108,6 +120,9 @@ skip_or_fail() {
     fi
 }
 diag() { echo "# $*"; }
+# fail_diag TEXT...: what a failed check needs to be understood, on stderr
+# (prove shows it without -v; CI keeps only what prove prints)
+fail_diag() { printf '%s\n' "$*" | sed 's/^/# /' >&2; }
 done_testing() { [ "$_tap_failed" -eq 0 ]; }
 
 require_root() { [ "$(id -u)" = 0 ] || plan_skip_unless_must root "needs root"; }

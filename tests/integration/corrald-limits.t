@@ -107,5 +107,5 @@ sed -i 's/^idle_timeout = 2s$/idle_timeout = 0s/' "$TEST_TMP/corral.conf"
 err=$("$CORRALD" --config "$TEST_TMP/corral.conf" 2>&1); rc=$?
 is "$rc" 1 "idle_timeout = 0s: corrald does not start"
 like "$err" "corral.conf:[0-9]+: .*idle_timeout" "... and says which line and key"
-[ "$_tap_failed" = 0 ] || { diag "corrald's log:"; tail -40 "$TEST_TMP/corrald.log" | sed 's/^/#   /'; }
+[ "$_tap_failed" = 0 ] || fail_diag "corrald's log:" "$(tail -40 "$TEST_TMP/corrald.log")"
 done_testing
