@@ -8,7 +8,8 @@
 #   make fuzz         run each libFuzzer harness for FUZZ_SECONDS (default 60) with ASan/UBSan
 #   make bench        benchmarks (see docs/BENCHMARKS.md)
 #   make format / format-check / lint
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR= (see "install" below)
+#   make uninstall    the same variables
 #
 # Each program lives in a folder with a module.mk that says:
 #   PROGRAMS += NAME
@@ -60,7 +61,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
-CPPFLAGS += -Ilib -DCORRAL_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+CPPFLAGS += -Ilib -DCORRAL_VERSION='"$(VERSION)"' -D_GNU_SOURCE -DCORRAL_SYSCONFDIR='"$(SYSCONFDIR)"'
 CFLAGS ?=
 CFLAGS += -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) $(PKG_CFLAGS)
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN)
@@ -76,7 +77,16 @@ PROGRAM_BINS := $(addprefix $(BUILD)/,$(PROGRAMS))
 
 all: $(LIBCORRAL) $(PROGRAM_BINS)
 
-$(BUILD)/obj/%.o: %.c
+# The paths compiled in (lib/paths.h): $(BUILD)/config is rewritten only
+# when they change, and every object depends on it, so `make install
+# SYSCONFDIR=...` rebuilds what a build for another SYSCONFDIR left.
+$(BUILD)/config: FORCE
+	@mkdir -p $(@D)
+	@printf 'SYSCONFDIR=%s\n' '$(SYSCONFDIR)' >$@.tmp; \
+	        if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/config
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -112,7 +122,7 @@ $(BUILD)/tests/suites.h: $(UNIT_SRCS) Makefile
 	@mkdir -p $(@D)
 	@printf '%s\n' $(foreach s,$(UNIT_SUITES),'SUITE($(subst -,_,$(s)))') >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/tests/suites.h
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/tests/suites.h $(BUILD)/config
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(BUILD)/tests -Itests/unit $(CFLAGS) -Wno-missing-prototypes $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -226,28 +236,109 @@ lint:
 	        --suppress=leakReturnValNotUsed -Ilib -D_GNU_SOURCE lib $(dir $(foreach p,$(PROGRAMS),$(firstword $(wildcard $($(p)_SRCS)))))
 
 # ---- install ----
+# Where `make install` puts things (PREFIX=/usr SYSCONFDIR=/etc for a
+# distribution package; DESTDIR= stages it):
+#   programs                    $(BINDIR), $(SBINDIR) (NAME_DIR in module.mk)
+#   batch-system glue scripts/* $(LIBEXECDIR)/ (/usr/local/libexec/corral/slurm-epilog.sh ...)
+#   policies, node config       $(SYSCONFDIR)/corral/policies/*.ini, $(SYSCONFDIR)/corral/corral.conf
+#   their shipped versions      $(DATADIR)/corral/ (what an edit is measured against)
+#   man pages, docs             $(MANDIR)/manN/, $(DOCDIR)/
+#   systemd units               $(UNITDIR)/, tmpfiles.d, sysusers.d
+#
+# The tree is written with the default paths /usr/local/sbin/,
+# /usr/local/bin/, /usr/local/libexec/corral/ and /etc/corral (and the
+# placeholders @SBINDIR@, @BINDIR@, @LIBEXECDIR@, @SYSCONFDIR@); every text
+# file is installed through $(SUBST), which rewrites them into the configured
+# SBINDIR, BINDIR, LIBEXECDIR and SYSCONFDIR. The programs get SYSCONFDIR
+# compiled in (lib/paths.h, $(BUILD)/config).
+#
+# Policies and the node config are the admin's (conffiles, as dpkg treats
+# them): one that is absent, or unchanged since the version installed last,
+# is installed; an edited one is kept, and the shipped version goes beside it
+# as NAME.new (merge it, then remove it). `make uninstall` removes them only
+# when they are the shipped version.
+DATADIR ?= $(PREFIX)/share
+DOCDIR ?= $(DATADIR)/doc/corral
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+GLUE := $(filter-out scripts/deps.sh %~ %.orig %.rej,$(wildcard scripts/*))
+MANPAGES := $(wildcard man/*.[1-8])
+DOCS := README.md docs/epilogue-install.md
+CONFFILES := $(wildcard policies/*.ini) policies/corral.conf
+SUBST = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/usr/local/bin/|$(BINDIR)/|g' \
+        -e 's|/usr/local/libexec/corral/|$(LIBEXECDIR)/|g' -e 's|/etc/corral|$(SYSCONFDIR)/corral|g' \
+        -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+        -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+STAGE := $(BUILD)/install
+INSTALL_DIRS := PREFIX BINDIR SBINDIR LIBEXECDIR SYSCONFDIR DATADIR DOCDIR MANDIR UNITDIR
+# a path that sed, the shell or a C string would take apart
+bad_path = $(or $(if $(1),,empty),$(filter-out /%,$(1)),$(word 2,$(1)),$(findstring |,$(1)),$(findstring ",$(1)),$(findstring ',$(1)),$(findstring \,$(1)))
+$(foreach v,$(INSTALL_DIRS),$(if $(call bad_path,$($(v))),\
+        $(error $(v)='$($(v))': give an absolute path without spaces, quotes, backslashes or |)))
+
+# conffile NEW DEST SHIPPED: install NEW as DEST unless DEST was edited (it is
+# neither NEW nor the SHIPPED version of the last install); then DEST.new
+conffile = conffile() { \
+        if [ ! -e "$$2" ] || cmp -s "$$1" "$$2" || { [ -e "$$3" ] && cmp -s "$$3" "$$2"; }; then \
+                install -m 0644 "$$1" "$$2"; rm -f "$$2.new"; \
+        else \
+                install -m 0644 "$$1" "$$2.new"; \
+                echo "make install: kept your edited $$2; the shipped version is $$2.new: merge it, then remove it"; \
+        fi; install -D -m 0644 "$$1" "$$3"; }
+# unconffile DEST SHIPPED NEW: remove DEST if it is the shipped version
+unconffile = unconffile() { \
+        if [ -e "$$1" ] && ! cmp -s "$$1" "$$2" && ! cmp -s "$$1" "$$3"; then \
+                echo "make uninstall: kept $$1: it differs from the shipped version (edited)"; \
+        else rm -f "$$1"; fi; rm -f "$$1.new" "$$2"; }
+
 install: all
-	@set -e; for p in $(PROGRAMS); do \
-	        case "$$($(MAKE) -s --no-print-directory print-dir-$$p)" in \
-	        sbin) d=$(SBINDIR);; libexec) d=$(LIBEXECDIR);; *) d=$(BINDIR);; esac; \
+	@rm -rf $(STAGE) && mkdir -p $(STAGE)/policies $(STAGE)/man $(STAGE)/glue $(STAGE)/docs
+	@set -e; for f in $(CONFFILES); do $(SUBST) $$f >$(STAGE)/policies/$${f##*/}; done; \
+	        for f in $(GLUE); do $(SUBST) $$f >$(STAGE)/glue/$${f##*/}; done; \
+	        for f in $(MANPAGES); do $(SUBST) $$f >$(STAGE)/man/$${f##*/}; done; \
+	        for f in $(DOCS); do $(SUBST) $$f >$(STAGE)/docs/$${f##*/}; done
+	@set -e; for pd in $(foreach p,$(PROGRAMS),$(p):$($(p)_DIR)); do p=$${pd%%:*}; \
+	        case $${pd#*:} in sbin) d=$(SBINDIR);; libexec) d=$(LIBEXECDIR);; *) d=$(BINDIR);; esac; \
+	        echo "install $$p -> $(DESTDIR)$$d/$$p"; \
 	        install -d $(DESTDIR)$$d; install -m 0755 $(BUILD)/$$p $(DESTDIR)$$d/$$p; done
-	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/corral/policies
-	@set -e; for f in policies/*.ini; do install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/corral/policies/; done
-	@[ -e $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf ] || install -m 0644 policies/corral.conf $(DESTDIR)$(SYSCONFDIR)/corral/corral.conf
-	@set -e; for m in man/*.[1-8]; do [ -e "$$m" ] || continue; s=$${m##*.}; \
-	        install -d $(DESTDIR)$(MANDIR)/man$$s; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(PREFIX)/lib/sysusers.d
-	sed 's|@SBINDIR@|$(SBINDIR)|g' units/corrald.service.in >$(DESTDIR)$(PREFIX)/lib/systemd/system/corrald.service
-	install -m 0644 units/corrald.socket units/corral.slice $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	$(if $(GLUE),install -m 0755 $(addprefix $(STAGE)/glue/,$(notdir $(GLUE))) $(DESTDIR)$(LIBEXECDIR)/)
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/corral $(DESTDIR)$(SYSCONFDIR)/corral/policies
+	@set -e; $(conffile); for f in $(notdir $(CONFFILES)); do \
+	        case $$f in *.ini) d=$(DESTDIR)$(SYSCONFDIR)/corral/policies/$$f s=policies/$$f;; \
+	                        *) d=$(DESTDIR)$(SYSCONFDIR)/corral/$$f s=$$f;; esac; \
+	        conffile $(STAGE)/policies/$$f $$d $(DESTDIR)$(DATADIR)/corral/$$s; done
+	@set -e; for m in $(notdir $(MANPAGES)); do s=$${m##*.}; \
+	        install -d $(DESTDIR)$(MANDIR)/man$$s; install -m 0644 $(STAGE)/man/$$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(addprefix $(STAGE)/docs/,$(notdir $(DOCS))) $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	$(SUBST) units/corrald.service.in >$(DESTDIR)$(UNITDIR)/corrald.service
+	install -m 0644 units/corrald.socket units/corral.slice $(DESTDIR)$(UNITDIR)/
 	install -m 0644 units/corral-tmpfiles.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/corral.conf
 	install -m 0644 units/corral-sysusers.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/corral.conf
 
-print-dir-%:
-	@echo $($*_DIR)
+# Removes what `make install` (with the same variables) installed, except
+# policies and a node config that were edited.
+uninstall:
+	@set -e; for pd in $(foreach p,$(PROGRAMS),$(p):$($(p)_DIR)); do p=$${pd%%:*}; \
+	        case $${pd#*:} in sbin) d=$(SBINDIR);; libexec) d=$(LIBEXECDIR);; *) d=$(BINDIR);; esac; \
+	        rm -f $(DESTDIR)$$d/$$p; done
+	rm -f $(addprefix $(DESTDIR)$(LIBEXECDIR)/,$(notdir $(GLUE)))
+	@set -e; $(unconffile); for f in $(notdir $(CONFFILES)); do \
+	        case $$f in *.ini) d=$(DESTDIR)$(SYSCONFDIR)/corral/policies/$$f s=policies/$$f;; \
+	                        *) d=$(DESTDIR)$(SYSCONFDIR)/corral/$$f s=$$f;; esac; \
+	        unconffile $$d $(DESTDIR)$(DATADIR)/corral/$$s $(STAGE)/policies/$$f; done
+	@set -e; for m in $(notdir $(MANPAGES)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	rm -f $(DESTDIR)$(UNITDIR)/corrald.service $(DESTDIR)$(UNITDIR)/corrald.socket $(DESTDIR)$(UNITDIR)/corral.slice \
+	        $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/corral.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/corral.conf
+	@for d in $(LIBEXECDIR) $(DATADIR)/corral/policies $(DATADIR)/corral $(DOCDIR) \
+	        $(SYSCONFDIR)/corral/policies $(SYSCONFDIR)/corral; do \
+	        [ ! -d $(DESTDIR)$$d ] || rmdir $(DESTDIR)$$d 2>/dev/null || true; done
 
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all run tests check run-tests check-asan deps deps-build fuzz bench format format-check lint install clean
+.PHONY: FORCE all run tests check run-tests check-asan deps deps-build fuzz bench format format-check lint install uninstall clean
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -90,7 +90,7 @@ void ep_help(FILE *f) {
                    "\n"
                    "Common:\n"
                    "  --policy NAME        use the [epilogue] section of policy NAME (default: default)\n"
-                   "  --policy-dir DIR     where policies are (default /etc/corral/policies)\n"
+                   "  --policy-dir DIR     where policies are (default " POLICY_DIR_DEFAULT ")\n"
                    "  --dry-run            report what would be done, change nothing\n"
                    "  --json               one JSON record per action, then a summary record\n"
                    "  --uid-range MIN-MAX  never touch a uid outside this range (on top of min_uid)\n"

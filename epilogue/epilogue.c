@@ -25,17 +25,23 @@
 #include "policy.h"
 #include "strv.h"
 
-static int load_policy(const EpRequest *req, Policy **ret) {
+/* The policy: --policy NAME, else "default" from --policy-dir (default
+ * POLICY_DIR_DEFAULT). When no --policy was given and the default policy's
+ * file does not exist (a node where only the epilogue is installed, without
+ * SYSCONFDIR/corral), the built-in defaults apply, as corral-epilogue(8)
+ * says; *ret_builtin tells so. A policy named with --policy that does not
+ * exist, or any policy file that does not load, is an error. */
+static int load_policy(const EpRequest *req, Policy **ret, bool *ret_builtin) {
         _cleanup_(conf_diags_clear) ConfDiags diags = {};
         const char *dir = req->policy_dir ?: POLICY_DIR_DEFAULT;
         const char *name = req->policy_name ?: "default";
         int r;
 
+        *ret_builtin = false;
         r = policy_load(dir, name, POLICY_STRICT_PERMS, ret, &diags);
-        if (r == -ENOENT && !req->policy_name && diags.n == 0) {
-                /* a node where corral itself is not installed: the epilogue
-                 * still works, with the built-in [epilogue] defaults */
-                log_full_errno(LOG_NOTICE, 0, "no policy %s/%s.ini, using the built-in defaults", dir, name);
+        if (r == -ENOENT && !req->policy_name) {
+                log_notice("no policy file %s/%s.ini, using the built-in defaults (see corral-epilogue(8))", dir, name);
+                *ret_builtin = true;
                 return policy_new_defaults(ret);
         }
         if (r < 0) {
@@ -108,6 +114,7 @@ int epilogue_main(int argc, char *argv[], char *envp[]) {
         _cleanup_free_ char *error = NULL;
         _cleanup_free_ uid_t *exempt = NULL, *busy = NULL;
         size_t n_exempt = 0, n_busy = 0;
+        bool builtin_policy;
         EpReport rep = {};
         int r, code;
 
@@ -137,7 +144,7 @@ int epilogue_main(int argc, char *argv[], char *envp[]) {
                         (void) setrlimit(RLIMIT_NOFILE, &rl);
                 }
         }
-        if (load_policy(&req, &policy) < 0)
+        if (load_policy(&req, &policy, &builtin_policy) < 0)
                 return EP_EXIT_USAGE;
         if (ep_resolve_paths(&req, policy) < 0 || exempt_uids(policy, &exempt, &n_exempt) < 0) {
                 log_oom();
@@ -180,6 +187,9 @@ int epilogue_main(int argc, char *argv[], char *envp[]) {
                 log_error_errno(r, "Failed to open log file %s: %m", req.log_file ?: "");
                 return EP_EXIT_USAGE;
         }
+        if (builtin_policy)
+                report_detail(&rep, LOG_NOTICE, "no policy file %s/default.ini: the built-in defaults apply",
+                              req.policy_dir ?: POLICY_DIR_DEFAULT);
 
         /* 1. deferred execution: the spools first, see the top of the file.
          * In a sweep the users with a running job keep theirs, so the

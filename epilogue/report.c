@@ -43,25 +43,38 @@ void report_done(EpReport *rep) {
         *rep = (EpReport){};
 }
 
+/* Whose run this is, as the summary line and the log name it: "job 42
+ * (alice)", "alice" (--user without --job) or "sweep". */
+static void who_of(const EpRequest *req, char *buf, size_t size) {
+        if (req->mode == EP_MODE_SWEEP)
+                (void) snprintf(buf, size, "sweep");
+        else if (req->job)
+                (void) snprintf(buf, size, "job %s (%s)", req->job, req->user ? req->user : "?");
+        else
+                (void) snprintf(buf, size, "%s", req->user ? req->user : "?");
+}
+
 void report_detail(EpReport *rep, int level, const char *fmt, ...) {
-        char buf[2048];
+        char buf[2048], who[512];
         va_list ap;
 
         va_start(ap, fmt);
         (void) vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
 
+        /* every line of the log and syslog says whose run it is, once:
+         * "job 42 (alice): killed pid 7 ..." */
+        who_of(rep->req, who, sizeof who);
         if (rep->log) {
                 char ts[32];
                 time_t now = time(NULL);
                 struct tm tm;
                 (void) strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-                fprintf(rep->log, "%s corral-epilogue[%d]: %s%s%s%s\n", ts, (int) getpid(), rep->req->job ? "job " : "",
-                        rep->req->job ? rep->req->job : "", rep->req->job ? ": " : "", buf);
+                fprintf(rep->log, "%s corral-epilogue[%d]: %s: %s\n", ts, (int) getpid(), who, buf);
                 (void) fflush(rep->log);
         }
         if (rep->use_syslog && level <= LOG_NOTICE)
-                syslog(level, "%s%s%s", rep->req->job ? rep->req->job : "", rep->req->job ? ": " : "", buf);
+                syslog(level, "%s: %s", who, buf);
         if (rep->req->verbose || (level <= LOG_WARNING && !rep->req->quiet && !rep->use_syslog && !rep->log))
                 log_full_errno(level, 0, "%s", buf);
 }
@@ -153,12 +166,7 @@ int report_finish(EpReport *rep) {
         char line[1024] = "", who[512];
         bool first = true;
 
-        if (req->mode == EP_MODE_SWEEP)
-                (void) snprintf(who, sizeof who, "sweep");
-        else if (req->job)
-                (void) snprintf(who, sizeof who, "job %s (%s)", req->job, req->user ? req->user : "?");
-        else
-                (void) snprintf(who, sizeof who, "%s", req->user ? req->user : "?");
+        who_of(req, who, sizeof who);
 
         if (req->dry_run) {
                 append(line, sizeof line, &first, "dry run: would kill %u process%s", rep->would_kill,
@@ -232,6 +240,6 @@ int report_finish(EpReport *rep) {
         } else if (!req->quiet)
                 printf("corral-epilogue: %s: %s\n", who, line);
         (void) fflush(stdout);
-        report_detail(rep, LOG_NOTICE, "%s: %s", who, line);
+        report_detail(rep, LOG_NOTICE, "%s", line); /* it adds who */
         return code;
 }

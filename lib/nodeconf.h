@@ -9,8 +9,9 @@
 
 #include "conf.h"
 #include "macro.h"
+#include "paths.h"
 
-#define NODECONF_PATH_DEFAULT "/etc/corral/corral.conf"
+#define NODECONF_PATH_DEFAULT CORRAL_CONF_DIR "/corral.conf"
 
 /* Of max_connections, the ones only root and the admin group may take, so
  * that an admin can always connect to see and stop what fills the rest: a

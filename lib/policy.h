@@ -14,8 +14,9 @@
 
 #include "conf.h"
 #include "macro.h"
+#include "paths.h"
 
-#define POLICY_DIR_DEFAULT "/etc/corral/policies"
+#define POLICY_DIR_DEFAULT CORRAL_CONF_DIR "/policies"
 #define POLICY_MAX_DEPTH 8
 
 typedef enum NsMode {
