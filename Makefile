@@ -268,7 +268,20 @@ SUBST = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/usr/local/bin/|$(BINDIR
         -e 's|/usr/local/libexec/corral/|$(LIBEXECDIR)/|g' -e 's|/etc/corral|$(SYSCONFDIR)/corral|g' \
         -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
         -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
-STAGE := $(BUILD)/install
+# the substituted texts are staged outside the checkout (`sudo make install`
+# must leave nothing of root's in a user's build/)
+# (made when the goal is install or uninstall, but not for `make -n`)
+ifneq ($(filter install uninstall,$(MAKECMDGOALS)),)
+ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
+STAGE := $(shell mktemp -d /tmp/corral-install.XXXXXX)
+endif
+endif
+STAGE ?= /tmp/corral-install.XXXXXX
+STAGE_TEXTS = @set -e; mkdir -p $(STAGE)/policies $(STAGE)/man $(STAGE)/glue $(STAGE)/docs; \
+        for f in $(CONFFILES); do $(SUBST) $$f >$(STAGE)/policies/$${f\#\#*/}; done; \
+        for f in $(GLUE); do $(SUBST) $$f >$(STAGE)/glue/$${f\#\#*/}; done; \
+        for f in $(MANPAGES); do $(SUBST) $$f >$(STAGE)/man/$${f\#\#*/}; done; \
+        for f in $(DOCS); do $(SUBST) $$f >$(STAGE)/docs/$${f\#\#*/}; done
 INSTALL_DIRS := PREFIX BINDIR SBINDIR LIBEXECDIR SYSCONFDIR DATADIR DOCDIR MANDIR UNITDIR
 # a path that sed, the shell or a C string would take apart
 bad_path = $(or $(if $(1),,empty),$(filter-out /%,$(1)),$(word 2,$(1)),$(findstring |,$(1)),$(findstring ",$(1)),$(findstring ',$(1)),$(findstring \,$(1)))
@@ -291,11 +304,7 @@ unconffile = unconffile() { \
         else rm -f "$$1"; fi; rm -f "$$1.new" "$$2"; }
 
 install: all
-	@rm -rf $(STAGE) && mkdir -p $(STAGE)/policies $(STAGE)/man $(STAGE)/glue $(STAGE)/docs
-	@set -e; for f in $(CONFFILES); do $(SUBST) $$f >$(STAGE)/policies/$${f##*/}; done; \
-	        for f in $(GLUE); do $(SUBST) $$f >$(STAGE)/glue/$${f##*/}; done; \
-	        for f in $(MANPAGES); do $(SUBST) $$f >$(STAGE)/man/$${f##*/}; done; \
-	        for f in $(DOCS); do $(SUBST) $$f >$(STAGE)/docs/$${f##*/}; done
+	$(STAGE_TEXTS)
 	@set -e; for pd in $(foreach p,$(PROGRAMS),$(p):$($(p)_DIR)); do p=$${pd%%:*}; \
 	        case $${pd#*:} in sbin) d=$(SBINDIR);; libexec) d=$(LIBEXECDIR);; *) d=$(BINDIR);; esac; \
 	        echo "install $$p -> $(DESTDIR)$$d/$$p"; \
@@ -316,10 +325,12 @@ install: all
 	install -m 0644 units/corrald.socket units/corral.slice $(DESTDIR)$(UNITDIR)/
 	install -m 0644 units/corral-tmpfiles.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/corral.conf
 	install -m 0644 units/corral-sysusers.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/corral.conf
+	@rm -rf $(STAGE)
 
 # Removes what `make install` (with the same variables) installed, except
 # policies and a node config that were edited.
 uninstall:
+	$(STAGE_TEXTS)
 	@set -e; for pd in $(foreach p,$(PROGRAMS),$(p):$($(p)_DIR)); do p=$${pd%%:*}; \
 	        case $${pd#*:} in sbin) d=$(SBINDIR);; libexec) d=$(LIBEXECDIR);; *) d=$(BINDIR);; esac; \
 	        rm -f $(DESTDIR)$$d/$$p; done
@@ -335,6 +346,7 @@ uninstall:
 	@for d in $(LIBEXECDIR) $(DATADIR)/corral/policies $(DATADIR)/corral $(DOCDIR) \
 	        $(SYSCONFDIR)/corral/policies $(SYSCONFDIR)/corral; do \
 	        [ ! -d $(DESTDIR)$$d ] || rmdir $(DESTDIR)$$d 2>/dev/null || true; done
+	@rm -rf $(STAGE)
 
 clean:
 	rm -rf build build-asan build-fuzz
