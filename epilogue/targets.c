@@ -38,12 +38,14 @@
  *      status), so a job cannot rename itself "sshd" or "slurmstepd" to be
  *      spared.
  *   5. a daemon of a running job (double-forked, reparented out of its
- *      slurmstepd or sge_shepherd, so no ancestor tells) is spared by the
- *      job id it inherited in its environment (/proc/PID/environ:
- *      SLURM_JOB_ID; JOB_ID and SGE_TASK_ID) — but only when that job is
- *      running now: a root-owned slurmstepd or sge_shepherd of that job is
- *      in the same snapshot, with a process of the same user below it, and
- *      it is not the ended job. A process can write any environment it
+ *      slurmstepd or sge_shepherd, or setsid'd out of its Torque session,
+ *      so no ancestor tells) is spared by the job id it inherited in its
+ *      environment (/proc/PID/environ: SLURM_JOB_ID; JOB_ID and
+ *      SGE_TASK_ID; PBS_JOBID) — but only when that job is running now: a
+ *      root-owned slurmstepd or sge_shepherd of that job is in the same
+ *      snapshot with a process of the same user below it (Torque: the
+ *      job's session leader, a live child of a root-owned pbs_mom, is the
+ *      user's and has that PBS_JOBID), and it is not the ended job. A process can write any environment it
  *      likes, but the candidates are the ended job's user's own processes,
  *      and the only lie that helps is naming another running job of the
  *      same user: the process then lives until that job ends, whose
@@ -66,7 +68,19 @@
 typedef enum EpJobKind {
         EP_JOB_SLURM,
         EP_JOB_SGE,
+        EP_JOB_TORQUE,
+        _EP_JOB_KIND_MAX,
 } EpJobKind;
+
+/* per kind: the batch system, the root daemon that shows a job runs, the
+ * variable a job's processes inherit its id in */
+static const struct {
+        const char *system, *daemon, *variable;
+} job_kinds[_EP_JOB_KIND_MAX] = {
+        [EP_JOB_SLURM] = { "Slurm", "slurmstepd", "SLURM_JOB_ID" },
+        [EP_JOB_SGE] = { "Grid Engine", "sge_shepherd", "JOB_ID" },
+        [EP_JOB_TORQUE] = { "Torque", "pbs_mom", "PBS_JOBID" },
+};
 
 /* A slurmstepd or sge_shepherd whose job was looked up in this scan. */
 typedef struct EpJobDaemon {
@@ -81,7 +95,7 @@ typedef struct EpJobDaemon {
 typedef struct EpRunningJob {
         EpJobKind kind;
         uid_t uid;
-        char id[32];
+        char id[256]; /* Torque: "123[4].server.example.org" */
 } EpRunningJob;
 
 struct EpRunningJobs {
@@ -252,10 +266,6 @@ static bool sge_shepherd_job(ProcTable *t, ProcEntry *shepherd, char *buf, size_
         return true;
 }
 
-static const char *job_daemon_name(EpJobKind kind) {
-        return kind == EP_JOB_SLURM ? "slurmstepd" : "sge_shepherd";
-}
-
 /* The job of a root-owned slurmstepd or sge_shepherd, remembered for the
  * scan (thousands of processes of a job share one). */
 static bool daemon_job(const EpTargetRules *rules, ProcTable *t, ProcEntry *d, EpJobKind kind, char *buf, size_t size) {
@@ -287,7 +297,7 @@ static bool daemon_job(const EpTargetRules *rules, ProcTable *t, ProcEntry *d, E
 /* Does e descend from a root-owned slurmstepd/sge_shepherd? Its job in buf. */
 static bool job_of_ancestor(const EpTargetRules *rules, ProcTable *t, ProcEntry *e, EpJobKind kind, char *buf,
                             size_t size) {
-        ProcEntry *d = root_ancestor_named(t, e, job_daemon_name(kind));
+        ProcEntry *d = root_ancestor_named(t, e, job_kinds[kind].daemon);
         return d && daemon_job(rules, t, d, kind, buf, size);
 }
 
@@ -296,8 +306,17 @@ static bool is_ended_job(const EpTargetRules *rules, const char *id) {
 }
 
 static bool kind_applies(const EpTargetRules *rules, EpJobKind kind) {
+        if (kind == EP_JOB_TORQUE)
+                return (rules->mode == EP_MODE_TORQUE || rules->mode == EP_MODE_SWEEP) && rules->mom_name;
         return rules->mode == EP_MODE_SWEEP || (rules->mode == EP_MODE_SLURM && kind == EP_JOB_SLURM) ||
                (rules->mode == EP_MODE_SGE && kind == EP_JOB_SGE);
+}
+
+static bool any_kind_applies(const EpTargetRules *rules) {
+        for (EpJobKind kind = 0; kind < _EP_JOB_KIND_MAX; kind++)
+                if (kind_applies(rules, kind))
+                        return true;
+        return false;
 }
 
 static bool running_job_known(const struct EpRunningJobs *rj, EpJobKind kind, const char *id, uid_t uid) {
@@ -305,43 +324,6 @@ static bool running_job_known(const struct EpRunningJobs *rj, EpJobKind kind, co
                 if (rj->jobs[i].kind == kind && rj->jobs[i].uid == uid && streq(rj->jobs[i].id, id))
                         return true;
         return false;
-}
-
-/* Step 5's list, once per scan: the jobs other than the ended one that have
- * a process of a judged user below their root-owned slurmstepd or
- * sge_shepherd right now. Walks the ancestry of the users' processes (their
- * stat is loaded for the classification anyway); reads the real uid of one
- * process per job and user. */
-static void running_jobs_build(const EpTargetRules *rules, ProcTable *t) {
-        struct EpRunningJobs *rj = rules->running_jobs;
-
-        rj->built = true;
-        for (size_t i = 0; i < t->n; i++) {
-                ProcEntry *e = &t->entries[i];
-                if (e->pid <= 2 || !ep_maybe_users(rules, e) || pidset_contains(rules->running_pids, e->pid))
-                        continue;
-                if (proc_entry_load(t, e, PROC_LOAD_STAT) < 0 || proc_entry_dead(e) || e->ppid == 2)
-                        continue;
-                for (EpJobKind kind = EP_JOB_SLURM; kind <= EP_JOB_SGE; kind++) {
-                        char id[32];
-                        if (!kind_applies(rules, kind) || !job_of_ancestor(rules, t, e, kind, id, sizeof id) ||
-                            is_ended_job(rules, id))
-                                continue;
-                        /* by the owner first: one status read per job and user */
-                        if (running_job_known(rj, kind, id, e->have_ids ? e->uid : e->owner))
-                                continue;
-                        if (proc_entry_load(t, e, PROC_LOAD_IDS) < 0 || !e->have_ids ||
-                            !ep_uid_is_users(rules, e->uid) || running_job_known(rj, kind, id, e->uid))
-                                continue;
-                        EpRunningJob *n = realloc(rj->jobs, (rj->n_jobs + 1) * sizeof *n);
-                        if (!n)
-                                return; /* fewer pardons: the safe side for a clean node */
-                        rj->jobs = n;
-                        rj->jobs[rj->n_jobs] = (EpRunningJob){ .kind = kind, .uid = e->uid };
-                        strcpy(rj->jobs[rj->n_jobs].id, id);
-                        rj->n_jobs++;
-                }
-        }
 }
 
 /* The value of name in a NUL-separated environment block, or NULL (the
@@ -378,6 +360,69 @@ static char *read_environ(const ProcTable *t, pid_t pid, size_t *ret_len) {
         return NULL;
 }
 
+/* Records that e, if it is a judged user's (real uid), has a running job
+ * of that kind and id. */
+static void running_job_add(const EpTargetRules *rules, ProcTable *t, ProcEntry *e, EpJobKind kind, const char *id) {
+        struct EpRunningJobs *rj = rules->running_jobs;
+        EpRunningJob *n;
+
+        if (is_ended_job(rules, id) || strlen(id) >= sizeof n->id)
+                return;
+        /* by the owner first: one status read per job and user */
+        if (running_job_known(rj, kind, id, e->have_ids ? e->uid : e->owner))
+                return;
+        if (proc_entry_load(t, e, PROC_LOAD_IDS) < 0 || !e->have_ids || !ep_uid_is_users(rules, e->uid) ||
+            running_job_known(rj, kind, id, e->uid))
+                return;
+        n = realloc(rj->jobs, (rj->n_jobs + 1) * sizeof *n);
+        if (!n)
+                return; /* fewer pardons: the safe side for a clean node */
+        rj->jobs = n;
+        rj->jobs[rj->n_jobs] = (EpRunningJob){ .kind = kind, .uid = e->uid };
+        strcpy(rj->jobs[rj->n_jobs].id, id);
+        rj->n_jobs++;
+}
+
+/* Torque: e leads a running job's session (a live child of a root-owned
+ * pbs_mom): the job's id is the PBS_JOBID pbs_mom gave it. */
+static void torque_leader_job(const EpTargetRules *rules, ProcTable *t, ProcEntry *e) {
+        ProcEntry *mom;
+        _cleanup_free_ char *env = NULL;
+        const char *id;
+        size_t len = 0;
+
+        if (e->sid != e->pid || !(mom = proctable_parent(t, e)) || proc_entry_load(t, mom, PROC_LOAD_STAT) < 0 ||
+            !streq(mom->comm, rules->mom_name) || !is_root(t, mom))
+                return;
+        env = read_environ(t, e->pid, &len);
+        if (env && (id = environ_get(env, len, "PBS_JOBID")) && ep_job_id_valid(id))
+                running_job_add(rules, t, e, EP_JOB_TORQUE, id);
+}
+
+/* Step 5's list, once per scan: the jobs other than the ended one that have
+ * a process of a judged user below their root-owned slurmstepd or
+ * sge_shepherd right now (Torque: whose session leader, a child of
+ * pbs_mom, is the user's). Walks the ancestry of the users' processes
+ * (their stat is loaded for the classification anyway); reads the real uid
+ * of one process per job and user. */
+static void running_jobs_build(const EpTargetRules *rules, ProcTable *t) {
+        rules->running_jobs->built = true;
+        for (size_t i = 0; i < t->n; i++) {
+                ProcEntry *e = &t->entries[i];
+                if (e->pid <= 2 || !ep_maybe_users(rules, e) || pidset_contains(rules->running_pids, e->pid))
+                        continue;
+                if (proc_entry_load(t, e, PROC_LOAD_STAT) < 0 || proc_entry_dead(e) || e->ppid == 2)
+                        continue;
+                for (EpJobKind kind = EP_JOB_SLURM; kind <= EP_JOB_SGE; kind++) {
+                        char id[32];
+                        if (kind_applies(rules, kind) && job_of_ancestor(rules, t, e, kind, id, sizeof id))
+                                running_job_add(rules, t, e, kind, id);
+                }
+                if (kind_applies(rules, EP_JOB_TORQUE))
+                        torque_leader_job(rules, t, e);
+        }
+}
+
 /* Step 5: does e's environment name a running job of its user? */
 static bool running_job_by_environ(const EpTargetRules *rules, ProcTable *t, ProcEntry *e, char *buf, size_t bufsize) {
         struct EpRunningJobs *rj = rules->running_jobs;
@@ -393,20 +438,21 @@ static bool running_job_by_environ(const EpTargetRules *rules, ProcTable *t, Pro
         env = read_environ(t, e->pid, &len);
         if (!env)
                 return false;
-        for (EpJobKind kind = EP_JOB_SLURM; kind <= EP_JOB_SGE; kind++) {
+        for (EpJobKind kind = 0; kind < _EP_JOB_KIND_MAX; kind++) {
                 const char *id = NULL;
                 char key[64];
                 if (!kind_applies(rules, kind))
                         continue;
-                if (kind == EP_JOB_SLURM)
-                        id = environ_get(env, len, "SLURM_JOB_ID");
+                if (kind != EP_JOB_SGE)
+                        id = environ_get(env, len, job_kinds[kind].variable);
                 else if (ep_sge_job_key(environ_get(env, len, "JOB_ID"), environ_get(env, len, "SGE_TASK_ID"), key,
                                         sizeof key) == 0)
                         id = key;
                 if (!id || is_ended_job(rules, id) || !running_job_known(rj, kind, id, e->uid))
                         continue;
-                (void) snprintf(buf, bufsize, "a daemon of running %s job %s (its environment, and the job's %s)",
-                                kind == EP_JOB_SLURM ? "Slurm" : "Grid Engine", id, job_daemon_name(kind));
+                (void) snprintf(buf, bufsize,
+                                "a daemon of running %s job %.64s (%s in its environment, and the job's %s)",
+                                job_kinds[kind].system, id, job_kinds[kind].variable, job_kinds[kind].daemon);
                 return true;
         }
         return false;
@@ -568,8 +614,7 @@ EpVerdict ep_classify(const EpTargetRules *rules, ProcTable *t, ProcEntry *e, ch
                 return EP_IGNORE;
 
         /* 5. a daemon of a running job, by its environment (see the top) */
-        if ((kind_applies(rules, EP_JOB_SLURM) || kind_applies(rules, EP_JOB_SGE)) &&
-            running_job_by_environ(rules, t, e, buf, bufsize)) {
+        if (any_kind_applies(rules) && running_job_by_environ(rules, t, e, buf, bufsize)) {
                 *ret_reason = buf;
                 return EP_SPARED;
         }

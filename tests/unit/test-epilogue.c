@@ -838,14 +838,48 @@ START_TEST(test_pardon_running_jobs) {
         ck_assert_int_eq(verdict_of(&slurm, t, 210, why, sizeof why), EP_IGNORE); /* root, the user's euid */
         ep_rules_done(&slurm);
 
-        /* the sweep knows both */
-        EpTargetRules sweep = { .mode = EP_MODE_SWEEP, .min_uid = 1000, .self = 999999 };
+        /* Torque: job 20.srv runs (its session leader is a child of a root
+         * pbs_mom), 21.srv ended */
+        fake_proc_add(300, 1, "pbs_mom", 0, 0, "pbs_mom", NULL, 0, NULL);
+        fake_proc_add(301, 300, "bash", U, U, "-bash", ENV("PBS_JOBID=20.srv\0"), NULL);
+        fake_proc_add(302, 1, "sleep", U, U, "sleep 300", ENV("PBS_JOBID=20.srv\0"), NULL);
+        fake_proc_add(303, 1, "sleep", U, U, "sleep 300", ENV("PBS_JOBID=21.srv\0"), NULL);
+        /* a leader below a pbs_mom of the user's own pardons nothing */
+        fake_proc_add(310, 1, "pbs_mom", U, U, "pbs_mom", NULL, 0, NULL);
+        fake_proc_add(311, 310, "bash", U, U, "-bash", ENV("PBS_JOBID=22.srv\0"), NULL);
+        fake_proc_add(312, 1, "sleep", U, U, "sleep 300", ENV("PBS_JOBID=22.srv\0"), NULL);
+        t = proctable_free(t);
+        ck_assert_int_eq(proctable_snapshot(fake_proc, &t), 0);
+        EpTargetRules torque = {
+                .mode = EP_MODE_TORQUE,
+                .have_uid = true,
+                .uid = U,
+                .user_eligible = true,
+                .min_uid = 1000,
+                .job = "21.srv",
+                .self = 999999,
+                .mom_name = "pbs_mom",
+        };
+        ck_assert_int_eq(ep_rules_refresh(&torque), 0);
+        ck_assert_int_eq(verdict_of(&torque, t, 301, why, sizeof why), EP_SPARED); /* its session */
+        ck_assert_int_eq(verdict_of(&torque, t, 302, why, sizeof why), EP_SPARED);
+        ck_assert_ptr_nonnull(strstr(why, "daemon of running Torque job 20.srv"));
+        ck_assert_int_eq(verdict_of(&torque, t, 303, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&torque, t, 311, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&torque, t, 312, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&torque, t, 220, why, sizeof why), EP_TARGET); /* Slurm's are not Torque's */
+        ep_rules_done(&torque);
+
+        /* the sweep knows them all */
+        EpTargetRules sweep = { .mode = EP_MODE_SWEEP, .min_uid = 1000, .self = 999999, .mom_name = "pbs_mom" };
         ck_assert_int_eq(ep_rules_refresh(&sweep), 0);
         ck_assert_int_eq(verdict_of(&sweep, t, 130, why, sizeof why), EP_SPARED);
         ck_assert_int_eq(verdict_of(&sweep, t, 220, why, sizeof why), EP_SPARED);
         ck_assert_int_eq(verdict_of(&sweep, t, 121, why, sizeof why), EP_SPARED); /* 8.1 runs for a sweep */
         ck_assert_int_eq(verdict_of(&sweep, t, 152, why, sizeof why), EP_TARGET);
         ck_assert_int_eq(verdict_of(&sweep, t, 151, why, sizeof why), EP_SPARED);
+        ck_assert_int_eq(verdict_of(&sweep, t, 302, why, sizeof why), EP_SPARED);
+        ck_assert_int_eq(verdict_of(&sweep, t, 303, why, sizeof why), EP_TARGET);
         ep_rules_done(&sweep);
         fake_proc_done();
 }
