@@ -10,7 +10,8 @@
 #       out of it: spared by the JOB_ID in its environment while that job's
 #       root sge_shepherd runs);
 #   (f) an epilog that cannot clean the node (exit 1) puts the queue
-#       instance in error state (E, the reason in qstat -explain E) and
+#       instance in error state (E; qstat -explain E names the job, qstat -j
+#       gives the epilog's exit status) and
 #       Grid Engine requeues the job; qmod -c brings the queue back;
 #   (d) SGE_EPILOGUE_JOBS (default 20) trivial jobs: none stuck, no root
 #       process killed.
@@ -37,7 +38,7 @@ done
 [ -x "$RECIPE" ] || plan_skip_unless_must sge "no $RECIPE"
 [ -x "$EPILOGUE" ] || plan_skip "corral-epilogue not built"
 
-plan 27
+plan 28
 
 make_tmpdir
 T=$TEST_TMP
@@ -183,7 +184,8 @@ f=$(sub $U1 true)
 for _ in $(seq 600); do ep_done "$f" && [[ "$(q_state)" == *E* ]] && break; sleep 0.1; done
 is "$(ep_exit "$f")" 1 "(f) corral-epilogue exited 1 (a crontab it could not quarantine)"
 like "$(q_state)" 'E' "(f) the failed epilog put the queue instance all.q@$HOST in error state"
-like "$(qstat -f -explain E -q all.q 2>/dev/null)" 'exit_status of epilog = 1' "(f) qstat -explain E gives the reason"
+like "$(qstat -f -explain E -q all.q 2>/dev/null)" "marked QERROR as result of job $f's failure" "(f) qstat -explain E names the job"
+like "$(qstat -j "$f" 2>/dev/null)" 'error reason.*exit_status of epilog = 1' "(f) qstat -j gives the reason: the epilog's exit status"
 like "$(in_queue "$f")" 'q' "(f) Grid Engine requeued the job (state '$(in_queue "$f")')"
 rm -f "$T/root/var/lib/corral/quarantine"
 rm -f "$T/ep/$f.json"
