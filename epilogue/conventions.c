@@ -1,16 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conventions.c — how corral-epilogue is called: options, the Torque/PBS
- * epilogue argv, the Slurm Epilog environment, corral's own --user form and
- * --sweep. Pure: it turns argv and envp into an EpRequest or a one-line error
+ * epilogue argv, the Slurm Epilog environment, the Grid Engine epilog
+ * environment, corral's own --user form and --sweep. Pure: it turns argv and envp into an EpRequest or a one-line error
  * (exit 2), and looks nothing up; epilogue.c resolves users and policies.
  *
  * Torque's pbs_mom runs the epilogue with exactly these arguments:
  *   1 job id, 2 user, 3 group, 4 job name, 5 session id, 6 requested limits,
  *   7 resources used, 8 queue, 9 account, 10 exit status [, 11 script path]
  * so an invocation with no options and 10 or 11 arguments is Torque's; a
- * wrapper may also put options first and end them with --torque. */
+ * wrapper may also put options first and end them with --torque.
+ *
+ * Grid Engine (8.1.9, measured) runs the queue's `epilog root@PATH ARGS` as
+ * root from the ended job's sge_shepherd, ARGS expanded from pseudo
+ * variables ($job_owner, $job_id...), in the job's environment plus JOB_ID,
+ * JOB_NAME, QUEUE, SGE_JOB_SPOOL_DIR (.../active_jobs/JOB.TASK),
+ * SGE_JOBEXIT_STAT, SGE_TASK_ID ("undefined" outside array jobs), USER. So
+ * --sge, or no mode at all with JOB_ID and SGE_JOB_SPOOL_DIR set, is Grid
+ * Engine's; the job is named JOB.TASK as Grid Engine names it ("job 3.1"),
+ * which tells the tasks of an array job apart. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +33,10 @@
 
 const char *ep_mode_name(EpMode m) {
         static const char *const names[] = {
-                [EP_MODE_CORRAL] = "corral",
-                [EP_MODE_TORQUE] = "torque",
-                [EP_MODE_SLURM] = "slurm",
-                [EP_MODE_SWEEP] = "sweep",
+                [EP_MODE_CORRAL] = "corral", [EP_MODE_TORQUE] = "torque", [EP_MODE_SLURM] = "slurm",
+                [EP_MODE_SWEEP] = "sweep",   [EP_MODE_SGE] = "sge",
         };
-        return m <= EP_MODE_SWEEP ? names[m] : "?";
+        return m <= EP_MODE_SGE ? names[m] : "?";
 }
 
 void ep_request_done(EpRequest *r) {
@@ -64,6 +72,7 @@ void ep_request_done(EpRequest *r) {
 void ep_help(FILE *f) {
         fprintf(f, "Usage: corral-epilogue [OPTIONS] --user USER [--job ID] [--cgroup PATH]\n"
                    "       corral-epilogue [OPTIONS] --slurm          (Slurm Epilog environment)\n"
+                   "       corral-epilogue [OPTIONS] --sge [--user USER] [--job ID]   (Grid Engine epilog)\n"
                    "       corral-epilogue [OPTIONS] [--torque] JOBID USER GROUP JOBNAME SESSION LIMITS\n"
                    "                                  RESOURCES QUEUE ACCOUNT EXIT [SCRIPT]   (pbs_mom)\n"
                    "       corral-epilogue [OPTIONS] --sweep          (the whole node)\n"
@@ -80,6 +89,10 @@ void ep_help(FILE *f) {
                    "  --cgroup PATH        the ended job's cgroup (e.g. /corral/job-7): all in it dies\n"
                    "  --torque             the rest of argv is pbs_mom's epilogue argv\n"
                    "  --slurm              read SLURM_JOB_ID, SLURM_JOB_UID, SLURM_JOB_USER, SLURM_JOB_GID\n"
+                   "  --sge                read JOB_ID, SGE_TASK_ID, SGE_JOB_SPOOL_DIR, USER (Grid Engine's\n"
+                   "                       epilog; chosen by itself when JOB_ID and SGE_JOB_SPOOL_DIR are\n"
+                   "                       set and no other mode is given); --user/--job, if given (from\n"
+                   "                       $job_owner $job_id), must agree with them\n"
                    "  --sweep              every user in min_uid..max_uid, not exempt, without a running job\n"
                    "\n"
                    "Running jobs (their processes are spared):\n"
@@ -111,7 +124,8 @@ void ep_help(FILE *f) {
                    "\n"
                    "Exit status:\n"
                    "  0  the node is clean\n"
-                   "  1  something survived or could not be stripped (Slurm drains the node)\n"
+                   "  1  something survived or could not be stripped (Slurm drains the node,\n"
+                   "     Grid Engine puts the queue instance in error state)\n"
                    "  2  bad invocation or configuration\n"
                    "\n"
                    "See corral-epilogue(8).\n");
@@ -249,6 +263,66 @@ static int parse_torque_argv(EpRequest *r, int argc, char **argv, char **ret_err
         return 0;
 }
 
+/* Grid Engine names a job's run JOB.TASK (its active_jobs directory, its
+ * messages: "job 3.1"); a job that is no array job is task 1. The same key
+ * is made from the epilog's environment and from a process's (targets.c). */
+int ep_sge_job_key(const char *job_id, const char *task_id, char *buf, size_t size) {
+        uint64_t j, t = 1;
+        if (!job_id || parse_uint64(job_id, 1, UINT32_MAX, &j) < 0)
+                return -EINVAL;
+        if (task_id && !streq(task_id, "undefined") && parse_uint64(task_id, 1, UINT32_MAX, &t) < 0)
+                return -EINVAL;
+        if ((size_t) snprintf(buf, size, "%" PRIu64 ".%" PRIu64, j, t) >= size)
+                return -ENOBUFS;
+        return 0;
+}
+
+static bool sge_env_present(char **envp) {
+        return env_get(envp, "JOB_ID") && env_get(envp, "SGE_JOB_SPOOL_DIR");
+}
+
+static int parse_sge_env(EpRequest *r, char **envp, char **ret_error) {
+        const char *id = env_get(envp, "JOB_ID"), *task = env_get(envp, "SGE_TASK_ID"),
+                   *spool = env_get(envp, "SGE_JOB_SPOOL_DIR"), *user = env_get(envp, "USER"),
+                   *name = env_get(envp, "JOB_NAME"), *queue = env_get(envp, "QUEUE"),
+                   *status = env_get(envp, "SGE_JOBEXIT_STAT");
+        char key[64];
+        int code;
+
+        if (!user)
+                user = env_get(envp, "LOGNAME");
+        if (!id)
+                return usage_error(ret_error,
+                                   "--sge: JOB_ID is not set (is this running as Grid Engine's queue epilog?)");
+        if (ep_sge_job_key(id, task, key, sizeof key) < 0)
+                return usage_error(ret_error, "--sge: invalid JOB_ID '%s' or SGE_TASK_ID '%s'", id, task ?: "");
+        /* the job's spool directory is sge_execd's: .../active_jobs/JOB.TASK */
+        if (spool) {
+                const char *base = strrchr(spool, '/');
+                if (!base || !streq(base + 1, key))
+                        return usage_error(ret_error,
+                                           "--sge: SGE_JOB_SPOOL_DIR '%s' is not the directory of job %s "
+                                           "(JOB_ID, SGE_TASK_ID)",
+                                           spool, key);
+        }
+        if (r->job && !streq(r->job, id))
+                return usage_error(ret_error, "--sge: --job %s is not JOB_ID %s", r->job, id);
+        if (user && !ep_user_name_valid(user))
+                return usage_error(ret_error, "--sge: invalid USER '%s'", user);
+        if (r->user && user && !streq(r->user, user))
+                return usage_error(ret_error, "--sge: --user %s is not the job's USER %s", r->user, user);
+        if (!r->user && !user)
+                return usage_error(ret_error,
+                                   "--sge: neither USER nor LOGNAME is set: pass --user $job_owner in the epilog");
+        if (status && parse_int(status, -100000, 100000, &code) < 0)
+                return usage_error(ret_error, "--sge: invalid SGE_JOBEXIT_STAT '%s'", status);
+        if ((!r->user && set_str(&r->user, user) < 0) || set_str(&r->job, key) < 0 ||
+            (name && set_str(&r->job_name, name) < 0) || (queue && set_str(&r->queue, queue) < 0) ||
+            (status && set_str(&r->exit_status, status) < 0))
+                return -ENOMEM;
+        return 0;
+}
+
 static int parse_slurm_env(EpRequest *r, char **envp, char **ret_error) {
         const char *id = env_get(envp, "SLURM_JOB_ID"), *uid = env_get(envp, "SLURM_JOB_UID"),
                    *user = env_get(envp, "SLURM_JOB_USER"), *gid = env_get(envp, "SLURM_JOB_GID");
@@ -286,6 +360,7 @@ enum {
         ARG_CGROUP,
         ARG_TORQUE,
         ARG_SLURM,
+        ARG_SGE,
         ARG_SWEEP,
         ARG_KEEP_SESSION,
         ARG_KEEP_CGROUP,
@@ -316,6 +391,7 @@ static const struct option options[] = {
         { "cgroup", required_argument, NULL, ARG_CGROUP },
         { "torque", no_argument, NULL, ARG_TORQUE },
         { "slurm", no_argument, NULL, ARG_SLURM },
+        { "sge", no_argument, NULL, ARG_SGE },
         { "sweep", no_argument, NULL, ARG_SWEEP },
         { "keep-session", required_argument, NULL, ARG_KEEP_SESSION },
         { "keep-cgroup", required_argument, NULL, ARG_KEEP_CGROUP },
@@ -351,7 +427,7 @@ static int set_path_opt(char **dst, const char *v, const char *opt, char **ret_e
 
 int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret_error) {
         EpRequest r = { .mode = EP_MODE_CORRAL };
-        bool torque = false, slurm = false, sweep = false, have_user = false;
+        bool torque = false, slurm = false, sge = false, sweep = false, have_user = false;
         int c, k;
 
         *ret_error = NULL;
@@ -397,6 +473,9 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                         break;
                 case ARG_SLURM:
                         slurm = true;
+                        break;
+                case ARG_SGE:
+                        sge = true;
                         break;
                 case ARG_SWEEP:
                         sweep = true;
@@ -526,8 +605,14 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                         break;
         }
 
-        if ((int) torque + (int) slurm + (int) sweep > 1)
-                return ep_request_done(&r), usage_error(ret_error, "--torque, --slurm and --sweep exclude each other");
+        if ((int) torque + (int) slurm + (int) sge + (int) sweep > 1)
+                return ep_request_done(&r),
+                       usage_error(ret_error, "--torque, --slurm, --sge and --sweep exclude each other");
+        /* Grid Engine's epilog environment, with no other mode asked for:
+         * its own (a `--user $job_owner --job $job_id` epilog would
+         * otherwise spare none of the user's other running jobs) */
+        if (!torque && !slurm && !sweep && !r.cgroup && !r.have_uid && sge_env_present(envp))
+                sge = true;
 
         if (torque) {
                 /* shape-detected: all of argv[1..]; after --torque: the rest */
@@ -554,6 +639,15 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                         if (k < 0)
                                 return ep_request_done(&r), k;
                         r.mode = EP_MODE_SLURM;
+                } else if (sge) {
+                        if (r.have_uid || r.cgroup)
+                                return ep_request_done(&r),
+                                       usage_error(ret_error, "--sge takes the user from USER (or --user) and the job "
+                                                              "from JOB_ID: no --uid or --cgroup");
+                        k = parse_sge_env(&r, envp, ret_error);
+                        if (k < 0)
+                                return ep_request_done(&r), k;
+                        r.mode = EP_MODE_SGE;
                 } else if (sweep) {
                         if (have_user || r.job || r.cgroup)
                                 return ep_request_done(&r),
@@ -564,8 +658,8 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                         if (!have_user)
                                 return ep_request_done(&r),
                                        usage_error(ret_error,
-                                                   "say whose job ended: --user USER, --slurm, --torque ARGS... "
-                                                   "or --sweep (see --help)");
+                                                   "say whose job ended: --user USER, --slurm, --sge, --torque "
+                                                   "ARGS... or --sweep (see --help)");
                         r.mode = EP_MODE_CORRAL;
                 }
         }

@@ -166,7 +166,8 @@ int epilogue_main(int argc, char *argv[], char *envp[]) {
                 .n_exempt = n_exempt,
                 .cgroup = req.cgroup,
                 .session = req.session,
-                .job = req.mode == EP_MODE_SLURM ? req.job : NULL,
+                .job = req.mode == EP_MODE_SLURM || req.mode == EP_MODE_SGE || req.mode == EP_MODE_TORQUE ? req.job
+                                                                                                          : NULL,
                 .keep_sessions = req.keep_sessions,
                 .n_keep_sessions = req.n_keep_sessions,
                 .keep_cgroups = req.keep_cgroups,

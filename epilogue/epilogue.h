@@ -27,6 +27,7 @@ typedef enum EpMode {
         EP_MODE_TORQUE, /* pbs_mom epilogue argv */
         EP_MODE_SLURM, /* Slurm Epilog environment */
         EP_MODE_SWEEP, /* the whole node */
+        EP_MODE_SGE, /* Grid Engine epilog environment */
 } EpMode;
 
 const char *ep_mode_name(EpMode m);
@@ -84,6 +85,9 @@ int ep_resolve_paths(EpRequest *r, const Policy *p);
 /* Validators used by the parser (exposed for tests). */
 bool ep_job_id_valid(const char *s);
 bool ep_user_name_valid(const char *s);
+/* Grid Engine's name of a job's run, "JOB.TASK" (task 1 when task_id is NULL
+ * or "undefined"), as in its active_jobs directory. 0 or -EINVAL. */
+int ep_sge_job_key(const char *job_id, const char *task_id, char *buf, size_t size);
 
 /* ---- jobs.c: cgroup membership read from cgroupfs ---- */
 
@@ -124,7 +128,7 @@ typedef struct EpTargetRules {
         size_t n_exempt;
         const char *cgroup; /* the ended job's cgroup or NULL */
         pid_t session; /* the ended Torque job's session or 0 */
-        const char *job; /* the ended job's id (Slurm: SLURM_JOB_ID) */
+        const char *job; /* the ended job's id (Slurm: SLURM_JOB_ID; SGE: JOB_ID.TASK) */
         const pid_t *keep_sessions;
         size_t n_keep_sessions;
         char *const *keep_cgroups;
@@ -135,6 +139,9 @@ typedef struct EpTargetRules {
         /* filled per scan by ep_rules_refresh(): pids in the ended job's
          * cgroup, and in running jobs' cgroups */
         struct PidSet *ended_pids, *running_pids;
+        /* per scan, built on demand: the user's running Slurm/SGE jobs
+         * (targets.c) */
+        struct EpRunningJobs *running_jobs;
 } EpTargetRules;
 
 /* Re-reads the cgroup memberships (ended job, running jobs) for a scan. */

@@ -3,15 +3,17 @@
 # epilogue-conventions.t — how batch systems call corral-epilogue: Torque's
 # pbs_mom argv (with a mock pbs_mom whose child leads a running job's
 # session), Slurm's Epilog environment (no PATH, no HOME; a running job's
-# cgroup job_N), and every malformed invocation or configuration -> exit 2
-# with a clear message.
+# cgroup job_N; a running job's daemon by its SLURM_JOB_ID), Grid Engine's
+# epilog environment (detected; mock sge_shepherds in active_jobs/JOB.TASK
+# directories; daemons by their JOB_ID), and every malformed invocation or
+# configuration -> exit 2 with a clear message.
 # shellcheck source=../lib.sh
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 # shellcheck source=../epilogue-lib.sh
 . "$CORRAL_SRC/tests/epilogue-lib.sh"
 
 ep_setup
-plan 34
+plan 45
 
 T=corraltestept
 S=corraltesteps
@@ -103,9 +105,55 @@ ok $? "a process below slurmstepd of running job 78 survives"
 ! alive "$p_step77"
 ok $? "a process below slurmstepd of the ended job 77 is killed"
 
+# daemons (double-forked out of their job) by the job id in their
+# environment, while that job's root slurmstepd runs with a user process
+ep_spawn_cmd p_sd78 env SLURM_JOB_ID=78 "$EPI_PROC" sleeper --uid 61782 --setsid --double-fork
+ep_spawn_cmd p_sd77 env SLURM_JOB_ID=77 "$EPI_PROC" sleeper --uid 61782 --setsid --double-fork
+env -i SLURM_JOB_ID=77 SLURM_JOB_UID=61782 SLURM_JOB_USER=$S "$EPILOGUE" --policy-dir "$TEST_TMP/policies" \
+    --policy test --root "$EP_ROOT" --uid-range 61782-61782 --slurm >/dev/null
+alive "$p_sd78"
+ok $? "a daemon with SLURM_JOB_ID=78 (job 78's slurmstepd runs) survives"
+! alive "$p_sd77"
+ok $? "a daemon with SLURM_JOB_ID=77 (the ended job) is killed"
+
 out=$(env -i SLURM_JOB_ID=77 SLURM_JOB_UID=61782 "$EPILOGUE" --policy-dir "$TEST_TMP/policies" \
     --policy test --root "$EP_ROOT" --uid-range 61782-61782 --slurm --dry-run --json)
 like "$out" '"user":"corraltesteps"' "SLURM_JOB_USER missing: the user is found from SLURM_JOB_UID"
+
+# --- Grid Engine: the epilog's environment; mock sge_shepherds (root),
+# each in its job's directory as sge_execd starts them ---
+AJ=$TEST_TMP/execd/n1/active_jobs
+shepherd() { # shepherd JOB.TASK VAR: a user process below a mock sge_shepherd of JOB.TASK
+    local d=$AJ/$1
+    mkdir -p "$d"
+    (cd "$d" && exec "$EPI_PROC" reaper --name sge_shepherd "$d/pid" -- "$EPI_PROC" sleeper --uid 61782 --setsid) \
+        </dev/null >"$d/out" 2>&1 &
+    _cleanup_add "kill -KILL $!; wait $!"
+    for _ in $(seq 100); do grep -q . "$d/out" 2>/dev/null && break; sleep 0.02; done
+    printf -v "$2" '%s' "$(head -1 "$d/out")"
+}
+shepherd 88.1 p_sh88
+shepherd 87.1 p_sh87
+ep_spawn_cmd p_gd88 env JOB_ID=88 SGE_TASK_ID=undefined "$EPI_PROC" sleeper --uid 61782 --setsid --double-fork
+ep_spawn_cmd p_gd87 env JOB_ID=87 "$EPI_PROC" sleeper --uid 61782 --setsid --double-fork
+ep_spawn_cmd p_gd89 env JOB_ID=89 "$EPI_PROC" sleeper --uid 61782 --setsid --double-fork
+sge_env=(JOB_ID=87 SGE_TASK_ID=undefined "SGE_JOB_SPOOL_DIR=$AJ/87.1" USER=$S JOB_NAME=j QUEUE=all.q
+    SGE_JOBEXIT_STAT=0)
+out=$(env -i "${sge_env[@]}" "$EPILOGUE" --policy-dir "$TEST_TMP/policies" --policy test --root "$EP_ROOT" \
+    --uid-range 61782-61782 --json)
+rc=$?
+is "$rc" 0 "Grid Engine's epilog environment, no mode given: exit 0"
+like "$out" '"mode":"sge","job":"87.1","user":"corraltesteps"' "Grid Engine detected: job JOB_ID.TASK, user from USER"
+alive "$p_sh88"
+ok $? "a process below the sge_shepherd of running job 88.1 survives"
+! alive "$p_sh87"
+ok $? "a process below the ended job's sge_shepherd (87.1) is killed"
+alive "$p_gd88"
+ok $? "a daemon with JOB_ID=88 (job 88.1's sge_shepherd runs) survives"
+! alive "$p_gd87"
+ok $? "a daemon with JOB_ID=87 (the ended job) is killed"
+! alive "$p_gd89"
+ok $? "a daemon with JOB_ID=89 (no such running job) is killed"
 
 # --- malformed invocations: exit 2, one clear message ---
 bad() { # bad DESCRIPTION REGEX CMD...
@@ -130,6 +178,9 @@ bad "Slurm with a bad SLURM_JOB_UID" "invalid SLURM_JOB_UID 'x1'" env -i SLURM_J
 bad "SLURM_JOB_USER and SLURM_JOB_UID disagree" "has uid 61782, but the job's uid is 61781" \
     env -i SLURM_JOB_ID=5 SLURM_JOB_UID=61781 SLURM_JOB_USER=$S "$EPILOGUE" --policy-dir "$TEST_TMP/policies" \
     --policy test --root "$EP_ROOT" --slurm --dry-run
+bad "Grid Engine without JOB_ID" "--sge: JOB_ID is not set" env -i USER=$S "$EPILOGUE" --sge --dry-run
+bad "Grid Engine: --user is not the job's USER" "--user $T is not the job's USER $S" \
+    env -i "${sge_env[@]}" "$EPILOGUE" --sge --user $T --dry-run
 bad "unknown option" "unknown option '--frobnicate'" ep_run --frobnicate --user $T
 bad "no such user" "no such user 'corraltestnobody'" ep_run --user corraltestnobody --dry-run
 bad "--sweep with --user" "--sweep cleans every user" ep_run --sweep --user $T

@@ -6,13 +6,17 @@
 #   (a) a job's daemon (setsid nohup: Grid Engine leaves it running) is gone
 #       after the epilog;
 #   (e) two jobs of one user: when one ends, the other runs on, with its
-#       own child and its own daemon;
+#       own child (below its sge_shepherd) and its own daemon (reparented
+#       out of it: spared by the JOB_ID in its environment while that job's
+#       root sge_shepherd runs);
+#   (f) an epilog that cannot clean the node (exit 1) puts the queue
+#       instance in error state (E; qstat -explain E names the job, qstat -j
+#       gives the epilog's exit status) and
+#       Grid Engine requeues the job; qmod -c brings the queue back;
 #   (d) SGE_EPILOGUE_JOBS (default 20) trivial jobs: none stuck, no root
 #       process killed.
 # The epilog is `root@WRAPPER $job_owner $job_id`, the wrapper runs
-# corral-epilogue --user OWNER --job ID: there is no Grid Engine mode, so
-# nothing tells corral-epilogue which processes belong to the user's other
-# running jobs (see the TODO checks).
+# corral-epilogue --sge --user OWNER --job ID (docs/epilogue-install.md).
 # Safety: the wrapper pins corral-epilogue to --uid-range 61920-61939 (this
 # file's test users) and --root to the test's own tree; min_uid 61920.
 # shellcheck shell=bash
@@ -34,7 +38,7 @@ done
 [ -x "$RECIPE" ] || plan_skip_unless_must sge "no $RECIPE"
 [ -x "$EPILOGUE" ] || plan_skip "corral-epilogue not built"
 
-plan 19
+plan 28
 
 make_tmpdir
 T=$TEST_TMP
@@ -57,7 +61,7 @@ cat >"$T/epilog.sh" <<EOF
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Grid Engine's queue epilog: root@$T/epilog.sh \$job_owner \$job_id
 $EPILOGUE --policy-dir $T/policies --policy test --root $T/root \\
-    --uid-range $UID_MIN-$UID_MAX --user "\$1" --job "\$2" --json --log-file $T/epilogue.log >$T/ep/\$2.json 2>&1
+    --uid-range $UID_MIN-$UID_MAX --sge --user "\$1" --job "\$2" --json --log-file $T/epilogue.log >$T/ep/\$2.json 2>&1
 EOF
 chmod 0755 "$T/epilog.sh"
 
@@ -80,10 +84,6 @@ alive() { # alive PID: running, not a zombie (PID 1 here reaps slowly)
     [ -n "$1" ] || return 1
     st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
     [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-ok_todo() { # ok_todo STATUS DESC WHY: a known gap, reported but not failing
-    _tap_n=$((_tap_n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $_tap_n - $2 # TODO $3"; else echo "not ok $_tap_n - $2 # TODO $3"; fi
 }
 
 W=$T/sge
@@ -159,17 +159,40 @@ alive "$(cat "$SH/b1daemon.pid" 2>/dev/null)"
 is $? 1 "(e) the ended job's daemon is gone"
 is "$(ep_exit "$b1")" 0 "(e) the first job's epilog exited 0"
 reasons "$b1" "(e) first job's"
-why="no Grid Engine mode: corral-epilogue --user spares no other job of the user (its processes carry the job's gid_range group and descend from a root sge_shepherd)"
 [[ "$(in_queue "$b2")" =~ ^r$ ]]
-ok_todo $? "(e) the second job is still running in Grid Engine's view" "$why"
+ok $? "(e) the second job is still running in Grid Engine's view"
 alive "$(cat "$SH/b2shell.pid" 2>/dev/null)"
-ok_todo $? "(e) the running job's shell is untouched" "$why"
+ok $? "(e) the running job's shell (below its sge_shepherd) is untouched"
 alive "$(cat "$SH/b2child.pid" 2>/dev/null)"
-ok_todo $? "(e) the running job's child is untouched" "$why"
-alive "$(cat "$SH/b2daemon.pid" 2>/dev/null)"
-ok_todo $? "(e) the running job's daemon is untouched" "$why"
+ok $? "(e) the running job's child is untouched"
+b2daemon=$(cat "$SH/b2daemon.pid" 2>/dev/null)
+alive "$b2daemon"
+ok $? "(e) the running job's daemon (reparented out of its sge_shepherd) is untouched"
+is "$(awk '{print $4}' "/proc/$b2daemon/stat" 2>/dev/null)" 1 "(e) ... and it really left the job's tree (its parent is PID 1)"
+grep -q '"type":"process"' "$T/ep/$b1.json" 2>/dev/null &&
+    ! grep '"type":"process"' "$T/ep/$b1.json" | grep -q "\"pid\":$b2daemon,"
+ok $? "(e) the first job's epilog acted on processes, none of them the second job's daemon"
 qdel -f "$b2" >/dev/null 2>&1
 wait_done "$b2" 60 || true
+
+# (f) an epilog that cannot clean: a crontab it cannot quarantine
+HOST=$(hostname)
+q_state() { qstat -f -q all.q 2>/dev/null | awk -v h="all.q@$HOST" '$1 == h {print $6}'; }
+echo "* * * * * true" >"$T/root/var/spool/cron/crontabs/$U1"
+touch "$T/root/var/lib/corral/quarantine" # a file where the quarantine directory should be
+f=$(sub $U1 true)
+for _ in $(seq 600); do ep_done "$f" && [[ "$(q_state)" == *E* ]] && break; sleep 0.1; done
+is "$(ep_exit "$f")" 1 "(f) corral-epilogue exited 1 (a crontab it could not quarantine)"
+like "$(q_state)" 'E' "(f) the failed epilog put the queue instance all.q@$HOST in error state"
+like "$(qstat -f -explain E -q all.q 2>/dev/null)" "marked QERROR as result of job $f's failure" "(f) qstat -explain E names the job"
+like "$(qstat -j "$f" 2>/dev/null)" 'error reason.*exit_status of epilog = 1' "(f) qstat -j gives the reason: the epilog's exit status"
+like "$(in_queue "$f")" 'q' "(f) Grid Engine requeued the job (state '$(in_queue "$f")')"
+rm -f "$T/root/var/lib/corral/quarantine"
+rm -f "$T/ep/$f.json"
+qmod -c "all.q@$HOST" >/dev/null 2>&1
+wait_done "$f" 60
+ok $? "(f) after qmod -c the queue runs again: the requeued job ran, its epilog (now clean) reported"
+is "$(q_state)" "" "(f) the queue instance has no error state"
 
 # (d) many trivial jobs, with root canaries (one with the job user's
 # effective uid, as sge_shepherd has sgeadmin's): none may die

@@ -8,14 +8,21 @@
  * a root process with the user's effective uid is never touched, a real
  * uid that turns to root between the classification and the stop (injected
  * status) stops nothing, an "sshd" of real uid 0 and another effective uid
- * still pardons. */
+ * still pardons; Grid Engine's epilog environment (--sge and detected), and
+ * the pardons of running Slurm and Grid Engine jobs over an injected /proc
+ * tree (a directory with stat, status, environ and cwd per process): below
+ * a root slurmstepd/sge_shepherd of another job, and a daemon by the job id
+ * in its environment only while that job's root daemon runs. */
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit-skip.h"
@@ -132,6 +139,95 @@ START_TEST(test_slurm_env) {
         free(err);
         ck_assert_int_eq(parse(argv, badid, &r, &err), -EINVAL);
         free(err);
+}
+END_TEST
+
+START_TEST(test_sge_env) {
+        char *flag[] = { "e", "--sge", NULL };
+        char *none[] = { "e", NULL };
+        char *dry[] = { "e", "--dry-run", NULL };
+        char *owner[] = { "e", "--user", "erin", "--job", "12", NULL };
+        char *other_user[] = { "e", "--sge", "--user", "mallory", NULL };
+        char *other_job[] = { "e", "--user", "erin", "--job", "13", NULL };
+        char *with_slurm[] = { "e", "--slurm", NULL };
+        char *env[] = { "JOB_ID=12",
+                        "SGE_TASK_ID=undefined",
+                        "SGE_JOB_SPOOL_DIR=/var/spool/gridengine/execd/n1/active_jobs/12.1",
+                        "USER=erin",
+                        "JOB_NAME=sim",
+                        "QUEUE=all.q",
+                        "SGE_JOBEXIT_STAT=3",
+                        "SLURM_JOB_ID=5",
+                        "SLURM_JOB_UID=1001",
+                        NULL };
+        char *array[] = { "JOB_ID=12", "SGE_TASK_ID=4", "SGE_JOB_SPOOL_DIR=/s/active_jobs/12.4", "USER=erin", NULL };
+        char *wrong_dir[] = { "JOB_ID=12", "SGE_TASK_ID=4", "SGE_JOB_SPOOL_DIR=/s/active_jobs/12.1", "USER=erin",
+                              NULL };
+        char *no_id[] = { "SGE_JOB_SPOOL_DIR=/s/active_jobs/12.1", "USER=erin", NULL };
+        char *no_user[] = { "JOB_ID=12", "SGE_JOB_SPOOL_DIR=/s/active_jobs/12.1", NULL };
+        char *bad_task[] = { "JOB_ID=12", "SGE_TASK_ID=x", "USER=erin", NULL };
+        EpRequest r = {};
+        char *err = NULL;
+        char key[64];
+
+        ck_assert_int_eq(parse(flag, env, &r, &err), 0);
+        ck_assert_int_eq(r.mode, EP_MODE_SGE);
+        ck_assert_str_eq(ep_mode_name(r.mode), "sge");
+        ck_assert_str_eq(r.job, "12.1");
+        ck_assert_str_eq(r.user, "erin");
+        ck_assert_str_eq(r.job_name, "sim");
+        ck_assert_str_eq(r.queue, "all.q");
+        ck_assert_str_eq(r.exit_status, "3");
+        ep_request_done(&r);
+        /* detected: no mode asked for, Grid Engine's variables set */
+        ck_assert_int_eq(parse(dry, env, &r, &err), 0);
+        ck_assert_int_eq(r.mode, EP_MODE_SGE);
+        ck_assert(r.dry_run);
+        ep_request_done(&r);
+        /* the queue's pseudo variables, when they agree */
+        ck_assert_int_eq(parse(owner, env, &r, &err), 0);
+        ck_assert_int_eq(r.mode, EP_MODE_SGE);
+        ck_assert_str_eq(r.job, "12.1");
+        ep_request_done(&r);
+        /* an explicit mode wins over the environment */
+        ck_assert_int_eq(parse(with_slurm, env, &r, &err), 0);
+        ck_assert_int_eq(r.mode, EP_MODE_SLURM);
+        ep_request_done(&r);
+        /* without Grid Engine's environment --user is corral's mode */
+        ck_assert_int_eq(parse(owner, NULL, &r, &err), 0);
+        ck_assert_int_eq(r.mode, EP_MODE_CORRAL);
+        ep_request_done(&r);
+        ck_assert_int_eq(parse(array, NULL, &r, &err), -EINVAL); /* no mode, no SGE env: needs one */
+        free(err);
+        ck_assert_int_eq(parse(flag, array, &r, &err), 0);
+        ck_assert_str_eq(r.job, "12.4");
+        ep_request_done(&r);
+        ck_assert_int_eq(parse(other_user, env, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "mallory"));
+        free(err);
+        ck_assert_int_eq(parse(other_job, env, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "JOB_ID"));
+        free(err);
+        ck_assert_int_eq(parse(flag, wrong_dir, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "SGE_JOB_SPOOL_DIR"));
+        free(err);
+        ck_assert_int_eq(parse(flag, no_id, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "JOB_ID is not set"));
+        free(err);
+        ck_assert_int_eq(parse(flag, no_user, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "--user $job_owner"));
+        free(err);
+        ck_assert_int_eq(parse(flag, bad_task, &r, &err), -EINVAL);
+        free(err);
+        ck_assert_int_eq(parse(none, NULL, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "--sge"));
+        free(err);
+        ck_assert_int_eq(ep_sge_job_key("7", NULL, key, sizeof key), 0);
+        ck_assert_str_eq(key, "7.1");
+        ck_assert_int_eq(ep_sge_job_key("7", "3", key, sizeof key), 0);
+        ck_assert_str_eq(key, "7.3");
+        ck_assert_int_eq(ep_sge_job_key("7x", NULL, key, sizeof key), -EINVAL);
+        ck_assert_int_eq(ep_sge_job_key(NULL, NULL, key, sizeof key), -EINVAL);
 }
 END_TEST
 
@@ -579,6 +675,260 @@ START_TEST(test_pardon_by_real_root) {
 }
 END_TEST
 
+/* ---- an injected /proc: a directory per process with stat, status,
+ * cmdline, environ and a cwd symlink, owned by the process's effective
+ * uid (the snapshot pre-selects by it) ---- */
+
+static char fake_proc[64];
+
+static void fake_write(const char *path, const char *data, size_t len) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, data, len), (ssize_t) len);
+        close(fd);
+}
+
+/* env: "A=1\0B=2\0" (len bytes); cwd may be NULL */
+static void fake_proc_add(pid_t pid, pid_t ppid, const char *comm, uid_t ruid, uid_t euid, const char *cmdline,
+                          const char *env, size_t env_len, const char *cwd) {
+        char dir[128], path[192], buf[512];
+        int n;
+
+        (void) snprintf(dir, sizeof dir, "%s/%d", fake_proc, (int) pid);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        n = snprintf(buf, sizeof buf,
+                     "%d (%s) S %d %d %d 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 %d 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+                     "0 0 0\n",
+                     (int) pid, comm, (int) ppid, (int) pid, (int) pid, 1000 + (int) pid);
+        (void) snprintf(path, sizeof path, "%s/stat", dir);
+        fake_write(path, buf, (size_t) n);
+        n = snprintf(buf, sizeof buf, "Name:\t%s\nState:\tS (sleeping)\nUid:\t%u\t%u\t%u\t%u\n", comm, (unsigned) ruid,
+                     (unsigned) euid, (unsigned) euid, (unsigned) euid);
+        (void) snprintf(path, sizeof path, "%s/status", dir);
+        fake_write(path, buf, (size_t) n);
+        (void) snprintf(path, sizeof path, "%s/cmdline", dir);
+        fake_write(path, cmdline, strlen(cmdline) + 1);
+        (void) snprintf(path, sizeof path, "%s/environ", dir);
+        fake_write(path, env ? env : "", env ? env_len : 0);
+        if (cwd) {
+                (void) snprintf(path, sizeof path, "%s/cwd", dir);
+                ck_assert_int_eq(symlink(cwd, path), 0);
+        }
+        ck_assert_int_eq(chown(dir, euid, euid), 0);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path);
+}
+
+static void fake_proc_done(void) {
+        (void) nftw(fake_proc, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+#define ENV(s) s, sizeof(s) - 1
+#define U 61797
+#define OTHER 61796
+
+/* Classifies every process of the fake tree; the verdict of pid. */
+static EpVerdict verdict_of(EpTargetRules *rules, ProcTable *t, pid_t pid, char *reason, size_t size) {
+        const char *why = NULL;
+        char buf[256];
+        ProcEntry *e = proctable_find(t, pid);
+        ck_assert_ptr_nonnull(e);
+        EpVerdict v = ep_classify(rules, t, e, buf, sizeof buf, &why);
+        (void) snprintf(reason, size, "%s", why ? why : "");
+        return v;
+}
+
+static unsigned environ_reads;
+static ssize_t (*real_read_file)(int dirfd, const char *path, char *buf, size_t size);
+static ssize_t count_environ(int dirfd, const char *path, char *buf, size_t size) {
+        if (strstr(path, "/environ"))
+                environ_reads++;
+        return real_read_file(dirfd, path, buf, size);
+}
+
+START_TEST(test_pardon_running_jobs) {
+        _cleanup_proctable_free_ ProcTable *t = NULL;
+        char why[256];
+
+        if (geteuid() != 0)
+                return; /* the fake entries are owned by their users */
+        (void) snprintf(fake_proc, sizeof fake_proc, "/tmp/corral-fakeproc-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(fake_proc));
+        fake_proc_add(1, 0, "init", 0, 0, "init", NULL, 0, NULL);
+        /* Grid Engine: job 7.1 runs (its shepherd is root, effective
+         * sgeadmin), job 8.1 ended (its shepherd runs the epilog) */
+        fake_proc_add(100, 1, "sge_execd", 0, 0, "sge_execd", NULL, 0, NULL);
+        fake_proc_add(110, 100, "sge_shepherd", 0, 61795, "sge_shepherd -bg", NULL, 0,
+                      "/var/spool/gridengine/execd/n1/active_jobs/7.1");
+        fake_proc_add(111, 110, "sh", U, U, "-sh job", ENV("JOB_ID=7\0SGE_TASK_ID=undefined\0"), NULL);
+        fake_proc_add(120, 100, "sge_shepherd", 0, 0, "sge_shepherd -bg", NULL, 0,
+                      "/var/spool/gridengine/execd/n1/active_jobs/8.1");
+        fake_proc_add(121, 120, "sleep", U, U, "sleep 9", ENV("JOB_ID=8\0"), NULL);
+        /* daemons reparented to PID 1 */
+        fake_proc_add(130, 1, "sleep", U, U, "sleep 300", ENV("HOME=/\0JOB_ID=7\0SGE_TASK_ID=undefined\0"), NULL);
+        fake_proc_add(131, 1, "sleep", U, U, "sleep 300", ENV("JOB_ID=8\0SGE_TASK_ID=undefined\0"), NULL);
+        fake_proc_add(132, 1, "sleep", U, U, "sleep 300", ENV("JOB_ID=9\0"), NULL); /* no such job */
+        fake_proc_add(133, 1, "sleep", U, U, "sleep 300", ENV("JOB_ID=7\0SGE_TASK_ID=2\0"), NULL); /* task 2: none */
+        /* a user's own "sge_shepherd" in a job-looking directory pardons nothing */
+        fake_proc_add(140, 1, "sge_shepherd", U, U, "sge_shepherd -bg", NULL, 0, "/tmp/x/active_jobs/10.1");
+        fake_proc_add(141, 140, "sleep", U, U, "sleep 300", ENV("JOB_ID=10\0"), NULL);
+        /* another user's running job 11.1: the user's daemon cannot claim it */
+        fake_proc_add(150, 100, "sge_shepherd", 0, 0, "sge_shepherd -bg", NULL, 0, "/s/active_jobs/11.1");
+        fake_proc_add(151, 150, "sh", OTHER, OTHER, "-sh", ENV("JOB_ID=11\0"), NULL);
+        fake_proc_add(152, 1, "sleep", U, U, "sleep 300", ENV("JOB_ID=11\0"), NULL);
+        /* Slurm: job 5 runs, job 6 ended */
+        fake_proc_add(200, 1, "slurmd", 0, 0, "slurmd", NULL, 0, NULL);
+        fake_proc_add(210, 1, "slurmstepd", 0, U, "slurmstepd: [5.batch]", NULL, 0, NULL);
+        fake_proc_add(211, 210, "bash", U, U, "bash job", ENV("SLURM_JOB_ID=5\0"), NULL);
+        fake_proc_add(220, 1, "sleep", U, U, "sleep 300", ENV("SLURM_JOB_ID=5\0"), NULL);
+        fake_proc_add(221, 1, "sleep", U, U, "sleep 300", ENV("SLURM_JOB_ID=6\0"), NULL);
+        fake_proc_add(222, 1, "sleep", U, U, "sleep 300", ENV("SLURM_JOB_ID=12\0"), NULL);
+        /* a user's fake slurmstepd of "job 13" */
+        fake_proc_add(230, 1, "slurmstepd", U, U, "slurmstepd: [13.batch]", NULL, 0, NULL);
+        fake_proc_add(231, 230, "sleep", U, U, "sleep 300", ENV("SLURM_JOB_ID=13\0"), NULL);
+        fake_proc_add(232, 1, "sleep", U, U, "sleep 300", ENV("SLURM_JOB_ID=13\0"), NULL);
+        ck_assert_int_eq(proctable_snapshot(fake_proc, &t), 0);
+
+        EpTargetRules sge = {
+                .mode = EP_MODE_SGE,
+                .have_uid = true,
+                .uid = U,
+                .user_eligible = true,
+                .min_uid = 1000,
+                .job = "8.1",
+                .self = 999999,
+        };
+        ck_assert_int_eq(ep_rules_refresh(&sge), 0);
+        ck_assert_int_eq(verdict_of(&sge, t, 111, why, sizeof why), EP_SPARED);
+        ck_assert_ptr_nonnull(strstr(why, "sge_shepherd of running Grid Engine job 7.1"));
+        ck_assert_int_eq(verdict_of(&sge, t, 121, why, sizeof why), EP_TARGET); /* below the ended job's */
+        ck_assert_int_eq(verdict_of(&sge, t, 130, why, sizeof why), EP_SPARED);
+        ck_assert_ptr_nonnull(strstr(why, "daemon of running Grid Engine job 7.1"));
+        ck_assert_int_eq(verdict_of(&sge, t, 131, why, sizeof why), EP_TARGET); /* the ended job's daemon */
+        ck_assert_int_eq(verdict_of(&sge, t, 132, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&sge, t, 133, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&sge, t, 140, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&sge, t, 141, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&sge, t, 151, why, sizeof why), EP_IGNORE); /* another user's */
+        ck_assert_int_eq(verdict_of(&sge, t, 152, why, sizeof why), EP_TARGET); /* not its user's job */
+        ck_assert_int_eq(verdict_of(&sge, t, 220, why, sizeof why), EP_TARGET); /* Slurm's are not SGE's */
+        ck_assert_int_eq(verdict_of(&sge, t, 110, why, sizeof why), EP_IGNORE); /* root */
+        ep_rules_done(&sge);
+
+        EpTargetRules slurm = {
+                .mode = EP_MODE_SLURM,
+                .have_uid = true,
+                .uid = U,
+                .user_eligible = true,
+                .min_uid = 1000,
+                .job = "6",
+                .self = 999999,
+        };
+        ck_assert_int_eq(ep_rules_refresh(&slurm), 0);
+        ck_assert_int_eq(verdict_of(&slurm, t, 211, why, sizeof why), EP_SPARED);
+        ck_assert_int_eq(verdict_of(&slurm, t, 220, why, sizeof why), EP_SPARED);
+        ck_assert_ptr_nonnull(strstr(why, "daemon of running Slurm job 5"));
+        ck_assert_int_eq(verdict_of(&slurm, t, 221, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&slurm, t, 222, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&slurm, t, 231, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&slurm, t, 232, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&slurm, t, 130, why, sizeof why), EP_TARGET); /* SGE's are not Slurm's */
+        ck_assert_int_eq(verdict_of(&slurm, t, 210, why, sizeof why), EP_IGNORE); /* root, the user's euid */
+        ep_rules_done(&slurm);
+
+        /* Torque: job 20.srv runs (its session leader is a child of a root
+         * pbs_mom), 21.srv ended */
+        fake_proc_add(300, 1, "pbs_mom", 0, 0, "pbs_mom", NULL, 0, NULL);
+        fake_proc_add(301, 300, "bash", U, U, "-bash", ENV("PBS_JOBID=20.srv\0"), NULL);
+        fake_proc_add(302, 1, "sleep", U, U, "sleep 300", ENV("PBS_JOBID=20.srv\0"), NULL);
+        fake_proc_add(303, 1, "sleep", U, U, "sleep 300", ENV("PBS_JOBID=21.srv\0"), NULL);
+        /* a leader below a pbs_mom of the user's own pardons nothing */
+        fake_proc_add(310, 1, "pbs_mom", U, U, "pbs_mom", NULL, 0, NULL);
+        fake_proc_add(311, 310, "bash", U, U, "-bash", ENV("PBS_JOBID=22.srv\0"), NULL);
+        fake_proc_add(312, 1, "sleep", U, U, "sleep 300", ENV("PBS_JOBID=22.srv\0"), NULL);
+        t = proctable_free(t);
+        ck_assert_int_eq(proctable_snapshot(fake_proc, &t), 0);
+        EpTargetRules torque = {
+                .mode = EP_MODE_TORQUE,
+                .have_uid = true,
+                .uid = U,
+                .user_eligible = true,
+                .min_uid = 1000,
+                .job = "21.srv",
+                .self = 999999,
+                .mom_name = "pbs_mom",
+        };
+        ck_assert_int_eq(ep_rules_refresh(&torque), 0);
+        ck_assert_int_eq(verdict_of(&torque, t, 301, why, sizeof why), EP_SPARED); /* its session */
+        ck_assert_int_eq(verdict_of(&torque, t, 302, why, sizeof why), EP_SPARED);
+        ck_assert_ptr_nonnull(strstr(why, "daemon of running Torque job 20.srv"));
+        ck_assert_int_eq(verdict_of(&torque, t, 303, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&torque, t, 311, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&torque, t, 312, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&torque, t, 220, why, sizeof why), EP_TARGET); /* Slurm's are not Torque's */
+        ep_rules_done(&torque);
+
+        /* the sweep knows them all */
+        EpTargetRules sweep = { .mode = EP_MODE_SWEEP, .min_uid = 1000, .self = 999999, .mom_name = "pbs_mom" };
+        ck_assert_int_eq(ep_rules_refresh(&sweep), 0);
+        ck_assert_int_eq(verdict_of(&sweep, t, 130, why, sizeof why), EP_SPARED);
+        ck_assert_int_eq(verdict_of(&sweep, t, 220, why, sizeof why), EP_SPARED);
+        ck_assert_int_eq(verdict_of(&sweep, t, 121, why, sizeof why), EP_SPARED); /* 8.1 runs for a sweep */
+        ck_assert_int_eq(verdict_of(&sweep, t, 152, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&sweep, t, 151, why, sizeof why), EP_SPARED);
+        ck_assert_int_eq(verdict_of(&sweep, t, 302, why, sizeof why), EP_SPARED);
+        ck_assert_int_eq(verdict_of(&sweep, t, 303, why, sizeof why), EP_TARGET);
+        ep_rules_done(&sweep);
+        fake_proc_done();
+}
+END_TEST
+
+START_TEST(test_environ_read_only_when_needed) {
+        _cleanup_proctable_free_ ProcTable *t = NULL;
+        char why[256];
+
+        if (geteuid() != 0)
+                return;
+        (void) snprintf(fake_proc, sizeof fake_proc, "/tmp/corral-fakeproc-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(fake_proc));
+        fake_proc_add(1, 0, "init", 0, 0, "init", NULL, 0, NULL);
+        fake_proc_add(210, 1, "slurmstepd", 0, 0, "slurmstepd: [6.batch]", NULL, 0, NULL); /* the ended job's */
+        fake_proc_add(211, 210, "bash", U, U, "bash job", ENV("SLURM_JOB_ID=6\0"), NULL);
+        fake_proc_add(220, 1, "sleep", U, U, "sleep 300", ENV("SLURM_JOB_ID=6\0"), NULL);
+        fake_proc_add(221, 1, "sleep", U, U, "sleep 300", ENV("SLURM_JOB_ID=5\0"), NULL);
+        /* another user's running job 5 */
+        fake_proc_add(230, 1, "slurmstepd", 0, 0, "slurmstepd: [5.batch]", NULL, 0, NULL);
+        fake_proc_add(231, 230, "bash", OTHER, OTHER, "bash job", ENV("SLURM_JOB_ID=5\0"), NULL);
+        ck_assert_int_eq(proctable_snapshot(fake_proc, &t), 0);
+        EpTargetRules slurm = {
+                .mode = EP_MODE_SLURM,
+                .have_uid = true,
+                .uid = U,
+                .user_eligible = true,
+                .min_uid = 1000,
+                .job = "6",
+                .self = 999999,
+        };
+        ck_assert_int_eq(ep_rules_refresh(&slurm), 0);
+        environ_reads = 0;
+        real_read_file = proc_syscalls.read_file;
+        proc_syscalls.read_file = count_environ;
+        for (size_t i = 0; i < t->n; i++) {
+                const char *r;
+                (void) ep_classify(&slurm, t, &t->entries[i], why, sizeof why, &r);
+        }
+        proc_syscalls_reset();
+        /* no other job of the user runs: no environment is read */
+        ck_assert_uint_eq(environ_reads, 0);
+        ck_assert_int_eq(verdict_of(&slurm, t, 220, why, sizeof why), EP_TARGET);
+        ck_assert_int_eq(verdict_of(&slurm, t, 221, why, sizeof why), EP_TARGET);
+        ep_rules_done(&slurm);
+        fake_proc_done();
+}
+END_TEST
+
 Suite *epilogue_suite(void) {
         Suite *s = suite_create("epilogue");
         TCase *tc = tcase_create("pure");
@@ -586,6 +936,7 @@ Suite *epilogue_suite(void) {
         tcase_add_test(tc, test_torque_forced_11);
         tcase_add_test(tc, test_torque_malformed);
         tcase_add_test(tc, test_slurm_env);
+        tcase_add_test(tc, test_sge_env);
         tcase_add_test(tc, test_options);
         tcase_add_test(tc, test_at_header);
         tcase_add_test(tc, test_listener_lines);
@@ -601,6 +952,8 @@ Suite *epilogue_suite(void) {
         tcase_add_test(tc, test_kill_spares_root_with_user_euid);
         tcase_add_test(tc, test_kill_reverifies_real_uid);
         tcase_add_test(tc, test_pardon_by_real_root);
+        tcase_add_test(tc, test_pardon_running_jobs);
+        tcase_add_test(tc, test_environ_read_only_when_needed);
         suite_add_tcase(s, tc);
         return s;
 }
