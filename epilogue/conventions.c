@@ -58,6 +58,7 @@ void ep_request_done(EpRequest *r) {
         free(r->paths.at_allow);
         free(r->paths.linger_dir);
         free(r->paths.quarantine_dir);
+        strv_free(r->paths.tmp_dirs);
         *r = (EpRequest){};
 }
 
@@ -597,6 +598,11 @@ int ep_resolve_paths(EpRequest *r, const Policy *p) {
             path_join(&x->linger_dir, root, "/var/lib/systemd/linger") < 0 ||
             path_join(&x->quarantine_dir, root, p->quarantine_dir) < 0)
                 return -ENOMEM;
+        for (char **d = p->tmp_dirs; d && *d; d++) {
+                char *j = NULL;
+                if (path_join(&j, root, *d) < 0 || strv_consume(&x->tmp_dirs, j) < 0)
+                        return -ENOMEM;
+        }
         if (!r->job_cgroup_parent && !(r->job_cgroup_parent = strdup("/corral")))
                 return -ENOMEM;
         if (!r->mom_name && !(r->mom_name = strdup("pbs_mom")))
