@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* traces.c — step 3: what a job leaves behind besides processes and spool
- * entries, once its processes are dead (they may have used all of it):
+/* traces.c — corral-epilogue(8) step 5 (step 3 of epilogue_main()): what a
+ * job leaves behind besides processes and spool entries, once its processes
+ * are dead (they may have used all of it):
  *
  *   1. SysV IPC (clean_ipc): the shared memory segments, semaphore sets and
  *      message queues the user created (MPI libraries leave them after a
@@ -99,6 +100,14 @@ TraceVerdict traces_judge_ipc(const EpTargetRules *rules, const uid_t *busy, siz
         return v == TRACE_SPARE || o == TRACE_SPARE ? TRACE_SPARE : TRACE_CLEAN;
 }
 
+/* A user's quarantine of this run: QDIR/USER/tmp-TIME-PID and its manifest */
+typedef struct QSession {
+        uid_t uid;
+        int fd; /* QDIR/USER/tmp-TIME-PID */
+        char *dir;
+        json_t *entries; /* written to DIR.json at the end */
+} QSession;
+
 typedef struct Traces {
         const EpRequest *req;
         const EpTargetRules *rules;
@@ -113,12 +122,7 @@ typedef struct Traces {
         const char *path; /* the tmp dir as found ("/tmp", below --root) */
         const char *mirror; /* its name in the quarantine ("tmp", "var/tmp") */
         char stamp[48]; /* TIME-PID */
-        struct QSession {
-                uid_t uid;
-                int fd; /* QDIR/USER/tmp-TIME-PID */
-                char *dir;
-                json_t *entries;
-        } *sessions;
+        QSession *sessions;
         size_t n_sessions;
 } Traces;
 
@@ -273,10 +277,10 @@ static void report_ipc(Traces *t, const IpcObject *o, const char *result, const 
         json_t *rec;
 
         (void) snprintf(key, sizeof key, "0x%08x", (unsigned) o->key);
-        rec = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I, s:s, s:I, s:s, s:s, s:s?}", "type", kind, "kind", kind,
-                        "user", user, "uid", (json_int_t) o->cuid, "owner_uid", (json_int_t) o->uid, "id",
-                        (json_int_t) o->id, "key", key, "size", (json_int_t) o->size, "action", "remove", "result",
-                        result, "detail", detail);
+        rec = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I, s:s, s:I, s:s, s:s, s:s?}", "type", kind, "kind", kind, "user",
+                        user, "uid", (json_int_t) o->cuid, "owner_uid", (json_int_t) o->uid, "id", (json_int_t) o->id,
+                        "key", key, "size", (json_int_t) o->size, "action", "remove", "result", result, "detail",
+                        detail);
         if (rec) {
                 if (o->kind != IPC_KIND_SEM)
                         (void) json_object_set_new(rec, o->kind == IPC_KIND_SHM ? "attached" : "messages",
@@ -289,9 +293,8 @@ static void report_ipc(Traces *t, const IpcObject *o, const char *result, const 
         }
         report_detail(t->rep, streq(result, "failed") ? LOG_WARNING : LOG_INFO,
                       "remove %s id %d key %s of uid %u (owner %u, %" PRIu64 " %s): %s%s%s", kind, o->id, key,
-                      (unsigned) o->cuid, (unsigned) o->uid, o->size,
-                      o->kind == IPC_KIND_SEM ? "semaphores" : "bytes", result, detail ? ": " : "",
-                      detail ? detail : "");
+                      (unsigned) o->cuid, (unsigned) o->uid, o->size, o->kind == IPC_KIND_SEM ? "semaphores" : "bytes",
+                      result, detail ? ": " : "", detail ? detail : "");
 }
 
 static void clean_ipc_kind(Traces *t, IpcKind kind) {
@@ -373,7 +376,7 @@ static void report_entry(Traces *t, const char *path, const struct stat *st, con
         report_file(t->rep, "tmp_file", user, st->st_uid, path, dest, action, result, d);
 }
 
-static struct QSession *session_of(Traces *t, uid_t uid) {
+static QSession *session_of(Traces *t, uid_t uid) {
         for (size_t i = 0; i < t->n_sessions; i++)
                 if (t->sessions[i].uid == uid)
                         return &t->sessions[i];
@@ -381,9 +384,9 @@ static struct QSession *session_of(Traces *t, uid_t uid) {
 }
 
 /* QDIR/USER/tmp-TIME-PID for uid, made on first use. */
-static int session_open(Traces *t, uid_t uid, struct QSession **ret) {
+static int session_open(Traces *t, uid_t uid, QSession **ret) {
         _cleanup_close_ int ufd = -1;
-        struct QSession *s = session_of(t, uid), *n;
+        QSession *s = session_of(t, uid), *n;
         char ubuf[64], name[80];
         int r, fd;
 
@@ -411,7 +414,7 @@ static int session_open(Traces *t, uid_t uid, struct QSession **ret) {
         }
         t->sessions = n;
         s = &t->sessions[t->n_sessions++];
-        *s = (struct QSession){ .uid = uid, .fd = fd, .entries = json_array() };
+        *s = (QSession){ .uid = uid, .fd = fd, .entries = json_array() };
         const char *user = name_of(t, uid, ubuf, sizeof ubuf);
         if ((user ? asprintf(&s->dir, "%s/%s/%s", t->req->paths.quarantine_dir, user, name)
                   : asprintf(&s->dir, "%s/uid-%u/%s", t->req->paths.quarantine_dir, (unsigned) uid, name)) < 0)
@@ -461,7 +464,7 @@ static int quarantine_entry(Traces *t, int dfd, const char *name, const char *re
                             char **ret_dest) {
         _cleanup_free_ char *qrel = NULL, *dest = NULL;
         _cleanup_close_ int qfd = -1;
-        struct QSession *s;
+        QSession *s;
         const char *slash;
         int r;
 
@@ -688,7 +691,7 @@ static void clean_tmp_dir(Traces *t, const char *path, const char *configured) {
 
 static void sessions_finish(Traces *t) {
         for (size_t i = 0; i < t->n_sessions; i++) {
-                struct QSession *s = &t->sessions[i];
+                QSession *s = &t->sessions[i];
                 _cleanup_free_ char *name = NULL, *text = NULL;
                 char ubuf[64];
                 json_t *rec = json_pack("{s:s, s:s?, s:I, s:s?, s:s, s:O}", "kind", "tmp_files", "user",
@@ -699,8 +702,7 @@ static void sessions_finish(Traces *t) {
                         int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
                         if (fd >= 0) {
                                 size_t len = strlen(text);
-                                if (write(fd, text, len) != (ssize_t) len || write(fd, "\n", 1) != 1 ||
-                                    fsync(fd) < 0)
+                                if (write(fd, text, len) != (ssize_t) len || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
                                         report_detail(t->rep, LOG_WARNING, "cannot write %s: %m", name);
                                 (void) close(fd);
                         }
@@ -716,8 +718,8 @@ static void sessions_finish(Traces *t) {
         t->n_sessions = 0;
 }
 
-void traces_clean(const EpRequest *req, const Policy *p, const EpTargetRules *rules, EpReport *rep,
-                  const uid_t *busy, size_t n_busy) {
+void traces_clean(const EpRequest *req, const Policy *p, const EpTargetRules *rules, EpReport *rep, const uid_t *busy,
+                  size_t n_busy) {
         Traces t = {
                 .req = req,
                 .rules = rules,

@@ -19,8 +19,12 @@
 #define V 61792
 
 START_TEST(test_judge_per_user) {
-        EpTargetRules r = { .mode = EP_MODE_CORRAL, .have_uid = true, .uid = U, .user_eligible = true,
-                            .min_uid = 1000, .max_uid = 65000 };
+        EpTargetRules r = { .mode = EP_MODE_CORRAL,
+                            .have_uid = true,
+                            .uid = U,
+                            .user_eligible = true,
+                            .min_uid = 1000,
+                            .max_uid = 65000 };
         uid_t busy[] = { U };
 
         ck_assert_int_eq(traces_judge_uid(&r, NULL, 0, U), TRACE_CLEAN);
