@@ -122,6 +122,11 @@ typedef struct Traces {
         const char *path; /* the tmp dir as found ("/tmp", below --root) */
         const char *mirror; /* its name in the quarantine ("tmp", "var/tmp") */
         char stamp[48]; /* TIME-PID */
+        /* inside the top-level directory being emptied: what went (one
+         * record for the directory, not one per file: a job's tree in /tmp
+         * may hold 100,000 files, and corrald keeps 1 MiB of our output) */
+        unsigned quarantined, removed;
+        uint64_t bytes;
         QSession *sessions;
         size_t n_sessions;
 } Traces;
@@ -494,7 +499,23 @@ static int quarantine_entry(Traces *t, int dfd, const char *name, const char *re
 }
 
 /* One non-directory entry of the user's: quarantine or unlink. */
-static void take_entry(Traces *t, int dfd, const char *name, const char *rel, const struct stat *st) {
+/* Counts what went below a top-level directory; a top-level entry (depth
+ * 0) gets its own record instead. */
+static void went(Traces *t, unsigned depth, const char *path, const struct stat *st, const char *dest,
+                 const char *action, const char *result, const char *detail) {
+        t->rep->tmp_entries++;
+        if (depth == 0) {
+                report_entry(t, path, st, dest, action, result, detail);
+                return;
+        }
+        if (streq(action, "quarantine"))
+                t->quarantined++;
+        else
+                t->removed++;
+        t->bytes += S_ISREG(st->st_mode) ? (uint64_t) st->st_size : 0;
+}
+
+static void take_entry(Traces *t, int dfd, const char *name, const char *rel, const struct stat *st, unsigned depth) {
         _cleanup_free_ char *path = NULL, *dest = NULL;
         uint64_t bytes = S_ISREG(st->st_mode) ? (uint64_t) st->st_blocks * 512 : 0;
         bool quarantine = t->quarantine_here && bytes <= t->budget;
@@ -505,16 +526,14 @@ static void take_entry(Traces *t, int dfd, const char *name, const char *rel, co
         if (t->req->dry_run) {
                 if (quarantine)
                         t->budget -= bytes;
-                report_entry(t, path, st, NULL, quarantine ? "quarantine" : "remove", "dry-run", NULL);
-                t->rep->tmp_entries++;
+                went(t, depth, path, st, NULL, quarantine ? "quarantine" : "remove", "dry-run", NULL);
                 return;
         }
         if (quarantine) {
                 r = quarantine_entry(t, dfd, name, rel, st, &dest);
                 if (r == 0) {
                         t->budget -= bytes;
-                        report_entry(t, path, st, dest, "quarantine", "quarantined", NULL);
-                        t->rep->tmp_entries++;
+                        went(t, depth, path, st, dest, "quarantine", "quarantined", NULL);
                         return;
                 }
                 if (r == -ENOENT)
@@ -529,9 +548,8 @@ static void take_entry(Traces *t, int dfd, const char *name, const char *rel, co
                 t->rep->strip_failures++;
                 return;
         }
-        report_entry(t, path, st, NULL, "remove", "removed",
-                     t->quarantine_here ? "over tmp_quarantine_max" : "not on the quarantine's file system");
-        t->rep->tmp_entries++;
+        went(t, depth, path, st, NULL, "remove", "removed",
+             t->quarantine_here ? "over tmp_quarantine_max" : "not on the quarantine's file system");
 }
 
 static int read_names(int fd, char ***ret) {
@@ -578,7 +596,7 @@ static bool take(Traces *t, int dfd, const char *name, const char *rel, const st
                 return false;
         }
         if (!S_ISDIR(st->st_mode)) {
-                take_entry(t, dfd, name, rel, st);
+                take_entry(t, dfd, name, rel, st, depth);
                 return true;
         }
         if (asprintf(&path, "%s/%s", t->path, rel) < 0)
@@ -592,13 +610,23 @@ static bool take(Traces *t, int dfd, const char *name, const char *rel, const st
                 return false; /* gone, or replaced by a symlink meanwhile */
         if (fstat(fd, &now) < 0 || now.st_dev != st->st_dev || now.st_ino != st->st_ino || now.st_uid != st->st_uid)
                 return false; /* not the directory that was judged */
-        if (!walk(t, fd, rel, depth + 1, false)) {
-                report_entry(t, path, st, NULL, "remove", "kept", "it holds what is not the user's");
+        if (depth == 0)
+                t->quarantined = t->removed = 0, t->bytes = 0;
+        bool all = walk(t, fd, rel, depth + 1, false);
+        char what[160] = "";
+        if (depth == 0)
+                (void) snprintf(what, sizeof what, "%u entries below (%" PRIu64 " bytes): %u %s, %u %s",
+                                t->quarantined + t->removed, t->bytes, t->quarantined,
+                                t->req->dry_run ? "to quarantine" : "quarantined", t->removed,
+                                t->req->dry_run ? "to remove" : "removed");
+        if (!all) {
+                _cleanup_free_ char *d = NULL;
+                if (asprintf(&d, "it holds what is not the user's%s%s", *what ? "; " : "", what) >= 0)
+                        report_entry(t, path, st, NULL, "remove", "kept", d);
                 return false;
         }
         if (t->req->dry_run) {
-                report_entry(t, path, st, NULL, "remove", "dry-run", NULL);
-                t->rep->tmp_entries++;
+                went(t, depth, path, st, NULL, "remove", "dry-run", *what ? what : NULL);
                 return true;
         }
         if (unlinkat(dfd, name, AT_REMOVEDIR) < 0) {
@@ -608,8 +636,7 @@ static bool take(Traces *t, int dfd, const char *name, const char *rel, const st
                 t->rep->strip_failures++;
                 return false;
         }
-        report_entry(t, path, st, NULL, "remove", "removed", NULL);
-        t->rep->tmp_entries++;
+        went(t, depth, path, st, NULL, "remove", "removed", *what ? what : NULL);
         return true;
 }
 

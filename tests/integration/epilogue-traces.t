@@ -19,7 +19,7 @@ ep_setup
 for t in ipcmk ipcs unshare nsenter setpriv; do
     command -v $t >/dev/null || plan_skip "$t (util-linux) not installed"
 done
-plan 41
+plan 44
 
 U=corraltesttra # the job's user
 V=corraltesttrb # another user
@@ -173,6 +173,11 @@ else
 fi
 [ ! -e "$R/tmp/u-tree" ] && [ -f "$QT/tmp/u-tree/a/b/c/deep" ]
 ok $? "the user's directory tree is emptied into the quarantine and removed"
+like "$out" "\"path\":\"$R/tmp/u-tree\"[^}]*\"result\":\"removed\",\"detail\":\"directory, [0-9]+ bytes, 5 entries below \\([0-9]+ bytes\\): 2 quarantined, 3 removed\"" \
+    "the tree is one record, with what went below it"
+! grep -q '"path":"[^"]*/u-tree/a' <<<"$out"
+ok $? "... and no record per file (those are in the quarantine's manifest)"
+like "$(cat "$QT.json" 2>/dev/null)" "\"source\": \"$R/tmp/u-tree/a/b/c/deep\"" "the manifest lists the file deep in the tree"
 [ -f "$R/tmp/u-mixed/theirs" ] && [ ! -e "$R/tmp/u-mixed/mine" ]
 ok $? "in the user's directory, another user's file stays and the user's goes"
 [ ! -L "$R/tmp/u-link" ] && [ ! -L "$R/var/tmp/u-dirlink" ]
