@@ -66,6 +66,7 @@ void ep_request_done(EpRequest *r) {
         free(r->paths.at_allow);
         free(r->paths.linger_dir);
         free(r->paths.quarantine_dir);
+        strv_free(r->paths.tmp_dirs);
         *r = (EpRequest){};
 }
 
@@ -81,7 +82,9 @@ void ep_help(FILE *f) {
                    "that belongs to no running job (stopping them all before killing any, with\n"
                    "pidfds checked against PID reuse), quarantines the user's crontab and at jobs,\n"
                    "removes the systemd linger flag, keeps /etc/cron.allow and /etc/at.allow equal\n"
-                   "to the policy and reports listening sockets.\n"
+                   "to the policy, reports listening sockets, then removes the user's SysV IPC\n"
+                   "objects and quarantines or removes the user's files in /dev/shm, /tmp,\n"
+                   "/var/tmp and /run/lock (the policy's tmp_dirs).\n"
                    "\n"
                    "Modes:\n"
                    "  --user USER          the job's user (corral, by hand); --uid UID also works\n"
@@ -691,6 +694,11 @@ int ep_resolve_paths(EpRequest *r, const Policy *p) {
             path_join(&x->linger_dir, root, "/var/lib/systemd/linger") < 0 ||
             path_join(&x->quarantine_dir, root, p->quarantine_dir) < 0)
                 return -ENOMEM;
+        for (char **d = p->tmp_dirs; d && *d; d++) {
+                char *j = NULL;
+                if (path_join(&j, root, *d) < 0 || strv_consume(&x->tmp_dirs, j) < 0)
+                        return -ENOMEM;
+        }
         if (!r->job_cgroup_parent && !(r->job_cgroup_parent = strdup("/corral")))
                 return -ENOMEM;
         if (!r->mom_name && !(r->mom_name = strdup("pbs_mom")))

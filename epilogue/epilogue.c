@@ -9,7 +9,9 @@
  *      the kill's re-scans catch whatever they started just before;
  *   2. snapshot /proc, classify (targets.c), stop every target, report their
  *      listening sockets, kill, re-scan until clean or the deadline (kill.c);
- *   3. report (report.c): one summary line or JSON records; the exit code
+ *   3. the rest of the user's traces (traces.c): SysV IPC objects and files
+ *      in the tmp dirs, after the kill, since live processes may use them;
+ *   4. report (report.c): one summary line or JSON records; the exit code
  *      says whether the node is clean (0), not clean (1), or we were called
  *      wrong (2). */
 #include <errno.h>
@@ -232,7 +234,10 @@ int epilogue_main(int argc, char *argv[], char *envp[]) {
                         rep.survivors++;
         }
 
-        /* 3. report */
+        /* 3. SysV IPC and tmp files: only now, no process of the user's is left */
+        traces_clean(&req, policy, &rules, &rep, busy, n_busy);
+
+        /* 4. report */
         code = report_finish(&rep);
         report_done(&rep);
         return code;

@@ -40,6 +40,7 @@ typedef struct EpPaths {
         char *at_allow; /* /etc/at.allow */
         char *linger_dir; /* /var/lib/systemd/linger */
         char *quarantine_dir; /* the policy's quarantine_dir */
+        char **tmp_dirs; /* the policy's tmp_dirs, below --root */
 } EpPaths;
 
 typedef struct EpRequest {
@@ -178,6 +179,7 @@ typedef struct EpReport {
         json_t *records; /* array */
         unsigned killed, recycled, gone, survivors, unkillable, spared, protected_, would_kill, continued;
         unsigned crontabs, at_jobs, lingers, listeners, allow_files;
+        unsigned ipc_objects, tmp_entries, traces_spared; /* traces.c */
         unsigned strip_failures;
         bool config_failure;
         FILE *log;
@@ -250,6 +252,9 @@ int listeners_parse_unix_line(const char *line, EpListener *ret);
  * beside it. *ret_dest gets the new path (malloc'd). */
 int quarantine_move(const char *qdir, const char *user, uid_t uid, const char *job, const char *kind,
                     const char *src_dir, const char *name, char **ret_dest);
+/* Creates QDIR and QDIR/USER ("uid-N" without a name), root 0700; *ret_fd is
+ * QDIR/USER opened O_DIRECTORY|O_NOFOLLOW. */
+int quarantine_open_user_dir(const char *qdir, const char *user, uid_t uid, int *ret_fd);
 
 /* ---- cronstrip.c / atstrip.c / linger.c / allowfiles.c ---- */
 
@@ -272,6 +277,25 @@ int allowfile_sync(const char *path, char *const *users, bool dry_run);
 /* Pure: does the content list exactly these users (order and blank lines and
  * comments ignored)? */
 bool allowfile_content_equal(const char *content, char *const *users);
+
+/* ---- traces.c: SysV IPC objects and files in tmp_dirs ---- */
+
+typedef enum TraceVerdict {
+        TRACE_IGNORE, /* not ours: another user, root, a system account */
+        TRACE_CLEAN, /* the user's: removed (or quarantined) */
+        TRACE_SPARE, /* the user's, but the user has a running job here */
+} TraceVerdict;
+
+/* Pure: a file (or anything with one owner) of uid. */
+TraceVerdict traces_judge_uid(const EpTargetRules *rules, const uid_t *busy, size_t n_busy, uid_t uid);
+/* Pure: a SysV IPC object with owner uid and creator cuid. The creator
+ * decides (nobody can change it; the owner can be set to anyone by the
+ * creator), unless the object was handed to another user we may not clean. */
+TraceVerdict traces_judge_ipc(const EpTargetRules *rules, const uid_t *busy, size_t n_busy, uid_t uid, uid_t cuid);
+/* Step 3: with the policy's clean_ipc and clean_tmp. Failures are counted in
+ * rep->strip_failures. */
+void traces_clean(const EpRequest *req, const Policy *p, const EpTargetRules *rules, EpReport *rep, const uid_t *busy,
+                  size_t n_busy);
 
 /* The whole of corral-epilogue, argv and environment as on its command line:
  * main.c calls it, and corrald's root helper calls it in a forked child. */

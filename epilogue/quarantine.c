@@ -165,3 +165,21 @@ int quarantine_move(const char *qdir, const char *user, uid_t uid, const char *j
         *ret_dest = TAKE_PTR(full);
         return 0;
 }
+
+int quarantine_open_user_dir(const char *qdir, const char *user, uid_t uid, int *ret_fd) {
+        _cleanup_free_ char *udir = NULL;
+        int r, fd;
+
+        r = mkdir_p(qdir, 0700);
+        if (r < 0)
+                return r;
+        if ((user ? asprintf(&udir, "%s/%s", qdir, user) : asprintf(&udir, "%s/uid-%u", qdir, (unsigned) uid)) < 0)
+                return -ENOMEM;
+        if (mkdir(udir, 0700) < 0 && errno != EEXIST)
+                return negative_errno();
+        fd = open(udir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return negative_errno();
+        *ret_fd = fd;
+        return 0;
+}

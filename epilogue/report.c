@@ -187,6 +187,15 @@ int report_finish(EpReport *rep) {
         }
         if (rep->lingers)
                 append(line, sizeof line, &first, "%s linger", req->dry_run ? "would remove" : "removed");
+        if (rep->ipc_objects)
+                append(line, sizeof line, &first, "%s %u IPC object%s", req->dry_run ? "would remove" : "removed",
+                       rep->ipc_objects, rep->ipc_objects == 1 ? "" : "s");
+        if (rep->tmp_entries)
+                append(line, sizeof line, &first, "%s %u tmp file%s", req->dry_run ? "would clean" : "cleaned",
+                       rep->tmp_entries, rep->tmp_entries == 1 ? "" : "s");
+        if (rep->traces_spared)
+                append(line, sizeof line, &first, "left %u trace%s of a running job", rep->traces_spared,
+                       rep->traces_spared == 1 ? "" : "s");
         if (rep->listeners)
                 append(line, sizeof line, &first, "%u listening socket%s", rep->listeners,
                        rep->listeners == 1 ? "" : "s");
@@ -230,6 +239,9 @@ int report_finish(EpReport *rep) {
                         json_t *ex = json_integer(code);
                         (void) json_object_set_new(o, "exit", ex);
                         (void) json_object_set_new(o, "continued", json_integer(rep->continued));
+                        (void) json_object_set_new(o, "ipc_objects", json_integer(rep->ipc_objects));
+                        (void) json_object_set_new(o, "tmp_files", json_integer(rep->tmp_entries));
+                        (void) json_object_set_new(o, "traces_spared", json_integer(rep->traces_spared));
                         char *s = json_dumps(o, JSON_COMPACT);
                         if (s) {
                                 puts(s);

@@ -88,6 +88,8 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "an empty /tmp for the job, gone when it ends"),
         KEY("filesystem", "private_devshm", CONF_BOOL, PK_PRIVATE_DEVSHM, private_devshm, .def = "yes",
             .help = "an empty /dev/shm for the job"),
+        KEY("filesystem", "private_dirs", CONF_PATHS, PK_PRIVATE_DIRS, private_dirs, .def = "/var/tmp, /run/lock",
+            .help = "more world-writable directories that get an empty tmpfs of the job's own, like /tmp"),
         KEY("filesystem", "read_only", CONF_PATHS, PK_READ_ONLY, read_only, .def = "",
             .help = "paths made read-only inside the job (missing paths are skipped)"),
         KEY("filesystem", "hide", CONF_PATHS, PK_HIDE, hide, .def = "",
@@ -135,6 +137,15 @@ const ConfKey policy_keys[_PK_MAX] = {
             .def = "/var/lib/corral/quarantine", .help = "where crontabs and at jobs are moved to"),
         KEY("epilogue", "spare_ssh", CONF_BOOL, PK_SPARE_SSH, spare_ssh, .def = "no",
             .help = "spare the user's interactive ssh sessions (and what they started)"),
+        KEY("epilogue", "clean_ipc", CONF_BOOL, PK_CLEAN_IPC, clean_ipc, .def = "yes",
+            .help = "remove the SysV shared memory, semaphore sets and message queues the user created"),
+        KEY("epilogue", "clean_tmp", CONF_BOOL, PK_CLEAN_TMP, clean_tmp, .def = "yes",
+            .help = "quarantine or remove the user's files in tmp_dirs"),
+        KEY("epilogue", "tmp_dirs", CONF_PATHS, PK_TMP_DIRS, tmp_dirs, .def = "/dev/shm, /tmp, /var/tmp, /run/lock",
+            .help = "the world-writable directories clean_tmp empties of the user's files"),
+        KEY("epilogue", "tmp_quarantine_max", CONF_SIZE, PK_TMP_QUARANTINE_MAX, tmp_quarantine_max, .min = 0,
+            .max = UINT64_MAX - 1, .def = "64M",
+            .help = "bytes of the user's tmp files kept in quarantine per run; the rest is removed (0: remove all)"),
 };
 
 const ConfSchema policy_schema = {
@@ -259,7 +270,8 @@ int policy_validate(const Policy *p, ConfDiags *d) {
                 diag_at(p, d, PK_HOSTNAME, "hostname is set but namespaces.uts = host: the job would rename the node");
                 errors++;
         }
-        if ((p->private_tmp || p->private_devshm || strv_length(p->read_only) || strv_length(p->hide)) &&
+        if ((p->private_tmp || p->private_devshm || strv_length(p->private_dirs) || strv_length(p->read_only) ||
+             strv_length(p->hide)) &&
             p->ns_mount == NS_HOST) {
                 diag_at(p, d, PK_NS_MOUNT,
                         "namespaces.mount = host, but [filesystem] asks for private or read-only paths, which need "

@@ -62,6 +62,7 @@ typedef enum PolicyKey {
         PK_NS_NET,
         PK_PRIVATE_TMP,
         PK_PRIVATE_DEVSHM,
+        PK_PRIVATE_DIRS,
         PK_READ_ONLY,
         PK_HIDE,
         PK_HOSTNAME,
@@ -83,6 +84,10 @@ typedef enum PolicyKey {
         PK_AT_ALLOW,
         PK_QUARANTINE_DIR,
         PK_SPARE_SSH,
+        PK_CLEAN_IPC,
+        PK_CLEAN_TMP,
+        PK_TMP_DIRS,
+        PK_TMP_QUARANTINE_MAX,
         _PK_MAX,
 } PolicyKey;
 
@@ -108,6 +113,7 @@ typedef struct Policy {
         int ns_user, ns_pid, ns_mount, ns_ipc, ns_uts, ns_net;
         /* [filesystem] */
         bool private_tmp, private_devshm;
+        char **private_dirs; /* more directories with a private tmpfs */
         char **read_only, **hide;
         char *hostname;
         /* [seccomp] */
@@ -124,6 +130,9 @@ typedef struct Policy {
         char **cron_allow, **at_allow;
         char *quarantine_dir;
         bool spare_ssh;
+        bool clean_ipc, clean_tmp;
+        char **tmp_dirs;
+        uint64_t tmp_quarantine_max; /* bytes */
 
         /* the inheritance chain, root first (file paths) */
         char **chain;

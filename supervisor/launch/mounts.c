@@ -6,8 +6,11 @@
  *   2. read-only paths: recursive bind onto themselves, then read-only
  *      recursively (mount_setattr), so submounts are covered too.
  *   3. /proc of the job's PID namespace; /dev/mqueue of its IPC namespace.
- *   4. private /tmp and /dev/shm (fresh tmpfs, charged to the job's memory
- *      cgroup, gone with the mount namespace).
+ *   4. private /tmp, /dev/shm and private_dirs (/var/tmp, /run/lock in the
+ *      default policy): fresh tmpfs, charged to the job's memory cgroup,
+ *      gone with the mount namespace. A world-writable directory shared
+ *      with the host would keep what the job left there after it ended,
+ *      charged to no cgroup, for the epilogue to find.
  *   5. hidden paths: an empty read-only tmpfs with mode 000 over a
  *      directory; a mode-000 file bound read-only over a file. Done after 2
  *      so that a hidden path inside a read-only tree is covered as well.
@@ -182,6 +185,9 @@ int mounts_setup(const Policy *p, const JobUser *u, ChildError *err) {
                         return r;
                 if (p->private_devshm && (r = mount_tmpfs("/dev/shm", MS_NOEXEC, err)) < 0)
                         return r;
+                for (char **d = p->private_dirs; d && *d; d++)
+                        if ((r = mount_tmpfs(*d, 0, err)) < 0)
+                                return r;
                 /* last: it leaves the fsuid at the user's (root's has no
                  * mapping here to go back to), and the credentials step
                  * sets every id next anyway */

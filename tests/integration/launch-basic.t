@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # launch-basic.t — what a job sees from inside: its ids and groups, no
 # capabilities, no_new_privs, a seccomp filter that acts as the policy says,
-# its own PID namespace, private /tmp and /dev/shm, the hostname, a clean
-# environment, stdio files, the exit status like a shell, the result record.
+# its own PID namespace, private /tmp, /dev/shm, /var/tmp and /run/lock, the
+# hostname, a clean environment, stdio files, the exit status like a shell,
+# the result record.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/launch-lib.sh"
 launch_setup 2
@@ -15,7 +16,7 @@ for _ in 1 2 3 4 5; do
         sleep 1
 done
 _cleanup_add "groupdel corraltestlg"
-plan 42
+plan 44
 
 run_job default -- sh -c 'id -u; id -g; id -G'
 is "$RC" 0 "a job exits 0"
@@ -82,6 +83,16 @@ is "$OUT" "0
 wrote" "/tmp and /dev/shm are empty and writable inside"
 ok "$([ ! -e "/tmp/$marker.job" ] && [ ! -e "/dev/shm/$marker.job" ] && echo 0 || echo 1)" \
         "what the job wrote there never reaches the host"
+# /var/tmp and /run/lock too (private_dirs): a 1 MiB file, a FIFO and a lock
+# file the job leaves there stay out of the host's, charged to no cgroup
+touch "/var/tmp/$marker" "/run/lock/$marker"
+_cleanup_add "rm -f /var/tmp/$marker /var/tmp/$marker.job /var/tmp/$marker.fifo /run/lock/$marker /run/lock/$marker.job"
+run_job default -- sh -c "ls -A /var/tmp /run/lock | grep -c $marker; head -c 1048576 /dev/zero >/var/tmp/$marker.job &&
+        mkfifo /var/tmp/$marker.fifo && touch /run/lock/$marker.job && echo wrote"
+is "$OUT" "0
+wrote" "/var/tmp and /run/lock are private and writable inside"
+ok "$([ ! -e "/var/tmp/$marker.job" ] && [ ! -e "/var/tmp/$marker.fifo" ] && [ ! -e "/run/lock/$marker.job" ] &&
+        echo 0 || echo 1)" "what the job wrote in /var/tmp and /run/lock never reaches the host's"
 run_job default -- sh -c 'touch /usr/corraltest 2>&1; touch /etc/corraltest 2>&1' 
 like "$OUT" "Read-only file system.*Read-only file system" "read_only paths are read-only"
 
