@@ -460,6 +460,29 @@ static char state_of(pid_t pid) {
         return p && p[1] == ' ' ? p[2] : 0;
 }
 
+/* Waits (up to 10 s) until pid's real uid, read from status, is uid. */
+static void wait_real_uid(pid_t pid, uid_t uid) {
+        char path[64], buf[2048];
+        for (int i = 0; i < 10000; i++) {
+                FILE *f;
+                size_t n;
+                unsigned ruid;
+                const char *u;
+                snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+                f = fopen(path, "re");
+                if (f) {
+                        n = fread(buf, 1, sizeof buf - 1, f);
+                        fclose(f);
+                        buf[n] = '\0';
+                        u = strstr(buf, "\nUid:");
+                        if (u && sscanf(u + 5, "%u", &ruid) == 1 && ruid == uid)
+                                return;
+                }
+                usleep(1000);
+        }
+        ck_abort_msg("process %d never took uid %u", (int) pid, (unsigned) uid);
+}
+
 /* A root process that switched only its effective uid to TEST_UID and made
  * itself dumpable again (slurmstepd does both): /proc/PID is TEST_UID's.
  * With name: it is called that, and forks a child of TEST_UID (all ids),
@@ -496,7 +519,10 @@ static pid_t spawn_root_as_user(const char *name, pid_t *ret_child) {
         close(p[0]);
         if (ret_child)
                 *ret_child = child;
-        usleep(20000); /* the child's setresuid */
+        /* the child's setresuid: until it ran, the child is root's (a sleep
+         * was not enough on a loaded machine) */
+        if (child > 0)
+                wait_real_uid(child, TEST_UID);
         return pid;
 }
 
@@ -667,7 +693,11 @@ START_TEST(test_pardon_by_real_root) {
         /* without spare_ssh the child dies (and "sshd" stays) */
         ck_assert_int_eq(run_kill_ssh(&rep, &req, false), 0);
         ck_assert_uint_eq(rep.killed, 1);
-        ck_assert_int_eq(waitpid(sshd, NULL, WNOHANG | WUNTRACED), 0);
+        {
+                int wst = 0;
+                pid_t w = waitpid(sshd, &wst, WNOHANG | WUNTRACED);
+                ck_assert_msg(w == 0, "\"sshd\" changed state: waitpid %d, status 0x%x", (int) w, wst);
+        }
         report_done(&rep);
         ep_request_done(&req);
         kill(sshd, SIGKILL);
