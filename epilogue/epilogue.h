@@ -234,6 +234,11 @@ void listeners_done(EpListenerTable *lt);
  * them costs ~30 us a victim. */
 int listeners_load_netns(EpListenerTable *lt, int proc_fd, pid_t pid, bool (*keep_uid)(uid_t uid, void *userdata),
                          void *userdata);
+/* The same in two steps: the inode of pid's network namespace, then its
+ * listeners (nothing when that namespace was read already). */
+int listeners_netns_of(int proc_fd, pid_t pid, uint64_t *ret);
+int listeners_load_netns_ino(EpListenerTable *lt, int proc_fd, pid_t pid, uint64_t ino,
+                             bool (*keep_uid)(uid_t uid, void *userdata), void *userdata);
 /* Calls cb for every listening socket pid holds open. Returns the count. */
 int listeners_of_pid(const EpListenerTable *lt, int proc_fd, pid_t pid, void (*cb)(const EpListener *l, void *userdata),
                      void *userdata);

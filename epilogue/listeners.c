@@ -393,16 +393,25 @@ static int diag_socket(EpListenerTable *lt, int proc_fd, pid_t pid, uint64_t ino
         return s.fd;
 }
 
+int listeners_netns_of(int proc_fd, pid_t pid, uint64_t *ret) {
+        char path[64];
+        (void) snprintf(path, sizeof path, "%d/ns/net", (int) pid);
+        return read_netns_ino(proc_fd, path, ret);
+}
+
 int listeners_load_netns(EpListenerTable *lt, int proc_fd, pid_t pid, bool (*keep_uid)(uid_t uid, void *userdata),
                          void *userdata) {
-        char path[64];
         uint64_t ino;
-        int r;
-
-        (void) snprintf(path, sizeof path, "%d/ns/net", (int) pid);
-        r = read_netns_ino(proc_fd, path, &ino);
+        int r = listeners_netns_of(proc_fd, pid, &ino);
         if (r < 0)
                 return r;
+        return listeners_load_netns_ino(lt, proc_fd, pid, ino, keep_uid, userdata);
+}
+
+int listeners_load_netns_ino(EpListenerTable *lt, int proc_fd, pid_t pid, uint64_t ino,
+                             bool (*keep_uid)(uid_t uid, void *userdata), void *userdata) {
+        int r;
+
         for (size_t i = 0; i < lt->n_netns; i++)
                 if (lt->netns_seen[i] == ino)
                         return 0;
@@ -437,8 +446,11 @@ int listeners_load_netns(EpListenerTable *lt, int proc_fd, pid_t pid, bool (*kee
 int listeners_of_pid(const EpListenerTable *lt, int proc_fd, pid_t pid, void (*cb)(const EpListener *l, void *userdata),
                      void *userdata) {
         char path[64];
-        DIR *d;
-        int dfd, count = 0;
+        /* getdents64 into a buffer on the stack: opendir() would add an
+         * fstat, an fcntl and a 32 KiB allocation per victim */
+        _Alignas(struct dirent64) char buf[4096];
+        _cleanup_close_ int dfd = -1;
+        int count = 0;
 
         if (lt->n == 0)
                 return 0;
@@ -446,30 +458,33 @@ int listeners_of_pid(const EpListenerTable *lt, int proc_fd, pid_t pid, void (*c
         dfd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return negative_errno();
-        d = fdopendir(dfd);
-        if (!d) {
-                (void) close(dfd);
-                return -ENOMEM;
-        }
-        for (struct dirent *de; (de = readdir(d));) {
-                char link[64];
-                unsigned long inode;
-                ssize_t k;
-
-                if (de->d_name[0] == '.')
+        for (;;) {
+                ssize_t k = getdents64(dfd, buf, sizeof buf);
+                if (k < 0 && errno == EINTR)
                         continue;
-                k = readlinkat(dirfd(d), de->d_name, link, sizeof link - 1);
                 if (k <= 0)
-                        continue;
-                link[k] = '\0';
-                if (sscanf(link, "socket:[%lu]", &inode) != 1)
-                        continue;
-                for (size_t i = 0; i < lt->n; i++)
-                        if (lt->items[i].inode == inode) {
-                                cb(&lt->items[i], userdata);
-                                count++;
-                        }
+                        break;
+                for (ssize_t o = 0; o < k;) {
+                        const struct dirent64 *de = (const struct dirent64 *) (buf + o);
+                        char link[64];
+                        unsigned long inode;
+                        ssize_t n;
+
+                        o += de->d_reclen;
+                        if (de->d_name[0] == '.')
+                                continue;
+                        n = readlinkat(dfd, de->d_name, link, sizeof link - 1);
+                        if (n <= 0)
+                                continue;
+                        link[n] = '\0';
+                        if (!strneq(link, "socket:[", 8) || sscanf(link + 8, "%lu]", &inode) != 1)
+                                continue;
+                        for (size_t i = 0; i < lt->n; i++)
+                                if (lt->items[i].inode == inode) {
+                                        cb(&lt->items[i], userdata);
+                                        count++;
+                                }
+                }
         }
-        (void) closedir(d);
         return count;
 }

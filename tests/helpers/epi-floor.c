@@ -3,13 +3,15 @@
  * program around it: what tests/bench/epilogue.sh compares corral-epilogue
  * to (the floor of that node).
  *
- *   epi-floor UID [-v]
+ *   epi-floor UID [-v] [--keep FILE]...
  *
  * Snapshots /proc for the processes whose real uid (status) is UID,
  * pidfd_open()s each, SIGSTOPs all, SIGKILLs all, and waits until every
  * pidfd is readable (the process exited). No classification, no re-scan,
  * no report: prints "N processes" and exits 0. UID must be a test uid
- * (61000-61999). -v: the time of each step on stderr. Like launch-floor, a measuring tool; it links libc only. */
+ * (61000-61999). -v: the time of each step on stderr. --keep FILE: the
+ * PIDs listed in FILE (a cgroup.procs: a running job's) are left alone,
+ * read once before the snapshot. Like launch-floor, a measuring tool; it links libc only. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,15 +33,38 @@ int main(int argc, char *argv[]);
 
 int main(int argc, char *argv[]) {
         long uid = argc >= 2 ? strtol(argv[1], NULL, 10) : -1;
-        int verbose = argc == 3 && !strcmp(argv[2], "-v");
+        int verbose = 0;
         double t0 = ms(), t1, t2, t3;
+        char *keep = NULL; /* keep[pid] != 0: leave it */
+        size_t keep_max = 4u << 20;
         int proc_fd, ep, *fds = NULL;
         size_t n = 0, cap = 0, left = 0;
         DIR *d;
 
         if (uid < 61000 || uid > 61999) {
-                fprintf(stderr, "usage: epi-floor UID (a test uid, 61000-61999)\n");
+                fprintf(stderr, "usage: epi-floor UID [-v] [--keep FILE]... (UID: a test uid, 61000-61999)\n");
                 return 2;
+        }
+        for (int i = 2; i < argc; i++) {
+                if (!strcmp(argv[i], "-v"))
+                        verbose = 1;
+                else if (!strcmp(argv[i], "--keep") && i + 1 < argc) {
+                        FILE *f = fopen(argv[++i], "re");
+                        long pid;
+                        if (!keep)
+                                keep = calloc(keep_max, 1);
+                        if (!f || !keep) {
+                                perror(argv[i]);
+                                return 1;
+                        }
+                        while (fscanf(f, "%ld", &pid) == 1)
+                                if (pid > 0 && (size_t) pid < keep_max)
+                                        keep[pid] = 1;
+                        (void) fclose(f);
+                } else {
+                        fprintf(stderr, "epi-floor: unknown argument %s\n", argv[i]);
+                        return 2;
+                }
         }
         proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         d = proc_fd < 0 ? NULL : opendir("/proc");
@@ -54,7 +79,7 @@ int main(int argc, char *argv[]) {
                 ssize_t k;
                 int fd, pfd;
 
-                if (pid <= 0 || *u)
+                if (pid <= 0 || *u || (keep && (size_t) pid < keep_max && keep[pid]))
                         continue;
                 (void) snprintf(path, sizeof path, "%ld/status", pid);
                 fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
@@ -101,8 +126,8 @@ int main(int argc, char *argv[]) {
                 left -= (size_t) k;
         }
         if (verbose)
-                fprintf(stderr, "snapshot %.1f ms, SIGSTOP %.1f ms, SIGKILL %.1f ms, exits %.1f ms\n", t1 - t0,
-                        t2 - t1, t3 - t2, ms() - t3);
+                fprintf(stderr, "snapshot %.1f ms, SIGSTOP %.1f ms, SIGKILL %.1f ms, exits %.1f ms\n", t1 - t0, t2 - t1,
+                        t3 - t2, ms() - t3);
         printf("%zu processes%s\n", n, left ? ", some did not exit in 10 s" : "");
         return left ? 1 : 0;
 }

@@ -106,8 +106,9 @@ static void open_sockets(Sockets *s, const char *dir) {
 }
 
 static void close_sockets(Sockets *s) {
-        int *all[] = { &s->tcp, &s->tcp6, &s->udp, &s->unix_, &s->conn[0], &s->conn[1], &s->udp_unbound,
-                       &s->unix_bound };
+        int *all[] = {
+                &s->tcp, &s->tcp6, &s->udp, &s->unix_, &s->conn[0], &s->conn[1], &s->udp_unbound, &s->unix_bound
+        };
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
                 if (*all[i] >= 0)
                         (void) close(*all[i]);
