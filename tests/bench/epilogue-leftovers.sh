@@ -148,8 +148,13 @@ for kind in ${BENCH_KINDS:-epilogue ps-kill floor}; do
     esac
     printf '%-34s %-26s %7s %5s %10s %8s/%s\n' "$label" "$times" "$med" "$rcs" "$surv" "$other" "$OTHER_PROCS"
 done
+if [ -s "$TEST_TMP/epilogue" ] && [ -s "$TEST_TMP/floor" ]; then
+    echo "per round, corral-epilogue / floor: $(paste -d' ' "$TEST_TMP/epilogue" "$TEST_TMP/floor" |
+        awk '{ printf "%s%.2f", NR > 1 ? ", " : "", $1 / $6 }')"
+fi
 echo "leftovers per node: $(awk '{ print $5 }' "$TEST_TMP/epilogue" | sort -u | paste -sd/ -)"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+m_ep=${m_ep:-0} m_ps=${m_ps:-0} m_fl=${m_fl:-0} s_ep=${s_ep:-0} o_ep=${o_ep:-$OTHER_PROCS}
 echo "medians: ps + kill / corral-epilogue = $(ratio "$m_ps" "$m_ep")x (goal >= 5x);" \
     "corral-epilogue / floor = $(ratio "$m_ep" "$m_fl")x (goal <= 1.2x where the floor is above ps + kill / 5);" \
     "ps + kill / floor = $(ratio "$m_ps" "$m_fl")x"
