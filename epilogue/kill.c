@@ -771,10 +771,13 @@ int ep_kill_targets(const EpRequest *req, const Policy *p, EpTargetRules *rules,
                          * child it made is visible in /proc by then. (No
                          * short cut here: a child whose fork was in flight
                          * during the last scan has a PID older than the
-                         * mark.) */
-                        (void) wait_dead(&k, now_usec() + 200 * USEC_PER_MSEC < deadline
-                                                     ? now_usec() + 200 * USEC_PER_MSEC
-                                                     : deadline);
+                         * mark.) Up to a second: 2,000 exits can take most
+                         * of one on a busy node, and every re-scan before
+                         * they are done (~15 ms each, 2,000 processes) is
+                         * taken from them; one that never exits (D state)
+                         * still lets a re-scan run every second. */
+                        (void) wait_dead(&k,
+                                         now_usec() + USEC_PER_SEC < deadline ? now_usec() + USEC_PER_SEC : deadline);
                         report_detail(rep, LOG_DEBUG, "pidfds report exit, %.1f ms",
                                       (double) (now_usec() - t0) / 1000.0);
                         if (proctable_resnapshot(t, &n) < 0)
