@@ -217,7 +217,7 @@ typedef struct EpListener {
 
 typedef struct EpListenerTable {
         EpListener *items;
-        size_t n;
+        size_t n, cap;
         uint64_t *netns_seen; /* network namespaces already read */
         size_t n_netns;
         uint64_t own_netns; /* ours, with have_own_netns */

@@ -146,10 +146,14 @@ int listeners_parse_unix_line(const char *line, EpListener *ret) {
 }
 
 static int add(EpListenerTable *lt, const EpListener *l) {
-        EpListener *n = realloc(lt->items, (lt->n + 1) * sizeof *n);
-        if (!n)
-                return -ENOMEM;
-        lt->items = n;
+        if (lt->n == lt->cap) {
+                size_t cap = lt->cap ? lt->cap * 2 : 64;
+                EpListener *n = realloc(lt->items, cap * sizeof *n);
+                if (!n)
+                        return -ENOMEM;
+                lt->items = n;
+                lt->cap = cap;
+        }
         lt->items[lt->n++] = *l;
         return 0;
 }
