@@ -150,7 +150,7 @@ for kind in ${BENCH_KINDS:-epilogue ps-kill floor}; do
 done
 if [ -s "$TEST_TMP/epilogue" ] && [ -s "$TEST_TMP/floor" ]; then
     echo "per round, corral-epilogue / floor: $(paste -d' ' "$TEST_TMP/epilogue" "$TEST_TMP/floor" |
-        awk '{ printf "%s%.2f", NR > 1 ? ", " : "", $1 / $6 }')"
+        awk '{ printf "%s%.2f", (NR > 1 ? ", " : ""), $1 / $6 }')"
 fi
 echo "leftovers per node: $(awk '{ print $5 }' "$TEST_TMP/epilogue" | sort -u | paste -sd/ -)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
