@@ -90,8 +90,8 @@ spawn_node_retry() { spawn_node || { teardown_node; spawn_node; } || exit 1; }
 # the site's alternative: ps, awk on the uid, kill -9, until a snapshot
 # finds none (10 passes at most)
 ps_kill() {
-    local pass pids
-    for pass in 1 2 3 4 5 6 7 8 9 10; do
+    local pids
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
         pids=$(ps -eo pid=,uid= | awk -v uid="$1" '$2 == uid { print $1 }')
         [ -z "$pids" ] && return 0
         # shellcheck disable=SC2086
