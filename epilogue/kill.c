@@ -184,6 +184,7 @@ typedef struct KillCtx {
         EpTargetRules *rules;
         EpReport *rep;
         bool want_cmdline;
+        bool defer_cmdline; /* stop rounds: read the victims' cmdlines after, in bulk */
         Victims vs;
         unsigned new_in_scan;
         bool first_scan;
@@ -254,7 +255,7 @@ static void handle_target(KillCtx *k, ProcTable *t, ProcEntry *e, const char *re
                         return; /* a later scan judges it afresh */
                 }
         }
-        if (k->want_cmdline)
+        if (k->want_cmdline && !(stop && k->defer_cmdline))
                 (void) proc_entry_load(t, e, PROC_LOAD_CMDLINE);
         x = victims_add(&k->vs, e);
         if (!x)
@@ -293,6 +294,31 @@ static void handle_target(KillCtx *k, ProcTable *t, ProcEntry *e, const char *re
         else if (r < 0) {
                 x->failed = true;
                 x->error = r;
+        }
+}
+
+/* The cmdlines of the victims stopped in the stop rounds, for the record:
+ * read once they are stopped, in two threads, instead of one by one before
+ * each stop (2,000 reads: ~20 ms that delayed every stop after them). */
+static bool victim_needs_cmdline(const ProcEntry *e, void *userdata) {
+        const KillCtx *k = userdata;
+        const Victim *x;
+        if (e->loaded_cmdline || !e->have_stat || e->gone)
+                return false;
+        x = victims_find(&k->vs, e->pid, e->start_time);
+        return x && !x->cmdline && !x->dead;
+}
+
+static void load_victim_cmdlines(KillCtx *k, ProcTable *t) {
+        proctable_load_many(t, victim_needs_cmdline, k, PROC_LOAD_CMDLINE);
+        for (size_t i = 0; i < k->vs.n; i++) {
+                Victim *x = &k->vs.v[i];
+                const ProcEntry *e;
+                if (x->cmdline)
+                        continue;
+                e = proctable_find(t, x->pid);
+                if (e && e->start_time == x->start_time && e->cmdline)
+                        x->cmdline = strdup(e->cmdline);
         }
 }
 
@@ -706,7 +732,8 @@ int ep_kill_targets(const EpRequest *req, const Policy *p, EpTargetRules *rules,
                       .rules = rules,
                       .rep = rep,
                       .first_scan = true,
-                      .want_cmdline = req->json || req->verbose || rep->log || rep->use_syslog };
+                      .want_cmdline = req->json || req->verbose || rep->log || rep->use_syslog,
+                      .defer_cmdline = true };
         uint64_t t0 = now_usec(), deadline = t0 + (req->deadline ? req->deadline : p->deadline);
         bool stop = !req->dry_run;
         int r;
@@ -755,6 +782,9 @@ int ep_kill_targets(const EpRequest *req, const Policy *p, EpTargetRules *rules,
                 report_detail(rep, LOG_DEBUG, "%zu targets stopped after %u re-scans, %.1f ms", k.vs.n, rounds,
                               (double) (now_usec() - t0) / 1000.0);
         }
+        if (k.want_cmdline && stop)
+                load_victim_cmdlines(&k, t);
+        k.defer_cmdline = false; /* later finds are killed right after: read before */
 
         /* 5. listeners, while the victims still hold their sockets */
         report_listeners(&k, t);
