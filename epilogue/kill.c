@@ -380,8 +380,11 @@ static int scan(KillCtx *k, ProcTable *t, bool stop, bool only_new) {
         if (ep_rules_refresh(k->rules) < 0)
                 return -ENOMEM;
         /* what classification will read, read in parallel first */
+        uint64_t t0 = now_usec();
         proctable_load_many(t, needs_stat, k->rules, PROC_LOAD_STAT);
         proctable_load_many(t, needs_ids, k->rules, PROC_LOAD_IDS);
+        report_detail(k->rep, LOG_DEBUG, "scan: stat and ids of the candidates read in %.1f ms",
+                      (double) (now_usec() - t0) / 1000.0);
         for (size_t i = 0; i < t->n; i++) {
                 ProcEntry *e = &t->entries[i];
                 const char *reason;
