@@ -15,6 +15,9 @@
 #   ps + kill -9     the site's alternative: ps, awk on the uid, kill -9,
 #                    repeated until a snapshot finds none (it does not wait
 #                    for exits);
+#   epilogue-alt     (only when asked, with BENCH_KINDS and
+#                    BENCH_ALT_EPILOGUE=PATH) another corral-epilogue, for an
+#                    A/B comparison in the same rounds;
 #   floor            tests/helpers/epi-floor: snapshot /proc by real uid,
 #                    pidfd_open each, SIGSTOP all, SIGKILL all, wait until
 #                    every pidfd reports exit: the kernel's share alone.
@@ -102,12 +105,14 @@ ps_kill() {
 
 # run_one KIND: a fresh node, one cleaner; appends "ms exit survivors other-job-kept" to $TEST_TMP/KIND
 run_one() {
-    local kind=$1 t0 t1 rc
+    local kind=$1 t0 t1 rc ep
     spawn_node_retry
     t0=$(now_ns)
     case $kind in
-    epilogue)
-        ${BENCH_WRAP:-} "$EPILOGUE" --policy-dir "$TEST_TMP/policies" --policy bench --root "$EP_ROOT" \
+    epilogue | epilogue-alt)
+        ep=$EPILOGUE
+        [ "$kind" = epilogue-alt ] && ep=${BENCH_ALT_EPILOGUE:?BENCH_ALT_EPILOGUE: another corral-epilogue to compare}
+        ${BENCH_WRAP:-} "$ep" --policy-dir "$TEST_TMP/policies" --policy bench --root "$EP_ROOT" \
             --uid-range $BUID-$BUID --user $BU --job bench ${BENCH_EP_ARGS:-} >"$TEST_TMP/ep.out" 2>&1
         rc=$? ;;
     ps-kill) ps_kill $BUID; rc=$? ;;
@@ -145,6 +150,7 @@ for kind in ${BENCH_KINDS:-epilogue ps-kill floor}; do
     epilogue) label="corral-epilogue --user --job"; m_ep=$med; s_ep=$surv; o_ep=$other ;;
     ps-kill) label="ps + kill -9 script"; m_ps=$med ;;
     floor) label="floor (epi-floor)"; m_fl=$med ;;
+    *) label=$kind ;;
     esac
     printf '%-34s %-26s %7s %5s %10s %8s/%s\n' "$label" "$times" "$med" "$rcs" "$surv" "$other" "$OTHER_PROCS"
 done
