@@ -226,18 +226,28 @@ typedef struct EpListener {
 
 typedef struct EpListenerTable {
         EpListener *items;
-        size_t n;
+        size_t n, cap;
         uint64_t *netns_seen; /* network namespaces already read */
         size_t n_netns;
+        uint64_t own_netns; /* ours, with have_own_netns */
+        bool have_own_netns;
+        bool proc_only; /* tests: read /proc/PID/net only, never sock_diag */
+        unsigned diag_tables, proc_tables; /* tables read each way (tests, debug) */
 } EpListenerTable;
 
 void listeners_done(EpListenerTable *lt);
 /* Reads the listening/bound sockets of pid's network namespace (once per
- * namespace). An inet socket is kept only if keep_uid(its uid) says so: a
+ * namespace): through NETLINK_SOCK_DIAG, created in that namespace, or
+ * where that fails from the text of /proc/PID/net. An inet socket is kept only if keep_uid(its uid) says so: a
  * node has listeners of its own, and matching every victim's fds against
  * them costs ~30 us a victim. */
 int listeners_load_netns(EpListenerTable *lt, int proc_fd, pid_t pid, bool (*keep_uid)(uid_t uid, void *userdata),
                          void *userdata);
+/* The same in two steps: the inode of pid's network namespace, then its
+ * listeners (nothing when that namespace was read already). */
+int listeners_netns_of(int proc_fd, pid_t pid, uint64_t *ret);
+int listeners_load_netns_ino(EpListenerTable *lt, int proc_fd, pid_t pid, uint64_t ino,
+                             bool (*keep_uid)(uid_t uid, void *userdata), void *userdata);
 /* Calls cb for every listening socket pid holds open. Returns the count. */
 int listeners_of_pid(const EpListenerTable *lt, int proc_fd, pid_t pid, void (*cb)(const EpListener *l, void *userdata),
                      void *userdata);
@@ -245,6 +255,10 @@ int listeners_of_pid(const EpListenerTable *lt, int proc_fd, pid_t pid, void (*c
  * (unit-tested). Return 1 when the line is a listening/bound socket. */
 int listeners_parse_inet_line(const char *line, bool v6, bool udp, EpListener *ret);
 int listeners_parse_unix_line(const char *line, EpListener *ret);
+/* Pure: a unix socket's name as sock_diag gives it (UNIX_DIAG_NAME: the
+ * bytes of sun_path, len 0 for none) into the form of /proc/net/unix: the
+ * path, "@name" for an abstract one, "(unnamed)". 0 or -EINVAL. */
+int listeners_format_unix_name(const char *name, size_t len, char *buf, size_t size);
 
 /* ---- quarantine.c ---- */
 

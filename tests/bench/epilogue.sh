@@ -11,7 +11,10 @@
 # snapshot finds none. It knows the running jobs by their session ids (what
 # the batch system's job records give). corral-epilogue is run twice: with
 # the running jobs known by their cgroups (corral's and Slurm's way: one
-# read per job), and known by their sessions like the script.
+# read per job), and known by their sessions like the script. The floor of
+# the node (tests/helpers/epi-floor: snapshot by real uid, the running
+# jobs' PIDs read from their cgroup.procs and left alone, pidfd_open,
+# SIGSTOP, SIGKILL, wait for every exit; nothing else) is measured too.
 #
 # Processes run as a test user (uid 61790) below a subreaper that reaps
 # them; everything is killed by pid at exit.
@@ -29,7 +32,8 @@ BU=corraltestepbench
 BUID=61790
 
 [ "$(id -u)" = 0 ] || { echo "epilogue bench: needs root, skipped"; exit 0; }
-[ -x "$EPILOGUE" ] && [ -x "$EPI_PROC" ] || { echo "epilogue bench: run 'make tests' first"; exit 1; }
+EPI_FLOOR=$CORRAL_BUILD/tests/helpers/epi-floor
+[ -x "$EPILOGUE" ] && [ -x "$EPI_PROC" ] && [ -x "$EPI_FLOOR" ] || { echo "epilogue bench: run 'make tests' first"; exit 1; }
 need=$((TOTAL + 2000))
 if [ "$(cat /proc/sys/kernel/pid_max)" -lt "$need" ] || [ "$(cat /proc/sys/kernel/threads-max)" -lt "$need" ]; then
     echo "epilogue bench: pid_max/threads-max below $need, skipped"
@@ -140,12 +144,26 @@ jobs_ps=$(in_jobs)
 surv_ps=$(($(count) - jobs_ps))
 teardown_node
 
+# 4. the floor: only snapshot, stop, kill and wait for the exits
+spawn_node_retry
+keep=()
+for f in "$CGDIR"/job-*/cgroup.procs; do keep+=(--keep "$f"); done
+t0=$(now_ms)
+"$EPI_FLOOR" $BUID "${keep[@]}" >"$TEST_TMP/floor.out" 2>&1
+rc_fl=$?
+t_fl=$(ms_since "$t0")
+jobs_fl=$(in_jobs)
+surv_fl=$(($(count) - jobs_fl))
+teardown_node
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
 printf '%-44s %9s %5s %10s %14s\n' "" "time" "exit" "survivors" "running kept"
 row() { printf '%-44s %6s ms %5s %10s %8s/%s\n' "$1" "$2" "$3" "$4" "$5" $((JOBS * PER_JOB)); }
 row "corral-epilogue (running jobs by cgroup)" "$t_cg" "$rc_cg" "$surv_cg" "$jobs_cg"
 row "corral-epilogue (running jobs by session)" "$t_sid" "$rc_sid" "$surv_sid" "$jobs_sid"
 row "classic ps + awk + kill -9 prune script" "$t_ps" "$rc_ps" "$surv_ps" "$jobs_ps"
+row "floor (epi-floor: snapshot, stop, kill, wait)" "$t_fl" "$rc_fl" "$surv_fl" "$jobs_fl"
 echo "ratio (script / corral-epilogue): $(ratio "$t_ps" "$t_cg")x by cgroup, $(ratio "$t_ps" "$t_sid")x by session"
+echo "ratio (corral-epilogue / floor): $(ratio "$t_cg" "$t_fl")x by cgroup, $(ratio "$t_sid" "$t_fl")x by session"
 [ "$surv_cg" -eq 0 ] && [ "$surv_sid" -eq 0 ] && [ "$rc_cg" -eq 0 ] && [ "$rc_sid" -eq 0 ] &&
     [ "$jobs_cg" -eq $((JOBS * PER_JOB)) ] && [ "$jobs_sid" -eq $((JOBS * PER_JOB)) ]

@@ -31,7 +31,19 @@
  *        J running "jobs" (sessions led by children of this process, renamed
  *        pbs_mom, each in cgroup D/job-J if asked) of N processes each and
  *        M orphans of an ended job; prints
- *        "sessions S1,S2,..." then "ready", then reaps until killed */
+ *        "sessions S1,S2,..." then "ready", then reaps until killed
+ *   epi-proc leftovers --uid U --trees N --port P [--other-uid U2
+ *            --other-procs M --cgroup-dir D]
+ *        the leftovers of one user spread over many small trees, below
+ *        this process (a subreaper renamed "slurmd"): N trees, in turn a
+ *        double-forked daemon with 3 workers, a setsid'd session (leader,
+ *        2 children, a grandchild in its own process group) and a nohup'd
+ *        pair (SIGHUP ignored, both exec sleep); one double-forked daemon
+ *        listening on TCP 127.0.0.1:P; a respawner pair (each restarts
+ *        the other when it dies); and, with --other-uid, another user's
+ *        running job of M processes in the cgroup D/job-other. Prints
+ *        "total T" (the processes of U) then "ready", then reaps until
+ *        killed */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +69,8 @@ static bool opt_setsid = false, opt_double = false, opt_nodump = false;
 static const char *opt_comm = NULL, *opt_unix = NULL, *opt_name = NULL, *opt_cgroup_dir = NULL;
 static bool opt_no_ipv6 = false;
 static int opt_port = 0, opt_jobs = 0, opt_per_job = 0, opt_orphans = 0;
+static int opt_trees = 0, opt_other_procs = 0;
+static uid_t opt_other_uid = 0;
 
 static void die(const char *what) {
         fprintf(stderr, "epi-proc: %s: %s\n", what, strerror(errno));
@@ -444,6 +458,183 @@ static int cmd_bench(void) {
                         pause();
 }
 
+/* ---- leftovers: many small trees of one user ---- */
+
+static void ready_byte(int fd) {
+        if (write(fd, "x", 1) != 1)
+                _exit(1);
+}
+
+static void quiet_stdio(void) {
+        for (int fd = 0; fd < 3; fd++) {
+                close(fd);
+                (void) open("/dev/null", O_RDWR);
+        }
+}
+
+static void exec_sleep(void) {
+        execl("/bin/sleep", "sleep", "100000", (char *) NULL);
+        sleep_forever();
+}
+
+/* a double-forked daemon (reparented to us) with 3 workers: 4 processes */
+static void tree_daemon(int ready_fd) {
+        if (setsid() < 0 || fork() != 0)
+                _exit(0);
+        (void) prctl(PR_SET_NAME, "daemon");
+        for (int i = 0; i < 3; i++)
+                if (fork() == 0) {
+                        (void) prctl(PR_SET_NAME, "worker");
+                        ready_byte(ready_fd);
+                        close(ready_fd);
+                        sleep_forever();
+                }
+        ready_byte(ready_fd);
+        close(ready_fd);
+        sleep_forever();
+}
+
+/* a setsid'd session: leader, 2 children, a grandchild in its own
+ * process group: 4 processes */
+static void tree_session(int ready_fd) {
+        (void) setsid();
+        (void) prctl(PR_SET_NAME, "session");
+        for (int i = 0; i < 2; i++)
+                if (fork() == 0) {
+                        if (i == 1 && fork() == 0) {
+                                (void) setpgid(0, 0);
+                                (void) prctl(PR_SET_NAME, "bg-job");
+                                ready_byte(ready_fd);
+                                close(ready_fd);
+                                sleep_forever();
+                        }
+                        (void) prctl(PR_SET_NAME, "shell-job");
+                        ready_byte(ready_fd);
+                        close(ready_fd);
+                        sleep_forever();
+                }
+        ready_byte(ready_fd);
+        close(ready_fd);
+        sleep_forever();
+}
+
+/* nohup'd: SIGHUP ignored, a child, both exec sleep: 2 processes */
+static void tree_nohup(int ready_fd) {
+        signal(SIGHUP, SIG_IGN);
+        if (fork() == 0) {
+                ready_byte(ready_fd);
+                close(ready_fd);
+                exec_sleep();
+        }
+        ready_byte(ready_fd);
+        close(ready_fd);
+        exec_sleep();
+}
+
+static void tree_listener(int ready_fd) {
+        if (setsid() < 0 || fork() != 0)
+                _exit(0);
+        (void) prctl(PR_SET_NAME, "backdoor");
+        (void) listen_on(AF_INET, SOCK_STREAM, opt_port);
+        ready_byte(ready_fd);
+        close(ready_fd);
+        sleep_forever();
+}
+
+static void tree_respawner(int ready_fd) {
+        (void) setsid();
+        ready_byte(ready_fd);
+        ready_byte(ready_fd); /* and its child, made right away */
+        close(ready_fd);
+        respawn_loop();
+}
+
+/* forks a child that drops to --uid and runs body */
+static void spawn_tree(void (*body)(int ready_fd), int ready_fd) {
+        pid_t c = fork();
+        if (c < 0)
+                die("fork");
+        if (c == 0) {
+                drop_to_user();
+                quiet_stdio();
+                body(ready_fd);
+                _exit(0);
+        }
+}
+
+static int cmd_leftovers(void) {
+        int p[2], expected = 0, total_user = 0;
+        char buf[256];
+
+        if (opt_uid < 61000 || opt_uid > 61999 || opt_trees <= 0 || opt_port <= 0)
+                return 2;
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+                die("PR_SET_CHILD_SUBREAPER");
+        (void) prctl(PR_SET_NAME, "slurmd");
+        if (pipe(p) < 0)
+                die("pipe");
+        if (opt_other_uid) {
+                /* another user's running job, in its own cgroup */
+                pid_t c = fork();
+                if (c < 0)
+                        die("fork");
+                if (c == 0) {
+                        if (opt_cgroup_dir) {
+                                char path[4096];
+                                FILE *f;
+                                snprintf(path, sizeof path, "%s/job-other", opt_cgroup_dir);
+                                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                                        die("mkdir cgroup");
+                                snprintf(path, sizeof path, "%s/job-other/cgroup.procs", opt_cgroup_dir);
+                                f = fopen(path, "we");
+                                if (!f || fprintf(f, "%d\n", (int) getpid()) < 0 || fclose(f) != 0)
+                                        die("join cgroup");
+                        }
+                        opt_uid = opt_other_uid;
+                        drop_to_user();
+                        quiet_stdio();
+                        (void) setsid();
+                        (void) prctl(PR_SET_NAME, "running-job");
+                        for (int i = 1; i < opt_other_procs; i++)
+                                if (fork() == 0) {
+                                        ready_byte(p[1]);
+                                        close(p[1]);
+                                        sleep_forever();
+                                }
+                        ready_byte(p[1]);
+                        close(p[1]);
+                        sleep_forever();
+                }
+                expected += opt_other_procs > 0 ? opt_other_procs : 1;
+        }
+        for (int i = 0; i < opt_trees; i++) {
+                static void (*const kinds[])(int) = { tree_daemon, tree_session, tree_nohup };
+                static const int sizes[] = { 4, 4, 2 };
+                spawn_tree(kinds[i % 3], p[1]);
+                expected += sizes[i % 3];
+                total_user += sizes[i % 3];
+                /* reap the double forks' middle processes as we go */
+                while (waitpid(-1, NULL, WNOHANG) > 0)
+                        ;
+        }
+        spawn_tree(tree_listener, p[1]);
+        spawn_tree(tree_respawner, p[1]);
+        expected += 3;
+        total_user += 3;
+        close(p[1]);
+        for (int got = 0; got < expected;) {
+                ssize_t k = read(p[0], buf, sizeof buf);
+                if (k <= 0)
+                        die("ready");
+                got += (int) k;
+        }
+        printf("total %d\nready\n", total_user);
+        fflush(stdout);
+        for (;;)
+                if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+                        pause();
+}
+
 int main(int argc, char **argv) {
         const char *cmd = argc > 1 ? argv[1] : "";
         int i = 2;
@@ -472,6 +663,12 @@ int main(int argc, char **argv) {
                         opt_cgroup_dir = v, i++;
                 else if (!strcmp(a, "--orphans") && v)
                         opt_orphans = atoi(v), i++;
+                else if (!strcmp(a, "--trees") && v)
+                        opt_trees = atoi(v), i++;
+                else if (!strcmp(a, "--other-uid") && v)
+                        opt_other_uid = (uid_t) atoi(v), i++;
+                else if (!strcmp(a, "--other-procs") && v)
+                        opt_other_procs = atoi(v), i++;
                 else if (!strcmp(a, "--setsid"))
                         opt_setsid = true;
                 else if (!strcmp(a, "--double-fork"))
@@ -498,7 +695,9 @@ int main(int argc, char **argv) {
                 return detached(vfork_body);
         if (!strcmp(cmd, "bench"))
                 return cmd_bench();
-        fprintf(stderr, "usage: epi-proc reaper|sleeper|bomb|respawner|zombie-leader|vfork|listen|bench ... "
+        if (!strcmp(cmd, "leftovers"))
+                return cmd_leftovers();
+        fprintf(stderr, "usage: epi-proc reaper|sleeper|bomb|respawner|zombie-leader|vfork|listen|bench|leftovers ... "
                         "(see the source)\n");
         return 2;
 }
