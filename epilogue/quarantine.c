@@ -87,6 +87,13 @@ static int write_record(int dirfd, const char *dest, json_t *rec) {
         return fsync(fd) < 0 ? negative_errno() : 0;
 }
 
+/* QDIR/USER, or QDIR/uid-UID for an account that is gone. */
+static int user_dir_path(const char *qdir, const char *user, uid_t uid, char **ret) {
+        if ((user ? asprintf(ret, "%s/%s", qdir, user) : asprintf(ret, "%s/uid-%u", qdir, (unsigned) uid)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 int quarantine_move(const char *qdir, const char *user, uid_t uid, const char *job, const char *kind,
                     const char *src_dir, const char *name, char **ret_dest) {
         _cleanup_free_ char *udir = NULL, *dest = NULL, *src = NULL, *full = NULL;
@@ -99,19 +106,14 @@ int quarantine_move(const char *qdir, const char *user, uid_t uid, const char *j
 
         if (strchr(name, '/') || streq(name, ".") || streq(name, ".."))
                 return -EINVAL;
-        r = mkdir_p(qdir, 0700);
+        r = quarantine_open_user_dir(qdir, user, uid, &dfd);
         if (r < 0)
                 return r;
-        if ((user ? asprintf(&udir, "%s/%s", qdir, user) : asprintf(&udir, "%s/uid-%u", qdir, (unsigned) uid)) < 0)
-                return -ENOMEM;
-        if (mkdir(udir, 0700) < 0 && errno != EEXIST)
-                return negative_errno();
-
+        r = user_dir_path(qdir, user, uid, &udir);
+        if (r < 0)
+                return r;
         sfd = open(src_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (sfd < 0)
-                return negative_errno();
-        dfd = open(udir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (dfd < 0)
                 return negative_errno();
         if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return negative_errno();
@@ -173,8 +175,9 @@ int quarantine_open_user_dir(const char *qdir, const char *user, uid_t uid, int 
         r = mkdir_p(qdir, 0700);
         if (r < 0)
                 return r;
-        if ((user ? asprintf(&udir, "%s/%s", qdir, user) : asprintf(&udir, "%s/uid-%u", qdir, (unsigned) uid)) < 0)
-                return -ENOMEM;
+        r = user_dir_path(qdir, user, uid, &udir);
+        if (r < 0)
+                return r;
         if (mkdir(udir, 0700) < 0 && errno != EEXIST)
                 return negative_errno();
         fd = open(udir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
