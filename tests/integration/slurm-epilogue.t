@@ -12,12 +12,18 @@
 #       reason in sinfo -R;
 #   (d) SLURM_EPILOGUE_JOBS (default 200) trivial jobs: none stuck, the node
 #       not drained, no root process killed;
+#   (e) with the real cron and atd running: a job's crontab and at job are
+#       quarantined by its Epilog and never run, while a control user's do;
 #   (b) and (d) again under proctrack/cgroup.
 # Safety: the Epilog wrapper pins corral-epilogue to --uid-range 61900-61919
 # (this file's test users) and --root to the test's own tree (spools, allow
-# files); min_uid of the test policy is 61900.
+# files); min_uid of the test policy is 61900. Only during (e) does it look
+# at the real cron and at spools (tests/cronat-lib.sh: the test users'
+# entries are removed at exit, the allow files restored).
 # shellcheck shell=bash
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+# shellcheck source=../cronat-lib.sh
+. "$CORRAL_SRC/tests/cronat-lib.sh"
 
 UID_MIN=61900
 UID_MAX=61919
@@ -35,7 +41,7 @@ done
 [ -x "$RECIPE" ] || plan_skip_unless_must slurm "no $RECIPE"
 [ -x "$EPILOGUE" ] || plan_skip "corral-epilogue not built"
 
-plan 43
+plan 50
 
 make_tmpdir
 T=$TEST_TMP
@@ -55,11 +61,14 @@ EOF
 chmod 0644 "$T/policies/test.ini"
 # slurmd runs the Epilog as root with no argv, PATH or HOME: absolute paths;
 # each job's JSON report (with its exit status) lands in ep/JOBID.json
+# (the real cron and at spools only while T/real-spools exists: part (e))
 cat >"$T/epilog.sh" <<EOF
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
+spools=
+[ -e $T/real-spools ] && spools="--cron-spool $CRON_SPOOL --at-spool $AT_SPOOL"
 $EPILOGUE --policy-dir $T/policies --policy test --root $T/root \\
-    --uid-range $UID_MIN-$UID_MAX --slurm --json --log-file $T/epilogue.log >$T/ep/\$SLURM_JOB_ID.json 2>&1
+    --uid-range $UID_MIN-$UID_MAX --slurm --json --log-file $T/epilogue.log \$spools >$T/ep/\$SLURM_JOB_ID.json 2>&1
 EOF
 chmod 0755 "$T/epilog.sh"
 
@@ -253,6 +262,55 @@ rm -f "$T/root/var/lib/corral/quarantine"
 scontrol update nodename=localhost state=resume
 for _ in $(seq 300); do [ "$(node_state)" = idle ] && break; sleep 0.1; done
 is "$(node_state)" idle "(c) the node resumes once the cause is fixed"
+
+# (e) a job's crontab and at job, with the real cron and atd running
+cron_at_job() {
+    local e q=$T/root/var/lib/corral/quarantine/$U2
+    cronat_cleanup_users $U1:61900 $U2:61901
+    cronat_start_cron || return 1
+    cronat_wait_minute_start
+    cronat_allow_open /etc/cron.allow $U1 $U2
+    cronat_allow_open /etc/at.allow $U1 $U2
+    # the control: U1's, queued by root outside any job (U1 has no job until (d))
+    printf '* * * * * touch %s/e-control-cron\n' "$SH" | crontab -u $U1 -
+    (cd /tmp && echo "touch $SH/e-control-at" | runuser -u $U1 -- at now 2>/dev/null)
+    touch "$T/real-spools"
+    e=$(sub $U2 --wrap "echo '* * * * * touch $SH/e-job-cron' | crontab - && echo 'touch $SH/e-job-at' | at now 2>/dev/null")
+    wait_state "$e" COMPLETED 60 && wait_file "$T/ep/$e.json"
+    ok $? "(e) a job that installed a crontab and queued an at job completed, its Epilog ran"
+    rm -f "$T/real-spools"
+    cronat_allow_restore /etc/cron.allow
+    cronat_allow_restore /etc/at.allow
+    is "$(ep_exit "$e")" 0 "(e) its Epilog exited 0"
+    [ ! -e "$CRON_SPOOL/$U2" ] && [ -z "$(at_files_of 61901)" ] && [ -e "$CRON_SPOOL/$U1" ]
+    ok $? "(e) the job's crontab and at job left the real spools (the control's are still there)"
+    [ -n "$(find "$q" -name 'crontab-*' ! -name '*.json' 2>/dev/null)" ] &&
+        [ -n "$(find "$q" -name 'atjob-*' ! -name '*.json' 2>/dev/null)" ]
+    ok $? "(e) ... into the quarantine"
+    # atd runs what is due when it starts, cron at the next minute
+    cronat_start_atd
+    for _ in $(seq 100); do [ -e "$SH/e-control-at" ] && break; sleep 0.2; done
+    [ -e "$SH/e-control-at" ]
+    ok $? "(e) atd ran the control at job"
+    for _ in $(seq 150); do [ -e "$SH/e-control-cron" ] && break; sleep 0.5; done
+    [ -e "$SH/e-control-cron" ]
+    ok $? "(e) cron ran the control crontab"
+    sleep 2
+    [ ! -e "$SH/e-job-cron" ] && [ ! -e "$SH/e-job-at" ]
+    ok $? "(e) neither the job's crontab nor its at job ran"
+    crontab -r -u $U1 2>/dev/null
+    [ -n "$ATD_PID" ] && kill "$ATD_PID" 2>/dev/null
+    [ -n "$CRON_PID" ] && kill "$CRON_PID" 2>/dev/null
+    return 0
+}
+if ! cronat_available; then
+    for _ in 1 2 3 4 5 6 7; do skip_or_fail cron "cron and at (and the Debian spools) are not installed"; done
+elif cronat_atd_running; then
+    for _ in 1 2 3 4 5 6 7; do skip "an atd is already running: the at jobs would run before the Epilog"; done
+elif ! cron_at_job; then
+    ok 1 "(e) cron started"
+    for _ in 1 2 3 4 5 6; do skip "cron did not start"; done
+fi
 
 # (d) many jobs, linuxproc
 many_jobs "(d) linuxproc"
