@@ -57,7 +57,9 @@ is "$(job_cgroups_left)" 0 "... and no cgroup is left"
 
 # 3. a setuid-root binary gives nothing (no_new_privs); outside a job, as
 # the job's user, it must give root (no nosuid mount there)
-sdir=$(mktemp -d /var/tmp/corraltest.XXXXXX)
+# (on the root file system, which jobs see: /tmp, /var/tmp, /run/lock and
+# /dev/shm are private to a job under the default policy)
+sdir=$(mktemp -d /var/lib/corraltest.XXXXXX)
 _cleanup_add "rm -rf '$sdir'"
 chmod 0755 "$sdir"
 install -o root -g root -m 4755 "$ESCAPE/escape-suid" "$sdir/suid"
