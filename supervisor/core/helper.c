@@ -255,15 +255,22 @@ static int launch_entry(int argc, char *argv[], char *envp[]) {
 /* In a forked child whose stdio is set up: become the program, as an exec of
  * bin would, or (bin NULL) by calling main in this process after undoing what
  * exec would have undone: other fds, the signal mask, getopt's state, the
- * log target (the journal is the helper's), the name shown by ps. Never
- * returns; exit handlers of the helper's libraries are not run. exec_failed:
- * the exit code when bin cannot be executed.
+ * name shown by ps. Never returns; exit handlers of the helper's libraries
+ * are not run. exec_failed: the exit code when bin cannot be executed.
+ * The log target: when the helper logs to the journal, so does the program,
+ * on a socket of its own (the helper's is closed with the other fds), every
+ * line with CORRAL_JOB= and CORRAL_USER= (journalctl CORRAL_JOB=7 then shows
+ * why a launch failed); copy_stderr: the same lines on stderr too (the
+ * launcher's, whose tail the helper reads back). Otherwise stderr.
  * The child starts with a copy of the helper's memory, other jobs' requests
  * included. It stays root; of what it starts, the job execs at once (a new
  * address space) and only corral-init keeps the copy, non-dumpable from the
  * moment it takes the job's uid, so the job can neither ptrace it nor read
  * its /proc/1/mem (and the default policy denies ptrace besides). */
-static _noreturn_ void run_program(const char *bin, ProgramMain main, const char *name, char **argv, int exec_failed) {
+static _noreturn_ void run_program(const char *bin, ProgramMain main, const char *name, char **argv, int exec_failed,
+                                   int64_t job, const char *user, bool copy_stderr) {
+        char jf[40], uf[300];
+        const char *fields[] = { jf, uf, NULL };
         sigset_t none;
 
         sigemptyset(&none);
@@ -273,9 +280,15 @@ static _noreturn_ void run_program(const char *bin, ProgramMain main, const char
                 dprintf(2, "corrald: cannot execute %s: %s\n", bin, strerror(errno));
                 _exit(exec_failed);
         }
+        log_close();
         (void) close_range(3, ~0U, 0);
         (void) prctl(PR_SET_NAME, name, 0, 0, 0);
-        log_set_target(LOG_TARGET_STDERR);
+        (void) snprintf(jf, sizeof jf, "CORRAL_JOB=%lld", (long long) job);
+        (void) snprintf(uf, sizeof uf, "CORRAL_USER=%s", user);
+        if (log_get_target() != LOG_TARGET_STDERR && log_set_context(fields) >= 0)
+                log_set_target(copy_stderr ? LOG_TARGET_JOURNAL_AND_STDERR : LOG_TARGET_JOURNAL);
+        else
+                log_set_target(LOG_TARGET_STDERR);
         optind = 0;
         argv[0] = (char *) name;
         int status = main((int) strv_length(argv), argv, environ);
@@ -460,7 +473,7 @@ static void req_launch(Helper *h, json_t *m) {
                         _exit(EXIT_FAILURE);
                 /* a new session: a SIGINT to corrald's terminal is not the job's */
                 (void) setsid();
-                run_program(h->s->launch_bin, launch_entry, "corral-launch", args, EXIT_FAILURE);
+                run_program(h->s->launch_bin, launch_entry, "corral-launch", args, EXIT_FAILURE, job, user, true);
         }
 
         Launcher *l = calloc(1, sizeof(Launcher));
@@ -832,7 +845,7 @@ static void req_epilogue(Helper *h, json_t *m) {
                 if (h->s->epilogue_dry_run)
                         args[n++] = "--dry-run";
                 args[n] = NULL;
-                run_program(h->s->epilogue_bin, epilogue_main, "corral-epilogue", (char **) args, 2);
+                run_program(h->s->epilogue_bin, epilogue_main, "corral-epilogue", (char **) args, 2, job, user, false);
         }
         close(pfd[1]);
         Epilogue *e = calloc(1, sizeof(Epilogue));
