@@ -32,6 +32,7 @@
 #include "job.h"
 #include "log.h"
 #include "macro.h"
+#include "messages.h"
 #include "parse.h"
 #include "policy.h"
 #include "protocol.h"
@@ -394,7 +395,13 @@ static json_t *op_submit(Ctx *x) {
         if (r < 0)
                 return deny(x, "internal", "cannot store the job: %s", strerror(-r));
         x->job = j->id;
-        log_job(LOG_INFO, (long long) j->id, j->user, "submitted (%s, policy %s)", j->argv[0], j->policy);
+        {
+                _cleanup_free_ char *pf = NULL;
+                const char *fields[] = { CORRAL_MESSAGE_JOB_SUBMITTED, "CORRAL_STATE=QUEUED",
+                                         asprintf(&pf, "CORRAL_POLICY=%s", j->policy) < 0 ? NULL : pf, NULL };
+                log_job_full(LOG_INFO, (long long) j->id, j->user, fields, "submitted (%s, policy %s)", j->argv[0],
+                             j->policy);
+        }
         json_t *resp = ok(x);
         json_object_set_new(resp, "job", json_integer((json_int_t) j->id));
         json_object_set_new(resp, "state", json_string(job_state_to_string(j->state)));
@@ -528,7 +535,9 @@ static json_t *op_cancel(Ctx *x) {
                         free(j->epilogue);
                         j->epilogue = strdup("{\"skipped\":\"the job never ran\"}");
                         (void) store_update(c->store, j);
-                        log_job(LOG_INFO, (long long) j->id, j->user, "cancelled while queued");
+                        log_job_full(LOG_INFO, (long long) j->id, j->user,
+                                     (const char *const[]){ CORRAL_MESSAGE_JOB_ENDED, "CORRAL_STATE=CANCELLED", NULL },
+                                     "cancelled while queued");
                         job_free(j);
                         update_status(c);
                         return ok(x);
@@ -975,7 +984,11 @@ static void on_launched(Core *c, json_t *m, Job *j) {
         Active *a = active_find(c, j->id);
         if (a)
                 a->running = true;
-        log_job(LOG_INFO, (long long) j->id, j->user, "running (launcher pid %d)", (int) j->launcher_pid);
+        char pid_field[64];
+        (void) snprintf(pid_field, sizeof pid_field, "CORRAL_LAUNCHER_PID=%d", (int) j->launcher_pid);
+        log_job_full(LOG_INFO, (long long) j->id, j->user,
+                     (const char *const[]){ CORRAL_MESSAGE_JOB_STARTED, "CORRAL_STATE=RUNNING", pid_field, NULL },
+                     "running (launcher pid %d)", (int) j->launcher_pid);
         if (j->cancel_requested)
                 start_cancel(c, j);
 }
@@ -990,9 +1003,31 @@ static void on_launch_failed(Core *c, json_t *m, Job *j) {
         j->epilogue = strdup("{\"skipped\":\"the job was not launched\"}");
         (void) store_update(c->store, j);
         c->launch_failures++;
-        log_job(LOG_WARNING, (long long) j->id, j->user, "launch failed: %s", j->reason);
+        _cleanup_free_ char *reason_field = NULL;
+        if (asprintf(&reason_field, "CORRAL_REASON=%s", j->reason ? j->reason : "") < 0)
+                reason_field = NULL;
+        log_job_full(
+                LOG_WARNING, (long long) j->id, j->user,
+                (const char *const[]){ CORRAL_MESSAGE_JOB_LAUNCH_FAILED, "CORRAL_STATE=FAILED", reason_field, NULL },
+                "launch failed: %s", j->reason ? j->reason : "");
         active_remove(c, j->id);
         dispatch(c);
+}
+
+/* The end of a job that ran: MESSAGE_ID= and the fields of corrald(8) "JOURNAL FIELDS". */
+static void log_job_end(const Job *j) {
+        char state[64], exit_field[64], sig_field[64];
+        _cleanup_free_ char *reason = NULL;
+        int sig = j->exit_signal < 0 ? 0 : j->exit_signal;
+
+        (void) snprintf(state, sizeof state, "CORRAL_STATE=%s", job_state_to_string(j->state));
+        (void) snprintf(exit_field, sizeof exit_field, "CORRAL_EXIT=%d", j->exit_code);
+        (void) snprintf(sig_field, sizeof sig_field, "CORRAL_SIGNAL=%d", sig);
+        if (j->reason && asprintf(&reason, "CORRAL_REASON=%s", j->reason) < 0)
+                reason = NULL;
+        log_job_full(j->state == JOB_COMPLETED ? LOG_INFO : LOG_NOTICE, (long long) j->id, j->user,
+                     (const char *const[]){ CORRAL_MESSAGE_JOB_ENDED, state, exit_field, sig_field, reason, NULL },
+                     "%s, exit %d:%d", job_state_to_string(j->state), j->exit_code, sig);
 }
 
 static void on_exited(Core *c, json_t *m, Job *j) {
@@ -1040,8 +1075,7 @@ static void on_exited(Core *c, json_t *m, Job *j) {
         int r = store_update(c->store, j);
         if (r < 0)
                 log_warning_errno(r, "Cannot record the end of job %lld: %m", (long long) j->id);
-        log_job(j->state == JOB_COMPLETED ? LOG_INFO : LOG_NOTICE, (long long) j->id, j->user, "%s, exit %d:%d",
-                job_state_to_string(j->state), j->exit_code, j->exit_signal < 0 ? 0 : j->exit_signal);
+        log_job_end(j);
         if (j->state == JOB_LOST)
                 (void) store_audit(c->store, 0, getpid(), "recover", j->id, "lost", j->reason);
         Active *a = active_find(c, j->id);
@@ -1064,8 +1098,17 @@ static void on_epilogue_done(Core *c, json_t *m, Job *j) {
         free(j->epilogue);
         j->epilogue = TAKE_PTR(s);
         (void) store_update(c->store, j);
-        log_job(LOG_INFO, (long long) j->id, j->user, "epilogue done (exit %d)",
-                (int) json_integer_value(json_object_get(m, "exit")));
+        int ep_exit = (int) json_integer_value(json_object_get(m, "exit"));
+        char exit_field[64], killed_field[64];
+        (void) snprintf(exit_field, sizeof exit_field, "CORRAL_EPILOGUE_EXIT=%d", ep_exit);
+        (void) snprintf(killed_field, sizeof killed_field, "CORRAL_EPILOGUE_KILLED=%lld",
+                        json_is_integer(killed) ? (long long) json_integer_value(killed) : 0LL);
+        log_job_full(ep_exit == 0 ? LOG_INFO : LOG_WARNING, (long long) j->id, j->user,
+                     (const char *const[]){ CORRAL_MESSAGE_EPILOGUE_DONE, exit_field, killed_field, NULL },
+                     "epilogue done (exit %d: %s)", ep_exit,
+                     ep_exit == 0   ? "clean"
+                     : ep_exit == 1 ? "not clean"
+                                    : "could not run");
         active_remove(c, j->id);
         dispatch(c);
 }
