@@ -124,6 +124,8 @@ void ep_help(FILE *f) {
                    "  --at-allow FILE      default /etc/at.allow\n"
                    "  --linger-dir DIR     default /var/lib/systemd/linger\n"
                    "  --quarantine-dir DIR default: the policy's quarantine_dir\n"
+                   "  --logind auto|yes|no also tell logind that a removed linger flag is gone\n"
+                   "                       (SetUserLinger); auto: only for /var/lib/systemd/linger\n"
                    "\n"
                    "Exit status:\n"
                    "  0  the node is clean\n"
@@ -383,6 +385,7 @@ enum {
         ARG_CRON_ALLOW,
         ARG_AT_ALLOW,
         ARG_LINGER_DIR,
+        ARG_LOGIND,
         ARG_QUARANTINE_DIR,
         ARG_VERSION,
 };
@@ -414,6 +417,7 @@ static const struct option options[] = {
         { "cron-allow", required_argument, NULL, ARG_CRON_ALLOW },
         { "at-allow", required_argument, NULL, ARG_AT_ALLOW },
         { "linger-dir", required_argument, NULL, ARG_LINGER_DIR },
+        { "logind", required_argument, NULL, ARG_LOGIND },
         { "quarantine-dir", required_argument, NULL, ARG_QUARANTINE_DIR },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
@@ -573,6 +577,17 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                 case ARG_LINGER_DIR:
                         if ((k = set_path_opt(&r.paths.linger_dir, o, "--linger-dir", ret_error)) < 0)
                                 return ep_request_done(&r), k;
+                        break;
+                case ARG_LOGIND:
+                        if (streq(o, "auto"))
+                                r.logind = EP_LOGIND_AUTO;
+                        else if (streq(o, "yes"))
+                                r.logind = EP_LOGIND_YES;
+                        else if (streq(o, "no"))
+                                r.logind = EP_LOGIND_NO;
+                        else
+                                return ep_request_done(&r),
+                                       usage_error(ret_error, "--logind: need auto, yes or no, got '%s'", o);
                         break;
                 case ARG_QUARANTINE_DIR:
                         if ((k = set_path_opt(&r.paths.quarantine_dir, o, "--quarantine-dir", ret_error)) < 0)

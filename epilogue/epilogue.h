@@ -43,6 +43,13 @@ typedef struct EpPaths {
         char **tmp_dirs; /* the policy's tmp_dirs, below --root */
 } EpPaths;
 
+/* --logind: whether a removed linger flag is also withdrawn from logind */
+typedef enum EpLogind {
+        EP_LOGIND_AUTO, /* when the linger dir is the real /var/lib/systemd/linger */
+        EP_LOGIND_YES,
+        EP_LOGIND_NO,
+} EpLogind;
+
 typedef struct EpRequest {
         EpMode mode;
         char *user; /* the job's user (NULL in sweep mode) */
@@ -65,6 +72,7 @@ typedef struct EpRequest {
         char *policy_name; /* NULL: "default", built-in defaults if it does not exist */
         char *policy_dir;
         bool dry_run, json, verbose, quiet;
+        EpLogind logind;
         bool have_uid_range;
         uid_t uid_range_min, uid_range_max;
         uint64_t deadline; /* usec, 0: the policy's */
@@ -196,6 +204,8 @@ void report_process(EpReport *rep, const ProcTable *t, ProcEntry *e, const char 
 /* One JSON record per action on a file (crontab, at job, linger, allow file). */
 void report_file(EpReport *rep, const char *kind, const char *user, uid_t uid, const char *path, const char *dest,
                  const char *action, const char *result, const char *detail);
+/* Adds key: value to the record report_file() appended last. */
+void report_annotate_last(EpReport *rep, const char *key, const char *value);
 void report_listener(EpReport *rep, const ProcEntry *e, const char *proto, const char *address, unsigned port,
                      const char *path);
 /* Prints the JSON records (--json) or the short human summary; returns the exit code. */
@@ -282,6 +292,14 @@ typedef struct EpStripTarget {
 int cron_strip(const EpRequest *req, const EpTargetRules *rules, EpReport *rep, const uid_t *busy, size_t n_busy);
 int at_strip(const EpRequest *req, const EpTargetRules *rules, EpReport *rep, const uid_t *busy, size_t n_busy);
 int linger_strip(const EpRequest *req, const EpTargetRules *rules, EpReport *rep, const uid_t *busy, size_t n_busy);
+/* linger.c: tells logind (org.freedesktop.login1 SetUserLinger(uid, false,
+ * false)) on the system bus, which stops the user's manager once the user
+ * has no session. 1 when done, 0 when there is no one to tell (no system
+ * bus, logind not running: never started for this), -errno otherwise with
+ * *ret_error (malloc'd, may stay NULL) the bus error's text. */
+int linger_logind_disable(uid_t uid, char **ret_error);
+/* Does --logind (with the linger dir it applies to) ask for the call? */
+bool linger_logind_wanted(EpLogind mode, const char *linger_dir);
 /* Pure: the uid of an at job file's "# atrun uid=N gid=N" header. */
 int at_parse_header_uid(const char *buf, uid_t *ret);
 

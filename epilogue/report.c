@@ -126,6 +126,13 @@ void report_file(EpReport *rep, const char *kind, const char *user, uid_t uid, c
                       dest ? " -> " : "", dest ? dest : "", result, detail ? ": " : "", detail ? detail : "");
 }
 
+void report_annotate_last(EpReport *rep, const char *key, const char *value) {
+        size_t n = json_array_size(rep->records);
+        json_t *o = n ? json_array_get(rep->records, n - 1) : NULL;
+        if (o && value)
+                (void) json_object_set_new(o, key, json_string(value));
+}
+
 void report_listener(EpReport *rep, const ProcEntry *e, const char *proto, const char *address, unsigned port,
                      const char *path) {
         json_t *o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:i}", "type", "listener", "pid", (int) e->pid, "uid",

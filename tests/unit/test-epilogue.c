@@ -22,7 +22,9 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit-skip.h"
@@ -959,6 +961,97 @@ START_TEST(test_environ_read_only_when_needed) {
 }
 END_TEST
 
+/* --logind: auto asks logind only for the real linger dir, never for a
+ * test's (--root, --linger-dir). */
+START_TEST(test_logind_wanted) {
+        ck_assert(linger_logind_wanted(EP_LOGIND_AUTO, "/var/lib/systemd/linger"));
+        ck_assert(!linger_logind_wanted(EP_LOGIND_AUTO, "/tmp/t/var/lib/systemd/linger"));
+        ck_assert(!linger_logind_wanted(EP_LOGIND_AUTO, NULL));
+        ck_assert(linger_logind_wanted(EP_LOGIND_YES, "/tmp/t/linger"));
+        ck_assert(!linger_logind_wanted(EP_LOGIND_NO, "/var/lib/systemd/linger"));
+
+        EpRequest r;
+        char *err = NULL;
+        char *argv[] = { "corral-epilogue", "--user", "u", "--logind", "maybe", NULL };
+        ck_assert_int_eq(ep_parse_args(5, argv, (char *[]){ NULL }, &r, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "--logind: need auto, yes or no"));
+        free(err);
+        err = NULL;
+        argv[4] = "no";
+        ck_assert_int_eq(ep_parse_args(5, argv, (char *[]){ NULL }, &r, &err), 0);
+        ck_assert_int_eq(r.logind, EP_LOGIND_NO);
+        ep_request_done(&r);
+}
+END_TEST
+
+/* No system bus (nothing at the address, or a socket nobody accepts on):
+ * nothing to tell, not an error. The bus address comes from
+ * DBUS_SYSTEM_BUS_ADDRESS, as for every sd-bus client. */
+START_TEST(test_logind_no_bus) {
+        char dir[] = "/tmp/corral-test-bus.XXXXXX", path[128], addr[160], *err = (char *) 1;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/corral-test/system_bus_socket", 1);
+        ck_assert_int_eq(linger_logind_disable(61999, &err), 0);
+        ck_assert_ptr_null(err);
+
+        /* a socket file whose listener is gone: ECONNREFUSED */
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/bus", dir);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        close(fd);
+        snprintf(addr, sizeof addr, "unix:path=%s", path);
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
+        ck_assert_int_eq(linger_logind_disable(61999, &err), 0);
+        ck_assert_ptr_null(err);
+        unlink(path);
+        rmdir(dir);
+}
+END_TEST
+
+/* The linger record says what logind was told: a test's linger dir is not
+ * the node's, so auto does not ask. */
+START_TEST(test_linger_record_logind) {
+        char dir[] = "/tmp/corral-test-linger.XXXXXX", ld[128], qd[128], f[200];
+        EpRequest req = { .mode = EP_MODE_CORRAL, .user = (char *) "corraltestnolg", .logind = EP_LOGIND_AUTO };
+        EpTargetRules rules = { .user_eligible = true, .uid = 61998 };
+        EpReport rep;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(ld, sizeof ld, "%s/linger", dir);
+        snprintf(qd, sizeof qd, "%s/q", dir);
+        ck_assert_int_eq(mkdir(ld, 0755), 0);
+        ck_assert_int_eq(mkdir(qd, 0700), 0);
+        snprintf(f, sizeof f, "%s/corraltestnolg", ld);
+        ck_assert_int_eq(close(open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)), 0);
+        req.paths.linger_dir = ld;
+        req.paths.quarantine_dir = qd;
+        req.quiet = true;
+        ck_assert_int_eq(report_init(&rep, &req), 0);
+        ck_assert_int_eq(linger_strip(&req, &rules, &rep, NULL, 0), 0);
+        ck_assert_int_eq(rep.lingers, 1);
+        json_t *o = json_array_get(rep.records, 0);
+        ck_assert_str_eq(json_string_value(json_object_get(o, "result")), "removed");
+        ck_assert_str_eq(json_string_value(json_object_get(o, "logind")), "not asked");
+        ck_assert_int_eq(access(f, F_OK), -1);
+
+        /* --logind yes with no bus: asked, nobody there */
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/corral-test/system_bus_socket", 1);
+        req.logind = EP_LOGIND_YES;
+        ck_assert_int_eq(close(open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)), 0);
+        ck_assert_int_eq(linger_strip(&req, &rules, &rep, NULL, 0), 0);
+        o = json_array_get(rep.records, 1);
+        ck_assert_str_eq(json_string_value(json_object_get(o, "logind")), "not running");
+        report_done(&rep);
+        char cmd[160];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *epilogue_suite(void) {
         Suite *s = suite_create("epilogue");
         TCase *tc = tcase_create("pure");
@@ -984,6 +1077,9 @@ Suite *epilogue_suite(void) {
         tcase_add_test(tc, test_pardon_by_real_root);
         tcase_add_test(tc, test_pardon_running_jobs);
         tcase_add_test(tc, test_environ_read_only_when_needed);
+        tcase_add_test(tc, test_logind_wanted);
+        tcase_add_test(tc, test_logind_no_bus);
+        tcase_add_test(tc, test_linger_record_logind);
         suite_add_tcase(s, tc);
         return s;
 }
