@@ -95,6 +95,8 @@ static void tell_logind(const EpRequest *req, EpReport *rep, const char *user, u
                 return;
         }
         report_annotate_last(rep, "logind", r > 0 ? "disabled" : "not running");
+        report_detail(rep, LOG_INFO, "logind: linger of %s (uid %u) %s", user, (unsigned) uid,
+                      r > 0 ? "disabled" : "not told (logind is not running)");
 }
 
 static void strip_one(const EpRequest *req, EpReport *rep, const char *user, uid_t uid) {

@@ -75,7 +75,11 @@ void report_detail(EpReport *rep, int level, const char *fmt, ...) {
         }
         if (rep->use_syslog && level <= LOG_NOTICE)
                 syslog(level, "%s: %s", who, buf);
-        if (rep->req->verbose || (level <= LOG_WARNING && !rep->req->quiet && !rep->use_syslog && !rep->log))
+        /* run by corrald, which logs to the journal: every line goes there
+         * too, with the job's CORRAL_JOB= (helper.c), so that journalctl
+         * CORRAL_JOB=7 shows what the epilogue did for job 7 */
+        if (rep->req->verbose || (log_get_target() != LOG_TARGET_STDERR && !rep->use_syslog && !rep->log) ||
+            (level <= LOG_WARNING && !rep->req->quiet && !rep->use_syslog && !rep->log))
                 log_full_errno(level, 0, "%s", buf);
 }
 
