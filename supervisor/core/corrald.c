@@ -279,6 +279,22 @@ static void settings_done(Settings *s) {
         *s = (Settings){ 0 };
 }
 
+/* systemd's watchdog (WatchdogSec=) watches the main process, the helper:
+ * WATCHDOG_PID names it, and sd_event_set_watchdog() in the core sends no
+ * ping for another pid. The core is what must stay responsive, and its
+ * pings count (NotifyAccess=all): it takes WATCHDOG_PID over, or systemd
+ * kills corrald every WatchdogSec=. */
+static void core_take_watchdog(void) {
+        const char *w = getenv("WATCHDOG_PID");
+        char buf[32];
+        pid_t p;
+
+        if (!w || parse_pid(w, &p) < 0 || p != getppid())
+                return;
+        (void) snprintf(buf, sizeof buf, "%d", (int) getpid());
+        (void) setenv("WATCHDOG_PID", buf, 1);
+}
+
 int main(int argc, char *argv[]) {
         enum {
                 OPT_DEV = 0x100,
@@ -499,6 +515,7 @@ int main(int argc, char *argv[]) {
                         _exit(EXIT_FAILURE);
                 }
                 log_set_program("corrald");
+                core_take_watchdog();
                 r = core_main(&s, sp[1], listen_fd);
                 _exit(r < 0 ? EXIT_FAILURE : r);
         }
