@@ -125,9 +125,11 @@ static void emit(int level, const char *file, int line, const char *func, const 
                 (void) fprintf(stderr, "%s: %s\n", program, msg);
 }
 
-int log_internal(int level, int error, const char *file, int line, const char *func, const char *fmt, ...) {
+static int log_internalv(int level, int error, const char *file, int line, const char *func, const char *const *fields,
+                         const char *fmt, va_list ap) _printf_(7, 0);
+static int log_internalv(int level, int error, const char *file, int line, const char *func, const char *const *fields,
+                         const char *fmt, va_list ap) {
         char buf[4096];
-        va_list ap;
         int saved = errno;
 
         if (level > max_level)
@@ -135,11 +137,26 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 
         /* %m prints the error we were handed, not whatever errno happens to be. */
         errno = error < 0 ? -error : error;
-        va_start(ap, fmt);
         (void) vsnprintf(buf, sizeof buf, fmt, ap);
-        va_end(ap);
-        emit(level, file, line, func, buf, NULL);
+        emit(level, file, line, func, buf, fields);
         errno = saved;
+        return error;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        error = log_internalv(level, error, file, line, func, NULL, fmt, ap);
+        va_end(ap);
+        return error;
+}
+
+int log_internal_fields(int level, int error, const char *file, int line, const char *func, const char *const *fields,
+                        const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        error = log_internalv(level, error, file, line, func, fields, fmt, ap);
+        va_end(ap);
         return error;
 }
 

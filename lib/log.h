@@ -58,6 +58,12 @@ bool log_field_name_valid(const char *field);
 int log_internal(int level, int error, const char *file, int line, const char *func, const char *fmt, ...)
         _printf_(6, 7);
 
+/* log_internal() with extra "KEY=value" journal fields (NULL-terminated, may
+ * be NULL): corrald's helper names the job its lines are about
+ * (CORRAL_JOB=) without changing their text. */
+int log_internal_fields(int level, int error, const char *file, int line, const char *func, const char *const *fields,
+                        const char *fmt, ...) _printf_(7, 8);
+
 #define log_full_errno(level, error, ...) log_internal((level), (error), __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define log_debug(...) log_full_errno(LOG_DEBUG, 0, __VA_ARGS__)
 #define log_info(...) log_full_errno(LOG_INFO, 0, __VA_ARGS__)

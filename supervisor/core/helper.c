@@ -82,6 +82,15 @@ struct Helper {
         unsigned n_launchers;
 };
 
+/* A line about one job: the text as it was, CORRAL_JOB= on the journal. */
+#define log_helper_job(level, error, job, ...)                                                                         \
+        ({                                                                                                             \
+                char _jf[40];                                                                                          \
+                (void) snprintf(_jf, sizeof _jf, "CORRAL_JOB=%lld", (long long) (job));                                \
+                log_internal_fields((level), (error), __FILE__, __LINE__, __func__,                                    \
+                                    (const char *const[]){ _jf, NULL }, __VA_ARGS__);                                  \
+        })
+
 static _noreturn_ void fatal(const char *what, const char *detail) {
         log_error("helper: %s%s%s; exiting", what, detail ? ": " : "", detail ? detail : "");
         _exit(EXIT_FAILURE);
@@ -186,7 +195,8 @@ static void launcher_done(Launcher *l, bool status_known, int code, int sig) {
         json_t *res = read_result(h, l->job);
         _cleanup_free_ char *tail = launcher_log_tail(h, l->job);
 
-        log_info("helper: the launcher of job %lld (pid %d) ended", (long long) l->job, (int) l->pid);
+        log_helper_job(LOG_INFO, 0, l->job, "helper: the launcher of job %lld (pid %d) ended", (long long) l->job,
+                       (int) l->pid);
         remove_launcher_record(h, l->job);
         reply(h, json_pack("{s:s, s:I, s:o, s:b, s:i, s:i, s:s?}", "type", HMSG_EXITED, "job", (json_int_t) l->job,
                            "result", res ? res : json_null(), "status_known", status_known, "code", code, "signal", sig,
@@ -353,7 +363,7 @@ static void launch_failed(Helper *h, int64_t job, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
-        log_warning("helper: job %lld not launched: %s", (long long) job, buf);
+        log_helper_job(LOG_WARNING, 0, job, "helper: job %lld not launched: %s", (long long) job, buf);
         reply(h, json_pack("{s:s, s:I, s:s}", "type", HMSG_LAUNCH_FAILED, "job", (json_int_t) job, "error", buf));
 }
 
@@ -489,11 +499,12 @@ static void req_launch(Helper *h, json_t *m) {
         (void) pid_start_time(pid, &start);
         r = write_launcher_record(h, job, pid, start);
         if (r < 0)
-                log_warning_errno(r,
-                                  "helper: cannot record the launcher of job %lld in %s/results, ignoring (a "
-                                  "restarted corrald adopts it by its name only): %m",
-                                  (long long) job, h->s->run_dir);
-        log_info("helper: job %lld launched for %s as pid %d", (long long) job, user, (int) pid);
+                log_helper_job(LOG_WARNING, r, job,
+                               "helper: cannot record the launcher of job %lld in %s/results, ignoring (a "
+                               "restarted corrald adopts it by its name only): %m",
+                               (long long) job, h->s->run_dir);
+        log_helper_job(LOG_INFO, 0, job, "helper: job %lld launched for %s as pid %d", (long long) job, user,
+                       (int) pid);
         reply(h, json_pack("{s:s, s:I, s:i, s:I, s:s, s:s}", "type", HMSG_LAUNCHED, "job", (json_int_t) job, "pid",
                            (int) pid, "start", (json_int_t) start, "stdout", out, "stderr", err));
 }
@@ -556,7 +567,7 @@ static void req_kill(Helper *h, json_t *m) {
          * the cgroup itself. */
         int r = kill_job_cgroup(h, job, false);
         if (r < 0)
-                log_warning_errno(r, "helper: cannot kill the cgroup of job %lld: %m", (long long) job);
+                log_helper_job(LOG_WARNING, r, job, "helper: cannot kill the cgroup of job %lld: %m", (long long) job);
 }
 
 /* ---- adopt (after a restart) ---- */
@@ -670,9 +681,10 @@ static int open_launcher(Helper *h, int64_t job, pid_t core_pid, uint64_t core_s
         if (r < 0)
                 return -1;
         if (e.uid != 0 || e.euid != 0 || e.sid != pid || (legacy && !streq(e.comm, "corral-launch"))) {
-                log_warning("helper: pid %d is not the launcher of job %lld (another process has it: uid %u, "
-                            "session %d, name %s)",
-                            (int) pid, (long long) job, (unsigned) e.uid, (int) e.sid, e.comm);
+                log_helper_job(LOG_WARNING, 0, job,
+                               "helper: pid %d is not the launcher of job %lld (another process has it: uid %u, "
+                               "session %d, name %s)",
+                               (int) pid, (long long) job, (unsigned) e.uid, (int) e.sid, e.comm);
                 close(pidfd);
                 return -1;
         }
@@ -700,7 +712,8 @@ static void req_adopt(Helper *h, json_t *m) {
                         fatal("cannot watch an adopted launcher", strerror(-r));
                 h->launchers = l;
                 h->n_launchers++;
-                log_info("helper: adopted the launcher of job %lld (pid %d)", (long long) job, (int) pid);
+                log_helper_job(LOG_INFO, 0, job, "helper: adopted the launcher of job %lld (pid %d)", (long long) job,
+                               (int) pid);
                 reply(h, json_pack("{s:s, s:I, s:b}", "type", "adopted", "job", (json_int_t) job, "alive", 1));
                 return;
         }
@@ -711,8 +724,8 @@ static void req_adopt(Helper *h, json_t *m) {
         if (!res) {
                 r = kill_job_cgroup(h, job, true);
                 if (r < 0)
-                        log_warning_errno(r, "helper: cannot clean up the cgroup of lost job %lld: %m",
-                                          (long long) job);
+                        log_helper_job(LOG_WARNING, r, job, "helper: cannot clean up the cgroup of lost job %lld: %m",
+                                       (long long) job);
         }
         reply(h,
               json_pack("{s:s, s:I, s:o, s:b, s:i, s:i, s:b}", "type", HMSG_EXITED, "job", (json_int_t) job, "result",

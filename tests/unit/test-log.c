@@ -185,6 +185,28 @@ START_TEST(test_job_fields) {
 }
 END_TEST
 
+/* log_internal_fields(): the text as it is, the fields on the journal
+ * besides the code location; its CORRAL_JOB= wins over the context's. */
+START_TEST(test_internal_fields) {
+        Journal j;
+        char e[8192];
+        const char *ctx[] = { "CORRAL_JOB=7", NULL }, *fields[] = { "CORRAL_JOB=5", NULL };
+
+        journal_start(&j);
+        ck_assert_int_eq(log_set_context(ctx), 0);
+        ck_assert_int_eq(log_internal_fields(LOG_WARNING, -EPERM, "f.c", 12, "fn", fields, "helper: job %d: %m", 5),
+                         -EPERM);
+        ck_assert_int_gt(journal_next(&j, e, sizeof e), 0);
+        ck_assert(has(e, "MESSAGE=helper: job 5: Operation not permitted"));
+        ck_assert(has(e, "CORRAL_JOB=5"));
+        ck_assert_int_eq(count(e, "CORRAL_JOB"), 1);
+        ck_assert(has(e, "CODE_FILE=f.c"));
+        ck_assert(has(e, "CODE_LINE=12"));
+        ck_assert(has(e, "CODE_FUNC=fn"));
+        journal_stop(&j);
+}
+END_TEST
+
 /* A value with a newline goes in the binary form, whole. */
 START_TEST(test_multiline_value) {
         Journal j;
@@ -280,6 +302,7 @@ Suite *log_suite(void) {
         tcase_add_test(tc, test_context_rejects);
         tcase_add_test(tc, test_context_fields_on_every_message);
         tcase_add_test(tc, test_job_fields);
+        tcase_add_test(tc, test_internal_fields);
         tcase_add_test(tc, test_multiline_value);
         tcase_add_test(tc, test_fallback_and_copy);
         tcase_add_test(tc, test_close_reopens);
