@@ -52,6 +52,7 @@ typedef struct FsJob {
         Hier hier[FS_MAX_HIER];
         unsigned n_hier;
         int memory, cpu, cpuacct, pids, freezer, v2; /* index into hier[] or -1 */
+        pid_t spare; /* left alone by signal and kill (cgroup_fs_open_path()) */
 } FsJob;
 
 /* The controllers a job uses. Limits decide which ones are required. */
@@ -690,6 +691,31 @@ static int fs_open(const char *parent, const char *name, CgroupJob **ret) {
         return 0;
 }
 
+int cgroup_fs_open_path(const char *path, pid_t spare, CgroupJob **ret) {
+        _cleanup_free_ char *parent = NULL;
+        const char *slash;
+        CgroupJob *j = NULL;
+        int r;
+
+        /* "/a.slice/b.scope": parent "a.slice", name "b.scope" */
+        if (path[0] != '/')
+                return -EINVAL;
+        slash = strrchr(path, '/');
+        if (slash == path)
+                return -EINVAL; /* a cgroup right below the root: not a job's */
+        parent = strndup(path + 1, (size_t) (slash - path - 1));
+        if (!parent)
+                return -ENOMEM;
+        if (!cgjob_parent_valid(parent) || !cgjob_name_valid(slash + 1))
+                return -EINVAL;
+        r = fs_open(parent, slash + 1, &j);
+        if (r < 0)
+                return r;
+        ((FsJob *) j)->spare = spare;
+        *ret = j;
+        return 0;
+}
+
 static int fs_clone_fd(CgroupJob *head) {
         FsJob *j = (FsJob *) head;
         int fd;
@@ -785,7 +811,7 @@ static int signal_procs(FsJob *j, int sig) {
         while (fgets(line, sizeof line, f)) {
                 pid_t pid;
                 line[strcspn(line, "\n")] = '\0';
-                if (parse_pid(line, &pid) < 0)
+                if (parse_pid(line, &pid) < 0 || (j->spare > 0 && pid == j->spare))
                         continue;
                 n++;
                 if (sig > 0)
