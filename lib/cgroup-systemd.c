@@ -291,7 +291,9 @@ static int sdjob_new(const char *parent, const char *name, SdJob **ret, char **r
         }
         r = bus_open(&j->bus, SD_CALL_TIMEOUT_USEC);
         if (r < 0) {
-                set_where(ret_where, j, "cannot connect to the system bus");
+                set_where(ret_where, j,
+                          "cannot connect to the system bus (the systemd backend needs systemd as PID 1 and D-Bus; "
+                          "elsewhere set cgroup_backend = cgroupfs or auto)");
                 sdjob_free(&j->head);
                 return r;
         }
