@@ -315,6 +315,22 @@ static int sd_create(const char *parent, const char *name, const CgroupLimits *l
                 r = bus_error(j, r, &error, "systemd does not answer on the system bus", ret_where);
                 goto fail;
         }
+        /* never adopt another job's scope (StartTransientUnit would refuse
+         * it too, but only after the job's process exists) */
+        {
+                _cleanup_free_ char *obj = NULL;
+                r = unit_object(j, &error, &obj);
+                if (r >= 0) {
+                        set_where(ret_where, j, "a unit of that name exists already (another job's)");
+                        r = -EEXIST;
+                        goto fail;
+                }
+                if (!sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit")) {
+                        r = bus_error(j, r, &error, "GetUnit", ret_where);
+                        goto fail;
+                }
+                sd_bus_error_free(&error);
+        }
         j->limits = *l;
         j->unified = is_unified();
         /* checked now, so that a limit systemd cannot take fails here */
