@@ -310,13 +310,9 @@ static int sd_create(const char *parent, const char *name, const CgroupLimits *l
         r = sdjob_new(parent, name, &j, ret_where);
         if (r < 0)
                 return r;
-        r = ping(j->bus, &error);
-        if (r < 0) {
-                r = bus_error(j, r, &error, "systemd does not answer on the system bus", ret_where);
-                goto fail;
-        }
         /* never adopt another job's scope (StartTransientUnit would refuse
-         * it too, but only after the job's process exists) */
+         * it too, but only after the job's process exists); systemd's
+         * answer "no such unit" also says that it is there */
         {
                 _cleanup_free_ char *obj = NULL;
                 r = unit_object(j, &error, &obj);
@@ -326,7 +322,7 @@ static int sd_create(const char *parent, const char *name, const CgroupLimits *l
                         goto fail;
                 }
                 if (!sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit")) {
-                        r = bus_error(j, r, &error, "GetUnit", ret_where);
+                        r = bus_error(j, r, &error, "systemd does not answer on the system bus", ret_where);
                         goto fail;
                 }
                 sd_bus_error_free(&error);
