@@ -842,8 +842,9 @@ static int fs_kill(CgroupJob *head, uint64_t timeout_usec) {
         if (n <= 0)
                 return n;
 
-        /* v2 (5.14+): one write kills every process, no race with forks */
-        if (v2 && write_file(v2->dir, "cgroup.kill", "1") == 0)
+        /* v2 (5.14+): one write kills every process, no race with forks;
+         * not where a spare process must live on */
+        if (v2 && j->spare <= 0 && write_file(v2->dir, "cgroup.kill", "1") == 0)
                 goto wait;
 
         /* Otherwise stop the whole group first so that a fork bomb cannot
