@@ -4,8 +4,9 @@
  * parent ("corral" -> corral.slice), made over sd-bus, the way systemd-run
  * --scope does it:
  *
- *   1. create: connect to the system bus and check that systemd answers;
- *      nothing is made yet (systemd makes no empty scope).
+ *   1. create: connect to the system bus and ask systemd for the unit
+ *      (GetUnit): "no such unit" says both that systemd answers and that the
+ *      name is free; nothing is made yet (systemd makes no empty scope).
  *   2. attach (the job's first process waits on its pipe until then): a
  *      keeper process is forked (see below); StartTransientUnit(scope,
  *      "fail", Description, Slice, Delegate=yes, accounting, CollectMode=

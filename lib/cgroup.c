@@ -235,13 +235,16 @@ int systemd_slice_name(const char *parent, size_t size, char *ret) {
         }
         for (const char *c = parent; *c; c++) {
                 const char *add = *c == '/' ? "-" : *c == '-' ? "\\x2d" : NULL;
-                size_t k = add ? strlen(add) : 1;
-                if (n + k + 7 > sizeof buf)
+                if (n + (add ? strlen(add) : 1) + sizeof ".slice" > sizeof buf)
                         return -ENAMETOOLONG;
-                memcpy(buf + n, add ? add : c, k);
-                n += k;
+                if (!add)
+                        buf[n++] = *c;
+                else
+                        for (; *add; add++)
+                                buf[n++] = *add;
         }
-        memcpy(buf + n, ".slice", 7);
+        buf[n] = '\0';
+        (void) strncat(buf, ".slice", sizeof buf - n - 1);
         n += 6;
         if (n >= size || n >= SYSTEMD_UNIT_NAME_MAX)
                 return -ENAMETOOLONG;
