@@ -27,7 +27,10 @@
  * own. The keeper is a forked copy of the launcher that only waits (all
  * signals blocked, oom_score_adj -1000, killed with its parent), so the scope
  * lives until usage is read. It counts as a task: TasksMax is the policy's
- * tasks + 1.
+ * tasks + 1. Another process that opens the scope (corrald cancelling a job
+ * whose launcher lives) knows it as the process named "corral-keeper" with
+ * real uid 0 (a job never runs as root: min_uid >= 1) and spares it too, so
+ * that the launcher still reads the usage.
  *
  * Errors: *ret_where says what failed ("corral-job-12.scope: cannot connect
  * to the system bus"), with the bus error's text where there is one. */
@@ -68,7 +71,8 @@ typedef struct SdJob {
         CgroupLimits limits;
         bool unified;
         bool started; /* the unit is ours: stop it at remove */
-        pid_t keeper;
+        pid_t keeper; /* our child that holds the scope */
+        pid_t spare; /* the scope's keeper: ours, or a launcher's (opened) */
         CgroupJob *fs; /* the cgroupfs view of the scope's cgroup */
         /* the job being waited for */
         char *job_path;
@@ -249,7 +253,7 @@ static int open_scope_cgroup(SdJob *j, char **ret_where) {
         }
         free(j->head.path);
         j->head.path = TAKE_PTR(cg);
-        r = cgroup_fs_open_path(j->head.path, j->keeper, &j->fs);
+        r = cgroup_fs_open_path(j->head.path, j->spare, &j->fs);
         if (r < 0)
                 set_where(ret_where, j, "cannot open its cgroup %s", j->head.path);
         return r;
@@ -343,6 +347,45 @@ fail:
         return r;
 }
 
+#define KEEPER_NAME "corral-keeper"
+
+/* Is pid a keeper: named so, with real uid 0? */
+static bool is_keeper(pid_t pid) {
+        char path[64], buf[1024];
+        _cleanup_fclose_ FILE *f = NULL;
+        bool named = false;
+
+        (void) snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        while (fgets(buf, sizeof buf, f)) {
+                unsigned uid;
+                if (strneq(buf, "Name:\t", 6))
+                        named = streq(buf + 6, KEEPER_NAME "\n");
+                else if (sscanf(buf, "Uid:\t%u", &uid) == 1)
+                        return named && uid == 0;
+        }
+        return false;
+}
+
+/* The keeper of a scope that another process started, from the unit's
+ * processes (GetUnitProcesses); 0 when there is none. */
+static pid_t find_keeper(SdJob *j) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *cg, *cmdline;
+        uint32_t pid;
+        int r;
+
+        r = sd_bus_call_method(j->bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnitProcesses", NULL, &reply, "s", j->unit);
+        if (r < 0 || sd_bus_message_enter_container(reply, 'a', "(sus)") < 0)
+                return 0;
+        while (sd_bus_message_read(reply, "(sus)", &cg, &pid, &cmdline) > 0)
+                if (pid > 0 && is_keeper((pid_t) pid))
+                        return (pid_t) pid;
+        return 0;
+}
+
 /* The keeper: a copy of this process that holds the scope (see the top of
  * the file). Between fork and _exit only async-signal-safe calls. */
 static int keeper_start(pid_t *ret) {
@@ -358,6 +401,7 @@ static int keeper_start(pid_t *ret) {
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (getppid() != parent)
                         _exit(0);
+                (void) prctl(PR_SET_NAME, KEEPER_NAME);
                 (void) sigfillset(&all);
                 (void) sigprocmask(SIG_BLOCK, &all, NULL);
                 fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -456,6 +500,7 @@ static int sd_attach(CgroupJob *head, pid_t pid, char **ret_where) {
                 set_where(ret_where, j, "cannot fork the process that holds the scope");
                 return r;
         }
+        j->spare = j->keeper;
         r = start_scope(j, pid, ret_where);
         if (r < 0)
                 return r;
@@ -478,6 +523,7 @@ static int sd_open(const char *parent, const char *name, CgroupJob **ret) {
                 goto fail;
         }
         j->started = true;
+        j->spare = find_keeper(j);
         /* a scope whose cgroup is gone already has only the unit left to stop */
         r = open_scope_cgroup(j, NULL);
         if (r < 0 && r != -ENOENT)
@@ -499,7 +545,7 @@ static int sd_kill(CgroupJob *head, uint64_t timeout_usec) {
 
         if (!j->started)
                 return 0;
-        if (j->keeper <= 0) {
+        if (j->spare <= 0) {
                 /* no keeper (a lost job's scope, opened): systemd kills all,
                  * and the cgroupfs view waits until it is empty */
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -529,12 +575,20 @@ static int sd_remove(CgroupJob *head, char **ret_where) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         SdJob *j = (SdJob *) head;
+        bool foreign = j->spare > 0 && j->spare != j->keeper;
         int r;
 
         keeper_stop(j);
         j->fs = cgjob_free(j->fs);
         if (!j->started)
                 return 0;
+        if (foreign) {
+                /* opened, with a launcher's keeper: the scope goes now */
+                _cleanup_(sd_bus_error_free) sd_bus_error kerror = SD_BUS_ERROR_NULL;
+                (void) sd_bus_call_method(j->bus, SD_DEST, SD_PATH, SD_MANAGER, "KillUnit", &kerror, NULL, "ssi",
+                                          j->unit, "all", SIGKILL);
+        }
+        j->spare = 0;
         /* The scope is empty now, so systemd may be stopping it already:
          * StopUnit then joins that job, or finds no unit. */
         r = sd_bus_message_new_method_call(j->bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit");

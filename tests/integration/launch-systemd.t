@@ -6,6 +6,8 @@
 # the job runs in the transient scope corral.slice/corral-job-ID.scope with
 # Delegate=yes and the policy's limits as unit properties while it runs;
 # usage is read back (memory peak, OOM kills); a taken scope name is refused;
+# a job killed through its scope by another process (corrald's cancel) is
+# still reported with its usage;
 # the memory limit OOM-kills, TasksMax holds a fork bomb; afterwards the
 # scope and its cgroups are gone. cgroup_backend = auto picks systemd there
 # and cgroupfs on a host without systemd, where "systemd" fails naming the
@@ -49,11 +51,11 @@ if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP $SIG" "$R/systemd-ns/start.s
         plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
 fi
 _cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
-plan 18
+plan 21
 inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
 
 # sd_job CONF POLICY JOBID CMD...: corral-launch inside the namespace; sets
-# RC, OUT, ERR, RES like run_job
+# RC, ERR, RES like run_job
 sd_job() {
         local conf=$1 policy=$2 id=$3
         shift 3
@@ -61,7 +63,7 @@ sd_job() {
         inside "$LAUNCH" --config "$TEST_TMP/$conf.conf" --policy "$policy" --user "$TUSER" --policy-dir "$POLDIR" \
                 --job-id "$id" --result "$RESF" "${JOB_ENV[@]}" -- "$@" >"$OUTF" 2>"$ERRF" </dev/null
         RC=$?
-        OUT=$(cat "$OUTF") ERR=$(cat "$ERRF") RES=$(cat "$RESF" 2>/dev/null)
+        ERR=$(cat "$ERRF") RES=$(cat "$RESF" 2>/dev/null)
         rm -f "$OUTF" "$ERRF" "$RESF"
 }
 # the unit's LoadState, polled until it is not-found (10 s at most)
@@ -126,6 +128,7 @@ lp=$!
 most=0 refused=0
 for _ in $(seq 20); do
         sleep 0.1
+        # shellcheck disable=SC2016 # expanded inside
         read -r n r < <(inside sh -c 'd=/sys/fs/cgroup/pids/corral.slice/corral-job-3.scope
                 cat $d/pids.peak 2>/dev/null || cat $d/pids.current 2>/dev/null || echo 0
                 awk "\$1 == \"max\" {print \$2}" $d/pids.events 2>/dev/null' | tr '\n' ' ')
@@ -139,9 +142,25 @@ ok "$([ "$most" -le 25 ] && [ "$refused" -gt 0 ] && echo 0 || echo 1)" \
 is "$(json state):$(count_user_procs "$TUSER")" "TIMEOUT:0" "the walltime ends it and nothing of the user remains"
 is "$(scope_gone corral-job-3.scope):$(scope_dirs corral-job-3.scope)" "not-found:0" "... nor its scope"
 
-# 4. auto: systemd here, cgroupfs on this host when it runs no systemd
-sd_job auto sd 4 true
-is "$(json state):$(json cgroup)" "COMPLETED:/corral.slice/corral-job-4.scope" "cgroup_backend = auto picks systemd under systemd"
+# 4. corrald cancelling a job: the scope opened by its unit name and killed
+# (tests/helpers/cgjob-tool kill, the calls of the helper's req_kill), while
+# the job's own launcher lives on to report it and read its usage
+OUTF5=$TEST_TMP/job5.out
+inside "$LAUNCH" --config "$TEST_TMP/systemd.conf" --policy sd --user "$TUSER" --policy-dir "$POLDIR" --job-id 5 \
+        --result "$TEST_TMP/job5.json" -- sh -c 'echo ready; while :; do sleep 0.2; done' >"$OUTF5" 2>/dev/null </dev/null &
+lp=$!
+for _ in $(seq 300); do grep -q ready "$OUTF5" 2>/dev/null && break; sleep 0.1; done
+inside "$CORRAL_BUILD/tests/helpers/cgjob-tool" kill corral job-5
+ok $? "the job's scope is opened by name and killed from another process"
+wait $lp
+RES=$(cat "$TEST_TMP/job5.json" 2>/dev/null)
+ok "$([ "$(json exit)" = 0:9 ] && [ "$(json memory_peak_bytes)" -gt 0 ] 2>/dev/null && echo 0 || echo 1)" \
+        "... the launcher reports it killed (exit $(json exit)) with its usage (the process holding the scope was spared)"
+is "$(scope_gone corral-job-5.scope):$(scope_dirs corral-job-5.scope)" "not-found:0" "... and the scope is gone"
+
+# 5. auto: systemd here, cgroupfs on this host when it runs no systemd
+sd_job auto sd 6 true
+is "$(json state):$(json cgroup)" "COMPLETED:/corral.slice/corral-job-6.scope" "cgroup_backend = auto picks systemd under systemd"
 if [ -d /run/systemd/system ]; then
         skip "this host runs systemd: auto picks systemd here too"
         skip "this host runs systemd"
