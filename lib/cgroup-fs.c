@@ -691,23 +691,47 @@ static int fs_open(const char *parent, const char *name, CgroupJob **ret) {
         return 0;
 }
 
+/* A cgroup path as systemd names units' cgroups: "/" then components of
+ * unit-name characters (with its "\x2d" escapes), none "." or "..", at
+ * least two of them. */
+static bool unit_cgroup_path_valid(const char *path) {
+        size_t n = 0, parts = 0;
+
+        if (path[0] != '/' || strlen(path) > PATH_MAX / 2)
+                return false;
+        for (const char *c = path + 1;; c++) {
+                if (*c == '/' || *c == '\0') {
+                        if (n == 0 || (n == 1 && c[-1] == '.') || (n == 2 && c[-1] == '.' && c[-2] == '.'))
+                                return false;
+                        parts++;
+                        n = 0;
+                        if (*c == '\0')
+                                break;
+                        continue;
+                }
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                      strchr("_.-:@\\", *c)))
+                        return false;
+                n++;
+        }
+        return parts >= 2;
+}
+
 int cgroup_fs_open_path(const char *path, pid_t spare, CgroupJob **ret) {
         _cleanup_free_ char *parent = NULL;
         const char *slash;
         CgroupJob *j = NULL;
         int r;
 
-        /* "/a.slice/b.scope": parent "a.slice", name "b.scope" */
-        if (path[0] != '/')
+        /* "/a.slice/b.scope": parent "a.slice", name "b.scope"; systemd
+         * escapes "-" in a slice name as "\x2d", which cgjob_parent_valid()
+         * would refuse */
+        if (!unit_cgroup_path_valid(path))
                 return -EINVAL;
         slash = strrchr(path, '/');
-        if (slash == path)
-                return -EINVAL; /* a cgroup right below the root: not a job's */
         parent = strndup(path + 1, (size_t) (slash - path - 1));
         if (!parent)
                 return -ENOMEM;
-        if (!cgjob_parent_valid(parent) || !cgjob_name_valid(slash + 1))
-                return -EINVAL;
         r = fs_open(parent, slash + 1, &j);
         if (r < 0)
                 return r;
