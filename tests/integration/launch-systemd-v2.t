@@ -6,7 +6,8 @@
 # auto, which must pick systemd there:
 #   1. a job that reads its own cgroup: corral.slice/corral-job-one.scope,
 #      with memory.max, memory.swap.max (MemorySwapMax: v2 only), pids.max
-#      (TasksMax: the policy's + 1) and cpu.max as the policy says;
+#      (TasksMax: the policy's + 1) and cpu.max as the policy says; its CPU
+#      time is read back;
 #   2. a job over its memory limit: OOM-killed, OUT_OF_MEMORY, the OOM kill
 #      and the peak read back from the scope;
 #   3. a fork bomb held by pids.max;
@@ -24,7 +25,7 @@ mkdir -p "$WD/share"
 if ! "$R/build.sh" "$WD" >"$TEST_TMP/build.log" 2>&1; then
         plan_skip_unless_must cgroup2 "qemu-cgroup2 recipe cannot build here: $(tail -1 "$TEST_TMP/build.log")"
 fi
-plan 13
+plan 14
 
 cat >"$WD/share/guest.sh" <<'GUEST'
 #!/bin/bash
@@ -40,14 +41,18 @@ cp "$CORRAL_SRC"/policies/default.ini $P/
 printf '%s\n' '[policy]' 'inherit = default' '[limits]' 'memory = 32M' 'swap = 0' 'tasks = 16' 'cpus = 0.5' \
         'walltime = 60s' '[namespaces]' 'user = host' >$P/v2.ini
 chmod 0644 $P/*.ini
-printf '[node]\ncgroup_backend = auto\ncgroup_parent = corral\nrun_dir = /tmp/run\n' >/tmp/node.conf
-L=("$B/corral-launch" --config /tmp/node.conf --user corraltestqs --policy-dir $P --policy v2
+# the node config, like the policies, in a directory only root may write
+mkdir -m 0755 /tmp/etc
+printf '[node]\ncgroup_backend = auto\ncgroup_parent = corral\nrun_dir = /tmp/run\n' >/tmp/etc/corral.conf
+chmod 0644 /tmp/etc/corral.conf
+L=("$B/corral-launch" --config /tmp/etc/corral.conf --user corraltestqs --policy-dir $P --policy v2
         --env ASAN_OPTIONS=detect_leaks=0)
 "${L[@]}" --job-id one --result /tmp/r1 -- sh -c 'c=/sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup);
         echo "path=$c"; echo "memory_max=$(cat $c/memory.max)"; echo "swap_max=$(cat $c/memory.swap.max)";
         echo "pids_max=$(cat $c/pids.max)"; echo "cpu_max=$(cat $c/cpu.max)"'
 out rc1 $?
 out cgroup1 "$(grep -o '"cgroup":"[^"]*"' /tmp/r1 | cut -d'"' -f4)"
+out cpu1 "$(grep -o '"cpu_system_usec":[0-9a-z]*' /tmp/r1 | cut -d: -f2)"
 "${L[@]}" --job-id two --result /tmp/r2 -- sh -c 'head -c 200000000 /dev/zero | tail >/dev/null'
 out state2 "$(grep -o '"state":"[A-Z_]*"' /tmp/r2 | cut -d'"' -f4)"
 out oom2 "$(grep -o '"oom_kills":[0-9]*' /tmp/r2 | cut -d: -f2)"
@@ -71,10 +76,11 @@ QEMU_INIT=systemd QEMU_BIND="$bind" QEMU_ENV="CORRAL_SRC" QEMU_TIMEOUT=300 "$R/r
 rc=$?
 get() { sed -n "s/^$1=//p" "$TEST_TMP/guest.out" | tail -1; }
 is "$rc" 0 "the guest ran"
-[ "$rc" = 0 ] || diag "$(tail -5 "$TEST_TMP/guest.err")"
+if [ "$rc" != 0 ] || [ "$(get rc1)" != 0 ]; then diag "$(tail -5 "$TEST_TMP/guest.err")"; fi
 is "$(get fstype):$(get pid1)" "cgroup2fs:systemd" "the guest has a pure cgroup v2 and systemd as PID 1"
 is "$(get rc1):$(get cgroup1)" "0:/corral.slice/corral-job-one.scope" "auto picks systemd: the job runs in its scope"
 like "$(get path)" "^/sys/fs/cgroup/corral\.slice/corral-job-one\.scope$" "... as the job's /proc/self/cgroup says"
+like "$(get cpu1)" '^[0-9]+$' "the job's CPU time is read back from the scope's cpu.stat"
 is "$(get memory_max)" 33554432 "MemoryMax: memory.max is the policy's 32M"
 is "$(get swap_max)" 0 "MemorySwapMax: memory.swap.max is 0"
 is "$(get pids_max)" 17 "TasksMax: pids.max is the policy's tasks + 1 (the process that holds the scope)"
