@@ -52,6 +52,7 @@ typedef struct FsJob {
         Hier hier[FS_MAX_HIER];
         unsigned n_hier;
         int memory, cpu, cpuacct, pids, freezer, v2; /* index into hier[] or -1 */
+        pid_t spare; /* left alone by signal and kill (cgroup_fs_open_path()) */
 } FsJob;
 
 /* The controllers a job uses. Limits decide which ones are required. */
@@ -690,6 +691,55 @@ static int fs_open(const char *parent, const char *name, CgroupJob **ret) {
         return 0;
 }
 
+/* A cgroup path as systemd names units' cgroups: "/" then components of
+ * unit-name characters (with its "\x2d" escapes), none "." or "..", at
+ * least two of them. */
+static bool unit_cgroup_path_valid(const char *path) {
+        size_t n = 0, parts = 0;
+
+        if (path[0] != '/' || strlen(path) > PATH_MAX / 2)
+                return false;
+        for (const char *c = path + 1;; c++) {
+                if (*c == '/' || *c == '\0') {
+                        if (n == 0 || (n == 1 && c[-1] == '.') || (n == 2 && c[-1] == '.' && c[-2] == '.'))
+                                return false;
+                        parts++;
+                        n = 0;
+                        if (*c == '\0')
+                                break;
+                        continue;
+                }
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                      strchr("_.-:@\\", *c)))
+                        return false;
+                n++;
+        }
+        return parts >= 2;
+}
+
+int cgroup_fs_open_path(const char *path, pid_t spare, CgroupJob **ret) {
+        _cleanup_free_ char *parent = NULL;
+        const char *slash;
+        CgroupJob *j = NULL;
+        int r;
+
+        /* "/a.slice/b.scope": parent "a.slice", name "b.scope"; systemd
+         * escapes "-" in a slice name as "\x2d", which cgjob_parent_valid()
+         * would refuse */
+        if (!unit_cgroup_path_valid(path))
+                return -EINVAL;
+        slash = strrchr(path, '/');
+        parent = strndup(path + 1, (size_t) (slash - path - 1));
+        if (!parent)
+                return -ENOMEM;
+        r = fs_open(parent, slash + 1, &j);
+        if (r < 0)
+                return r;
+        ((FsJob *) j)->spare = spare;
+        *ret = j;
+        return 0;
+}
+
 static int fs_clone_fd(CgroupJob *head) {
         FsJob *j = (FsJob *) head;
         int fd;
@@ -785,7 +835,7 @@ static int signal_procs(FsJob *j, int sig) {
         while (fgets(line, sizeof line, f)) {
                 pid_t pid;
                 line[strcspn(line, "\n")] = '\0';
-                if (parse_pid(line, &pid) < 0)
+                if (parse_pid(line, &pid) < 0 || (j->spare > 0 && pid == j->spare))
                         continue;
                 n++;
                 if (sig > 0)
@@ -816,8 +866,9 @@ static int fs_kill(CgroupJob *head, uint64_t timeout_usec) {
         if (n <= 0)
                 return n;
 
-        /* v2 (5.14+): one write kills every process, no race with forks */
-        if (v2 && write_file(v2->dir, "cgroup.kill", "1") == 0)
+        /* v2 (5.14+): one write kills every process, no race with forks;
+         * not where a spare process must live on */
+        if (v2 && j->spare <= 0 && write_file(v2->dir, "cgroup.kill", "1") == 0)
                 goto wait;
 
         /* Otherwise stop the whole group first so that a fork bomb cannot

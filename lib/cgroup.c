@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup.c — the backend-independent half of cgroup.h: backend choice, name
- * checks, the cgjob_* wrappers that dispatch to a backend, and corral's own
+ * checks, the cgjob_* wrappers that dispatch to a backend, corral's own
  * v1 <-> v2 mapping from limits to controller files (libcgroup 2.0.2 has
- * none: "memory.max" on a v1 hierarchy is simply "not found"). */
+ * none: "memory.max" on a v1 hierarchy is simply "not found"), and the
+ * systemd backend's unit names and properties (pure, so unit-tested here). */
 #include "cgroup.h"
 
 #include <errno.h>
@@ -15,8 +16,13 @@
 int cgjob_backend_find(int kind, const CgroupBackend **ret) {
         switch (kind) {
         case CGROUP_BACKEND_AUTO:
+                *ret = cgroup_systemd_available() ? &cgroup_backend_systemd : &cgroup_backend_cgroupfs;
+                return 0;
         case CGROUP_BACKEND_CGROUPFS:
                 *ret = &cgroup_backend_cgroupfs;
+                return 0;
+        case CGROUP_BACKEND_SYSTEMD:
+                *ret = &cgroup_backend_systemd;
                 return 0;
         default:
                 return -EOPNOTSUPP;
@@ -208,6 +214,110 @@ CgroupJob *cgjob_free(CgroupJob *j) {
         if (j)
                 j->backend->free(j);
         return NULL;
+}
+
+/* ---- systemd unit names and properties ---- */
+
+int systemd_slice_name(const char *parent, size_t size, char *ret) {
+        char buf[SYSTEMD_UNIT_NAME_MAX + 16];
+        size_t n = 0, len = strlen(parent);
+
+        if (!cgjob_parent_valid(parent))
+                return -EINVAL;
+        /* "x.slice" (the last component, as systemd names it) is taken as it is */
+        if (len > 6 && streq(parent + len - 6, ".slice")) {
+                const char *last = strrchr(parent, '/');
+                last = last ? last + 1 : parent;
+                if (strlen(last) >= size || strlen(last) >= SYSTEMD_UNIT_NAME_MAX)
+                        return -ENAMETOOLONG;
+                memcpy(ret, last, strlen(last) + 1);
+                return 0;
+        }
+        for (const char *c = parent; *c; c++) {
+                const char *add = *c == '/' ? "-" : *c == '-' ? "\\x2d" : NULL;
+                if (n + (add ? strlen(add) : 1) + sizeof ".slice" > sizeof buf)
+                        return -ENAMETOOLONG;
+                if (!add)
+                        buf[n++] = *c;
+                else
+                        for (; *add; add++)
+                                buf[n++] = *add;
+        }
+        buf[n] = '\0';
+        (void) strncat(buf, ".slice", sizeof buf - n - 1);
+        n += 6;
+        if (n >= size || n >= SYSTEMD_UNIT_NAME_MAX)
+                return -ENAMETOOLONG;
+        memcpy(ret, buf, n + 1);
+        return 0;
+}
+
+int systemd_scope_name(const char *name, size_t size, char *ret) {
+        int n;
+
+        if (!cgjob_name_valid(name))
+                return -EINVAL;
+        n = snprintf(NULL, 0, "corral-%s.scope", name);
+        if (n < 0 || (size_t) n >= size || n >= SYSTEMD_UNIT_NAME_MAX)
+                return -ENAMETOOLONG;
+        (void) snprintf(ret, size, "corral-%s.scope", name);
+        return 0;
+}
+
+static void prop_b(SystemdProperty *p, const char *name, bool v) {
+        *p = (SystemdProperty){ .name = name, .type = 'b', .u = v };
+}
+static void prop_s(SystemdProperty *p, const char *name, const char *v) {
+        *p = (SystemdProperty){ .name = name, .type = 's', .s = v };
+}
+static void prop_t(SystemdProperty *p, const char *name, uint64_t v) {
+        *p = (SystemdProperty){ .name = name, .type = 't', .u = v };
+}
+
+int systemd_scope_properties(const char *description, const char *slice, const CgroupLimits *l, uint64_t extra_tasks,
+                             bool unified, SystemdProperty ret[static SYSTEMD_PROPERTIES_MAX], unsigned *ret_warnings) {
+        unsigned n = 0, warnings = 0;
+
+        prop_s(&ret[n++], "Description", description);
+        prop_s(&ret[n++], "Slice", slice);
+        /* the scope's subtree is ours: systemd leaves what is below it alone */
+        prop_b(&ret[n++], "Delegate", true);
+        /* a scope that failed is collected too, so the name is free again */
+        prop_s(&ret[n++], "CollectMode", "inactive-or-failed");
+        /* accounting makes systemd create the cgroup in the memory, cpu and
+         * pids hierarchies (v1) even without a limit: usage is read there */
+        prop_b(&ret[n++], "MemoryAccounting", true);
+        prop_b(&ret[n++], "CPUAccounting", true);
+        prop_b(&ret[n++], "TasksAccounting", true);
+        if (l->memory != CGROUP_LIMIT_MAX)
+                prop_t(&ret[n++], "MemoryMax", l->memory);
+        if (l->swap != CGROUP_LIMIT_MAX) {
+                if (unified)
+                        prop_t(&ret[n++], "MemorySwapMax", l->swap);
+                else
+                        /* systemd sets no memory.memsw.* on v1 */
+                        warnings |= CGROUP_WARN_SWAP;
+        }
+        if (l->cpus != CGROUP_LIMIT_MAX) {
+                /* millicpus -> usec of CPU time per second, with the
+                 * kernel's minimum quota (1 ms per 100 ms period) as in
+                 * cgroup_limit_settings() */
+                uint64_t per_sec;
+                if (l->cpus == 0 || l->cpus > UINT64_MAX / 1000)
+                        return -ERANGE;
+                per_sec = l->cpus * 1000;
+                if (per_sec < 10000)
+                        per_sec = 10000;
+                prop_t(&ret[n++], "CPUQuotaPerSecUSec", per_sec);
+        }
+        if (l->tasks != CGROUP_LIMIT_MAX) {
+                if (l->tasks > UINT64_MAX - 1 - extra_tasks)
+                        return -ERANGE;
+                prop_t(&ret[n++], "TasksMax", l->tasks + extra_tasks);
+        }
+        if (ret_warnings)
+                *ret_warnings = warnings;
+        return (int) n;
 }
 
 /* ---- the mapping ---- */

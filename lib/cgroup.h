@@ -5,9 +5,11 @@
  * a cgroup fd, otherwise attached before it execs anything), and at the end
  * every process in it is killed, its usage read and the cgroup removed.
  *
- * One backend exists now, "cgroupfs" (cgroup-fs.c, libcgroup, cgroup v1, v2
- * and hybrid). A "systemd" backend (transient scope over sd-bus) fits the same
- * table: create may defer the unit until attach, when the first pid is known.
+ * Two backends: "cgroupfs" (cgroup-fs.c, libcgroup, cgroup v1, v2 and
+ * hybrid) and "systemd" (cgroup-systemd.c: a transient scope
+ * "corral-job-ID.scope" in the slice named by the parent, over sd-bus; its
+ * create checks the bus and the name, its attach starts the unit with the
+ * first pid, since systemd will not make an empty scope).
  *
  * Library rules: functions return 0 or -errno and never log; where a failure
  * concerns one controller's directory, *ret_where names it as
@@ -75,10 +77,14 @@ struct CgroupBackend {
 };
 
 extern const CgroupBackend cgroup_backend_cgroupfs;
+extern const CgroupBackend cgroup_backend_systemd;
 
-/* The backend for a node config's cgroup_backend (AUTO: cgroupfs until the
- * systemd backend exists). -EOPNOTSUPP for a backend not built in. */
+/* The backend for a node config's cgroup_backend. AUTO: systemd when it is
+ * PID 1 (sd_booted()) and answers on the system bus, cgroupfs otherwise.
+ * -EOPNOTSUPP for a backend not built in. */
 int cgjob_backend_find(int kind, const CgroupBackend **ret);
+/* Does systemd run this machine and answer on the system bus? (AUTO's test) */
+bool cgroup_systemd_available(void);
 
 /* Does the backend's expensive one-time set-up (libcgroup's cgroup_init()
  * takes 0.35-0.5 ms, mostly page faults) ahead of cgjob_create(), e.g. once
@@ -156,6 +162,42 @@ int cgjob_remove(CgroupJob *j, char **ret_where);
 CgroupJob *cgjob_free(CgroupJob *j);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupJob *, cgjob_free)
 #define _cleanup_cgjob_free_ _cleanup_(cgjob_freep)
+
+/* ---- for the backends only ---- */
+
+/* The cgroupfs view of a cgroup that something else made (systemd's scope):
+ * path "/a.slice/b.scope" below each hierarchy's root, in the hierarchies
+ * where it exists (-ENOENT: none). spare: a pid in it that signal and kill
+ * leave alone and do not count (0: none). */
+int cgroup_fs_open_path(const char *path, pid_t spare, CgroupJob **ret);
+
+/* ---- the systemd unit names and properties (pure; unit-tested) ---- */
+
+#define SYSTEMD_UNIT_NAME_MAX 256
+/* The slice for a cgroup parent: "corral" -> "corral.slice", "a/b" ->
+ * "a-b.slice" (systemd's nesting), "x.slice" as it is; '-' inside a
+ * component is escaped "\x2d". -EINVAL for an invalid parent,
+ * -ENAMETOOLONG when it does not fit. */
+int systemd_slice_name(const char *parent, size_t size, char *ret);
+/* "job-12" -> "corral-job-12.scope" */
+int systemd_scope_name(const char *name, size_t size, char *ret);
+
+typedef struct SystemdProperty {
+        const char *name;
+        char type; /* 'b', 's' or 't' */
+        uint64_t u; /* 'b', 't' */
+        const char *s; /* 's' */
+} SystemdProperty;
+#define SYSTEMD_PROPERTIES_MAX 16
+/* The StartTransientUnit properties of a job scope (PIDs apart): the
+ * description, slice, Delegate, accounting, CollectMode and the limits.
+ * extra_tasks: processes of ours in the scope besides the job (TasksMax
+ * counts them). unified: the memory controller is cgroup v2 (on v1 systemd
+ * does not apply MemorySwapMax: *ret_warnings gets CGROUP_WARN_SWAP).
+ * Returns the count or -ERANGE. */
+int systemd_scope_properties(const char *description, const char *slice, const CgroupLimits *limits,
+                             uint64_t extra_tasks, bool unified, SystemdProperty ret[static SYSTEMD_PROPERTIES_MAX],
+                             unsigned *ret_warnings);
 
 /* ---- the v1 <-> v2 setting-name mapping (pure; unit-tested) ---- */
 

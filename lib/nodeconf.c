@@ -33,9 +33,11 @@ const ConfKey nodeconf_keys[_NK_MAX] = {
         KEY("user", CONF_NAME, NK_USER, user, .def = "corral",
             .help = "the unprivileged system user the queue core runs as after start-up"),
         KEY("cgroup_backend", CONF_ENUM, NK_CGROUP_BACKEND, cgroup_backend, .values = backend_values, .def = "auto",
-            .help = "cgroupfs (libcgroup, v1 or v2), systemd (transient scopes), or auto (systemd when it is PID 1)"),
+            .help = "cgroupfs (libcgroup, v1 or v2), systemd (a transient scope corral-job-ID.scope per job over "
+                    "D-Bus), or auto (systemd when it is PID 1 and answers on the system bus, else cgroupfs)"),
         KEY("cgroup_parent", CONF_NAME, NK_CGROUP_PARENT, cgroup_parent, .def = "corral",
-            .help = "the cgroup under which job cgroups are made (job-ID)"),
+            .help = "the cgroup under which job cgroups are made (job-ID); with the systemd backend the slice of "
+                    "the job scopes (corral: corral.slice)"),
         KEY("policy_dir", CONF_PATH, NK_POLICY_DIR, policy_dir, .def = CORRAL_CONF_DIR "/policies",
             .help = "where NAME.ini policies are read from"),
         KEY("default_policy", CONF_NAME, NK_DEFAULT_POLICY, default_policy, .def = "default",

@@ -63,6 +63,7 @@ typedef struct Launch {
         int result_fd;
         const CgroupBackend *backend;
         CgroupJob *cg;
+        char *cgroup_path; /* the job cgroup's path, kept for the record after it is gone */
         pid_t pid;
         int pidfd, sigfd, sync_w, error_r, status_r;
         uint64_t walltime, deadline; /* deadline: monotonic, USEC_INFINITY for none */
@@ -474,10 +475,15 @@ static int step_cgroup(Launch *l) {
                             l->cgroup_parent, l->cgroup_name, where);
         if (r == -EOPNOTSUPP && where)
                 return fail(l, STEP_CGROUP, r, "cannot create cgroup: controllers not enabled in %s", where);
+        if (r < 0 && b != &cgroup_backend_cgroupfs)
+                return fail(l, STEP_CGROUP, r, "cgroup backend %s: cannot create cgroup %s: %m", b->name,
+                            where ? where : l->cgroup_name);
         if (r < 0)
                 return fail(l, STEP_CGROUP, r, "cannot create cgroup %s: %m", where ? where : l->cgroup_name);
         if (l->cg->warnings & CGROUP_WARN_SWAP)
-                log_warning("swap limit not enforced: this node's memory cgroup has no memory.memsw.*, ignoring");
+                log_warning("swap limit not enforced: %s, ignoring",
+                            b == &cgroup_backend_cgroupfs ? "this node's memory cgroup has no memory.memsw.*"
+                                                          : "systemd sets no swap limit on cgroup v1");
         return 0;
 }
 
@@ -677,7 +683,8 @@ static int step_spawn(Launch *l) {
         if (parent_attach) {
                 r = cgjob_attach(l->cg, l->pid, &where);
                 if (r < 0)
-                        return fail(l, STEP_CGROUP, r, "cannot attach the job to cgroup %s: %m", where ? where : "");
+                        return fail(l, STEP_CGROUP, r, "cgroup backend %s: cannot attach the job to cgroup %s: %m",
+                                    l->backend->name, where ? where : l->cg->path);
         }
         /* step 3b: the job's ids, mapped to themselves only */
         if (l->policy->ns_user == NS_ISOLATED) {
@@ -866,6 +873,9 @@ static void remove_cgroup(Launch *l, CgroupUsage *usage) {
         if (!l->cg)
                 return;
         (void) cgjob_usage(l->cg, usage);
+        /* the backend's own path ("/corral.slice/corral-job-12.scope" for systemd) */
+        free(l->cgroup_path);
+        l->cgroup_path = strdup(l->cg->path);
         r = cgjob_remove(l->cg, &where);
         if (r < 0)
                 log_error_errno(r, "cannot remove cgroup %s: %m", where ? where : l->cg->path);
@@ -891,7 +901,9 @@ static int report(Launch *l, const CgroupUsage *usage) {
         char cgpath[512];
         int st, status;
 
-        if (l->cgroup_name[0] && l->cgroup_parent) {
+        if (l->cgroup_path)
+                res.cgroup = l->cgroup_path;
+        else if (l->cgroup_name[0] && l->cgroup_parent) {
                 (void) snprintf(cgpath, sizeof cgpath, "/%s/%s", l->cgroup_parent, l->cgroup_name);
                 res.cgroup = cgpath;
         }
@@ -944,6 +956,7 @@ static void launch_done(Launch *l) {
         l->policy = policy_free(l->policy);
         l->node = nodeconf_free(l->node);
         free(l->message);
+        free(l->cgroup_path);
         launch_args_done(&l->args);
 }
 
@@ -991,7 +1004,9 @@ static int run_setup(Launch *l) {
          * (cgjob_backend_prepare()). */
         r = cgjob_backend_find(l->node->cgroup_backend, &l->backend);
         if (r < 0)
-                return fail(l, STEP_CGROUP, r, "cgroup backend not available: %m");
+                return fail(l, STEP_CGROUP, r, "cgroup backend %s not available: %m",
+                            nodeconf_keys[NK_CGROUP_BACKEND].values[l->node->cgroup_backend]);
+        log_debug("cgroup backend: %s", l->backend->name);
         /* 1. the user */
         r = step_user(l);
         if (r < 0)

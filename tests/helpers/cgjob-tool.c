@@ -3,6 +3,8 @@
  * from the command line, for tests:
  *   cgjob-tool clean PARENT NAME   open the job cgroup, kill what is in it,
  *                                  print the usage, remove it
+ *   cgjob-tool kill PARENT NAME    open it and kill what is in it, as corrald
+ *                                  cancelling a job whose launcher lives
  * Exit 0 when removed, 2 when there was no such cgroup, 1 on an error. */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,8 +23,8 @@ int main(int argc, char *argv[]) {
         char *where = NULL;
         int r;
 
-        if (argc != 4 || strcmp(argv[1], "clean") != 0) {
-                fprintf(stderr, "usage: cgjob-tool clean PARENT NAME\n");
+        if (argc != 4 || (strcmp(argv[1], "clean") != 0 && strcmp(argv[1], "kill") != 0)) {
+                fprintf(stderr, "usage: cgjob-tool clean|kill PARENT NAME\n");
                 return 1;
         }
         if (cgjob_backend_find(CGROUP_BACKEND_AUTO, &b) < 0)
@@ -39,6 +41,10 @@ int main(int argc, char *argv[]) {
         r = cgjob_kill(j, 5000000);
         if (r < 0)
                 fprintf(stderr, "cgjob-tool: kill: %s\n", strerror(-r));
+        if (strcmp(argv[1], "kill") == 0) {
+                cgjob_free(j);
+                return r < 0 ? 1 : 0;
+        }
         if (cgjob_usage(j, &u) == 0)
                 printf("killed %d, memory_peak %" PRIu64 "\n", r, u.memory_peak);
         r = cgjob_remove(j, &where);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-cgroup.c — the pure half of lib/cgroup.c: corral's own v1 <-> v2
  * mapping from limits to controller files, and the job/parent name checks
- * that keep a cgroup path from leaving the corral parent. */
+ * that keep a cgroup path from leaving the corral parent, and the systemd
+ * backend's unit names and StartTransientUnit properties. */
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -214,6 +215,99 @@ START_TEST(test_state_restore) {
 }
 END_TEST
 
+START_TEST(test_systemd_names) {
+        char buf[SYSTEMD_UNIT_NAME_MAX];
+
+        ck_assert_int_eq(systemd_slice_name("corral", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "corral.slice");
+        /* nesting is systemd's "-"; a "-" in a component is escaped */
+        ck_assert_int_eq(systemd_slice_name("batch/corral", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "batch-corral.slice");
+        ck_assert_int_eq(systemd_slice_name("my-jobs", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "my\\x2djobs.slice");
+        /* a slice name is taken as it is (the last one of a path) */
+        ck_assert_int_eq(systemd_slice_name("corral.slice", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "corral.slice");
+        ck_assert_int_eq(systemd_slice_name("batch.slice/batch-x.slice", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "batch-x.slice");
+        /* what the parent check refuses, and what does not fit */
+        ck_assert_int_eq(systemd_slice_name("/corral", sizeof buf, buf), -EINVAL);
+        ck_assert_int_eq(systemd_slice_name("a/../b", sizeof buf, buf), -EINVAL);
+        ck_assert_int_eq(systemd_slice_name("corral", 12, buf), -ENAMETOOLONG);
+        ck_assert_int_eq(systemd_slice_name("corral", 13, buf), 0);
+
+        ck_assert_int_eq(systemd_scope_name("job-12", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "corral-job-12.scope");
+        ck_assert_int_eq(systemd_scope_name("job-a/b", sizeof buf, buf), -EINVAL);
+        ck_assert_int_eq(systemd_scope_name("job-12", 19, buf), -ENAMETOOLONG);
+}
+END_TEST
+
+static const SystemdProperty *find_prop(const SystemdProperty *p, int n, const char *name) {
+        for (int i = 0; i < n; i++)
+                if (streq(p[i].name, name))
+                        return &p[i];
+        return NULL;
+}
+
+START_TEST(test_systemd_properties) {
+        SystemdProperty p[SYSTEMD_PROPERTIES_MAX];
+        CgroupLimits l = none;
+        const SystemdProperty *q;
+        unsigned warn = 99;
+        int n;
+
+        /* no limits: the fixed ones only */
+        n = systemd_scope_properties("corral job 1", "corral.slice", &l, 1, true, p, &warn);
+        ck_assert_int_eq(n, 7);
+        ck_assert_uint_eq(warn, 0);
+        q = find_prop(p, n, "Slice");
+        ck_assert_ptr_nonnull(q);
+        ck_assert_int_eq(q->type, 's');
+        ck_assert_str_eq(q->s, "corral.slice");
+        q = find_prop(p, n, "Delegate");
+        ck_assert_ptr_nonnull(q);
+        ck_assert_int_eq(q->type, 'b');
+        ck_assert_uint_eq(q->u, 1);
+        ck_assert_str_eq(find_prop(p, n, "CollectMode")->s, "inactive-or-failed");
+        ck_assert_str_eq(find_prop(p, n, "Description")->s, "corral job 1");
+        ck_assert_ptr_null(find_prop(p, n, "MemoryMax"));
+        ck_assert_ptr_null(find_prop(p, n, "TasksMax"));
+
+        /* every limit, cgroup v2 */
+        l.memory = 4ULL << 30;
+        l.swap = 1ULL << 30;
+        l.cpus = 1500;
+        l.tasks = 24;
+        n = systemd_scope_properties("d", "corral.slice", &l, 1, true, p, &warn);
+        ck_assert_int_eq(n, 11);
+        ck_assert_uint_eq(warn, 0);
+        q = find_prop(p, n, "MemoryMax");
+        ck_assert_int_eq(q->type, 't');
+        ck_assert_uint_eq(q->u, 4ULL << 30);
+        ck_assert_uint_eq(find_prop(p, n, "MemorySwapMax")->u, 1ULL << 30); /* swap on its own, as v2 */
+        ck_assert_uint_eq(find_prop(p, n, "CPUQuotaPerSecUSec")->u, 1500000); /* 1.5 CPUs */
+        ck_assert_uint_eq(find_prop(p, n, "TasksMax")->u, 25); /* the keeper is one more task */
+
+        /* v1: systemd sets no memsw, so swap is a warning, not a property */
+        n = systemd_scope_properties("d", "corral.slice", &l, 0, false, p, &warn);
+        ck_assert_int_eq(n, 10);
+        ck_assert_uint_eq(warn, CGROUP_WARN_SWAP);
+        ck_assert_ptr_null(find_prop(p, n, "MemorySwapMax"));
+        ck_assert_uint_eq(find_prop(p, n, "TasksMax")->u, 24);
+
+        /* the kernel's minimum quota (1 ms per 100 ms), as for cgroupfs */
+        l.cpus = 1;
+        n = systemd_scope_properties("d", "corral.slice", &l, 0, true, p, &warn);
+        ck_assert_uint_eq(find_prop(p, n, "CPUQuotaPerSecUSec")->u, 10000);
+        l.cpus = 0;
+        ck_assert_int_eq(systemd_scope_properties("d", "corral.slice", &l, 0, true, p, &warn), -ERANGE);
+        l.cpus = CGROUP_LIMIT_MAX;
+        l.tasks = UINT64_MAX - 1;
+        ck_assert_int_eq(systemd_scope_properties("d", "corral.slice", &l, 1, true, p, &warn), -ERANGE);
+}
+END_TEST
+
 Suite *cgroup_suite(void) {
         Suite *s = suite_create("cgroup");
         TCase *tc = tcase_create("mapping");
@@ -224,6 +318,8 @@ Suite *cgroup_suite(void) {
         tcase_add_test(tc, test_job_cgroup_name);
         tcase_add_test(tc, test_mounts_key);
         tcase_add_test(tc, test_state_restore);
+        tcase_add_test(tc, test_systemd_names);
+        tcase_add_test(tc, test_systemd_properties);
         suite_add_tcase(s, tc);
         return s;
 }
