@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "conf.h"
 #include "epilogue.h"
 #include "parse.h"
@@ -53,7 +54,7 @@ void ep_request_done(EpRequest *r) {
         free(r->script);
         free(r->keep_sessions);
         strv_free(r->keep_cgroups);
-        free(r->job_cgroup_parent);
+        strv_free(r->job_cgroup_parents);
         free(r->mom_name);
         free(r->policy_name);
         free(r->policy_dir);
@@ -101,7 +102,8 @@ void ep_help(FILE *f) {
                    "Running jobs (their processes are spared):\n"
                    "  --keep-session SID[,SID...]   sessions of the user's running jobs\n"
                    "  --keep-cgroup PATH            a running job's cgroup (repeatable)\n"
-                   "  --job-cgroup-parent PATH      corral's job cgroups (default /corral)\n"
+                   "  --job-cgroup-parent PATH      corral's job cgroups (repeatable; default /corral and\n"
+                   "                                /corral.slice)\n"
                    "  --mom-name NAME               the comm of pbs_mom (default pbs_mom)\n"
                    "\n"
                    "Common:\n"
@@ -507,7 +509,7 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                         if (!cgroup_path_valid(o))
                                 return ep_request_done(&r),
                                        usage_error(ret_error, "--job-cgroup-parent: invalid cgroup '%s'", o);
-                        if ((k = set_str(&r.job_cgroup_parent, o)) < 0)
+                        if ((k = strv_extend(&r.job_cgroup_parents, o)) < 0)
                                 return ep_request_done(&r), k;
                         break;
                 case ARG_MOM_NAME:
@@ -714,8 +716,16 @@ int ep_resolve_paths(EpRequest *r, const Policy *p) {
                 if (path_join(&j, root, *d) < 0 || strv_consume(&x->tmp_dirs, j) < 0)
                         return -ENOMEM;
         }
-        if (!r->job_cgroup_parent && !(r->job_cgroup_parent = strdup("/corral")))
-                return -ENOMEM;
+        /* corral's parent as the cgroupfs backend makes it, and as the
+         * systemd backend's slice */
+        if (!r->job_cgroup_parents) {
+                char slice[SYSTEMD_UNIT_NAME_MAX], path[SYSTEMD_UNIT_NAME_MAX * 2];
+                if (systemd_slice_name("corral", sizeof slice, slice) < 0 ||
+                    systemd_slice_path(slice, sizeof path, path) < 0)
+                        return -EINVAL;
+                if (strv_extend(&r->job_cgroup_parents, "/corral") < 0 || strv_extend(&r->job_cgroup_parents, path) < 0)
+                        return -ENOMEM;
+        }
         if (!r->mom_name && !(r->mom_name = strdup("pbs_mom")))
                 return -ENOMEM;
         return 0;

@@ -173,7 +173,7 @@ int epilogue_main(int argc, char *argv[], char *envp[]) {
                 .keep_sessions = req.keep_sessions,
                 .n_keep_sessions = req.n_keep_sessions,
                 .keep_cgroups = req.keep_cgroups,
-                .job_cgroup_parent = req.job_cgroup_parent,
+                .job_cgroup_parents = req.job_cgroup_parents,
                 .mom_name = req.mom_name,
                 .spare_ssh = policy->spare_ssh,
                 .self = getpid(),

@@ -66,7 +66,7 @@ typedef struct EpRequest {
         pid_t *keep_sessions; /* sessions of running jobs, passed in */
         size_t n_keep_sessions;
         char **keep_cgroups; /* cgroups of running jobs, passed in */
-        char *job_cgroup_parent; /* corral's job cgroups live below this */
+        char **job_cgroup_parents; /* corral's job cgroups live below these */
         char *mom_name; /* the comm of pbs_mom */
 
         char *policy_name; /* NULL: "default", built-in defaults if it does not exist */
@@ -141,7 +141,7 @@ typedef struct EpTargetRules {
         const pid_t *keep_sessions;
         size_t n_keep_sessions;
         char *const *keep_cgroups;
-        const char *job_cgroup_parent;
+        char *const *job_cgroup_parents;
         const char *mom_name;
         bool spare_ssh;
         pid_t self; /* the epilogue: it and its ancestors are never targets */

@@ -189,8 +189,8 @@ int ep_rules_refresh(EpTargetRules *rules) {
                 if (r == -ENOMEM)
                         return r;
         }
-        if (rules->job_cgroup_parent) {
-                int r = pidset_add_cgroup(rules->running_pids, rules->job_cgroup_parent, rules->cgroup);
+        for (char *const *p = rules->job_cgroup_parents; p && *p; p++) {
+                int r = pidset_add_cgroup(rules->running_pids, *p, rules->cgroup);
                 if (r == -ENOMEM)
                         return r;
         }

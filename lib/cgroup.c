@@ -252,6 +252,37 @@ int systemd_slice_name(const char *parent, size_t size, char *ret) {
         return 0;
 }
 
+int systemd_slice_path(const char *slice, size_t size, char *ret) {
+        size_t len = strlen(slice), n = 0;
+
+        if (streq(slice, "-.slice")) { /* the root slice */
+                if (size < 2)
+                        return -ENAMETOOLONG;
+                memcpy(ret, "/", 2);
+                return 0;
+        }
+        if (len <= 6 || !streq(slice + len - 6, ".slice") || strchr(slice, '/'))
+                return -EINVAL;
+        len -= 6;
+        if (slice[0] == '-' || slice[len - 1] == '-')
+                return -EINVAL;
+        /* one component per '-': "/a.slice", then "/a-b.slice", ... */
+        for (size_t i = 0; i <= len; i++) {
+                if (i < len && slice[i] != '-')
+                        continue;
+                if (i > 0 && slice[i - 1] == '-')
+                        return -EINVAL; /* "a--b.slice" */
+                if (n + 1 + i + 6 >= size)
+                        return -ENAMETOOLONG;
+                ret[n++] = '/';
+                memcpy(ret + n, slice, i);
+                memcpy(ret + n + i, ".slice", 6);
+                n += i + 6;
+        }
+        ret[n] = '\0';
+        return 0;
+}
+
 int systemd_scope_name(const char *name, size_t size, char *ret) {
         int n;
 

@@ -179,6 +179,11 @@ int cgroup_fs_open_path(const char *path, pid_t spare, CgroupJob **ret);
  * component is escaped "\x2d". -EINVAL for an invalid parent,
  * -ENAMETOOLONG when it does not fit. */
 int systemd_slice_name(const char *parent, size_t size, char *ret);
+/* Where a slice's cgroup is, relative to the hierarchy: "corral.slice" ->
+ * "/corral.slice", "a-b.slice" -> "/a.slice/a-b.slice" (systemd nests a
+ * slice in the one its name's prefix names), "-.slice" -> "/". -EINVAL for
+ * a name that is not a slice, -ENAMETOOLONG when it does not fit. */
+int systemd_slice_path(const char *slice, size_t size, char *ret);
 /* "job-12" -> "corral-job-12.scope" */
 int systemd_scope_name(const char *name, size_t size, char *ret);
 

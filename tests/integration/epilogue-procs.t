@@ -53,8 +53,10 @@ sid_sess=$(awk '{print $6}' "/proc/$p_sess/stat")
 before=$(count_live $U)
 
 # --- dry run: reports, changes nothing ---
+# (two job cgroup parents, as a node with both of corral-launch's backends
+# has: the running job is below the first)
 out=$(ep_run --policy exempt --user $U --job 41 --dry-run --keep-session "$sid_sess" \
-    ${EP_CG_MNT:+--job-cgroup-parent "$EP_CG_REL"} --json)
+    ${EP_CG_MNT:+--job-cgroup-parent "$EP_CG_REL" --job-cgroup-parent /corraltest-none.slice} --json)
 rc=$?
 is "$rc" 0 "dry run exits 0"
 like "$out" '"would_kill":5' "dry run would kill the 5 leftovers"

@@ -236,6 +236,22 @@ START_TEST(test_systemd_names) {
         ck_assert_int_eq(systemd_slice_name("corral", 12, buf), -ENAMETOOLONG);
         ck_assert_int_eq(systemd_slice_name("corral", 13, buf), 0);
 
+        /* where systemd puts a slice's cgroup */
+        ck_assert_int_eq(systemd_slice_path("corral.slice", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "/corral.slice");
+        ck_assert_int_eq(systemd_slice_path("batch-corral.slice", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "/batch.slice/batch-corral.slice");
+        ck_assert_int_eq(systemd_slice_path("my\\x2djobs.slice", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "/my\\x2djobs.slice");
+        ck_assert_int_eq(systemd_slice_path("-.slice", sizeof buf, buf), 0);
+        ck_assert_str_eq(buf, "/");
+        ck_assert_int_eq(systemd_slice_path("corral", sizeof buf, buf), -EINVAL);
+        ck_assert_int_eq(systemd_slice_path("a--b.slice", sizeof buf, buf), -EINVAL);
+        ck_assert_int_eq(systemd_slice_path("a-.slice", sizeof buf, buf), -EINVAL);
+        ck_assert_int_eq(systemd_slice_path("a/b.slice", sizeof buf, buf), -EINVAL);
+        ck_assert_int_eq(systemd_slice_path("corral.slice", 13, buf), -ENAMETOOLONG);
+        ck_assert_int_eq(systemd_slice_path("corral.slice", 14, buf), 0);
+
         ck_assert_int_eq(systemd_scope_name("job-12", sizeof buf, buf), 0);
         ck_assert_str_eq(buf, "corral-job-12.scope");
         ck_assert_int_eq(systemd_scope_name("job-a/b", sizeof buf, buf), -EINVAL);

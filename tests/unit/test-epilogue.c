@@ -48,6 +48,37 @@ static int parse(char **argv, char **envp, EpRequest *r, char **err) {
         return ep_parse_args(argc, argv, envp, r, err);
 }
 
+/* Running jobs are spared below every --job-cgroup-parent; without one,
+ * below both places corral-launch's backends put jobs: /corral (cgroupfs)
+ * and /corral.slice (systemd scopes). */
+START_TEST(test_job_cgroup_parents) {
+        char *argv[] = { "corral-epilogue", "--user", "alice", NULL };
+        char *two[] = { "corral-epilogue", "--user", "alice", "--job-cgroup-parent", "/a",
+                        "--job-cgroup-parent", "/b.slice/b-c.slice", NULL };
+        char q[] = "/var/lib/corral/quarantine";
+        Policy p = { .quarantine_dir = q };
+        EpRequest r = {};
+        char *err = NULL;
+
+        ck_assert_int_eq(parse(argv, NULL, &r, &err), 0);
+        ck_assert_ptr_null(r.job_cgroup_parents);
+        ck_assert_int_eq(ep_resolve_paths(&r, &p), 0);
+        ck_assert_ptr_nonnull(r.job_cgroup_parents);
+        ck_assert_str_eq(r.job_cgroup_parents[0], "/corral");
+        ck_assert_str_eq(r.job_cgroup_parents[1], "/corral.slice");
+        ck_assert_ptr_null(r.job_cgroup_parents[2]);
+        ep_request_done(&r);
+
+        r = (EpRequest){};
+        ck_assert_int_eq(parse(two, NULL, &r, &err), 0);
+        ck_assert_int_eq(ep_resolve_paths(&r, &p), 0);
+        ck_assert_str_eq(r.job_cgroup_parents[0], "/a");
+        ck_assert_str_eq(r.job_cgroup_parents[1], "/b.slice/b-c.slice");
+        ck_assert_ptr_null(r.job_cgroup_parents[2]);
+        ep_request_done(&r);
+}
+END_TEST
+
 START_TEST(test_torque_shape) {
         char *argv[] = { "epilogue",         "42.srv",         "alice", "users", "my job", "4711",
                          "walltime=1:00:00", "cput=0,mem=1kb", "batch", "acct",  "0",      NULL };
@@ -1056,6 +1087,7 @@ Suite *epilogue_suite(void) {
         Suite *s = suite_create("epilogue");
         TCase *tc = tcase_create("pure");
         tcase_add_test(tc, test_torque_shape);
+        tcase_add_test(tc, test_job_cgroup_parents);
         tcase_add_test(tc, test_torque_forced_11);
         tcase_add_test(tc, test_torque_malformed);
         tcase_add_test(tc, test_slurm_env);
