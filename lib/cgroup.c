@@ -29,6 +29,35 @@ int cgjob_backend_find(int kind, const CgroupBackend **ret) {
         }
 }
 
+int cgjob_backend_job_path(const CgroupBackend *b, const char *parent, const char *name, size_t size, char *ret_path,
+                           char *ret_parent) {
+        char dir[SYSTEMD_UNIT_NAME_MAX * 2], leaf[SYSTEMD_UNIT_NAME_MAX];
+        int r, n;
+
+        if (!cgjob_parent_valid(parent) || !cgjob_name_valid(name))
+                return -EINVAL;
+        if (b == &cgroup_backend_systemd) {
+                char slice[SYSTEMD_UNIT_NAME_MAX];
+                if ((r = systemd_slice_name(parent, sizeof slice, slice)) < 0 ||
+                    (r = systemd_slice_path(slice, sizeof dir, dir)) < 0 ||
+                    (r = systemd_scope_name(name, sizeof leaf, leaf)) < 0)
+                        return r;
+        } else {
+                n = snprintf(dir, sizeof dir, "/%s", parent);
+                if (n < 0 || (size_t) n >= sizeof dir)
+                        return -ENAMETOOLONG;
+                n = snprintf(leaf, sizeof leaf, "%s", name);
+                if (n < 0 || (size_t) n >= sizeof leaf)
+                        return -ENAMETOOLONG;
+        }
+        if (strlen(dir) >= size || strlen(dir) + 1 + strlen(leaf) >= size)
+                return -ENAMETOOLONG;
+        (void) snprintf(ret_path, size, "%s/%s", streq(dir, "/") ? "" : dir, leaf);
+        if (ret_parent)
+                memcpy(ret_parent, dir, strlen(dir) + 1);
+        return 0;
+}
+
 int cgjob_backend_prepare(const CgroupBackend *b) {
         return b->prepare ? b->prepare() : 0;
 }

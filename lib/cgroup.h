@@ -125,6 +125,15 @@ int job_cgroup_name(const char *parent, const char *job_id, size_t size, char *r
 /* The same for corrald's numeric job ids. */
 int job_cgroup_name_num(const char *parent, int64_t job_id, size_t size, char *ret);
 
+/* Where backend b puts job cgroup name of parent, relative to each
+ * hierarchy's root, for those who find jobs by path (the epilogue, the job
+ * record): cgroupfs "/PARENT/NAME" below "/PARENT"; systemd
+ * "/SLICE.../corral-NAME.scope" below the slice's path. ret_parent may be
+ * NULL. -EINVAL for an invalid parent or name, -ENAMETOOLONG when a result
+ * does not fit in size bytes. */
+int cgjob_backend_job_path(const CgroupBackend *b, const char *parent, const char *name, size_t size, char *ret_path,
+                           char *ret_parent);
+
 /* Creates parent/name with the limits; fails with -EEXIST if it already
  * exists (never adopts another job's cgroup). On failure nothing is left. */
 int cgjob_create(const CgroupBackend *b, const char *parent, const char *name, const CgroupLimits *limits,

@@ -975,8 +975,14 @@ static void on_launched(Core *c, json_t *m, Job *j) {
         j->launcher_pid = (pid_t) json_integer_value(json_object_get(m, "pid"));
         j->launcher_start = (uint64_t) json_integer_value(json_object_get(m, "start"));
         free(j->cgroup);
+        /* where the helper's backend put it (older helpers: cgroupfs's rule) */
+        const char *where = json_string_value(json_object_get(m, "cgroup"));
         char cg[256];
-        j->cgroup = job_cgroup_name_num(c->s->node->cgroup_parent, j->id, sizeof cg, cg) >= 0 ? strdup(cg) : NULL;
+        if (where)
+                j->cgroup = strdup(where);
+        else
+                j->cgroup =
+                        job_cgroup_name_num(c->s->node->cgroup_parent, j->id, sizeof cg, cg) >= 0 ? strdup(cg) : NULL;
         int r = store_update(c->store, j);
         if (r < 0)
                 log_warning_errno(r, "Cannot record job %lld as running: %m", (long long) j->id);

@@ -322,6 +322,20 @@ static void prepare_children(Helper *h) {
         endgrent();
 }
 
+/* Where the job's cgroup is (hierarchy-relative) and where the other jobs'
+ * are, as the backend makes them. */
+static int job_cgroup_path(Helper *h, int64_t job, size_t size, char *ret_path, char *ret_parent) {
+        const CgroupBackend *b;
+        char name[64];
+        int r = cgjob_backend_find(h->s->node->cgroup_backend, &b);
+        if (r < 0)
+                return r;
+        r = job_cgroup_name_num(NULL, job, sizeof name, name);
+        if (r < 0)
+                return r;
+        return cgjob_backend_job_path(b, h->s->node->cgroup_parent, name, size, ret_path, ret_parent);
+}
+
 /* ---- launch ---- */
 
 static int make_output(Helper *h, const struct passwd *pw, const char *oid, char *out, char *err, size_t len) {
@@ -505,8 +519,11 @@ static void req_launch(Helper *h, json_t *m) {
                                (long long) job, h->s->run_dir);
         log_helper_job(LOG_INFO, 0, job, "helper: job %lld launched for %s as pid %d", (long long) job, user,
                        (int) pid);
-        reply(h, json_pack("{s:s, s:I, s:i, s:I, s:s, s:s}", "type", HMSG_LAUNCHED, "job", (json_int_t) job, "pid",
-                           (int) pid, "start", (json_int_t) start, "stdout", out, "stderr", err));
+        char cg[1024];
+        bool have_cg = job_cgroup_path(h, job, sizeof cg, cg, NULL) >= 0;
+        reply(h, json_pack("{s:s, s:I, s:i, s:I, s:s, s:s, s:s?}", "type", HMSG_LAUNCHED, "job", (json_int_t) job,
+                           "pid", (int) pid, "start", (json_int_t) start, "stdout", out, "stderr", err, "cgroup",
+                           have_cg ? cg : NULL));
 }
 
 /* ---- signal, kill, cleanup ---- */
@@ -825,9 +842,8 @@ static void req_epilogue(Helper *h, json_t *m) {
         }
         /* the ended job's cgroup, and where the other running jobs are: their
          * processes are spared (the epilogue's corral mode) */
-        char cg[256], parent[192];
-        snprintf(parent, sizeof parent, "/%s", h->s->node->cgroup_parent);
-        if (job_cgroup_name_num(parent, job, sizeof cg, cg) < 0)
+        char cg[1024], parent[1024];
+        if (job_cgroup_path(h, job, sizeof cg, cg, parent) < 0)
                 fatal("epilogue request for a job whose cgroup name does not fit", NULL);
         pid_t pid = fork();
         if (pid < 0)

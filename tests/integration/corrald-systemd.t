@@ -27,7 +27,7 @@ if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP" "$R/systemd-ns/start.sh" "$
     plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
 fi
 _cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
-plan 10
+plan 11
 inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
 
 # the shipped units, pointed at the test build and config
@@ -55,6 +55,19 @@ like "$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show "$id" | grep '^result')"
         "cgroup_backend = auto: under systemd the job ran in its own transient scope"
 j=$(inside journalctl -q --no-pager -o cat CORRAL_JOB="$id" CORRAL_USER=corraltestsd)
 like "$j" "submitted" "the journal has the job's messages under CORRAL_JOB= and CORRAL_USER="
+
+# a job that ends while another job of the same user runs: its epilogue
+# spares the other, found where the backend put it (below the slice)
+as_user() { inside setpriv --reuid=corraltestsd --regid=corraltestsd --init-groups env CORRAL_SOCKET="$SOCK" "$CORRAL" "$@"; }
+state_of() { inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show --json "$1" | sed -n 's/^  "state": "\(.*\)",$/\1/p'; }
+long=$(as_user submit --cwd / -- /bin/sleep 8)
+for i in $(seq 100); do [ "$(state_of "$long")" = RUNNING ] && break; sleep 0.1; done
+short=$(as_user submit --cwd / -- /bin/true)
+for i in $(seq 150); do
+    inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show --json "$short" | grep -q '^  "epilogue": {' && break; sleep 0.1
+done
+for i in $(seq 150); do st=$(state_of "$long"); [ "$st" = RUNNING ] || break; sleep 0.1; done
+is "$st" "COMPLETED" "the epilogue of a job that ended spared the same user's job running in its scope"
 for i in $(seq 30); do   # STATUS= is refreshed every 250 ms
     status=$(inside systemctl show -p StatusText --value corrald.service)
     [[ "$status" =~ ^0\ running ]] && break; sleep 0.1

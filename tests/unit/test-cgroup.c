@@ -252,6 +252,27 @@ START_TEST(test_systemd_names) {
         ck_assert_int_eq(systemd_slice_path("corral.slice", 13, buf), -ENAMETOOLONG);
         ck_assert_int_eq(systemd_slice_path("corral.slice", 14, buf), 0);
 
+        /* where each backend puts a job, for the epilogue and the record */
+        char parent[SYSTEMD_UNIT_NAME_MAX];
+        ck_assert_int_eq(cgjob_backend_job_path(&cgroup_backend_cgroupfs, "corral", "job-7", sizeof buf, buf, parent),
+                         0);
+        ck_assert_str_eq(buf, "/corral/job-7");
+        ck_assert_str_eq(parent, "/corral");
+        ck_assert_int_eq(cgjob_backend_job_path(&cgroup_backend_systemd, "corral", "job-7", sizeof buf, buf, parent),
+                         0);
+        ck_assert_str_eq(buf, "/corral.slice/corral-job-7.scope");
+        ck_assert_str_eq(parent, "/corral.slice");
+        ck_assert_int_eq(
+                cgjob_backend_job_path(&cgroup_backend_systemd, "batch/corral", "job-7", sizeof buf, buf, NULL), 0);
+        ck_assert_str_eq(buf, "/batch.slice/batch-corral.slice/corral-job-7.scope");
+        ck_assert_int_eq(cgjob_backend_job_path(&cgroup_backend_cgroupfs, "corral", "job-7", 13, buf, NULL),
+                         -ENAMETOOLONG);
+        ck_assert_int_eq(cgjob_backend_job_path(&cgroup_backend_cgroupfs, "corral", "job-7", 14, buf, NULL), 0);
+        ck_assert_int_eq(cgjob_backend_job_path(&cgroup_backend_cgroupfs, "/corral", "job-7", sizeof buf, buf, NULL),
+                         -EINVAL);
+        ck_assert_int_eq(cgjob_backend_job_path(&cgroup_backend_cgroupfs, "corral", "..", sizeof buf, buf, NULL),
+                         -EINVAL);
+
         ck_assert_int_eq(systemd_scope_name("job-12", sizeof buf, buf), 0);
         ck_assert_str_eq(buf, "corral-job-12.scope");
         ck_assert_int_eq(systemd_scope_name("job-a/b", sizeof buf, buf), -EINVAL);

@@ -53,8 +53,8 @@ static int parse(char **argv, char **envp, EpRequest *r, char **err) {
  * and /corral.slice (systemd scopes). */
 START_TEST(test_job_cgroup_parents) {
         char *argv[] = { "corral-epilogue", "--user", "alice", NULL };
-        char *two[] = { "corral-epilogue", "--user", "alice", "--job-cgroup-parent", "/a",
-                        "--job-cgroup-parent", "/b.slice/b-c.slice", NULL };
+        char *two[] = { "corral-epilogue",    "--user", "alice", "--job-cgroup-parent", "/a", "--job-cgroup-parent",
+                        "/b.slice/b-c.slice", NULL };
         char q[] = "/var/lib/corral/quarantine";
         Policy p = { .quarantine_dir = q };
         EpRequest r = {};
