@@ -170,7 +170,7 @@ run-tests:
 	@set -e; for f in $(FUZZ_NAMES); do \
 	        $(BUILD)/tests/$$f tests/fuzz/corpus/$${f#fuzz-}; done
 	@echo "== integration and escape tests (prove) =="
-	$(PROVE) -f $(TAP_TESTS)
+	$(PROVE) -f --timer $(TAP_TESTS)
 
 check-asan: deps
 	@$(call GIVE_BACK,build-asan)
