@@ -18,12 +18,15 @@
 
 #include "macro.h"
 #include "parse.h"
+#include "landlock.h"
 #include "strv.h"
 #include "syscall-groups.h"
 
 static const char *const ns_values[] = { "host", "isolated", NULL };
 static const char *const seccomp_mode_values[] = { "denylist", "allowlist", "off", NULL };
 static const char *const seccomp_action_values[] = { "errno", "kill", "log", NULL };
+/* in the order of LandlockMode */
+static const char *const landlock_mode_values[] = { "auto", "required", "off", NULL };
 
 #define OFF(f) offsetof(Policy, f)
 #define KEY(sec, name, type_, idx, fld, ...)                                                                           \
@@ -109,6 +112,18 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "syscalls and @groups denied (denylist mode; in allowlist mode they are removed from allow)"),
         KEY("seccomp", "allow", CONF_SYSCALLS, PK_SECCOMP_ALLOW, seccomp_allow, .def = "",
             .help = "syscalls and @groups allowed (allowlist mode; in denylist mode, exceptions to deny)"),
+
+        KEY("landlock", "mode", CONF_ENUM, PK_LANDLOCK_MODE, landlock_mode, .values = landlock_mode_values,
+            .def = "auto",
+            .help = "auto: what this kernel's Landlock can do, the rest reported; required: all of it or the job "
+                    "does not start; off"),
+        KEY("landlock", "scope", CONF_NAMES, PK_LANDLOCK_SCOPE, landlock_scope, .def = "abstract_unix, signal",
+            .help = "what the job cannot reach outside itself: abstract_unix (abstract unix sockets), signal "
+                    "(Linux 6.12)"),
+        KEY("landlock", "read", CONF_PATHS, PK_LANDLOCK_READ, landlock_read, .def = "",
+            .help = "if this or write is set, the job reaches only files below these paths (read, list, execute)"),
+        KEY("landlock", "write", CONF_PATHS, PK_LANDLOCK_WRITE, landlock_write, .def = "",
+            .help = "... and below these with every right (write, create, remove, rename)"),
 
         KEY("epilogue", "min_uid", CONF_UINT, PK_EP_MIN_UID, ep_min_uid, .min = 1, .max = MAX_UID, .def = "1000",
             .help = "the epilogue never touches processes or files of uids below this"),
@@ -266,6 +281,12 @@ int policy_validate(const Policy *p, ConfDiags *d) {
                         p->ep_max_uid, p->ep_min_uid);
                 errors++;
         }
+        for (char **s = p->landlock_scope; s && *s; s++)
+                if (!landlock_scope_name_valid(*s)) {
+                        diag_at(p, d, PK_LANDLOCK_SCOPE,
+                                "unknown Landlock scope '%s' (known: abstract_unix, signal; empty for none)", *s);
+                        errors++;
+                }
         if (p->ns_uts == NS_HOST && p->origin[PK_HOSTNAME].line > 0) {
                 diag_at(p, d, PK_HOSTNAME, "hostname is set but namespaces.uts = host: the job would rename the node");
                 errors++;

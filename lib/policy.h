@@ -71,6 +71,10 @@ typedef enum PolicyKey {
         PK_SECCOMP_ERRNO,
         PK_SECCOMP_DENY,
         PK_SECCOMP_ALLOW,
+        PK_LANDLOCK_MODE,
+        PK_LANDLOCK_SCOPE,
+        PK_LANDLOCK_READ,
+        PK_LANDLOCK_WRITE,
         PK_EP_MIN_UID,
         PK_EP_MAX_UID,
         PK_EXEMPT_USERS,
@@ -121,6 +125,10 @@ typedef struct Policy {
         int seccomp_action; /* SeccompAction */
         int seccomp_errno;
         char **seccomp_deny, **seccomp_allow;
+        /* [landlock] (landlock.h) */
+        int landlock_mode; /* LandlockMode */
+        char **landlock_scope;
+        char **landlock_read, **landlock_write;
         /* [epilogue] */
         uint64_t ep_min_uid;
         uint64_t ep_max_uid;

@@ -26,6 +26,7 @@ export CORRAL_SRC CORRAL_BUILD CORRAL_RECIPES
 #   sge       a one-node Grid Engine (tests/recipes/sge-local.sh), sge-epilogue.t
 #   setuid sysvipc and every escape name (unshare-int80, unshare-x32,
 #             io_uring, init_module...)   tests/escape/launch-escape.t
+#   landlock  Landlock with scopes (ABI 6, Linux 6.12)   tests/escape/launch-landlock.t
 : "${CORRAL_MUST_RUN:=}"
 export CORRAL_MUST_RUN
 

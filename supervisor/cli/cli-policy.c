@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "landlock.h"
 #include "cli.h"
 #include "conf.h"
 #include "log.h"
@@ -158,15 +159,30 @@ static int do_show(const char *arg, const char *dir, unsigned flags, bool json) 
                 return CLI_EXIT_FAILURE;
         }
         conf_diags_clear(&d);
+        /* what [landlock] amounts to on this kernel */
+        LandlockPlan ll;
+        char lltext[256];
+        landlock_plan(p, landlock_abi(), &ll);
+        landlock_plan_describe(&ll, lltext, sizeof lltext);
         if (json) {
                 json_t *o = policy_to_json(p);
                 if (!o)
                         return log_oom(), CLI_EXIT_FAILURE;
+                const char *missing = landlock_missing_text(&ll);
+                (void) json_object_set_new(
+                        o, "landlock_on_this_kernel",
+                        json_pack("{s:i, s:s, s:s?}", "abi", ll.abi, "enforced", lltext, "missing", missing));
                 json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
                 fputc('\n', stdout);
                 json_decref(o);
-        } else if (policy_write_ini(p, true, stdout) < 0)
-                return log_oom(), CLI_EXIT_FAILURE;
+        } else {
+                if (policy_write_ini(p, true, stdout) < 0)
+                        return log_oom(), CLI_EXIT_FAILURE;
+                const char *missing = landlock_missing_text(&ll);
+                printf("\n# Landlock on this kernel: %s\n", lltext);
+                if (missing)
+                        printf("# %s\n", missing);
+        }
         return CLI_EXIT_OK;
 }
 

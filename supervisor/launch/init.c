@@ -107,6 +107,15 @@ _noreturn_ static void exec_job(JobSpec *spec) {
         (void) cloexec_all();
         environ = spec->envp;
 
+        /* step 6b: Landlock, in the job's mount namespace and as the user
+         * (its rules name the paths the job sees) */
+        if (landlock_plan_active(spec->landlock)) {
+                const char *where = NULL;
+                r = landlock_apply(spec->policy, spec->landlock, &where);
+                if (r < 0)
+                        die_errno(spec, STEP_LANDLOCK, r, "cannot apply Landlock (%s): %m", where ? where : "?");
+        }
+
         /* step 6: seccomp, last before exec */
         if (spec->seccomp->prog.filter) {
                 r = seccomp_install(spec->seccomp);

@@ -74,6 +74,8 @@ typedef struct Launch {
         bool have_job_status;
         Step failed_step;
         char *message;
+        char **warnings; /* for the result record */
+        LandlockPlan landlock;
         uint64_t start_mono, start_real;
 } Launch;
 
@@ -480,10 +482,31 @@ static int step_cgroup(Launch *l) {
                             where ? where : l->cgroup_name);
         if (r < 0)
                 return fail(l, STEP_CGROUP, r, "cannot create cgroup %s: %m", where ? where : l->cgroup_name);
-        if (l->cg->warnings & CGROUP_WARN_SWAP)
-                log_warning("swap limit not enforced: %s, ignoring",
-                            b == &cgroup_backend_cgroupfs ? "this node's memory cgroup has no memory.memsw.*"
-                                                          : "systemd sets no swap limit on cgroup v1");
+        if (l->cg->warnings & CGROUP_WARN_SWAP) {
+                const char *why = b == &cgroup_backend_cgroupfs ? "this node's memory cgroup has no memory.memsw.*"
+                                                                : "systemd sets no swap limit on cgroup v1";
+                log_warning("swap limit not enforced: %s, ignoring", why);
+                _cleanup_free_ char *w = NULL;
+                if (asprintf(&w, "swap limit not enforced: %s", why) >= 0)
+                        (void) strv_extend(&l->warnings, w);
+        }
+        return 0;
+}
+
+/* 6b. Landlock: planned here from the kernel's ABI, applied in the job just
+ * before the seccomp filter. What the kernel lacks is a warning in the
+ * result record (mode = auto) or stops the launch (mode = required). */
+static int step_landlock(Launch *l) {
+        const char *missing;
+
+        landlock_plan(l->policy, l->policy->landlock_mode == LANDLOCK_MODE_OFF ? 0 : landlock_abi(), &l->landlock);
+        missing = landlock_missing_text(&l->landlock);
+        if (!missing)
+                return 0;
+        if (l->policy->landlock_mode == LANDLOCK_MODE_REQUIRED)
+                return fail(l, STEP_LANDLOCK, -EOPNOTSUPP, "%s, and the policy's [landlock] mode is required", missing);
+        if (strv_extend(&l->warnings, missing) < 0)
+                return fail(l, STEP_INTERNAL, -ENOMEM, "out of memory");
         return 0;
 }
 
@@ -645,6 +668,7 @@ static int step_spawn(Launch *l) {
                 .cwd = l->args.cwd,
                 .stdio = { l->stdio[0], l->stdio[1], l->stdio[2] },
                 .seccomp = &l->bpf,
+                .landlock = &l->landlock,
                 .sync_fd = sync_p[0],
                 .error_fd = error_p[1],
                 .status_fd = status_p[1],
@@ -897,6 +921,7 @@ static int report(Launch *l, const CgroupUsage *usage) {
                 .walltime_usec = l->walltime == USEC_INFINITY ? CGROUP_USAGE_UNKNOWN : l->walltime,
                 .pid = l->pid,
                 .argv = l->args.argv,
+                .warnings = l->warnings,
         };
         char cgpath[512];
         int st, status;
@@ -956,6 +981,7 @@ static void launch_done(Launch *l) {
         l->policy = policy_free(l->policy);
         l->node = nodeconf_free(l->node);
         free(l->message);
+        strv_free(l->warnings);
         free(l->cgroup_path);
         launch_args_done(&l->args);
 }
@@ -1026,6 +1052,9 @@ static int run_setup(Launch *l) {
 
         /* 6a. the filter, built now (or found in the cache), loaded last */
         r = step_seccomp(l);
+        if (r < 0)
+                return r;
+        r = step_landlock(l);
         if (r < 0)
                 return r;
         /* 7a. environment and stdio */

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "landlock.h"
 #include "policy.h"
 
 /* Exit codes of corral-launch itself (documented in corral-launch(8)). Below
@@ -29,6 +30,7 @@ enum {
         EXIT_EXEC_SETUP = 208, /* stdin/stdout/stderr files, working directory */
         EXIT_RESULT = 209, /* cannot open the result file or fd */
         EXIT_INTERNAL = 210, /* out of memory, unexpected system error */
+        EXIT_LANDLOCK = 211, /* Landlock required but missing, or it cannot be applied */
 };
 
 /* The steps, in order; each names a failure and maps to its exit code. */
@@ -42,6 +44,7 @@ typedef enum Step {
         STEP_MOUNTS,
         STEP_CREDENTIALS,
         STEP_SECCOMP,
+        STEP_LANDLOCK,
         STEP_EXEC_SETUP,
         STEP_EXEC,
         STEP_RESULT,
@@ -101,6 +104,7 @@ typedef struct JobSpec {
         const char *cwd; /* NULL: home or / */
         int stdio[3]; /* fds for the job's 0, 1, 2 */
         const SeccompProgram *seccomp; /* prog.filter NULL: no filter */
+        const LandlockPlan *landlock;
         int sync_fd; /* read end: the parent writes one byte when the ids are mapped */
         int error_fd; /* write end of the ChildError pipe (CLOEXEC) */
         int status_fd; /* write end: init writes the job's wait status */
@@ -173,6 +177,7 @@ typedef struct JobResult {
         uint64_t walltime_usec;
         pid_t pid;
         char **argv;
+        char **warnings; /* what the policy asks and this node could not give */
 } JobResult;
 
 const char *job_state_name(JobState s);

@@ -44,6 +44,7 @@ static const struct {
         [STEP_MOUNTS] = { "mounts", EXIT_MOUNTS },
         [STEP_CREDENTIALS] = { "credentials", EXIT_CREDENTIALS },
         [STEP_SECCOMP] = { "seccomp", EXIT_SECCOMP },
+        [STEP_LANDLOCK] = { "landlock", EXIT_LANDLOCK },
         [STEP_EXEC_SETUP] = { "exec-setup", EXIT_EXEC_SETUP },
         [STEP_EXEC] = { "exec", EXIT_CANNOT_EXEC },
         [STEP_RESULT] = { "result", EXIT_RESULT },
@@ -96,7 +97,7 @@ static json_t *str_or_null(const char *s) {
 }
 
 int result_write(int fd, const JobResult *r) {
-        json_t *o, *argv;
+        json_t *o, *argv, *warnings;
         char exit_str[32];
         char *text;
         size_t len, off = 0;
@@ -106,8 +107,11 @@ int result_write(int fd, const JobResult *r) {
         argv = json_array();
         for (char **a = r->argv; a && *a; a++)
                 json_array_append_new(argv, json_string(*a));
+        warnings = json_array();
+        for (char **w = r->warnings; w && *w; w++)
+                json_array_append_new(warnings, json_string(*w));
         o = json_pack("{s:o, s:o, s:o, s:I, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, "
-                      "s:{s:I, s:I, s:I, s:o}, s:o}",
+                      "s:{s:I, s:I, s:I, s:o}, s:o, s:o}",
                       "job_id", str_or_null(r->job_id), "policy", str_or_null(r->policy), "user", str_or_null(r->user),
                       "uid", (json_int_t) r->uid, "state", job_state_name(r->state), "exit", exit_str, "status",
                       r->status, "failed_step",
@@ -118,7 +122,7 @@ int result_write(int fd, const JobResult *r) {
                       "cpu_system_usec", u64_or_null(r->usage.cpu_system_usec), "oom_kills",
                       u64_or_null(r->usage.oom_kills), "timings", "start_usec", (json_int_t) r->start_realtime_usec,
                       "end_usec", (json_int_t) r->end_realtime_usec, "elapsed_usec", (json_int_t) r->elapsed_usec,
-                      "walltime_usec", u64_or_null(r->walltime_usec), "argv", argv);
+                      "walltime_usec", u64_or_null(r->walltime_usec), "argv", argv, "warnings", warnings);
         if (!o)
                 return -ENOMEM;
         text = json_dumps(o, JSON_COMPACT);

@@ -14,6 +14,7 @@
 
 #include "nodeconf.h"
 #include "parse.h"
+#include "landlock.h"
 #include "policy.h"
 #include "strv.h"
 #include "syscall-groups.h"
@@ -498,6 +499,62 @@ START_TEST(test_validators) {
 }
 END_TEST
 
+/* [landlock]: the plan for each kernel ABI, and bad scope names refused. */
+START_TEST(test_landlock_plan) {
+        _cleanup_policy_free_ Policy *p = NULL;
+        LandlockPlan pl;
+        char text[256], *diags;
+
+        ck_assert_int_eq(policy_new_defaults(&p), 0);
+        /* the default: scopes only */
+        landlock_plan(p, 7, &pl);
+        ck_assert_uint_eq(pl.scoped, 3);
+        ck_assert_uint_eq(pl.handled_fs, 0);
+        ck_assert_uint_eq(pl.missing, 0);
+        ck_assert(landlock_plan_active(&pl));
+        ck_assert_ptr_null(landlock_missing_text(&pl));
+        landlock_plan_describe(&pl, text, sizeof text);
+        ck_assert_str_eq(text, "ABI 7: scopes abstract_unix, signal");
+        /* ABI 5: no scopes, said so; nothing to apply */
+        landlock_plan(p, 5, &pl);
+        ck_assert_uint_eq(pl.scoped, 0);
+        ck_assert_uint_eq(pl.missing, LANDLOCK_MISSING_SCOPE);
+        ck_assert(!landlock_plan_active(&pl));
+        ck_assert_ptr_nonnull(strstr(landlock_missing_text(&pl), "6.12"));
+        /* no Landlock at all */
+        landlock_plan(p, 0, &pl);
+        ck_assert_uint_eq(pl.missing, LANDLOCK_MISSING_ALL);
+        landlock_plan_describe(&pl, text, sizeof text);
+        ck_assert_ptr_nonnull(strstr(text, "no Landlock"));
+        /* off: nothing, and nothing missing */
+        p->landlock_mode = LANDLOCK_MODE_OFF;
+        landlock_plan(p, 0, &pl);
+        ck_assert_uint_eq(pl.missing, 0);
+        ck_assert(!landlock_plan_active(&pl));
+
+        /* filesystem rules: every right the ABI knows is handled; read gets
+         * execute, read file, read dir (and device ioctls from ABI 5) */
+        write_file("ll.ini", "[landlock]\nscope =\nread = /usr\nwrite = /tmp\n");
+        Policy *q = NULL;
+        ck_assert_int_eq(load("ll", &q, &diags), 0);
+        free(diags);
+        landlock_plan(q, 1, &pl);
+        ck_assert_uint_eq(pl.handled_fs, (1u << 13) - 1);
+        ck_assert_uint_eq(pl.read_access, 1u | 4u | 8u);
+        ck_assert_uint_eq(pl.write_access, pl.handled_fs);
+        ck_assert_uint_eq(pl.scoped, 0);
+        landlock_plan(q, 7, &pl);
+        ck_assert_uint_eq(pl.handled_fs, (1u << 16) - 1);
+        ck_assert_uint_eq(pl.read_access, 1u | 4u | 8u | (1u << 15));
+        landlock_plan_describe(&pl, text, sizeof text);
+        ck_assert_str_eq(text, "ABI 7: filesystem rules");
+        policy_free(q);
+
+        assert_error("[landlock]\nscope = abstract_unix, signals\n", "unknown Landlock scope 'signals'");
+        assert_error("[landlock]\nmode = maybe\n", "mode");
+}
+END_TEST
+
 /* The [users] rule, shared by corral-launch and corrald's submit. */
 static int allowed(const Policy *p, uid_t uid, gid_t gid, const char *name, char *const *groups, char **reason) {
         *reason = NULL;
@@ -593,6 +650,7 @@ Suite *policy_suite(void) {
         tcase_add_test(tc, test_nodeconf);
         tcase_add_test(tc, test_syscall_groups);
         tcase_add_test(tc, test_validators);
+        tcase_add_test(tc, test_landlock_plan);
         tcase_add_test(tc, test_user_allowed);
         tcase_add_test(tc, test_group_names);
         suite_add_tcase(s, tc);
