@@ -108,7 +108,8 @@ void landlock_plan(const Policy *p, int abi, LandlockPlan *ret) {
                 ret->handled_fs = fs_rights(abi);
                 /* read: look, list and run; device ioctls (a terminal's
                  * size, say) go with reading */
-                ret->read_access = ret->handled_fs & (LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_IOCTL_DEV);
+                ret->read_access =
+                        ret->handled_fs & (LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_IOCTL_DEV);
                 ret->write_access = ret->handled_fs;
         }
 }

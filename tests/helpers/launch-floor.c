@@ -13,11 +13,11 @@
  * cgroup.procs), uid/gid maps, the default policy's mounts (/ private,
  * read-only /etc /usr /boot /opt, /proc, /dev/mqueue, private /tmp and
  * /dev/shm, a hidden file, the hostname), the ids, an empty bounding set
- * and no capabilities, no_new_privs, then a vforked process that loads the
- * seccomp program (a cache file of lib/runcache.c, RUN_DIR/seccomp/HASH)
- * and execs CMD, while the first child waits as init; at the end the
- * cgroups are removed. No checks beyond return codes, no messages: a
- * measuring tool, not a launcher. Like /bin/true and unshare it links libc
+ * and no capabilities, no_new_privs, then a vforked process that makes
+ * the default policy's Landlock domain (abstract unix sockets and signals
+ * scoped, where the kernel has Landlock ABI 6), loads the seccomp program (a cache file of lib/runcache.c,
+ * RUN_DIR/seccomp/HASH) and execs CMD, while the first child waits as init; at the end the cgroups are removed. No
+ * checks beyond return codes, no messages: a measuring tool, not a launcher. Like /bin/true and unshare it links libc
  * only. */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +73,8 @@ int main(int argc, char *argv[]) {
         ssize_t len;
         long pid;
         int fd;
+        /* the Landlock ABI, probed as corral-launch does for each job */
+        long landlock_abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U);
 
         if (argc < 6)
                 return 1;
@@ -187,6 +189,13 @@ int main(int argc, char *argv[]) {
                 job = vfork();
                 if (job == 0) {
                         (void) setsid();
+                        if (landlock_abi >= 6) {
+                                uint64_t ll_attr[3] = { 0, 0, 3 }; /* scoped: abstract unix, signal */
+                                int ll = (int) syscall(SYS_landlock_create_ruleset, ll_attr, sizeof ll_attr, 0);
+                                if (ll < 0 || syscall(SYS_landlock_restrict_self, ll, 0) < 0)
+                                        _exit(11);
+                                (void) close(ll);
+                        }
                         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
                                 _exit(9);
                         execv(cmd[0], cmd);
