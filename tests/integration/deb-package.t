@@ -58,7 +58,7 @@ if ! SDNS_BIND="$TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err"
     plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
 fi
 _cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
-plan 34
+plan 35
 inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
 as_user() { inside setpriv --reuid="$U" --regid="$U" --init-groups sh -c 'cd / && exec "$@"' sh corral "$@"; }
 field() { # field ID FIELD: from `corral show --json` (as root inside)
@@ -120,7 +120,10 @@ is "$out" "hello from the package" "... with its output (corral logs)"
 [ "$out" = "hello from the package" ] || inside corral show "$id" | sed 's/^/# /' >&2
 
 # ---- upgrade while a job runs ----
-id2=$(as_user submit -- /bin/sh -c 'sleep 8; echo survived the upgrade')
+# the job waits for the test's word (a file in the namespace's /srv) to end
+inside mkdir -m 0755 /srv/corraltest-deb
+id2=$(as_user submit -- /bin/sh -c 'for i in $(seq 600); do [ -e /srv/corraltest-deb/go ] && break; sleep 0.2; done
+    [ -e /srv/corraltest-deb/go ] && echo survived the upgrade')
 is "$(wait_state "$id2" RUNNING COMPLETED FAILED)" "RUNNING" "a job is running before the upgrade"
 pid1=$(inside systemctl show -p MainPID --value corrald.service)
 out=$(inside dpkg -i "$DEB2" </dev/null 2>&1); rc=$?
@@ -129,6 +132,8 @@ is "$(inside dpkg-query -W -f='${Version}' corral)" "$V2" "... the installed ver
 pid2=$(inside systemctl show -p MainPID --value corrald.service)
 [ -n "$pid2" ] && [ "$pid2" != 0 ] && [ "$pid2" != "$pid1" ]
 ok $? "the upgrade restarted corrald.service (main pid $pid1 -> $pid2)"
+is "$(field "$id2" state)" "RUNNING" "the job is still running under the new corrald"
+inside touch /srv/corraltest-deb/go
 is "$(wait_state "$id2" COMPLETED FAILED CANCELLED LOST)" "COMPLETED" "the job that ran through the upgrade ends COMPLETED"
 [ "$(field "$id2" state)" = COMPLETED ] || inside corral show "$id2" | sed 's/^/# /' >&2
 is "$(as_user logs "$id2")" "survived the upgrade" "... with all its output"
