@@ -10,6 +10,7 @@
 #   make format / format-check / lint
 #   make install      PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR= (see "install" below)
 #   make uninstall    the same variables
+#   make deb          the Debian package (debian/), into build/deb/
 #
 # Each program lives in a folder with a module.mk that says:
 #   PROGRAMS += NAME
@@ -262,7 +263,13 @@ lint:
 # when they are the shipped version.
 DATADIR ?= $(PREFIX)/share
 DOCDIR ?= $(DATADIR)/doc/corral
-UNITDIR ?= $(PREFIX)/lib/systemd/system
+# systemd's unit directory for the system prefix (pkg-config: /lib/systemd/system
+# on Debian 12, /usr/lib/systemd/system elsewhere) when PREFIX is that prefix
+# (/usr: a distribution package); else, or without systemd.pc, below PREFIX
+# (systemd also reads /usr/local/lib/systemd/system)
+SYSTEMD_PREFIX := $(shell pkg-config --variable=prefix systemd 2>/dev/null)
+SYSTEMD_UNITDIR := $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
+UNITDIR ?= $(if $(and $(SYSTEMD_UNITDIR),$(filter $(SYSTEMD_PREFIX),$(PREFIX))),$(SYSTEMD_UNITDIR),$(PREFIX)/lib/systemd/system)
 GLUE := $(filter-out scripts/deps.sh %~ %.orig %.rej,$(wildcard scripts/*))
 MANPAGES := $(wildcard man/*.[1-8])
 DOCS := README.md docs/epilogue-install.md
@@ -351,9 +358,37 @@ uninstall:
 	        [ ! -d $(DESTDIR)$$d ] || rmdir $(DESTDIR)$$d 2>/dev/null || true; done
 	@rm -rf $(STAGE)
 
+# ---- Debian package ----
+# make deb: dpkg-buildpackage -b -us -uc (debian/) on a copy of this checkout
+# in $(DEBDIR)/src, so the checkout stays clean; the .deb lands in $(DEBDIR).
+# DEB_VERSION=0.1.0+local1 builds it under another version (a changelog
+# entry in the copy); DEB_JOBS: make -j inside.
+DEBDIR ?= $(BUILD)/deb
+DEB_VERSION ?=
+DEB_JOBS ?= 2
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+	        { echo "make deb: dpkg-buildpackage or dh missing: run \`sudo make deps\` (or apt-get install dpkg-dev debhelper)" >&2; exit 1; }
+	@set -e; d=$(abspath $(DEBDIR)); rm -rf $$d/src; mkdir -p $$d/src; \
+	        tar -c --exclude=./.git --exclude=./build --exclude=./build-asan --exclude=./build-fuzz \
+	                --exclude=./$(BUILD) --exclude=./$(DEBDIR) --exclude=./debian/build --exclude=./debian/corral \
+	                --exclude=./debian/.debhelper --exclude=./debian/files --exclude='./debian/*.substvars' \
+	                --exclude=./debian/debhelper-build-stamp -f - . | tar -x -C $$d/src; \
+	        if [ -n "$(DEB_VERSION)" ]; then \
+	                { printf 'corral (%s) unstable; urgency=medium\n\n  * Local build of %s.\n\n -- %s  %s\n\n' \
+	                        '$(DEB_VERSION)' "$$(cat VERSION)" "$$(dpkg-parsechangelog -S Maintainer)" "$$(date -R)"; \
+	                  cat debian/changelog; } >$$d/src/debian/changelog; fi; \
+	        v=$$(cd $$d/src && dpkg-parsechangelog -S Version); a=$$(dpkg-architecture -qDEB_HOST_ARCH); \
+	        echo "make deb: building corral $$v in $$d/src"; \
+	        (cd $$d/src && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u MAKEOVERRIDES \
+	                dpkg-buildpackage -b -us -uc -j$(DEB_JOBS)) >$$d/build.log 2>&1 || \
+	                { tail -n 40 $$d/build.log >&2; echo "make deb: dpkg-buildpackage failed; the whole log: $$d/build.log" >&2; exit 1; }; \
+	        rm -rf $$d/src; \
+	        echo "make deb: $$d/corral_$${v}_$$a.deb (log: $$d/build.log)"
+
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: FORCE all run tests check run-tests check-asan deps deps-build fuzz bench format format-check lint install uninstall clean
+.PHONY: FORCE all run tests check run-tests check-asan deps deps-build fuzz bench format format-check lint install uninstall deb clean
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

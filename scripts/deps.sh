@@ -20,6 +20,7 @@ test_pkgs=(
     cron at                         # real cron and atd for the epilogue tests
     bubblewrap hyperfine socat bc   # benchmarks and listener tests
     sqlite3                         # queue store inspection
+    dpkg-dev debhelper              # make deb, tests/integration/deb-package.t
     # tests/recipes/systemd-ns: systemd 252 as PID 1 of fresh namespaces
     systemd dbus mount bsdutils
     # tests/recipes/qemu-cgroup2: a Debian kernel under QEMU, pure cgroup v2
