@@ -75,3 +75,59 @@ int env_build(const JobUser *u, const char *job_id, const char *policy, char *co
         *ret = TAKE_PTR(l);
         return 0;
 }
+
+int env_parse_nul(const char *buf, size_t len, char ***env, char **ret_error) {
+        size_t i = 0, n = 0;
+
+        *ret_error = NULL;
+        while (i < len) {
+                const char *end = memchr(buf + i, '\0', len - i);
+                size_t l = end ? (size_t) (end - (buf + i)) : len - i;
+                _cleanup_free_ char *kv = strndup(buf + i, l);
+                int r;
+
+                n++;
+                i += l + 1;
+                if (!kv)
+                        return -ENOMEM;
+                if (l == 0)
+                        continue; /* an empty entry (a doubled NUL) */
+                if (!env_assignment_valid(kv))
+                        return asprintf(ret_error,
+                                        "entry %zu is not NAME=VALUE with NAME of [A-Za-z_][A-Za-z0-9_]* (entries are "
+                                        "separated by NUL bytes, as env -0 writes them)",
+                                        n) < 0
+                                       ? -ENOMEM
+                                       : -EINVAL;
+                if (strv_length(*env) >= LAUNCH_MAX_ENV)
+                        return asprintf(ret_error, "more than %d variables", LAUNCH_MAX_ENV) < 0 ? -ENOMEM : -E2BIG;
+                r = strv_extend(env, kv);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int env_read_fd(int fd, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *buf = malloc(LAUNCH_MAX_ENV_BYTES + 1);
+        size_t len = 0;
+
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = read(fd, buf + len, LAUNCH_MAX_ENV_BYTES + 1 - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+                if (len > LAUNCH_MAX_ENV_BYTES)
+                        return -EFBIG;
+        }
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}

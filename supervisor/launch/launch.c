@@ -493,6 +493,44 @@ static int step_cgroup(Launch *l) {
         return 0;
 }
 
+/* --env-file: read as the user (a path the caller chose never gets root's
+ * powers), a regular file; its variables come before --env's. */
+static int read_env_file(Launch *l) {
+        _cleanup_free_ char *buf = NULL, *err = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        size_t len;
+        int r;
+
+        if (!l->args.env_file)
+                return 0;
+        r = open_as_user(&l->user, l->args.env_file, O_RDONLY | O_NONBLOCK, &fd, &st);
+        if (r < 0)
+                return fail(l, STEP_EXEC_SETUP, r, "cannot open --env-file %s as %s: %m", l->args.env_file,
+                            l->user.name);
+        if (!S_ISREG(st.st_mode))
+                return fail(l, STEP_EXEC_SETUP, -EINVAL, "--env-file %s is not a regular file", l->args.env_file);
+        r = env_read_fd(fd, &buf, &len);
+        if (r == -EFBIG)
+                return fail(l, STEP_EXEC_SETUP, r, "--env-file %s: more than %d bytes", l->args.env_file,
+                            LAUNCH_MAX_ENV_BYTES);
+        if (r < 0)
+                return fail(l, STEP_EXEC_SETUP, r, "cannot read --env-file %s: %m", l->args.env_file);
+        r = env_parse_nul(buf, len, &env, &err);
+        explicit_bzero(buf, len);
+        if (r == -ENOMEM)
+                return fail(l, STEP_INTERNAL, r, "out of memory");
+        if (r < 0)
+                return fail(l, STEP_EXEC_SETUP, r, "--env-file %s: %s", l->args.env_file, err);
+        for (char **e = l->args.env; e && *e; e++)
+                if ((r = strv_extend(&env, *e)) < 0)
+                        return fail(l, STEP_INTERNAL, r, "out of memory");
+        strv_free(l->args.env);
+        l->args.env = TAKE_PTR(env);
+        return 0;
+}
+
 /* 6b. Landlock: planned here from the kernel's ABI, applied in the job just
  * before the seccomp filter. What the kernel lacks is a warning in the
  * result record (mode = auto) or stops the launch (mode = required). */
@@ -1055,6 +1093,9 @@ static int run_setup(Launch *l) {
         if (r < 0)
                 return r;
         r = step_landlock(l);
+        if (r < 0)
+                return r;
+        r = read_env_file(l);
         if (r < 0)
                 return r;
         /* 7a. environment and stdio */

@@ -56,6 +56,8 @@ const char *step_name(Step s);
 int step_exit_code(Step s);
 
 #define LAUNCH_MAX_ENV 1024
+/* the most an --env-fd or --env-file may hold */
+#define LAUNCH_MAX_ENV_BYTES (1024 * 1024)
 #define LAUNCH_MAX_GROUPS 256
 
 typedef struct JobUser {
@@ -71,7 +73,8 @@ typedef struct JobUser {
 typedef struct LaunchArgs {
         const char *policy, *user, *job_id, *cwd;
         const char *stdin_path, *stdout_path, *stderr_path;
-        char **env; /* --env K=V, in order */
+        char **env; /* --env-fd's, then --env K=V, in order */
+        const char *env_file; /* --env-file: read as the user, after step 1 */
         uint64_t walltime; /* usec, USEC_INFINITY: the policy's */
         const char *result_path;
         int result_fd; /* -1: none */
@@ -124,6 +127,14 @@ void user_done(JobUser *u);
 /* env.c: the job's environment */
 int env_build(const JobUser *u, const char *job_id, const char *policy, char *const *extra, char ***ret);
 bool env_assignment_valid(const char *kv);
+/* Appends the NUL-separated NAME=VALUE entries of buf (the format of
+ * `env -0` and /proc/PID/environ; a last entry without its NUL counts) to
+ * *env. -EINVAL for an invalid entry and -E2BIG for more than
+ * LAUNCH_MAX_ENV in all, with *ret_error saying which (by number, never
+ * its value: it may be a secret). */
+int env_parse_nul(const char *buf, size_t len, char ***env, char **ret_error);
+/* Reads all of fd (at most LAUNCH_MAX_ENV_BYTES; -EFBIG beyond). */
+int env_read_fd(int fd, char **ret, size_t *ret_len);
 
 /* userns.c: step 3 */
 int userns_clone(const Policy *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd);

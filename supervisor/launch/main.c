@@ -4,5 +4,6 @@
 #include "launch-main.h"
 
 int main(int argc, char *argv[]) {
+        launch_argv_scrub = true;
         return launch_main(argc, argv);
 }

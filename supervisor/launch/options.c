@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "launch-main.h"
 #include "launch.h"
 #include "log.h"
 #include "parse.h"
@@ -28,7 +29,11 @@ void launch_help(void) {
                "      --stdin FILE         job's standard input (opened as USER; default: inherited)\n"
                "      --stdout FILE        job's standard output (created 0600 as USER; default: inherited)\n"
                "      --stderr FILE        job's standard error (likewise)\n"
-               "  -e, --env K=V            set a variable in the job's environment (repeatable)\n"
+               "  -e, --env K=V            set a variable in the job's environment (repeatable; its\n"
+               "                           value is blanked in this process's argv at once)\n"
+               "      --env-fd N           read variables from fd N: NAME=VALUE entries separated by\n"
+               "                           NUL bytes (env -0); secrets stay out of argv (repeatable)\n"
+               "      --env-file FILE      the same from FILE, opened as USER\n"
                "  -w, --walltime DUR       shorter walltime than the policy's (\"90s\", \"2h\")\n"
                "  -r, --result FILE        write the JSON result record to FILE\n"
                "      --result-fd N        write the JSON result record to fd N\n"
@@ -49,12 +54,51 @@ static bool job_id_valid(const char *s) {
         return strlen(s) <= 64 && cgjob_name_valid(s);
 }
 
+bool launch_argv_scrub;
+
+/* --env-fd N: its variables join a.env now (the fd is the caller's, read
+ * once, and closed). */
+static int env_from_fd(LaunchArgs *a, const char *arg) {
+        _cleanup_free_ char *buf = NULL, *err = NULL;
+        size_t len;
+        int fd, r;
+
+        if (parse_int(arg, 0, 1 << 20, &fd) < 0) {
+                log_error("invalid --env-fd '%s': a file descriptor number", arg);
+                return -EINVAL;
+        }
+        r = env_read_fd(fd, &buf, &len);
+        if (r == -EFBIG)
+                return log_error("--env-fd %d: more than %d bytes", fd, LAUNCH_MAX_ENV_BYTES), r;
+        if (r < 0)
+                return log_error_errno(r, "--env-fd %d: cannot read it: %m (is it open?)", fd), r;
+        if (fd > 2)
+                (void) close(fd);
+        r = env_parse_nul(buf, len, &a->env, &err);
+        explicit_bzero(buf, len);
+        if (r == -ENOMEM)
+                return log_oom(), r;
+        if (r < 0)
+                return log_error("--env-fd %d: %s", fd, err), r;
+        return 0;
+}
+
 void launch_args_done(LaunchArgs *a) {
         a->env = strv_free(a->env);
 }
 
 int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
-        enum { ARG_STDIN = 0x100, ARG_STDOUT, ARG_STDERR, ARG_RESULT_FD, ARG_CONFIG, ARG_CGROUP_PARENT, ARG_VERSION };
+        enum {
+                ARG_STDIN = 0x100,
+                ARG_STDOUT,
+                ARG_STDERR,
+                ARG_RESULT_FD,
+                ARG_CONFIG,
+                ARG_CGROUP_PARENT,
+                ARG_VERSION,
+                ARG_ENV_FD,
+                ARG_ENV_FILE,
+        };
         static const struct option options[] = {
                 { "policy", required_argument, NULL, 'p' },
                 { "user", required_argument, NULL, 'u' },
@@ -64,6 +108,8 @@ int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
                 { "stdout", required_argument, NULL, ARG_STDOUT },
                 { "stderr", required_argument, NULL, ARG_STDERR },
                 { "env", required_argument, NULL, 'e' },
+                { "env-fd", required_argument, NULL, ARG_ENV_FD },
+                { "env-file", required_argument, NULL, ARG_ENV_FILE },
                 { "walltime", required_argument, NULL, 'w' },
                 { "result", required_argument, NULL, 'r' },
                 { "result-fd", required_argument, NULL, ARG_RESULT_FD },
@@ -126,6 +172,22 @@ int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
                                 log_oom();
                                 goto usage;
                         }
+                        /* copied: blank the value where ps reads it */
+                        if (launch_argv_scrub) {
+                                char *v = strchr(optarg, '=') + 1;
+                                explicit_bzero(v, strlen(v));
+                        }
+                        break;
+                case ARG_ENV_FD:
+                        if (env_from_fd(&a, optarg) < 0)
+                                goto usage;
+                        break;
+                case ARG_ENV_FILE:
+                        if (optarg[0] != '/') {
+                                log_error("--env-file must be an absolute path: %s", optarg);
+                                goto usage;
+                        }
+                        a.env_file = optarg;
                         break;
                 case 'w':
                         r = parse_duration(optarg, &a.walltime);
