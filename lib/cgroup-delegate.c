@@ -15,6 +15,12 @@
  *    /proc/self/cgroup, or "name=systemd" on a pure v1 systemd) is a
  *    "*.service"; systemd marked it delegated (the "trusted.delegate" extended
  *    attribute, which systemd sets on the cgroup of every Delegate=yes unit).
+ *    On cgroup v2 with controllers, only when systemd started us in the leaf
+ *    itself (DelegateSubgroup=supervisor, systemd 254): systemd 252 starts
+ *    every main process in the unit's own cgroup, which the kernel refuses
+ *    once it enables controllers for children, so after a stop that leaves
+ *    jobs running the next start would fail with 219/CGROUP (measured in the
+ *    QEMU guest, systemd 252). There corrald keeps cgroup_backend's choice.
  * 2. enter (cgroup_delegation_enter()): on the cgroup2 hierarchy every
  *    process in <unit> moves to the leaf <unit>/supervisor (the kernel's
  *    no-internal-process rule: a cgroup with processes cannot enable
@@ -178,10 +184,22 @@ static int unit_dir(const char *unit_path, char **ret) {
         return asprintf(ret, "%s%s", mnt, unit_path) < 0 ? -ENOMEM : 0;
 }
 
+/* The controllers job cgroups use (cgroup-fs.c: limits and usage) plus io,
+ * enabled in dir's cgroup.subtree_control where the unit has them. */
+static const char *const wanted[] = { "cpu", "io", "memory", "pids" };
+
+static bool word_in(const char *list, const char *word) {
+        size_t l = strlen(word);
+        for (const char *p = list; (p = strstr(p, word)); p += l)
+                if ((p == list || p[-1] == ' ') && (p[l] == '\0' || p[l] == ' ' || p[l] == '\n'))
+                        return true;
+        return false;
+}
+
 int cgroup_delegation_detect(char **ret_unit_path) {
-        _cleanup_free_ char *path = NULL, *dir = NULL;
+        _cleanup_free_ char *path = NULL, *dir = NULL, *ctl = NULL;
         char text[4096], x[8];
-        bool on = false;
+        bool on = false, subgroup = false;
         size_t n;
         ssize_t k;
         int r;
@@ -195,6 +213,12 @@ int cgroup_delegation_detect(char **ret_unit_path) {
         if (r < 0)
                 return r;
         n = strlen(path);
+        /* systemd 254's DelegateSubgroup=supervisor starts us in the leaf */
+        if (n > 11 && streq(path + n - 11, "/supervisor")) {
+                path[n - 11] = '\0';
+                n -= 11;
+                subgroup = true;
+        }
         if (n < 9 || !streq(path + n - 8, ".service"))
                 return -ENOMEDIUM; /* not a service: a login session, a scope, the root */
         r = unit_dir(path, &dir);
@@ -210,6 +234,18 @@ int cgroup_delegation_detect(char **ret_unit_path) {
         x[k] = '\0';
         if (parse_boolean(x, &on) < 0 || !on)
                 return -EPERM;
+        /* On cgroup v2 with controllers, the unit's cgroup would enable them
+         * for its children, and systemd (before 254's DelegateSubgroup=)
+         * starts the next main process in that very cgroup, which the kernel
+         * then refuses (no internal processes: 219/CGROUP): a restart with
+         * running jobs would fail. Only when systemd itself started us in a
+         * subgroup is the subtree safe there. */
+        if (asprintf(&ctl, "%s/cgroup.controllers", dir) < 0)
+                return -ENOMEM;
+        if (!subgroup && read_text(ctl, text, sizeof text) >= 0)
+                for (size_t i = 0; i < ELEMENTSOF(wanted); i++)
+                        if (word_in(text, wanted[i]))
+                                return -EBUSY;
         *ret_unit_path = TAKE_PTR(path);
         return 0;
 }
@@ -240,18 +276,6 @@ static int move_procs(const char *dir, const char *leaf) {
                         return 0;
         }
         return -EBUSY;
-}
-
-/* The controllers job cgroups use (cgroup-fs.c: limits and usage) plus io,
- * enabled in dir's cgroup.subtree_control where the unit has them. */
-static const char *const wanted[] = { "cpu", "io", "memory", "pids" };
-
-static bool word_in(const char *list, const char *word) {
-        size_t l = strlen(word);
-        for (const char *p = list; (p = strstr(p, word)); p += l)
-                if ((p == list || p[-1] == ' ') && (p[l] == '\0' || p[l] == ' ' || p[l] == '\n'))
-                        return true;
-        return false;
 }
 
 static int enable_controllers(const char *dir, const char *controllers) {

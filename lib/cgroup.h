@@ -96,8 +96,11 @@ bool cgroup_systemd_available(void);
 /* Is this process in a systemd service with Delegate=yes? systemd is PID 1,
  * the process's cgroup in systemd's hierarchy is a "*.service" and carries
  * systemd's "trusted.delegate" mark. *ret_unit_path: "/corral.slice/corrald.service".
- * -ENOMEDIUM: no systemd or not a service; -EPERM: a service without
- * Delegate=yes. */
+ * A process in "<unit>/supervisor" (systemd 254's DelegateSubgroup=) counts
+ * as in the unit. -ENOMEDIUM: no systemd or not a service; -EPERM: a service
+ * without Delegate=yes; -EBUSY: cgroup v2 with controllers and no subgroup,
+ * where systemd 252 could not start the next main process in the unit's
+ * cgroup once it enables controllers for jobs (219/CGROUP). */
 int cgroup_delegation_detect(char **ret_unit_path);
 /* Moves every process of the unit's cgroup into "<unit>/supervisor" and
  * enables the controllers the unit has (cpu io memory pids) in "<unit>" and

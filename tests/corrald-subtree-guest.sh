@@ -1,13 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# corrald-subtree-guest.sh B SRC — the part of corrald-subtree.t (systemd-ns,
+# corrald-subtree-guest.sh B SRC [MODE] [nolimits] — the part of corrald-subtree.t (systemd-ns,
 # hybrid v1) and corrald-subtree-v2.t (QEMU guest, pure v2) that runs where
 # systemd is PID 1, as root. Installs the shipped units (paths changed for
 # the test), starts corrald.service and runs jobs as corraltestsb (made with
 # corraltestd and corraltestadm by the caller, before systemd started);
 # prints KEY=VALUE lines for the .t to check. Everything it writes is in the
 # tmpfs overlay of the recipe and vanishes with it.
-B=$1 SRC=$2
+# MODE "shipped" (default): the unit as shipped; stop and start again with a
+# job running. MODE "subgroup": ExecStart first moves into <unit>/supervisor,
+# as systemd 254's DelegateSubgroup=supervisor does (systemd 252 has none),
+# and the job is released before corrald stops. "nolimits": no OOM and fork
+# bomb jobs.
+B=$1 SRC=$2 MODE=${3:-shipped} LIMITS=${4:-limits}
+systemctl stop corrald.service corrald.socket 2>/dev/null
+rm -rf /var/lib/corraltest /run/corraltest /ctflag
 out() { echo "$1=$2"; }
 C=/etc/corraltest
 SOCK=/run/corraltest.sock
@@ -57,6 +64,13 @@ sed -e "s|@SBINDIR@/corrald|$B/corrald --config $C/corral.conf|" "$SRC/units/cor
 sed -e "s|^ListenSequentialPacket=.*|ListenSequentialPacket=$SOCK|" "$SRC/units/corrald.socket" \
         >/etc/systemd/system/corrald.socket
 cp "$SRC/units/corral.slice" /etc/systemd/system/
+if [ "$MODE" = subgroup ]; then
+        mkdir -p /etc/systemd/system/corrald.service.d
+        printf '%s\n' '[Service]' 'ExecStart=' "ExecStart=/bin/sh -c 'c=/sys/fs/cgroup\$\$(sed -n \"s/^0:://p\" /proc/self/cgroup); mkdir -p \$\$c/supervisor; echo \$\$\$\$ >\$\$c/supervisor/cgroup.procs; exec $B/corrald --config $C/corral.conf'" \
+                >/etc/systemd/system/corrald.service.d/subgroup.conf
+else
+        rm -rf /etc/systemd/system/corrald.service.d
+fi
 systemctl daemon-reload && systemctl start corrald.socket corrald.service
 r=$?
 out started $r
@@ -81,6 +95,7 @@ cg_of() { local l; l=$(grep -E "^[0-9]+:([^:]*,)?$2(,[^:]*)?:" /proc/$1/cgroup |
         echo "${l#*:*:}"; }
 cgdir() { if [ -d /sys/fs/cgroup/$1 ]; then echo "/sys/fs/cgroup/$1$2"; else echo "/sys/fs/cgroup$2"; fi; }
 
+out fstype "$(stat -f -c %T /sys/fs/cgroup)"
 main=$(systemctl show -p MainPID --value corrald.service)
 out unit_cg "$(systemctl show -p ControlGroup --value corrald.service)"
 out main_cg "$(grep '^0::' /proc/"$main"/cgroup | cut -d: -f3)"
@@ -102,18 +117,33 @@ if [ -e "$mem/memory.max" ]; then out a_memory "$(cat "$mem/memory.max")"; else
 out a_pids "$(cat "$(cgdir pids "$(cg_of "$pid" pids)")/pids.max")"
 out a_listed "$(systemctl status --no-pager -l corrald.service | grep -c -E "[^0-9]$pid (sh|/bin/sh)")"
 
+if [ "$LIMITS" = limits ]; then
 # 2. over its memory limit
 o=$(submit sh -c 'head -c 300000000 /dev/zero | tail >/dev/null')
 out o_state "$(wait_state "$o" COMPLETED FAILED OUT_OF_MEMORY CANCELLED TIMEOUT LOST)"
 out o_reason "$(field "$o" reason)"
 
 # 3. a fork bomb
-f=$(submit sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; sleep 1 2>/dev/null || :
-        l=$(grep -E "^[0-9]+:pids:|^0::" /proc/self/cgroup | head -1); cg=${l#*:*:}
+# (its pids.events is found before the bomb: afterwards nothing can fork)
+f=$(submit sh -c 'l=$(grep -E "^[0-9]+:pids:|^0::" /proc/self/cgroup | head -1); cg=${l#*:*:}
         e=/sys/fs/cgroup/pids$cg/pids.events; [ -e "$e" ] || e=/sys/fs/cgroup$cg/pids.events
+        bomb() { bomb | bomb & }; bomb 2>/dev/null; sleep 1 2>/dev/null || :
         read -r _ n <"$e"; echo "$n" >/ctflag/bomb')
 out f_state "$(wait_state "$f" COMPLETED FAILED OUT_OF_MEMORY CANCELLED TIMEOUT LOST)"
 out f_hits "$(cat /ctflag/bomb 2>/dev/null)"
+[ -e /ctflag/bomb ] || cli show "$f" | grep -E '^(reason|exit|result)' >&2
+
+fi
+
+if [ "$MODE" = subgroup ]; then
+        touch /ctflag/go
+        out a_final "$(wait_state "$a" COMPLETED FAILED OUT_OF_MEMORY CANCELLED TIMEOUT LOST)"
+        out a_result "$(cli show "$a" | grep '^result')"
+        systemctl stop corrald.service corrald.socket
+        out procs "$(ps -u corraltestsb -o pid= | wc -l)"
+        out left "$(find /sys/fs/cgroup -type d -path '*/jobs/job-*' | wc -l)"
+        exit 0
+fi
 
 # 4. stop corrald: the job goes on; the next start adopts it
 systemctl stop corrald.service
@@ -121,7 +151,13 @@ out stopped "$(systemctl show -p ActiveState --value corrald.service)"
 kill -0 "$pid" 2>/dev/null
 out a_alive_stopped $?
 systemctl start corrald.service
-out restarted $?
+r=$?
+out restarted $r
+if [ $r != 0 ]; then
+        systemctl status --no-pager -l corrald.service >&2
+        journalctl -q --no-pager -o cat -u corrald.service | tail -8 >&2
+        exit 1
+fi
 main=$(systemctl show -p MainPID --value corrald.service)
 out main_cg2 "$(grep '^0::' /proc/"$main"/cgroup | cut -d: -f3)"
 out a_cgroup2 "$(cg_of "$pid" memory)"

@@ -284,6 +284,10 @@ static int enter_delegated_subtree(Settings *s) {
         if (r == -EPERM)
                 log_info("Running as a systemd service without Delegate=yes: jobs' cgroups stay below /%s",
                          s->node->cgroup_parent);
+        else if (r == -EBUSY)
+                log_notice("On cgroup v2, systemd would not start corrald again in its own cgroup once jobs' "
+                           "controllers are enabled there: jobs run as before (cgroup_backend); with systemd 254 "
+                           "or later, add DelegateSubgroup=supervisor to corrald.service to have them below it");
         if (r < 0)
                 return 0;
         r = cgroup_delegation_jobs_parent(unit, &parent);
