@@ -290,6 +290,11 @@ static int enter_delegated_subtree(Settings *s) {
                            "or later, add DelegateSubgroup=supervisor to corrald.service to have them below it");
         if (r < 0)
                 return 0;
+        if (s->launch_bin) {
+                /* an exec'd launcher would not inherit the parent */
+                log_notice("--launch: jobs' cgroups stay where cgroup_backend puts them, not below %s", unit);
+                return 0;
+        }
         r = cgroup_delegation_jobs_parent(unit, &parent);
         if (r < 0) {
                 log_warning("Cgroup %s is not a usable parent for jobs, they stay below /%s", unit,
