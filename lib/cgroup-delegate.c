@@ -318,8 +318,13 @@ int cgroup_delegation_enter(const char *unit_path, char **ret_where) {
         if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
                 return negative_errno();
         r = read_text(ctl, controllers, sizeof controllers);
-        if (r == -ENOENT) /* pure v1: the name=systemd hierarchy has no rule to obey */
+        if (r == -ENOENT) { /* pure v1: the name=systemd hierarchy has no rule to obey */
+                if (ret_where) {
+                        free(*ret_where);
+                        *ret_where = NULL;
+                }
                 return 0;
+        }
         if (r < 0)
                 return r;
         r = move_procs(dir, leaf);

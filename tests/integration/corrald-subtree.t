@@ -25,7 +25,7 @@ if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD" "$R/systemd-ns/start.sh" "$WD" >/dev/
     plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
 fi
 _cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
-plan 19
+plan 20
 "$R/systemd-ns/run.sh" "$WD" "$CORRAL_SRC/tests/corrald-subtree-guest.sh" "$CORRAL_BUILD" "$CORRAL_SRC" \
         >"$TEST_TMP/guest.out" 2>"$TEST_TMP/guest.err"
 rc=$?
@@ -39,10 +39,11 @@ is "$(get a_state)" RUNNING "a job runs"
 like "$(get a_pid)" '^[0-9]+$' "... its process is found"
 is "$(get a_cgroup)" "$U/jobs/job-1" "its cgroup (memory, from /proc/PID/cgroup) is <unit>/jobs/job-N, below corrald.service"
 is "$(get a_memory)" $((64 << 20)) "... with the policy's memory limit (memory.limit_in_bytes)"
-is "$(get a_pids)" 32 "... and its task limit (pids.max)"
+is "$(get a_pids)" 16 "... and its task limit (pids.max)"
 [ "$(get a_listed)" -ge 1 ] 2>/dev/null; ok $? "systemctl status corrald lists the job's process"
 is "$(get o_state)" OUT_OF_MEMORY "a job over its memory limit ends OUT_OF_MEMORY"
-[ "$(get f_hits)" -ge 1 ] 2>/dev/null; ok $? "a fork bomb is capped by pids.max (pids.events max $(get f_hits))"
+[ "$(get f_hits)" -ge 1 ] 2>/dev/null; ok $? "a fork bomb is capped by pids.max (pids.events max $(get f_hits); the job ended $(get f_state))"
+is "$(get a_alive_epilogue)" 0 "the epilogues of the user's other jobs spared the running job (below <unit>/jobs)"
 is "$(get stopped):$(get a_alive_stopped)" "inactive:0" "systemctl stop corrald leaves the running job alive (KillMode=process)"
 is "$(get restarted)" 0 "corrald starts again"
 is "$(get main_cg2)" "$U/supervisor" "... and moves itself into <unit>/supervisor again"
