@@ -123,12 +123,18 @@ o=$(submit sh -c 'head -c 300000000 /dev/zero | tail >/dev/null')
 out o_state "$(wait_state "$o" COMPLETED FAILED OUT_OF_MEMORY CANCELLED TIMEOUT LOST)"
 out o_reason "$(field "$o" reason)"
 
-# 3. a fork bomb
-# (its pids.events is found before the bomb: afterwards nothing can fork)
-f=$(submit sh -c 'l=$(grep -E "^[0-9]+:pids:|^0::" /proc/self/cgroup | head -1); cg=${l#*:*:}
-        e=/sys/fs/cgroup/pids$cg/pids.events; [ -e "$e" ] || e=/sys/fs/cgroup$cg/pids.events
-        bomb() { bomb | bomb & }; bomb 2>/dev/null; sleep 1 2>/dev/null || :
-        read -r _ n <"$e"; echo "$n" >/ctflag/bomb')
+# 3. a fork bomb; the job then becomes a "sleep 21" (exec: no fork needed)
+# whose pids.events is read from outside (the job's own /sys has no cgroups)
+f=$(submit sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; exec sleep 21')
+for i in $(seq 150); do
+        bp=$(ps -u corraltestsb -o pid=,args= | awk '$2 == "sleep" && $3 == "21" { print $1; exit }')
+        if [ -n "$bp" ]; then
+                read -r _ hits <"$(cgdir pids "$(cg_of "$bp" pids)")/pids.events"
+                [ "${hits:-0}" -ge 1 ] && break
+        fi
+        sleep 0.2
+done
+echo "$hits" >/ctflag/bomb
 out f_state "$(wait_state "$f" COMPLETED FAILED OUT_OF_MEMORY CANCELLED TIMEOUT LOST)"
 out f_hits "$(cat /ctflag/bomb 2>/dev/null)"
 [ -e /ctflag/bomb ] || cli show "$f" | grep -E '^(reason|exit|result)' >&2
