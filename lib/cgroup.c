@@ -16,7 +16,9 @@
 int cgjob_backend_find(int kind, const CgroupBackend **ret) {
         switch (kind) {
         case CGROUP_BACKEND_AUTO:
-                *ret = cgroup_systemd_available() ? &cgroup_backend_systemd : &cgroup_backend_cgroupfs;
+                /* corrald's own delegated subtree: cgroupfs is allowed there */
+                *ret = cgroup_delegation_parent() || !cgroup_systemd_available() ? &cgroup_backend_cgroupfs
+                                                                                 : &cgroup_backend_systemd;
                 return 0;
         case CGROUP_BACKEND_CGROUPFS:
                 *ret = &cgroup_backend_cgroupfs;
@@ -189,12 +191,16 @@ int cgjob_create(const CgroupBackend *b, const char *parent, const char *name, c
                  CgroupJob **ret, char **ret_where) {
         if (!cgjob_parent_valid(parent) || !cgjob_name_valid(name))
                 return -EINVAL;
+        if (b == &cgroup_backend_cgroupfs && cgroup_delegation_parent())
+                parent = cgroup_delegation_parent();
         return b->create(parent, name, limits, ret, ret_where);
 }
 
 int cgjob_open(const CgroupBackend *b, const char *parent, const char *name, CgroupJob **ret) {
         if (!cgjob_parent_valid(parent) || !cgjob_name_valid(name))
                 return -EINVAL;
+        if (b == &cgroup_backend_cgroupfs && cgroup_delegation_parent())
+                parent = cgroup_delegation_parent();
         return b->open(parent, name, ret);
 }
 

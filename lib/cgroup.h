@@ -80,11 +80,46 @@ extern const CgroupBackend cgroup_backend_cgroupfs;
 extern const CgroupBackend cgroup_backend_systemd;
 
 /* The backend for a node config's cgroup_backend. AUTO: systemd when it is
- * PID 1 (sd_booted()) and answers on the system bus, cgroupfs otherwise.
+ * PID 1 (sd_booted()) and answers on the system bus, cgroupfs otherwise;
+ * cgroupfs for AUTO in a process with cgroup_delegation_set().
  * -EOPNOTSUPP for a backend not built in. */
 int cgjob_backend_find(int kind, const CgroupBackend **ret);
 /* Does systemd run this machine and answer on the system bus? (AUTO's test) */
 bool cgroup_systemd_available(void);
+
+/* ---- corrald's jobs inside its own delegated subtree (cgroup-delegate.c) ----
+ *
+ * corrald run as a systemd service with Delegate=yes makes its jobs' cgroups
+ * with cgroupfs at "<unit>/jobs/job-ID" below its own cgroup, the same path
+ * in every hierarchy. */
+
+/* Is this process in a systemd service with Delegate=yes? systemd is PID 1,
+ * the process's cgroup in systemd's hierarchy is a "*.service" and carries
+ * systemd's "trusted.delegate" mark. *ret_unit_path: "/corral.slice/corrald.service".
+ * A process in "<unit>/supervisor" (systemd 254's DelegateSubgroup=) counts
+ * as in the unit. -ENOMEDIUM: no systemd or not a service; -EPERM: a service
+ * without Delegate=yes; -EBUSY: cgroup v2 with controllers and no subgroup,
+ * where systemd 252 could not start the next main process in the unit's
+ * cgroup once it enables controllers for jobs (219/CGROUP). */
+int cgroup_delegation_detect(char **ret_unit_path);
+/* Moves every process of the unit's cgroup into "<unit>/supervisor" and
+ * enables the controllers the unit has (cpu io memory pids) in "<unit>" and
+ * "<unit>/jobs" (cgroup v2; on v1 only the leaf is made). *ret_where names
+ * the cgroup a failure concerns. */
+int cgroup_delegation_enter(const char *unit_path, char **ret_where);
+/* "/a.slice/x.service" -> "a.slice/x.service/jobs" (a valid parent), or
+ * -EINVAL. Pure. */
+int cgroup_delegation_jobs_parent(const char *unit_path, char **ret);
+/* The unit's path from /proc/PID/cgroup text: the "0::" line, else the
+ * "name=systemd" one; -ENOENT. Pure. */
+int cgroup_unit_path_from_proc(const char *text, char **ret);
+/* Process-wide and inherited by forked children (corrald's helper and the
+ * launchers it forks without exec): from now on AUTO and CGROUPFS give the
+ * cgroupfs backend, and cgjob_create()/cgjob_open() with it use jobs_parent
+ * whatever parent they are passed, so launch code needs to know nothing of
+ * it. NULL: off. -EINVAL for an invalid parent. */
+int cgroup_delegation_set(const char *jobs_parent);
+const char *cgroup_delegation_parent(void);
 
 /* Does the backend's expensive one-time set-up (libcgroup's cgroup_init()
  * takes 0.35-0.5 ms, mostly page faults) ahead of cgjob_create(), e.g. once

@@ -10,6 +10,8 @@
  *     reached only by whoever knows their random name);
  *  4. the API socket: passed by systemd (socket activation) or made here,
  *     mode 0666 (everyone may talk; SO_PEERCRED decides what they may do);
+ *  4b. run as a systemd service with Delegate=yes: into our own subtree
+ *     (cgroup-delegate.c), before the fork so the core is born there too;
  *  5. signals blocked for sd-event, then socketpair + fork: the child drops
  *     to the daemon user for good (groups, gid, uid, no_new_privs) before it
  *     reads a single byte from users. */
@@ -34,6 +36,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "corrald.h"
 #include "log.h"
 #include "macro.h"
@@ -265,6 +268,52 @@ static void raise_fd_limit(uint64_t max_connections) {
         (void) setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* 4b. Under systemd with Delegate=yes, jobs' cgroups are made below our own
+ * ("<unit>/jobs/job-ID"), not at cgroup_parent: the node config's parent is
+ * replaced for everything that names a job's cgroup (the launchers, through
+ * cgroup_delegation_set(); the core's record, the helper's kill, cleanup and
+ * adoption, the epilogue's arguments, through s->node->cgroup_parent).
+ * cgroup_backend = systemd keeps its scopes. */
+static int enter_delegated_subtree(Settings *s) {
+        _cleanup_free_ char *unit = NULL, *parent = NULL, *where = NULL;
+        int r;
+
+        if (s->node->cgroup_backend == CGROUP_BACKEND_SYSTEMD)
+                return 0;
+        r = cgroup_delegation_detect(&unit);
+        if (r == -EPERM)
+                log_info("Running as a systemd service without Delegate=yes: jobs' cgroups stay below /%s",
+                         s->node->cgroup_parent);
+        else if (r == -EBUSY)
+                log_notice("On cgroup v2, systemd would not start corrald again in its own cgroup once jobs' "
+                           "controllers are enabled there: jobs run as before (cgroup_backend); with systemd 254 "
+                           "or later, add DelegateSubgroup=supervisor to corrald.service to have them below it");
+        if (r < 0)
+                return 0;
+        if (s->launch_bin) {
+                /* an exec'd launcher would not inherit the parent */
+                log_notice("--launch: jobs' cgroups stay where cgroup_backend puts them, not below %s", unit);
+                return 0;
+        }
+        r = cgroup_delegation_jobs_parent(unit, &parent);
+        if (r < 0) {
+                log_warning("Cgroup %s is not a usable parent for jobs, they stay below /%s", unit,
+                            s->node->cgroup_parent);
+                return 0;
+        }
+        r = cgroup_delegation_enter(unit, &where);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the delegated cgroup %s: %m (is Delegate=yes in the unit?)",
+                                       where ? where : unit);
+        r = cgroup_delegation_set(parent);
+        if (r < 0)
+                return log_error_errno(r, "Cannot use %s for jobs' cgroups: %m", parent);
+        free(s->node->cgroup_parent);
+        s->node->cgroup_parent = TAKE_PTR(parent);
+        log_info("Delegated cgroup %s: jobs' cgroups are made below /%s", unit, s->node->cgroup_parent);
+        return 0;
+}
+
 static void settings_done(Settings *s) {
         nodeconf_free(s->node);
         free(s->config_path);
@@ -487,6 +536,8 @@ int main(int argc, char *argv[]) {
         /* 4. the socket */
         listen_fd = open_socket(&s);
         if (listen_fd < 0)
+                return 1;
+        if (enter_delegated_subtree(&s) < 0)
                 return 1;
 
         /* 5. split. A log line to a closed pipe must not kill us: writes fail

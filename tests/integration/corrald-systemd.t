@@ -4,8 +4,9 @@
 # namespaces, tests/recipes/systemd-ns): the shipped units, with only the
 # paths changed for the test, start through socket activation; Type=notify
 # gets READY and the STATUS line; a job runs; its messages are in the journal
-# with CORRAL_JOB= and CORRAL_USER= fields; the job runs in a transient scope
-# (cgroup_backend = auto picks systemd); stopping the service leaves no job
+# with CORRAL_JOB= and CORRAL_USER= fields; the job runs in corrald's own
+# delegated subtree (Delegate=yes: <unit>/jobs/job-N, not a transient scope;
+# corrald-subtree.t tests that subtree); stopping the service leaves no job
 # cgroup or scope.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
@@ -51,8 +52,8 @@ for i in $(seq 100); do
 done
 is "$st" "COMPLETED" "a job runs through corrald under systemd"
 [ "$st" = COMPLETED ] || inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show "$id" | grep -E '^(reason|exit|result)' | sed 's/^/# /'
-like "$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show "$id" | grep '^result')" "cgroup /.*\.slice/corral-job-$id\.scope" \
-        "cgroup_backend = auto: under systemd the job ran in its own transient scope"
+like "$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show "$id" | grep '^result')" "cgroup /corral\.slice/corrald\.service/jobs/job-$id," \
+        "cgroup_backend = auto: the job ran below corrald.service (its delegated subtree), not in a scope"
 j=$(inside journalctl -q --no-pager -o cat CORRAL_JOB="$id" CORRAL_USER=corraltestsd)
 like "$j" "submitted" "the journal has the job's messages under CORRAL_JOB= and CORRAL_USER="
 
@@ -76,6 +77,6 @@ like "$status" '^0 running' "STATUS= follows the job to its end"
 
 inside systemctl stop corrald.service corrald.socket
 is "$(inside systemctl show -p ActiveState --value corrald.service)" "inactive" "the service stops"
-is "$(inside sh -c "find /sys/fs/cgroup -path '*$CG_PARENT/job-*' -o -name 'corral-job-*.scope' -type d | wc -l")" 0 \
+is "$(inside sh -c "find /sys/fs/cgroup -path '*$CG_PARENT/job-*' -o -path '*/jobs/job-*' -o -name 'corral-job-*.scope' -type d | wc -l")" 0 \
         "no job cgroup and no job scope is left"
 done_testing

@@ -345,6 +345,54 @@ START_TEST(test_systemd_properties) {
 }
 END_TEST
 
+START_TEST(test_delegation_paths) {
+        char *p = NULL;
+
+        /* pure v2 */
+        ck_assert_int_eq(cgroup_unit_path_from_proc("0::/corral.slice/corrald.service\n", &p), 0);
+        ck_assert_str_eq(p, "/corral.slice/corrald.service");
+        free(p);
+        /* hybrid: the cgroup2 line, not a v1 controller's */
+        ck_assert_int_eq(cgroup_unit_path_from_proc("9:name=systemd:/a.slice/b.service\n6:freezer:/\n"
+                                                    "4:memory:/a.slice/b.service\n0::/a.slice/b.service/supervisor\n",
+                                                    &p),
+                         0);
+        ck_assert_str_eq(p, "/a.slice/b.service/supervisor");
+        free(p);
+        /* pure v1 systemd */
+        ck_assert_int_eq(cgroup_unit_path_from_proc("4:memory:/x\n1:name=systemd:/system.slice/c.service", &p), 0);
+        ck_assert_str_eq(p, "/system.slice/c.service");
+        free(p);
+        ck_assert_int_eq(cgroup_unit_path_from_proc("4:memory:/x\n1:name=other:/y\n", &p), -ENOENT);
+        ck_assert_int_eq(cgroup_unit_path_from_proc("", &p), -ENOENT);
+
+        ck_assert_int_eq(cgroup_delegation_jobs_parent("/corral.slice/corrald.service", &p), 0);
+        ck_assert_str_eq(p, "corral.slice/corrald.service/jobs");
+        free(p);
+        ck_assert_int_eq(cgroup_delegation_jobs_parent("/corrald.service", &p), 0);
+        ck_assert_str_eq(p, "corrald.service/jobs");
+        free(p);
+        /* not a service, not a parent corral accepts (escapes, templates) */
+        ck_assert_int_eq(cgroup_delegation_jobs_parent("/user.slice/session-2.scope", &p), -EINVAL);
+        ck_assert_int_eq(cgroup_delegation_jobs_parent("/", &p), -EINVAL);
+        ck_assert_int_eq(cgroup_delegation_jobs_parent("corrald.service", &p), -EINVAL);
+        ck_assert_int_eq(cgroup_delegation_jobs_parent("/a\\x2db.slice/corrald.service", &p), -EINVAL);
+        ck_assert_int_eq(cgroup_delegation_jobs_parent("/system.slice/corrald@x.service", &p), -EINVAL);
+
+        /* process-wide: AUTO and CGROUPFS give cgroupfs, SYSTEMD stays */
+        const CgroupBackend *b;
+        ck_assert_int_eq(cgroup_delegation_set("../x"), -EINVAL);
+        ck_assert_int_eq(cgroup_delegation_set("corral.slice/corrald.service/jobs"), 0);
+        ck_assert_str_eq(cgroup_delegation_parent(), "corral.slice/corrald.service/jobs");
+        ck_assert_int_eq(cgjob_backend_find(CGROUP_BACKEND_AUTO, &b), 0);
+        ck_assert_ptr_eq(b, &cgroup_backend_cgroupfs);
+        ck_assert_int_eq(cgjob_backend_find(CGROUP_BACKEND_SYSTEMD, &b), 0);
+        ck_assert_ptr_eq(b, &cgroup_backend_systemd);
+        ck_assert_int_eq(cgroup_delegation_set(NULL), 0);
+        ck_assert_ptr_null(cgroup_delegation_parent());
+}
+END_TEST
+
 Suite *cgroup_suite(void) {
         Suite *s = suite_create("cgroup");
         TCase *tc = tcase_create("mapping");
@@ -357,6 +405,7 @@ Suite *cgroup_suite(void) {
         tcase_add_test(tc, test_state_restore);
         tcase_add_test(tc, test_systemd_names);
         tcase_add_test(tc, test_systemd_properties);
+        tcase_add_test(tc, test_delegation_paths);
         suite_add_tcase(s, tc);
         return s;
 }
