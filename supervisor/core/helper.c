@@ -342,7 +342,9 @@ static int make_output(Helper *h, const struct passwd *pw, const char *oid, char
                 int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
                 if (fd < 0)
                         return negative_errno();
-                r = fchown(fd, pw->pw_uid, h->s->gid) < 0 ? negative_errno() : 0;
+                /* fchmod: the mode must not depend on the umask (corrald.service
+                 * has UMask=0077), the core reads the files for `corral logs` */
+                r = fchown(fd, pw->pw_uid, h->s->gid) < 0 || fchmod(fd, 0640) < 0 ? negative_errno() : 0;
                 close(fd);
                 if (r < 0)
                         return r;
