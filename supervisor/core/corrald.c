@@ -521,9 +521,10 @@ int main(int argc, char *argv[]) {
                 r = selfsandbox_apply(&step);
                 if (r < 0) {
                         log_error_errno(r,
-                                        "Cannot restrict the core with its seccomp filter (%s): %m; corrald needs a "
-                                        "kernel with seccomp filters (CONFIG_SECCOMP_FILTER) and libseccomp 2.5 or "
-                                        "later, as corral-launch does for jobs",
+                                        "Cannot restrict the core with its seccomp filter (%s): %m; corrald needs "
+                                        "seccomp filters (a kernel with CONFIG_SECCOMP_FILTER, libseccomp 2.5 or "
+                                        "later, no sandbox around corrald that forbids seccomp(2)), as "
+                                        "corral-launch does for jobs",
                                         step);
                         _exit(EXIT_FAILURE);
                 }

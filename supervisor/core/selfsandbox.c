@@ -111,6 +111,13 @@ int selfsandbox_build(scmp_filter_ctx *ret, const char **ret_step) {
         const char *step;
         int r;
 
+        /* level 3: the seccomp() syscall with SECCOMP_RET_KILL_PROCESS
+         * (Linux 4.14); lower when the kernel or a sandbox around corrald
+         * refuses seccomp() */
+        if (seccomp_api_get() < 3) {
+                *ret_step = "the kernel's seccomp support";
+                return -EOPNOTSUPP;
+        }
         /* the default context covers the native architecture only */
         ctx = seccomp_init(SCMP_ACT_ALLOW);
         if (!ctx) {
@@ -126,7 +133,8 @@ int selfsandbox_build(scmp_filter_ctx *ret, const char **ret_step) {
                 step = "the personality lock";
         else if ((r = restrict_realtime(ctx)) < 0)
                 step = "the realtime scheduling rules";
-        else if ((r = syscall_expand("@clock", deny_name, ctx)) < 0 || (r = syscall_expand("@module", deny_name, ctx)) < 0)
+        else if ((r = syscall_expand("@clock", deny_name, ctx)) < 0 ||
+                 (r = syscall_expand("@module", deny_name, ctx)) < 0)
                 step = "@clock and @module";
         else {
                 *ret = ctx;

@@ -12,6 +12,7 @@
 # it in (a) and (b): the policy decides. The unprivileged core carries the
 # restrictions instead (Seccomp: 2 in its /proc status; selfsandbox.c), the
 # root helper, which launches the jobs, has no seccomp filter (Seccomp: 0).
+# A core that cannot load its filter (seccomp(2) refused) exits: fail closed.
 # With the unit as it was (SystemCallArchitectures=, RestrictAddressFamilies=,
 # LockPersonality=, ... on the service) (a) differs and the helper has a filter.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -38,7 +39,7 @@ if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP" "$R/systemd-ns/start.sh" "$
     plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
 fi
 _cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
-plan 10
+plan 12
 inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
 
 # the shipped unit, pointed at the test build and config
@@ -101,4 +102,11 @@ if grep -q "seccomp filter" <<<"$j"; then fail_diag "$j"; false; else true; fi
 ok $? "the journal has no failure of the core's filter"
 
 inside systemctl stop corrald.service corrald.socket
+
+# fail closed: under a sandbox that refuses seccomp(2) the core cannot load
+# its filter and must not go on without it (on the host, outside systemd)
+out=$(timeout 60 "$CORRAL_BUILD/tests/helpers/deny-seccomp" "$CORRALD" --config "$TEST_TMP/corral.conf" 2>&1)
+is "$?" 1 "without seccomp corrald exits with status 1"
+like "$out" "Cannot restrict the core with its seccomp filter \(the kernel's seccomp support\): .*CONFIG_SECCOMP_FILTER" \
+    "... and the core's message names the cause and the fix"
 done_testing
