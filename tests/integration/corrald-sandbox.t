@@ -92,7 +92,7 @@ is "$(grep per_linux32 <<<"$in_service") / $(grep per_linux32 <<<"$direct")" \
 # the two processes of corrald: the helper is the service's main process, the
 # core its child running as the daemon user
 helper=$(inside systemctl show -p MainPID --value corrald.service)
-core=$(inside ps -o pid= --ppid "$helper" -o user= | awk '$2 == "corraltestd" { print $1 }')
+core=$(inside ps -o pid=,uid= --ppid "$helper" | awk -v u="$(id -u corraltestd)" '$2 == u { print $1 }')
 seccomp_of() { inside sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$1/status"; }
 [ -n "$helper" ] && [ "$helper" != 0 ] && [ -n "$core" ]; ok $? "the helper ($helper) and the core (${core:-none}) are found"
 is "$(seccomp_of "$core")" 2 "the core runs under its own seccomp filter (Seccomp: 2)"
