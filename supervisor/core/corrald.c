@@ -13,8 +13,10 @@
  *  4b. run as a systemd service with Delegate=yes: into our own subtree
  *     (cgroup-delegate.c), before the fork so the core is born there too;
  *  5. signals blocked for sd-event, then socketpair + fork: the child drops
- *     to the daemon user for good (groups, gid, uid, no_new_privs) before it
- *     reads a single byte from users. */
+ *     to the daemon user for good (groups, gid, uid, no_new_privs) and loads
+ *     its own seccomp filter (selfsandbox.c) before it reads a single byte
+ *     from users. The helper, which launches jobs, gets no such filter: jobs
+ *     would inherit it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -563,6 +565,18 @@ int main(int argc, char *argv[]) {
                 r = drop_privileges(&s);
                 if (r < 0) {
                         log_error_errno(r, "Cannot drop privileges to %s: %m", s.user);
+                        _exit(EXIT_FAILURE);
+                }
+                /* fail closed: the core is what parses users' input */
+                const char *step = NULL;
+                r = selfsandbox_apply(&step);
+                if (r < 0) {
+                        log_error_errno(r,
+                                        "Cannot restrict the core with its seccomp filter (%s): %m; corrald needs "
+                                        "seccomp filters (a kernel with CONFIG_SECCOMP_FILTER, libseccomp 2.5 or "
+                                        "later, no sandbox around corrald that forbids seccomp(2)), as "
+                                        "corral-launch does for jobs",
+                                        step);
                         _exit(EXIT_FAILURE);
                 }
                 log_set_program("corrald");

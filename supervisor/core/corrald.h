@@ -17,6 +17,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <seccomp.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <systemd/sd-event.h>
@@ -72,6 +73,13 @@ int helper_main(Settings *s, int fd);
 
 /* core.c */
 int core_main(Settings *s, int helper_fd, int listen_fd);
+
+/* selfsandbox.c: the core's own seccomp filter (native architecture, socket
+ * families, personality, no realtime, clock or modules). build returns the
+ * context; apply builds and loads it into the calling thread group's
+ * process. On failure -errno and *ret_step names what failed. */
+int selfsandbox_build(scmp_filter_ctx *ret, const char **ret_step);
+int selfsandbox_apply(const char **ret_step);
 
 /* Sends one JSON message over a SOCK_SEQPACKET fd (blocking). */
 int msg_send(int fd, json_t *msg);

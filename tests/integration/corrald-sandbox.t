@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# corrald-sandbox.t — jobs do not inherit corrald.service's sandbox. Under a
+# real systemd (tests/recipes/systemd-ns) with the shipped unit, the same
+# probe (tests/helpers/sandbox-probe: AF_ALG, AF_VSOCK, AF_PACKET sockets,
+# personality(PER_LINUX32), SCHED_RR) runs as a test user
+#   (a) as a job of corrald running as the service,
+#   (b) through corral-launch directly, outside the service, same policy,
+#   (c) with no corral at all (setpriv),
+# and gives the same lines in all three: what the policy allows, not what the
+# unit happens to forbid. A policy that denies personality() gets EPERM for
+# it in (a) and (b): the policy decides. The unprivileged core carries the
+# restrictions instead (Seccomp: 2 in its /proc status; selfsandbox.c), the
+# root helper, which launches the jobs, has no seccomp filter (Seccomp: 0).
+# A core that cannot load its filter (seccomp(2) refused) exits: fail closed.
+# With the unit as it was (SystemCallArchitectures=, RestrictAddressFamilies=,
+# LockPersonality=, ... on the service) (a) differs and the helper has a filter.
+. "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$CORRAL_SRC/tests/corrald-lib.sh"
+require_root
+PROBE=$CORRAL_BUILD/tests/helpers/sandbox-probe
+[ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$PROBE" ] || plan_skip "corral-launch or tests/helpers/sandbox-probe not built (make tests)"
+R=$CORRAL_RECIPES
+[ -x "$R/systemd-ns/start.sh" ] || plan_skip_unless_must systemd "no systemd-ns recipe at $R (CORRAL_RECIPES)"
+
+make_tmpdir
+corrald_setup 2
+TUSER=corraltestsbx
+make_test_user $TUSER 61181
+# as in corrald-systemd.t: systemd-ns's read-only over-mounts of /proc keep
+# a user namespace from mounting a fresh /proc, so the job's user namespace
+# is off here (PID, mount, IPC, UTS namespaces, cgroup, caps, seccomp stay)
+printf '[namespaces]\nuser = host\n' >>"$TEST_TMP/policies/t.ini"
+# the same policy with personality() denied: then the policy says no
+printf '[policy]\ninherit = t\n[seccomp]\ndeny = personality\n' >"$TEST_TMP/policies/tp.ini"
+chmod 0644 "$TEST_TMP/policies/tp.ini"
+WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
+if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
+    plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
+fi
+_cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
+plan 12
+inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
+
+# the shipped unit, pointed at the test build and config
+sed -e "s|@SBINDIR@/corrald|$CORRAL_BUILD/corrald --config $TEST_TMP/corral.conf|" \
+    "$CORRAL_SRC/units/corrald.service.in" >"$TEST_TMP/corrald.service"
+sed -e "s|^ListenSequentialPacket=.*|ListenSequentialPacket=$SOCK|" "$CORRAL_SRC/units/corrald.socket" >"$TEST_TMP/corrald.socket"
+cp "$CORRAL_SRC/units/corral.slice" "$TEST_TMP/"
+inside sh -c "cp '$TEST_TMP/corrald.service' '$TEST_TMP/corrald.socket' '$TEST_TMP/corral.slice' /etc/systemd/system/ &&
+              systemctl daemon-reload && systemctl start corrald.socket corrald.service"
+ok $? "the units load and corrald.service starts"
+
+# job_probe POLICY: the probe as a job of corrald (the service); its stdout
+job_probe() {
+    local id st i
+    id=$(inside setpriv --reuid=$TUSER --regid=$TUSER --init-groups env CORRAL_SOCKET="$SOCK" \
+        "$CORRAL" submit --policy "$1" --cwd / -- "$PROBE")
+    [ -n "$id" ] || { echo "NO-JOB"; return; }
+    for i in $(seq 300); do
+        st=$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show --json "$id" | sed -n 's/^  "state": "\(.*\)",$/\1/p')
+        case "$st" in COMPLETED|FAILED|CANCELLED|TIMEOUT|OUT_OF_MEMORY|LOST) break ;; esac
+        sleep 0.2
+    done
+    [ "$st" = COMPLETED ] || { echo "JOB-$st"; fail_diag "$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show "$id")"; return; }
+    # the output belongs to the user (root cannot read it through corral logs)
+    inside setpriv --reuid=$TUSER --regid=$TUSER --init-groups env CORRAL_SOCKET="$SOCK" "$CORRAL" logs "$id"
+}
+# launch_probe POLICY ID: the probe through corral-launch, outside the service
+launch_probe() {
+    inside "$CORRAL_BUILD/corral-launch" --config "$TEST_TMP/corral.conf" --policy "$1" --user $TUSER \
+        --policy-dir "$TEST_TMP/policies" --job-id "$2" --cwd / -- "$PROBE"
+}
+
+in_service=$(job_probe t)
+direct=$(launch_probe t direct1)
+bare=$(inside setpriv --reuid=$TUSER --regid=$TUSER --init-groups "$PROBE")
+diag "in the service: $(echo $in_service)"
+diag "corral-launch:  $(echo $direct)"
+diag "no corral:      $(echo $bare)"
+like "$direct" '^af_alg .*af_vsock .*af_packet .*per_linux32 .*sched_rr ' "the probe runs through corral-launch"
+is "$in_service" "$direct" "a job of corrald.service gets what the same job gets from corral-launch outside the service"
+is "$direct" "$bare" "the policy leaves these calls alone: the same as with no corral at all"
+like "$(grep per_linux32 <<<"$in_service")" '^per_linux32 ok$' \
+    "personality(PER_LINUX32) works in a job of the service (the policy allows it; LockPersonality= is off the unit)"
+
+in_service=$(job_probe tp)
+direct=$(launch_probe tp direct2)
+is "$(grep per_linux32 <<<"$in_service") / $(grep per_linux32 <<<"$direct")" \
+    "per_linux32 errno EPERM / per_linux32 errno EPERM" "a policy that denies personality() is what denies it, in and out of the service"
+
+# the two processes of corrald: the helper is the service's main process, the
+# core its child running as the daemon user
+helper=$(inside systemctl show -p MainPID --value corrald.service)
+core=$(inside ps -o pid=,uid= --ppid "$helper" | awk -v u="$(id -u corraltestd)" '$2 == u { print $1 }')
+seccomp_of() { inside sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$1/status"; }
+[ -n "$helper" ] && [ "$helper" != 0 ] && [ -n "$core" ]; ok $? "the helper ($helper) and the core (${core:-none}) are found"
+is "$(seccomp_of "$core")" 2 "the core runs under its own seccomp filter (Seccomp: 2)"
+is "$(seccomp_of "$helper")" 0 "the root helper, which launches the jobs, has no seccomp filter (Seccomp: 0)"
+j=$(inside journalctl -q --no-pager -o cat _SYSTEMD_UNIT=corrald.service)
+if grep -q "seccomp filter" <<<"$j"; then fail_diag "$j"; false; else true; fi
+ok $? "the journal has no failure of the core's filter"
+
+inside systemctl stop corrald.service corrald.socket
+
+# fail closed: under a sandbox that refuses seccomp(2) the core cannot load
+# its filter and must not go on without it (on the host, outside systemd)
+out=$(timeout 60 "$CORRAL_BUILD/tests/helpers/deny-seccomp" "$CORRALD" --config "$TEST_TMP/corral.conf" 2>&1)
+is "$?" 1 "without seccomp corrald exits with status 1"
+like "$out" "Cannot restrict the core with its seccomp filter \(the kernel's seccomp support\): .*CONFIG_SECCOMP_FILTER" \
+    "... and the core's message names the cause and the fix"
+done_testing
