@@ -22,8 +22,8 @@ int main(int argc, char *argv[]) {
         /* no no_new_privs: CMD may be corrald, which runs as root */
         if (!ctx || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
             seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(seccomp), 0) < 0 ||
-            seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 1,
-                             SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP)) < 0 ||
+            seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP)) <
+                    0 ||
             seccomp_load(ctx) < 0) {
                 fprintf(stderr, "deny-seccomp: cannot load the filter\n");
                 return 1;
