@@ -18,12 +18,22 @@
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
-PROBE=$CORRAL_BUILD/tests/helpers/sandbox-probe
-[ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$PROBE" ] || plan_skip "corral-launch or tests/helpers/sandbox-probe not built (make tests)"
+[ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/tests/helpers/sandbox-probe" ] ||
+    plan_skip "corral-launch or tests/helpers/sandbox-probe not built (make tests)"
 R=$CORRAL_RECIPES
 [ -x "$R/systemd-ns/start.sh" ] || plan_skip_unless_must systemd "no systemd-ns recipe at $R (CORRAL_RECIPES)"
 
 make_tmpdir
+# jobs have a private /tmp and a test user may not reach a checkout in a
+# 0700 home: the probe is staged where any job can run it
+STAGE=$(mktemp -d /var/lib/corraltest-bin.XXXXXX)
+_cleanup_add "rm -rf '$STAGE'"
+chmod 0755 "$STAGE"
+cp "$CORRAL_BUILD/tests/helpers/sandbox-probe" "$STAGE/"
+chmod 0755 "$STAGE/sandbox-probe"
+PROBE=$STAGE/sandbox-probe
+# a sanitizer build: LeakSanitizer needs ptrace, which jobs are denied
+ASAN_ENV=ASAN_OPTIONS=detect_leaks=0
 corrald_setup 2
 TUSER=corraltestsbx
 make_test_user $TUSER 61181
@@ -35,7 +45,7 @@ printf '[namespaces]\nuser = host\n' >>"$TEST_TMP/policies/t.ini"
 printf '[policy]\ninherit = t\n[seccomp]\ndeny = personality\n' >"$TEST_TMP/policies/tp.ini"
 chmod 0644 "$TEST_TMP/policies/tp.ini"
 WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
-if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
+if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP $STAGE" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
     plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
 fi
 _cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
@@ -55,7 +65,7 @@ ok $? "the units load and corrald.service starts"
 job_probe() {
     local id st i
     id=$(inside setpriv --reuid=$TUSER --regid=$TUSER --init-groups env CORRAL_SOCKET="$SOCK" \
-        "$CORRAL" submit --policy "$1" --cwd / -- "$PROBE")
+        "$CORRAL" submit --policy "$1" --cwd / -E "$ASAN_ENV" -- "$PROBE")
     [ -n "$id" ] || { echo "NO-JOB"; return; }
     for i in $(seq 300); do
         st=$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show --json "$id" | sed -n 's/^  "state": "\(.*\)",$/\1/p')
@@ -69,12 +79,12 @@ job_probe() {
 # launch_probe POLICY ID: the probe through corral-launch, outside the service
 launch_probe() {
     inside "$CORRAL_BUILD/corral-launch" --config "$TEST_TMP/corral.conf" --policy "$1" --user $TUSER \
-        --policy-dir "$TEST_TMP/policies" --job-id "$2" --cwd / -- "$PROBE"
+        --policy-dir "$TEST_TMP/policies" --job-id "$2" --cwd / --env "$ASAN_ENV" -- "$PROBE"
 }
 
 in_service=$(job_probe t)
 direct=$(launch_probe t direct1)
-bare=$(inside setpriv --reuid=$TUSER --regid=$TUSER --init-groups "$PROBE")
+bare=$(inside setpriv --reuid=$TUSER --regid=$TUSER --init-groups env "$ASAN_ENV" "$PROBE")
 diag "in the service: $(echo $in_service)"
 diag "corral-launch:  $(echo $direct)"
 diag "no corral:      $(echo $bare)"
