@@ -43,7 +43,7 @@ is "$RC:$OUT" "0:escaped" "without Landlock a job connects to the host's @$name 
 if [ $probe_rc -eq 0 ]; then
         run_job default -- "$ESCAPE/escape-landlock" connect "$name"
         is "$RC:$OUT" "0:contained" "default policy: the host's abstract socket is out of the job's reach"
-        run_job default -- sh -c "'$ESCAPE/escape-landlock' listen job-own-$$ >/dev/null & sleep 0.3; '$ESCAPE/escape-landlock' connect job-own-$$; kill \$!"
+        run_job default -- sh -c "'$ESCAPE/escape-landlock' listen job-own-$$ >/tmp/ready & until grep -q ready /tmp/ready; do sleep 0.05; done; '$ESCAPE/escape-landlock' connect job-own-$$; r=\$?; kill \$!; exit \$r"
         is "$RC:$OUT" "0:escaped" "... its own abstract sockets still work inside it"
         like "$RES" '"warnings":\[\]' "the result record has an empty warnings list"
 else
@@ -62,7 +62,8 @@ if [ $probe_rc -eq 0 ]; then
         run_job pidhostoff -- "$ESCAPE/escape-landlock" signal "$victim"
         is "$RC:$OUT" "0:escaped" "... while with mode = off it could (the check above can fail)"
         { wait $victim; } 2>/dev/null
-        run_job default -- sh -c "sleep 30 & '$ESCAPE/escape-landlock' signal \$!; kill \$!"
+        # (SIGUSR1 ends the sleep; if it did not, the job's end would)
+        run_job default -- sh -c "sleep 30 & exec '$ESCAPE/escape-landlock' signal \$!"
         is "$RC:$OUT" "0:escaped" "the job still signals its own processes"
 else
         for _ in 1 2 3 4; do skip_or_fail landlock "${probe#unavailable: }"; done
