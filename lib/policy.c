@@ -108,7 +108,7 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "the error a denied syscall returns when action = errno"),
         KEY("seccomp", "deny", CONF_SYSCALLS, PK_SECCOMP_DENY, seccomp_deny,
             .def = "@bpf, @clock, @cpu-emulation, @debug, @io-uring, @keyring, @module, @mount, @namespaces, "
-                   "@obsolete, @privileged, @raw-io, @reboot, @swap, userfaultfd",
+                   "@obsolete, @privileged, @raw-io, @reboot, @swap, memfd_secret, userfaultfd",
             .help = "syscalls and @groups denied (denylist mode; in allowlist mode they are removed from allow)"),
         KEY("seccomp", "allow", CONF_SYSCALLS, PK_SECCOMP_ALLOW, seccomp_allow, .def = "",
             .help = "syscalls and @groups allowed (allowlist mode; in denylist mode, exceptions to deny)"),

@@ -569,7 +569,7 @@ static int step_seccomp(Launch *l) {
         r = seccomp_build(l->policy, &l->seccomp, &msg);
         if (r < 0)
                 return fail(l, STEP_SECCOMP, r, "%s", msg ? msg : "cannot build the seccomp filter");
-        r = seccomp_export(l->seccomp, &l->bpf);
+        r = seccomp_export(l->policy, l->seccomp, &l->bpf);
         if (r < 0)
                 return fail(l, STEP_SECCOMP, r, "cannot generate the seccomp program: %m");
         if (cache >= 0) {

@@ -149,7 +149,9 @@ int creds_drop(const JobUser *u, ChildError *err);
 
 /* seccomp.c: step 6 */
 int seccomp_build(const Policy *p, scmp_filter_ctx *ret, char **ret_msg);
-int seccomp_export(scmp_filter_ctx ctx, SeccompProgram *ret);
+/* The kernel's program: libseccomp's, behind corral's own checks that
+ * libseccomp cannot express (personality values, seccomp.c). */
+int seccomp_export(const Policy *p, scmp_filter_ctx ctx, SeccompProgram *ret);
 int seccomp_install(const SeccompProgram *p);
 /* The text of everything the program built from p depends on (the policy's
  * resolved seccomp settings, the syscall groups, the builder, libseccomp's

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/seccomp.h>
@@ -46,6 +47,9 @@
 #ifndef SECCOMP_BUILDER_ID
 #define SECCOMP_BUILDER_ID "unhashed"
 #endif
+
+/* the kernel's limit on a classic BPF program (BPF_MAXINSNS) */
+#define MAX_INSNS 4096
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -127,6 +131,7 @@ static int add_clone_rules(scmp_filter_ctx ctx, uint32_t action, bool allowlist)
 int seccomp_build(const Policy *p, scmp_filter_ctx *ret, char **ret_msg) {
         _cleanup_strv_free_ char **deny = NULL, **allow = NULL;
         bool allowlist = p->seccomp_mode == SECCOMP_MODE_ALLOWLIST, filter_clone;
+        bool no_vsock = p->ns_net == NS_ISOLATED;
         uint32_t action = policy_action(p);
         scmp_filter_ctx ctx;
         char *const *names;
@@ -174,7 +179,23 @@ int seccomp_build(const Policy *p, scmp_filter_ctx *ret, char **ret_msg) {
                         continue;
                 if (filter_clone && (streq(*n, "clone") || streq(*n, "clone3")))
                         continue; /* below */
+                if (no_vsock && allowlist && streq(*n, "socket"))
+                        continue; /* below */
                 r = seccomp_rule_add(ctx, allowlist ? SCMP_ACT_ALLOW : action, nr, 0);
+                if (r < 0)
+                        goto fail_rule;
+        }
+        /* an isolated network: AF_VSOCK reaches past the network namespace
+         * (to the hypervisor and the services of other VMs) */
+        if (no_vsock) {
+                if (allowlist && strv_contains(names, "socket"))
+                        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                                             SCMP_A0(SCMP_CMP_NE, (scmp_datum_t) AF_VSOCK));
+                else if (!allowlist && !strv_contains(names, "socket"))
+                        r = seccomp_rule_add(ctx, action, SCMP_SYS(socket), 1,
+                                             SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) AF_VSOCK));
+                else
+                        r = 0;
                 if (r < 0)
                         goto fail_rule;
         }
@@ -258,8 +279,8 @@ int seccomp_filter_key(const Policy *p, char **ret) {
                        (unsigned long long) groups_hash());
         if (r < 0)
                 return r;
-        r = key_append(&buf, &len, &size, "mode %d action %d errno %d\n", p->seccomp_mode, p->seccomp_action,
-                       p->seccomp_errno);
+        r = key_append(&buf, &len, &size, "mode %d action %d errno %d net %d\n", p->seccomp_mode, p->seccomp_action,
+                       p->seccomp_errno, p->ns_net);
         if (r < 0)
                 return r;
         /* the entries as the policy (inheritance resolved) lists them, one
@@ -277,7 +298,67 @@ int seccomp_filter_key(const Policy *p, char **ret) {
         return 0;
 }
 
-int seccomp_export(scmp_filter_ctx ctx, SeccompProgram *ret) {
+/* personality(): only the personas Docker's default profile allows, on
+ * every architecture of the filter; the kernel reads the low 32 bits */
+static const uint32_t personality_ok[] = {
+        0x0, /* PER_LINUX */
+        0x8, /* PER_LINUX32 */
+        0x20000, /* UNAME26 */
+        0x20008, /* PER_LINUX32 | UNAME26 */
+        0xffffffff, /* the query */
+};
+
+/* The personality check, put in front of libseccomp's program: libseccomp
+ * cannot say "not one of these values" of one argument (one comparison per
+ * argument and rule, and no rule may repeat a denylist's default action).
+ * For personality() with a value outside personality_ok the program returns
+ * the policy's action; everything else goes on to libseccomp's program,
+ * which also judges personality() itself (a policy may deny it whole). */
+static int personality_prefix(uint32_t action, struct sock_filter *out, size_t max, size_t *ret_n) {
+        uint32_t archs[2] = { seccomp_arch_native(), 0 }, nrs[2];
+        size_t n = 0, n_archs = 1, ok = ELEMENTSOF(personality_ok);
+
+        if (archs[0] == SCMP_ARCH_X86_64)
+                archs[n_archs++] = SCMP_ARCH_X86;
+        else if (archs[0] == SCMP_ARCH_AARCH64)
+                archs[n_archs++] = SCMP_ARCH_ARM;
+        for (size_t i = 0; i < n_archs; i++) {
+                int nr = seccomp_syscall_resolve_name_arch(archs[i], "personality");
+                if (nr < 0)
+                        return -EINVAL;
+                nrs[i] = (uint32_t) nr;
+        }
+        /* layout: ld arch; per arch: jeq arch -> ld nr; jeq nr -> CHECK,
+         * else END; CHECK: ld arg0 (low word); jeq each ok value -> END;
+         * ret action; END: libseccomp's program */
+        size_t len = 1 + n_archs * 3 + 1 + ok + 1;
+        if (len > max)
+                return -ENOBUFS;
+        size_t check = 1 + n_archs * 3, end = len;
+        out[n++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+        for (size_t i = 0; i < n_archs; i++) {
+                size_t at = n;
+                /* not this arch: on to the next arch test (or END after the last) */
+                size_t next = i + 1 < n_archs ? at + 3 : end;
+                out[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, archs[i], 0,
+                                                         (uint8_t) (next - (at + 1)));
+                out[n++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+                out[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nrs[i],
+                                                         (uint8_t) (check - (at + 3)), (uint8_t) (end - (at + 3)));
+        }
+        /* the low word of args[0] (little-endian; the kernel takes an unsigned int) */
+        out[n++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                 offsetof(struct seccomp_data, args[0]) +
+                                                         (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0));
+        for (size_t i = 0; i < ok; i++, n++)
+                out[n] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, personality_ok[i],
+                                                       (uint8_t) (end - (n + 1)), 0);
+        out[n++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, action);
+        *ret_n = n;
+        return 0;
+}
+
+int seccomp_export(const Policy *p, scmp_filter_ctx ctx, SeccompProgram *ret) {
         _cleanup_close_ int fd = -1;
         struct sock_filter *buf;
         off_t size;
@@ -301,8 +382,28 @@ int seccomp_export(scmp_filter_ctx ctx, SeccompProgram *ret) {
                 free(buf);
                 return r;
         }
-        ret->prog.len = (unsigned short) (size / (off_t) sizeof(struct sock_filter));
-        ret->prog.filter = buf;
+        /* the personality check in front (jumps are relative: libseccomp's
+         * program is unchanged behind it) */
+        struct sock_filter pre[32];
+        size_t n_pre = 0, n_lib = (size_t) size / sizeof(struct sock_filter);
+        r = personality_prefix(policy_action(p), pre, ELEMENTSOF(pre), &n_pre);
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        if (n_pre + n_lib > MAX_INSNS) {
+                free(buf);
+                return -E2BIG;
+        }
+        struct sock_filter *all = realloc(buf, (n_pre + n_lib) * sizeof(struct sock_filter));
+        if (!all) {
+                free(buf);
+                return -ENOMEM;
+        }
+        memmove(all + n_pre, all, n_lib * sizeof(struct sock_filter));
+        memcpy(all, pre, n_pre * sizeof(struct sock_filter));
+        ret->prog.len = (unsigned short) (n_pre + n_lib);
+        ret->prog.filter = all;
         return 0;
 }
 
@@ -312,9 +413,6 @@ int seccomp_install(const SeccompProgram *p) {
                 return negative_errno();
         return 0;
 }
-
-/* the kernel's limit on a classic BPF program (BPF_MAXINSNS) */
-#define MAX_INSNS 4096
 
 int seccomp_cache_load(int dirfd, const char *key, SeccompProgram *ret) {
         void *data = NULL;

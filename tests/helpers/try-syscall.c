@@ -2,14 +2,18 @@
 /* try-syscall.c — makes one syscall and prints "ok" or "errno NAME", for
  * the corral-launch tests that check what the seccomp filter does.
  *   try-syscall unshare | clone-newuser | clone3 | fork | getppid | mount
- *   try-syscall loopback     (a TCP connection to 127.0.0.1: is lo up?) */
+ *   try-syscall loopback     (a TCP connection to 127.0.0.1: is lo up?)
+ *   try-syscall personality HEX | memfd_secret | mbind | set_mempolicy |
+ *               process_vm_readv | vsock */
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -75,6 +79,29 @@ int main(int argc, char *argv[]) {
         }
         if (strcmp(what, "mount") == 0)
                 return report(mount("none", "/tmp", "tmpfs", 0, NULL));
-        fprintf(stderr, "usage: try-syscall unshare|clone-newuser|clone3|fork|getppid|mount\n");
+        if (strcmp(what, "personality") == 0 && argc > 2) {
+                /* the raw syscall: glibc's wrapper maps errors to -1 too */
+                r = syscall(SYS_personality, strtoul(argv[2], NULL, 16));
+                if (r >= 0)
+                        (void) syscall(SYS_personality, 0UL); /* back to PER_LINUX */
+                return report(r);
+        }
+        if (strcmp(what, "memfd_secret") == 0)
+                return report(syscall(447 /* SYS_memfd_secret */, 0));
+        if (strcmp(what, "mbind") == 0 || strcmp(what, "set_mempolicy") == 0) {
+                void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (what[0] == 'm') /* MPOL_DEFAULT: no nodes, a no-op */
+                        return report(syscall(SYS_mbind, p, 4096UL, 0, NULL, 0UL, 0U));
+                return report(syscall(SYS_set_mempolicy, 0, NULL, 0UL));
+        }
+        if (strcmp(what, "process_vm_readv") == 0) {
+                char src[8] = "x", dst[8];
+                struct iovec l = { dst, sizeof dst }, rm = { src, sizeof src };
+                return report(syscall(SYS_process_vm_readv, getpid(), &l, 1UL, &rm, 1UL, 0UL));
+        }
+        if (strcmp(what, "vsock") == 0)
+                return report(socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
+        fprintf(stderr, "usage: try-syscall unshare|clone-newuser|clone3|fork|getppid|mount|loopback|personality "
+                        "HEX|memfd_secret|mbind|set_mempolicy|process_vm_readv|vsock\n");
         return 2;
 }
