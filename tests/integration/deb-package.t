@@ -54,6 +54,9 @@ dpkg-deb --root-owner-group -b "$TEST_TMP/v2" "$DEB2" >/dev/null || { plan 1; ok
 host_status=$(dpkg-query -W -f='${Status} ${Version}' corral 2>&1)
 host_user=$(getent passwd corral)
 WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
+# the checkout is not shared with the namespace (an installed package is
+# under test): commands run inside from /, which it has
+cd / || exit 1
 if ! SDNS_BIND="$TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
     plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
 fi
