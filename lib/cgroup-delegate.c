@@ -118,34 +118,6 @@ int cgroup_delegation_jobs_parent(const char *unit_path, char **ret) {
         return 0;
 }
 
-static int read_text(const char *path, char *buf, size_t size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        ssize_t n;
-
-        if (fd < 0)
-                return negative_errno();
-        n = read(fd, buf, size - 1);
-        if (n < 0)
-                return negative_errno();
-        buf[n] = '\0';
-        return (int) n;
-}
-
-static int write_text(const char *dir, const char *file, const char *value) {
-        _cleanup_free_ char *p = NULL;
-        _cleanup_close_ int fd = -1;
-        size_t n = strlen(value);
-
-        if (asprintf(&p, "%s/%s", dir, file) < 0)
-                return -ENOMEM;
-        fd = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return negative_errno();
-        if (write(fd, value, n) != (ssize_t) n)
-                return negative_errno();
-        return 0;
-}
-
 /* The mount point of the cgroup2 hierarchy (pure v2: /sys/fs/cgroup;
  * hybrid: /sys/fs/cgroup/unified), from /proc/self/mountinfo; -ENOENT. */
 static int cgroup2_mount(char **ret) {
@@ -197,7 +169,7 @@ static bool word_in(const char *list, const char *word) {
 }
 
 int cgroup_delegation_detect(char **ret_unit_path) {
-        _cleanup_free_ char *path = NULL, *dir = NULL, *ctl = NULL;
+        _cleanup_free_ char *path = NULL, *dir = NULL;
         char text[4096], x[8];
         bool on = false, subgroup = false;
         size_t n;
@@ -206,7 +178,7 @@ int cgroup_delegation_detect(char **ret_unit_path) {
 
         if (sd_booted() <= 0)
                 return -ENOMEDIUM;
-        r = read_text("/proc/self/cgroup", text, sizeof text);
+        r = cgroup_fs_read_file("/proc/self", "cgroup", text, sizeof text);
         if (r < 0)
                 return r;
         r = cgroup_unit_path_from_proc(text, &path);
@@ -240,9 +212,7 @@ int cgroup_delegation_detect(char **ret_unit_path) {
          * then refuses (no internal processes: 219/CGROUP): a restart with
          * running jobs would fail. Only when systemd itself started us in a
          * subgroup is the subtree safe there. */
-        if (asprintf(&ctl, "%s/cgroup.controllers", dir) < 0)
-                return -ENOMEM;
-        if (!subgroup && read_text(ctl, text, sizeof text) >= 0)
+        if (!subgroup && cgroup_fs_read_file(dir, "cgroup.controllers", text, sizeof text) >= 0)
                 for (size_t i = 0; i < ELEMENTSOF(wanted); i++)
                         if (word_in(text, wanted[i]))
                                 return -EBUSY;
@@ -267,7 +237,7 @@ static int move_procs(const char *dir, const char *leaf) {
                         return negative_errno();
                 while (fgets(line, sizeof line, f)) {
                         line[strcspn(line, "\n")] = '\0';
-                        r = write_text(leaf, "cgroup.procs", line);
+                        r = cgroup_fs_write_file(leaf, "cgroup.procs", line);
                         if (r < 0 && r != -ESRCH)
                                 return r;
                         moved++;
@@ -279,13 +249,10 @@ static int move_procs(const char *dir, const char *leaf) {
 }
 
 static int enable_controllers(const char *dir, const char *controllers) {
-        _cleanup_free_ char *sc = NULL;
         char enabled[512];
         int r;
 
-        if (asprintf(&sc, "%s/cgroup.subtree_control", dir) < 0)
-                return -ENOMEM;
-        r = read_text(sc, enabled, sizeof enabled);
+        r = cgroup_fs_read_file(dir, "cgroup.subtree_control", enabled, sizeof enabled);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(wanted); i++) {
@@ -293,7 +260,7 @@ static int enable_controllers(const char *dir, const char *controllers) {
                 if (!word_in(controllers, wanted[i]) || word_in(enabled, wanted[i]))
                         continue;
                 (void) snprintf(word, sizeof word, "+%s", wanted[i]);
-                r = write_text(dir, "cgroup.subtree_control", word);
+                r = cgroup_fs_write_file(dir, "cgroup.subtree_control", word);
                 if (r < 0)
                         return r;
         }
@@ -301,15 +268,14 @@ static int enable_controllers(const char *dir, const char *controllers) {
 }
 
 int cgroup_delegation_enter(const char *unit_path, char **ret_where) {
-        _cleanup_free_ char *dir = NULL, *leaf = NULL, *jobs = NULL, *ctl = NULL;
+        _cleanup_free_ char *dir = NULL, *leaf = NULL, *jobs = NULL;
         char controllers[512];
         int r;
 
         r = unit_dir(unit_path, &dir);
         if (r < 0)
                 return r;
-        if (asprintf(&leaf, "%s/supervisor", dir) < 0 || asprintf(&jobs, "%s/jobs", dir) < 0 ||
-            asprintf(&ctl, "%s/cgroup.controllers", dir) < 0)
+        if (asprintf(&leaf, "%s/supervisor", dir) < 0 || asprintf(&jobs, "%s/jobs", dir) < 0)
                 return -ENOMEM;
         if (ret_where) {
                 free(*ret_where);
@@ -317,7 +283,7 @@ int cgroup_delegation_enter(const char *unit_path, char **ret_where) {
         }
         if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
                 return negative_errno();
-        r = read_text(ctl, controllers, sizeof controllers);
+        r = cgroup_fs_read_file(dir, "cgroup.controllers", controllers, sizeof controllers);
         if (r == -ENOENT) { /* pure v1: the name=systemd hierarchy has no rule to obey */
                 if (ret_where) {
                         free(*ret_where);

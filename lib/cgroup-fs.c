@@ -100,7 +100,7 @@ static void set_where(char **ret_where, const Hier *h, const char *path) {
                 *ret_where = NULL;
 }
 
-static int write_file(const char *dir, const char *file, const char *value) {
+int cgroup_fs_write_file(const char *dir, const char *file, const char *value) {
         _cleanup_free_ char *p = NULL;
         _cleanup_close_ int fd = -1;
         size_t n = strlen(value);
@@ -115,7 +115,7 @@ static int write_file(const char *dir, const char *file, const char *value) {
         return 0;
 }
 
-static int read_file(const char *dir, const char *file, char *buf, size_t size) {
+int cgroup_fs_read_file(const char *dir, const char *file, char *buf, size_t size) {
         _cleanup_free_ char *p = NULL;
         _cleanup_close_ int fd = -1;
         ssize_t n;
@@ -136,7 +136,7 @@ static uint64_t read_u64(const char *dir, const char *file) {
         char buf[64];
         uint64_t v;
 
-        if (read_file(dir, file, buf, sizeof buf) < 0)
+        if (cgroup_fs_read_file(dir, file, buf, sizeof buf) < 0)
                 return CGROUP_USAGE_UNKNOWN;
         buf[strcspn(buf, "\n")] = '\0';
         if (parse_uint64(buf, 0, UINT64_MAX - 1, &v) < 0)
@@ -149,7 +149,7 @@ static uint64_t read_key(const char *dir, const char *file, const char *key) {
         char buf[4096];
         size_t kl = strlen(key);
 
-        if (read_file(dir, file, buf, sizeof buf) < 0)
+        if (cgroup_fs_read_file(dir, file, buf, sizeof buf) < 0)
                 return CGROUP_USAGE_UNKNOWN;
         for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 uint64_t v;
@@ -277,7 +277,7 @@ static int fs_state_key(char **ret) {
                         sp = strchr(mp, ' ');
                         if (sp)
                                 *sp = '\0';
-                        r = read_file(mp, "cgroup.controllers", buf, sizeof buf);
+                        r = cgroup_fs_read_file(mp, "cgroup.controllers", buf, sizeof buf);
                         if (r < 0)
                                 buf[0] = '\0';
                         buf[strcspn(buf, "\n")] = '\0';
@@ -484,7 +484,7 @@ static int make_parent(Hier *h, const char *parent, char **ret_where) {
                 want = strdup(h->label);
                 if (!want)
                         return -ENOMEM;
-                r = read_file(h->mount, "cgroup.subtree_control", buf, sizeof buf);
+                r = cgroup_fs_read_file(h->mount, "cgroup.subtree_control", buf, sizeof buf);
                 if (r < 0)
                         return r;
                 for (char *save = NULL, *c = strtok_r(want, ",", &save); c; c = strtok_r(NULL, ",", &save))
@@ -507,7 +507,7 @@ static int make_parent(Hier *h, const char *parent, char **ret_where) {
                 if (h->version == 2) {
                         char sub[512], *cur = NULL;
                         _cleanup_free_ char *line = NULL;
-                        r = read_file(dir, "cgroup.subtree_control", sub, sizeof sub);
+                        r = cgroup_fs_read_file(dir, "cgroup.subtree_control", sub, sizeof sub);
                         if (r < 0)
                                 return r;
                         free(want);
@@ -525,7 +525,7 @@ static int make_parent(Hier *h, const char *parent, char **ret_where) {
                                 free(cur);
                         }
                         if (line) {
-                                r = write_file(dir, "cgroup.subtree_control", line);
+                                r = cgroup_fs_write_file(dir, "cgroup.subtree_control", line);
                                 if (r < 0) {
                                         set_where(ret_where, h, dir + base);
                                         return r;
@@ -650,7 +650,7 @@ static int fs_create(const char *parent, const char *name, const CgroupLimits *l
                                         r = -ENOMEM;
                                         goto fail;
                                 }
-                                r = write_file(h->dir, s[k].file, s[k].value);
+                                r = cgroup_fs_write_file(h->dir, s[k].file, s[k].value);
                                 if (r < 0) {
                                         set_where(ret_where, h, j->head.path);
                                         goto fail;
@@ -868,18 +868,19 @@ static int fs_kill(CgroupJob *head, uint64_t timeout_usec) {
 
         /* v2 (5.14+): one write kills every process, no race with forks;
          * not where a spare process must live on */
-        if (v2 && j->spare <= 0 && write_file(v2->dir, "cgroup.kill", "1") == 0)
+        if (v2 && j->spare <= 0 && cgroup_fs_write_file(v2->dir, "cgroup.kill", "1") == 0)
                 goto wait;
 
         /* Otherwise stop the whole group first so that a fork bomb cannot
          * outrun the killing, then kill, then thaw so the kills land. */
         if (v2)
-                frozen = write_file(v2->dir, "cgroup.freeze", "1") == 0;
-        else if (fz && write_file(fz->dir, "freezer.state", "FROZEN") == 0) {
+                frozen = cgroup_fs_write_file(v2->dir, "cgroup.freeze", "1") == 0;
+        else if (fz && cgroup_fs_write_file(fz->dir, "freezer.state", "FROZEN") == 0) {
                 char st[32];
                 frozen = true;
                 while (now_usec() < deadline) {
-                        if (read_file(fz->dir, "freezer.state", st, sizeof st) < 0 || strncmp(st, "FROZEN", 6) == 0)
+                        if (cgroup_fs_read_file(fz->dir, "freezer.state", st, sizeof st) < 0 ||
+                            strncmp(st, "FROZEN", 6) == 0)
                                 break;
                         (void) usleep(1000);
                 }
@@ -887,9 +888,9 @@ static int fs_kill(CgroupJob *head, uint64_t timeout_usec) {
         (void) signal_procs(j, SIGKILL);
         if (frozen) {
                 if (v2)
-                        (void) write_file(v2->dir, "cgroup.freeze", "0");
+                        (void) cgroup_fs_write_file(v2->dir, "cgroup.freeze", "0");
                 else
-                        (void) write_file(fz->dir, "freezer.state", "THAWED");
+                        (void) cgroup_fs_write_file(fz->dir, "freezer.state", "THAWED");
         }
 
 wait:

@@ -214,6 +214,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupJob *, cgjob_free)
  * where it exists (-ENOENT: none). spare: a pid in it that signal and kill
  * leave alone and do not count (0: none). */
 int cgroup_fs_open_path(const char *path, pid_t spare, CgroupJob **ret);
+/* One cgroup file, DIR/FILE, never through a symlink: read into buf
+ * (NUL-terminated; the byte count) or written with value in one write(). */
+int cgroup_fs_read_file(const char *dir, const char *file, char *buf, size_t size);
+int cgroup_fs_write_file(const char *dir, const char *file, const char *value);
 
 /* ---- the systemd unit names and properties (pure; unit-tested) ---- */
 
