@@ -26,6 +26,7 @@ int main(int argc, char *argv[]) {
                 fds[i] = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
                 if (fds[i] < 0 || connect(fds[i], (struct sockaddr *) &sa, sizeof sa) < 0) {
                         perror("connect");
+                        free(fds);
                         return 1;
                 }
         }
@@ -43,5 +44,6 @@ int main(int argc, char *argv[]) {
         fflush(stdout);
         while (read(0, buf, sizeof buf) > 0)
                 ;
+        free(fds);
         return 0;
 }

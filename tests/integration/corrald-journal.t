@@ -61,12 +61,16 @@ ok $? "corrald.socket and systemd-logind start"
 
 # submit USER ARGS... -> the job id (inside)
 submit() { local u=$1; shift; inside setpriv --reuid="$u" --regid="$u" --init-groups env CORRAL_SOCKET="$SOCK" "$CORRAL" submit --cwd / "$@"; }
-# done_job ID: waits until the job's epilogue has run; prints its state
+# done_job ID: waits (two minutes at most: under ASan every step inside
+# systemd-ns is slow) until the job's epilogue has run; prints its state.
+# The next job of the same user must not start before: that epilogue kills
+# whatever the user runs outside a job, a `corral submit` too.
 done_job() {
-    local i out
-    for i in $(seq 150); do
+    local out end=$(($(date +%s) + 120))
+    while :; do
         out=$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show "$1" 2>/dev/null)
         grep -q '^epilogue ' <<<"$out" && break
+        [ "$(date +%s)" -ge "$end" ] && { fail_diag "job $1: no epilogue after 120 s"; break; }
         sleep 0.2
     done
     sed -n 's/^state  *//p' <<<"$out"
