@@ -62,7 +62,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
-CPPFLAGS += -Ilib -DCORRAL_VERSION='"$(VERSION)"' -D_GNU_SOURCE -DCORRAL_SYSCONFDIR='"$(SYSCONFDIR)"'
+CPPFLAGS += -Ilib -Iepilogue -Isupervisor/launch -Isupervisor/core -DCORRAL_VERSION='"$(VERSION)"' -D_GNU_SOURCE -DCORRAL_SYSCONFDIR='"$(SYSCONFDIR)"'
 CFLAGS ?=
 CFLAGS += -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) $(PKG_CFLAGS)
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN)
@@ -71,12 +71,20 @@ LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBCORRAL := $(BUILD)/libcorral.a
 
+# Each program's code but its main.c is a component archive (ARCHIVES, from
+# a module.mk: NAME_SRCS), linked into the program, into the programs that
+# run it without exec (corrald's root helper runs corral-launch and
+# corral-epilogue in forked children), into the unit tests and the SPANK
+# plugin. A program names the archives it links in order (PROG_ARCHIVES,
+# users before what they use); libcorral comes last.
 PROGRAMS :=
+ARCHIVES :=
 include $(sort $(wildcard */module.mk */*/module.mk))
 
 PROGRAM_BINS := $(addprefix $(BUILD)/,$(PROGRAMS))
+ARCHIVE_FILES := $(foreach a,$(ARCHIVES),$(BUILD)/$(a).a)
 
-all: $(LIBCORRAL) $(PROGRAM_BINS)
+all: $(LIBCORRAL) $(ARCHIVE_FILES) $(PROGRAM_BINS)
 
 # The paths compiled in (lib/paths.h): $(BUILD)/config is rewritten only
 # when they change, and every object depends on it, so `make install
@@ -96,10 +104,20 @@ $(LIBCORRAL): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+define archive_template
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(sort $$(wildcard $$($(1)_SRCS))))
+$(BUILD)/$(1).a: $$($(1)_OBJS)
+	@mkdir -p $$(@D)
+	rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach a,$(ARCHIVES),$(eval $(call archive_template,$(a))))
+
 define program_template
 $(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$(sort $$(wildcard $$($(1)_SRCS))))
-$(BUILD)/$(1): $$($(1)_OBJS) $(LIBCORRAL)
-	$(CC) $(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBCORRAL) $$(or $$($(1)_PKG_LIBS),$(PKG_LIBS)) $$($(1)_LIBS)
+$(1)_ARCHIVE_FILES := $$(foreach a,$$($(1)_ARCHIVES),$(BUILD)/$$(a).a)
+$(BUILD)/$(1): $$($(1)_OBJS) $$($(1)_ARCHIVE_FILES) $(LIBCORRAL)
+	$(CC) $(LDFLAGS) -o $$@ $$($(1)_OBJS) $$($(1)_ARCHIVE_FILES) $(LIBCORRAL) $$(or $$($(1)_PKG_LIBS),$(PKG_LIBS)) $$($(1)_LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_template,$(p))))
 
@@ -127,8 +145,9 @@ $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/tests/suites.h $(BUILD)/con
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(BUILD)/tests -Itests/unit $(CFLAGS) -Wno-missing-prototypes $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
-$(UNIT_BIN): $(UNIT_OBJS) $(LIBCORRAL)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBCORRAL) $(PKG_LIBS) $(CHECK_LIBS)
+# the unit tests link the component archives in corrald's order (it uses them all)
+$(UNIT_BIN): $(UNIT_OBJS) $(corrald_ARCHIVE_FILES) $(LIBCORRAL)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(corrald_ARCHIVE_FILES) $(LIBCORRAL) $(PKG_LIBS) $(CHECK_LIBS)
 
 # Fuzz harnesses: built with the replay main for `make check` (gcc), and with
 # libFuzzer for `make fuzz` (clang).
@@ -234,10 +253,11 @@ format-check:
 # cppcheck does not know __attribute__((cleanup)), so its leak checks only
 # report false positives here; LeakSanitizer in check-asan finds real leaks.
 lint:
-	clang-tidy --quiet $(LIB_SRCS) $(foreach p,$(PROGRAMS),$(wildcard $($(p)_SRCS))) -- $(CPPFLAGS) -std=gnu11 $(PKG_CFLAGS)
+	clang-tidy --quiet $(LIB_SRCS) $(foreach p,$(ARCHIVES) $(PROGRAMS),$(wildcard $($(p)_SRCS))) -- $(CPPFLAGS) -std=gnu11 $(PKG_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	        --suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
-	        --suppress=leakReturnValNotUsed -Ilib -D_GNU_SOURCE lib $(dir $(foreach p,$(PROGRAMS),$(firstword $(wildcard $($(p)_SRCS)))))
+	        --suppress=leakReturnValNotUsed -Ilib -Iepilogue -Isupervisor/launch -Isupervisor/core -D_GNU_SOURCE lib \
+	        $(sort $(dir $(foreach p,$(ARCHIVES) $(PROGRAMS),$(firstword $(wildcard $($(p)_SRCS))))))
 
 # ---- install ----
 # Where `make install` puts things (PREFIX=/usr SYSCONFDIR=/etc for a

@@ -33,8 +33,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../epilogue/epilogue.h"
-#include "../launch/launch-main.h"
+#include "epilogue.h"
+#include "launch-main.h"
 #include "cgroup.h"
 #include "corrald.h"
 #include "job.h"

@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# liblaunch: the containment (everything but main.c); see launch.h
+ARCHIVES += liblaunch
+liblaunch_SRCS := $(filter-out %/main.c,$(wildcard supervisor/launch/*.c))
 PROGRAMS += corral-launch
-corral-launch_SRCS := supervisor/launch/*.c
+corral-launch_SRCS := supervisor/launch/main.c
+corral-launch_ARCHIVES := liblaunch
 corral-launch_DIR := sbin
 corral-launch_MAN := man/corral-launch.8
 # lets an uninstalled build find the tree's policies/ (see launch.c, load_config)

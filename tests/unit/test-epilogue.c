@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-epilogue.c — corral-epilogue's pure parts and its kill loop under
- * fault injection. The epilogue's sources are compiled in here (they are
- * not in libcorral). Covered: Torque argv shape detection and validation,
- * the Slurm environment, at job headers, /proc/net lines, allow-file
- * comparison, target rules, and ep_kill_targets() with a recycled PID
- * (never signalled) and EPERM (reported as a survivor, exit 1); identity:
- * a root process with the user's effective uid is never touched, a real
- * uid that turns to root between the classification and the stop (injected
- * status) stops nothing, an "sshd" of real uid 0 and another effective uid
- * still pardons; Grid Engine's epilog environment (--sge and detected), and
- * the pardons of running Slurm and Grid Engine jobs over an injected /proc
- * tree (a directory with stat, status, environ and cwd per process): below
- * a root slurmstepd/sge_shepherd of another job, and a daemon by the job id
- * in its environment only while that job's root daemon runs. */
+ * fault injection, linked against libepilogue.a like corral-epilogue. Covered: Torque argv shape detection and
+ * validation, the Slurm environment, at job headers, /proc/net lines, allow-file comparison, target rules, and
+ * ep_kill_targets() with a recycled PID (never signalled) and EPERM (reported as a survivor, exit 1); identity: a root
+ * process with the user's effective uid is never touched, a real uid that turns to root between the classification and
+ * the stop (injected status) stops nothing, an "sshd" of real uid 0 and another effective uid still pardons; Grid
+ * Engine's epilog environment (--sge and detected), and the pardons of running Slurm and Grid Engine jobs over an
+ * injected /proc tree (a directory with stat, status, environ and cwd per process): below a root
+ * slurmstepd/sge_shepherd of another job, and a daemon by the job id in its environment only while that job's root
+ * daemon runs. */
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
@@ -28,18 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit-skip.h"
-
-#include "../../epilogue/allowfiles.c"
-#include "../../epilogue/atstrip.c"
-#include "../../epilogue/conventions.c"
-#include "../../epilogue/cronstrip.c"
-#include "../../epilogue/jobs.c"
-#include "../../epilogue/kill.c"
-#include "../../epilogue/linger.c"
-#include "../../epilogue/listeners.c"
-#include "../../epilogue/quarantine.c"
-#include "../../epilogue/report.c"
-#include "../../epilogue/targets.c"
+#include "epilogue.h"
+#include "parse.h"
 
 static int parse(char **argv, char **envp, EpRequest *r, char **err) {
         int argc = 0;

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../supervisor/launch/env.c"
-#include "../../supervisor/launch/result.c"
+#include "launch.h"
+#include "strv.h"
 
 static const char *env_get(char **env, const char *name) {
         size_t n = strlen(name);

@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../epilogue/epilogue.h"
+#include "epilogue.h"
 #include "unit-skip.h"
 
 typedef struct Sockets {

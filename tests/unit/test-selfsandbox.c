@@ -22,7 +22,7 @@
 
 #include "unit-skip.h"
 
-#include "../../supervisor/core/selfsandbox.c"
+#include "corrald.h"
 
 /* the errno of a call that failed, 0 if it succeeded */
 #define ERR_OF(call) ((call) < 0 ? errno : 0)

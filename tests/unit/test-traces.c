@@ -13,7 +13,8 @@
 #include <unistd.h>
 #include "unit-skip.h"
 
-#include "../../epilogue/traces.c"
+#include "epilogue.h"
+#include "strv.h"
 
 #define U 61791
 #define V 61792
