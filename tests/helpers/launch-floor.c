@@ -12,7 +12,8 @@
  * the cgroups (v1 "tasks"; on v2 it moves itself too, through
  * cgroup.procs), uid/gid maps, the default policy's mounts (/ private,
  * read-only /etc /usr /boot /opt, /proc, /dev/mqueue, private /tmp and
- * /dev/shm, a hidden file, the hostname), the ids, an empty bounding set
+ * /dev/shm, /var/tmp and /run/lock, the default hide list, the hostname),
+ * the ids, an empty bounding set
  * and no capabilities, no_new_privs, then a vforked process that makes
  * the default policy's Landlock domain (abstract unix sockets and signals
  * scoped, where the kernel has Landlock ABI 6), loads the seccomp program (a cache file of lib/runcache.c,
@@ -165,6 +166,9 @@ int main(int argc, char *argv[]) {
                 (void) mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
                 (void) mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
                 (void) mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+                /* the default policy's private_dirs */
+                (void) mount("tmpfs", "/var/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+                (void) mount("tmpfs", "/run/lock", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
                 (void) snprintf(buf, sizeof buf, "mode=0700,size=4k,uid=%u,gid=%u", (unsigned) uid, (unsigned) gid);
                 (void) mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, buf);
                 /* host root has no mapping here: the file is the user's */
@@ -173,8 +177,23 @@ int main(int argc, char *argv[]) {
                 fd = open("/tmp/inaccessible", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0000);
                 if (fd >= 0)
                         (void) close(fd);
-                if (mount("/tmp/inaccessible", "/etc/hostname", NULL, MS_BIND, NULL) == 0)
-                        (void) mount(NULL, "/etc/hostname", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+                /* the default policy's hide list, those that exist */
+                static const char *const hidden[] = { "/etc/ssh/ssh_host_rsa_key",
+                                                      "/etc/ssh/ssh_host_ecdsa_key",
+                                                      "/etc/ssh/ssh_host_ed25519_key",
+                                                      "/etc/munge",
+                                                      "/var/spool/cron",
+                                                      "/etc/corral" };
+                for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
+                        struct stat hst;
+                        if (lstat(hidden[i], &hst) < 0)
+                                continue;
+                        if (S_ISDIR(hst.st_mode))
+                                (void) mount("tmpfs", hidden[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                             "mode=000,size=4k,nr_inodes=1");
+                        else if (mount("/tmp/inaccessible", hidden[i], NULL, MS_BIND, NULL) == 0)
+                                (void) mount(NULL, hidden[i], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+                }
                 (void) umount2("/tmp", MNT_DETACH);
                 if (sethostname("corral-job", 10) < 0)
                         _exit(11);
