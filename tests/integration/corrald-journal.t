@@ -18,10 +18,9 @@
 #       --logind no it does not (the control).
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
+. "$CORRAL_SRC/tests/systemd-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-epilogue not built"
-R=$CORRAL_RECIPES
-[ -x "$R/systemd-ns/start.sh" ] || plan_skip_unless_must systemd "no systemd-ns recipe at $R (CORRAL_RECIPES)"
 [ -x /lib/systemd/systemd-logind ] || plan_skip_unless_must systemd "no systemd-logind (install systemd)"
 
 # The ids corrald(8) documents: ".B <id>" then the event's first word.
@@ -41,22 +40,11 @@ make_test_user corraltestlg 61173
 # epilogue strips linger flags here
 printf '[namespaces]\nuser = host\n' >>"$TEST_TMP/policies/t.ini"
 sed -i 's/^strip_linger = no$/strip_linger = yes/' "$TEST_TMP/policies/t.ini"
-WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
-if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
-    plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
-fi
-_cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
+sdns_start $CORRAL_SRC $CORRAL_BUILD $TEST_TMP
 plan 28
-inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
 
-sed -e "s|@SBINDIR@/corrald|$CORRAL_BUILD/corrald --config $TEST_TMP/corral.conf|" \
-    "$CORRAL_SRC/units/corrald.service.in" >"$TEST_TMP/corrald.service"
-sed -e "s|^ListenSequentialPacket=.*|ListenSequentialPacket=$SOCK|" "$CORRAL_SRC/units/corrald.socket" >"$TEST_TMP/corrald.socket"
-cp "$CORRAL_SRC/units/corral.slice" "$TEST_TMP/"
-inside sh -c "cp '$TEST_TMP/corrald.service' '$TEST_TMP/corrald.socket' '$TEST_TMP/corral.slice' /etc/systemd/system/ &&
-              mkdir -p /etc/systemd/system/corrald.service.d &&
-              printf '[Service]\nWatchdogSec=3s\n' >/etc/systemd/system/corrald.service.d/watchdog.conf &&
-              systemctl daemon-reload && systemctl start corrald.socket systemd-logind.service"
+sdns_install_corrald "corrald.service.d/watchdog.conf=$(printf '[Service]\nWatchdogSec=3s')" &&
+    inside systemctl start corrald.socket systemd-logind.service
 ok $? "corrald.socket and systemd-logind start"
 
 # submit USER ARGS... -> the job id (inside)

@@ -17,11 +17,10 @@
 # LockPersonality=, ... on the service) (a) differs and the helper has a filter.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
+. "$CORRAL_SRC/tests/systemd-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/tests/helpers/sandbox-probe" ] ||
     plan_skip "corral-launch or tests/helpers/sandbox-probe not built (make tests)"
-R=$CORRAL_RECIPES
-[ -x "$R/systemd-ns/start.sh" ] || plan_skip_unless_must systemd "no systemd-ns recipe at $R (CORRAL_RECIPES)"
 
 make_tmpdir
 # jobs have a private /tmp and a test user may not reach a checkout in a
@@ -44,21 +43,11 @@ printf '[namespaces]\nuser = host\n' >>"$TEST_TMP/policies/t.ini"
 # the same policy with personality() denied: then the policy says no
 printf '[policy]\ninherit = t\n[seccomp]\ndeny = personality\n' >"$TEST_TMP/policies/tp.ini"
 chmod 0644 "$TEST_TMP/policies/tp.ini"
-WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
-if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP $STAGE" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
-    plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
-fi
-_cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
+sdns_start $CORRAL_SRC $CORRAL_BUILD $TEST_TMP $STAGE
 plan 12
-inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
 
 # the shipped unit, pointed at the test build and config
-sed -e "s|@SBINDIR@/corrald|$CORRAL_BUILD/corrald --config $TEST_TMP/corral.conf|" \
-    "$CORRAL_SRC/units/corrald.service.in" >"$TEST_TMP/corrald.service"
-sed -e "s|^ListenSequentialPacket=.*|ListenSequentialPacket=$SOCK|" "$CORRAL_SRC/units/corrald.socket" >"$TEST_TMP/corrald.socket"
-cp "$CORRAL_SRC/units/corral.slice" "$TEST_TMP/"
-inside sh -c "cp '$TEST_TMP/corrald.service' '$TEST_TMP/corrald.socket' '$TEST_TMP/corral.slice' /etc/systemd/system/ &&
-              systemctl daemon-reload && systemctl start corrald.socket corrald.service"
+sdns_install_corrald && inside systemctl start corrald.socket corrald.service
 ok $? "the units load and corrald.service starts"
 
 # job_probe POLICY: the probe as a job of corrald (the service); its stdout

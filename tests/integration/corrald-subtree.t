@@ -11,22 +11,17 @@
 # pure cgroup v2 in the QEMU guest.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
+. "$CORRAL_SRC/tests/systemd-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-R=$CORRAL_RECIPES
-[ -x "$R/systemd-ns/start.sh" ] || plan_skip_unless_must systemd "no systemd-ns recipe at $R (CORRAL_RECIPES)"
 
 make_tmpdir
 # the daemon user and the admin group (the guest script writes its own config)
 corrald_setup 2
 make_test_user corraltestsb 61162
-WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
-if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
-    plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
-fi
-_cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
+sdns_start $CORRAL_SRC $CORRAL_BUILD
 plan 20
-"$R/systemd-ns/run.sh" "$WD" "$CORRAL_SRC/tests/corrald-subtree-guest.sh" "$CORRAL_BUILD" "$CORRAL_SRC" \
+inside "$CORRAL_SRC/tests/corrald-subtree-guest.sh" "$CORRAL_BUILD" "$CORRAL_SRC" \
         >"$TEST_TMP/guest.out" 2>"$TEST_TMP/guest.err"
 rc=$?
 get() { sed -n "s/^$1=//p" "$TEST_TMP/guest.out" | tail -1; }

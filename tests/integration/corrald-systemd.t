@@ -10,10 +10,9 @@
 # cgroup or scope.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
+. "$CORRAL_SRC/tests/systemd-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-R=$CORRAL_RECIPES
-[ -x "$R/systemd-ns/start.sh" ] || plan_skip_unless_must systemd "no systemd-ns recipe at $R (CORRAL_RECIPES)"
 
 make_tmpdir
 corrald_setup 2
@@ -23,21 +22,11 @@ make_test_user corraltestsd 61161
 # over-mounts exist; so here the job's user namespace is off (the PID, mount,
 # IPC and UTS namespaces, cgroup, capabilities and seccomp all stay).
 printf '[namespaces]\nuser = host\n' >>"$TEST_TMP/policies/t.ini"
-WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
-if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
-    plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
-fi
-_cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
+sdns_start $CORRAL_SRC $CORRAL_BUILD $TEST_TMP
 plan 11
-inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
 
 # the shipped units, pointed at the test build and config
-sed -e "s|@SBINDIR@/corrald|$CORRAL_BUILD/corrald --config $TEST_TMP/corral.conf|" \
-    "$CORRAL_SRC/units/corrald.service.in" >"$TEST_TMP/corrald.service"
-sed -e "s|^ListenSequentialPacket=.*|ListenSequentialPacket=$SOCK|" "$CORRAL_SRC/units/corrald.socket" >"$TEST_TMP/corrald.socket"
-cp "$CORRAL_SRC/units/corral.slice" "$TEST_TMP/"
-inside sh -c "cp '$TEST_TMP/corrald.service' '$TEST_TMP/corrald.socket' '$TEST_TMP/corral.slice' /etc/systemd/system/ &&
-              systemctl daemon-reload && systemctl start corrald.socket"
+sdns_install_corrald && inside systemctl start corrald.socket
 ok $? "the units load and corrald.socket starts"
 
 out=$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" status 2>&1); rc=$?

@@ -12,9 +12,9 @@
 # removes the units, the configuration and the state.
 #   CORRAL_DEB=path.deb  use that package instead of building one (make deb)
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$CORRAL_SRC/tests/systemd-lib.sh"
 require_root
 R=$CORRAL_RECIPES
-[ -x "$R/systemd-ns/start.sh" ] || plan_skip_unless_must systemd "no systemd-ns recipe at $R (CORRAL_RECIPES)"
 if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
     plan_skip_unless_must systemd "dpkg-buildpackage or debhelper missing: run scripts/deps.sh"
 fi
@@ -53,16 +53,11 @@ dpkg-deb --root-owner-group -b "$TEST_TMP/v2" "$DEB2" >/dev/null || { plan 1; ok
 
 host_status=$(dpkg-query -W -f='${Status} ${Version}' corral 2>&1)
 host_user=$(getent passwd corral)
-WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
 # the checkout is not shared with the namespace (an installed package is
 # under test): commands run inside from /, which it has
 cd / || exit 1
-if ! SDNS_BIND="$TEST_TMP" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
-    plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
-fi
-_cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
+sdns_start $TEST_TMP
 plan 35
-inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
 as_user() { inside setpriv --reuid="$U" --regid="$U" --init-groups sh -c 'cd / && exec "$@"' sh corral "$@"; }
 field() { # field ID FIELD: from `corral show --json` (as root inside)
     inside corral show --json "$1" | sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p"
