@@ -54,8 +54,10 @@ typedef struct Field {
         size_t count_offset; /* F_PIDS: where the count is */
 } Field;
 
-#define FIELD(T, key, member, kind, check) { key, kind, check, offsetof(HMsg, T.member), 0 }
-#define FIELDS_END { NULL, 0, 0, 0, 0 }
+#define FIELD(T, key, member, kind, check)                                                                             \
+        { key, kind, check, offsetof(HMsg, T.member), 0 }
+#define FIELDS_END                                                                                                     \
+        { NULL, 0, 0, 0, 0 }
 
 static const Field f_launch[] = {
         FIELD(launch, "job", job, F_JOB, C_NONE),
@@ -387,12 +389,11 @@ int hmsg_unpack(json_t *o, HMsg *ret, const char **ret_field) {
         if (t < 0)
                 return -EBADMSG;
         ret->type = t;
-        json_object_foreach(o, key, v)
-                if (!streq(key, "type") && !field_known(types[t].fields, key)) {
-                        *ret_field = key;
-                        hmsg_done(ret);
-                        return -EBADMSG;
-                }
+        json_object_foreach(o, key, v) if (!streq(key, "type") && !field_known(types[t].fields, key)) {
+                *ret_field = key;
+                hmsg_done(ret);
+                return -EBADMSG;
+        }
         for (const Field *f = types[t].fields; f->key; f++) {
                 *ret_field = f->key;
                 r = unpack_field(f, json_object_get(o, f->key), ret);

@@ -18,9 +18,11 @@
 #include "strv.h"
 
 #define OID "0123456789abcdef0123456789abcdef"
-#define LAUNCH                                                                                                       \
-        "{\"type\":\"launch\",\"job\":7,\"uid\":61000,\"user\":\"corraltest\",\"policy\":\"default\",\"cwd\":\"/tmp\"," \
-        "\"walltime\":3600000000,\"output_id\":\"" OID "\",\"argv\":[\"/bin/echo\",\"a b\"],\"env\":[\"A=1\",\"B=x=y\"]," \
+#define LAUNCH                                                                                                         \
+        "{\"type\":\"launch\",\"job\":7,\"uid\":61000,\"user\":\"corraltest\",\"policy\":\"default\",\"cwd\":\"/"      \
+        "tmp\","                                                                                                       \
+        "\"walltime\":3600000000,\"output_id\":\"" OID                                                                 \
+        "\",\"argv\":[\"/bin/echo\",\"a b\"],\"env\":[\"A=1\",\"B=x=y\"],"                                             \
         "\"stdout\":\"/tmp/o\",\"stderr\":null}"
 
 static int unpack_str(const char *s, HMsg *m, const char **field) {
@@ -242,8 +244,15 @@ END_TEST
 START_TEST(test_pack_refuses_invalid) {
         char *argv[] = { NULL };
         HMsg m = { .type = HMSG_T_LAUNCH,
-                   .launch = { .job = 1, .uid = 61000, .user = "u", .policy = "default", .cwd = "/", .walltime = 1,
-                               .output_id = OID, .argv = argv, .env = argv } };
+                   .launch = { .job = 1,
+                               .uid = 61000,
+                               .user = "u",
+                               .policy = "default",
+                               .cwd = "/",
+                               .walltime = 1,
+                               .output_id = OID,
+                               .argv = argv,
+                               .env = argv } };
         json_t *o = NULL;
         const char *field = NULL;
         ck_assert_int_eq(hmsg_pack(&m, &o, &field), -EINVAL);
