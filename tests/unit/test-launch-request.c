@@ -59,11 +59,12 @@ static int round_trip(const LaunchRequest *req, char ***ret_argv, LaunchRequest 
 }
 
 START_TEST(test_round_trip_all_fields) {
-        char *env[] = { (char *) "TOKEN=s3cret value", (char *) "OPTS=--policy evil -- x", (char *) "EMPTY=",
-                        (char *) "EQ=a=b=c", NULL };
-        char *cmd[] = { (char *) "/bin/sh",  (char *) "-c",  (char *) "echo \"$@\"", (char *) "--policy",
-                        (char *) "--",       (char *) "-e",  (char *) "two words",   (char *) "",
-                        (char *) "--user=x", (char *) "-h",  NULL };
+        char *env[] = { (char *) "TOKEN=s3cret value", (char *) "OPTS=--policy evil -- x",
+                        (char *) "EMPTY=", (char *) "EQ=a=b=c", NULL };
+        char *cmd[] = { (char *) "/bin/sh",   (char *) "-c", (char *) "echo \"$@\"",
+                        (char *) "--policy",  (char *) "--", (char *) "-e",
+                        (char *) "two words", (char *) "",   (char *) "--user=x",
+                        (char *) "-h",        NULL };
         int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
         LaunchRequest req = {
                 .policy = "default",
@@ -109,8 +110,14 @@ START_TEST(test_round_trip_minimal) {
         LaunchRequest req = LAUNCH_REQUEST_INIT;
         _cleanup_strv_free_ char **argv = NULL;
         LaunchRequest out;
-        char *expect[] = { (char *) "corral-launch", (char *) "--policy", (char *) "p", (char *) "--user",
-                           (char *) "u",             (char *) "--",       (char *) "true", NULL };
+        char *expect[] = { (char *) "corral-launch",
+                           (char *) "--policy",
+                           (char *) "p",
+                           (char *) "--user",
+                           (char *) "u",
+                           (char *) "--",
+                           (char *) "true",
+                           NULL };
 
         req.policy = "p";
         req.user = "u";
@@ -193,11 +200,11 @@ START_TEST(test_invalid_rejected) {
 /* a valid request, then the one field a case changes */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-#define REQ(...) { .policy = "p", .user = "u", .argv = cmd, .walltime = UINT64_MAX, .result_fd = -1, __VA_ARGS__ }
+#define REQ(...)                                                                                                       \
+        { .policy = "p", .user = "u", .argv = cmd, .walltime = UINT64_MAX, .result_fd = -1, __VA_ARGS__ }
         const BadCase cases[] = {
                 { "job id", REQ(.job_id = "a/b"), "invalid --job-id 'a/b': use 1-64 of [A-Za-z0-9_.-]", NULL },
-                { "long job id",
-                  REQ(.job_id = "12345678901234567890123456789012345678901234567890123456789012345"),
+                { "long job id", REQ(.job_id = "12345678901234567890123456789012345678901234567890123456789012345"),
                   "invalid --job-id '1234", NULL },
                 { "relative cwd", REQ(.cwd = "home/u"), "--cwd must be an absolute path: home/u", NULL },
                 { "env", REQ(.env = bad_env), "invalid --env '1BAD=x': use NAME=VALUE, NAME of [A-Za-z_][A-Za-z0-9_]*",
@@ -206,8 +213,8 @@ START_TEST(test_invalid_rejected) {
                 { "relative env file", REQ(.env_file = "env"), "--env-file must be an absolute path: env", NULL },
                 { "zero walltime", REQ(.walltime = 0), "invalid --walltime '0s': a duration like 90s, 30m, 2h",
                   "invalid --walltime '0': a duration like 90s, 30m, 2h" },
-                { "closed result fd", REQ(.result_fd = 999),
-                  "invalid --result-fd '999': not an open file descriptor", NULL },
+                { "closed result fd", REQ(.result_fd = 999), "invalid --result-fd '999': not an open file descriptor",
+                  NULL },
                 { "cgroup parent", REQ(.cgroup_parent = "../x"),
                   "invalid --cgroup-parent '../x': names of [A-Za-z0-9_.-] separated by /", NULL },
                 { "no user", REQ(.user = NULL), "--policy and --user are required; see --help", NULL },
