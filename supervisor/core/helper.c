@@ -10,7 +10,8 @@
  * What it starts: corral-launch (one per job; its result goes to
  * run_dir/results/JOB.json so that a restarted corrald can still collect it)
  * and corral-epilogue. Both are linked into corrald and run in a forked
- * child without exec (run_program()): the child starts from what this
+ * child without exec (corral-launch: launch_run() with a LaunchRequest
+ * filled here; corral-epilogue: run_program()): the child starts from what this
  * long-lived process has already loaded and prepared (shared libraries, NSS
  * modules, libcgroup's view of the mounts), which is most of what a fresh
  * corral-launch spends before its job starts. --launch/--epilogue name
@@ -258,15 +259,22 @@ static struct passwd *check_user(uid_t uid, const char *name) {
 
 typedef int (*ProgramMain)(int argc, char *argv[], char *envp[]);
 
-static int launch_entry(int argc, char *argv[], char *envp[]) {
-        return launch_main(argc, argv);
+/* In a forked child whose stdio is set up: exec bin with argv (the signal
+ * mask emptied first). Never returns; exec_failed: the exit code when bin
+ * cannot be executed. */
+static _noreturn_ void exec_program(const char *bin, char **argv, int exec_failed) {
+        sigset_t none;
+
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(bin, argv);
+        dprintf(2, "corrald: cannot execute %s: %s\n", bin, strerror(errno));
+        _exit(exec_failed);
 }
 
-/* In a forked child whose stdio is set up: become the program, as an exec of
- * bin would, or (bin NULL) by calling main in this process after undoing what
- * exec would have undone: other fds, the signal mask, getopt's state, the
- * name shown by ps. Never returns; exit handlers of the helper's libraries
- * are not run. exec_failed: the exit code when bin cannot be executed.
+/* In a forked child whose stdio is set up, before it calls a program's code
+ * in this process: undo what exec would have undone: other fds, the signal
+ * mask, the name shown by ps (getopt's state is run_program()'s).
  * The log target: when the helper logs to the journal, so does the program,
  * on a socket of its own (the helper's is closed with the other fds), every
  * line with CORRAL_JOB= and CORRAL_USER= (journalctl CORRAL_JOB=7 then shows
@@ -277,19 +285,13 @@ static int launch_entry(int argc, char *argv[], char *envp[]) {
  * address space) and only corral-init keeps the copy, non-dumpable from the
  * moment it takes the job's uid, so the job can neither ptrace it nor read
  * its /proc/1/mem (and the default policy denies ptrace besides). */
-static _noreturn_ void run_program(const char *bin, ProgramMain main, const char *name, char **argv, int exec_failed,
-                                   int64_t job, const char *user, bool copy_stderr) {
+static void become_program(const char *name, int64_t job, const char *user, bool copy_stderr) {
         char jf[40], uf[300];
         const char *fields[] = { jf, uf, NULL };
         sigset_t none;
 
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
-        if (bin) {
-                execv(bin, argv);
-                dprintf(2, "corrald: cannot execute %s: %s\n", bin, strerror(errno));
-                _exit(exec_failed);
-        }
         log_close();
         (void) close_range(3, ~0U, 0);
         (void) prctl(PR_SET_NAME, name, 0, 0, 0);
@@ -299,6 +301,17 @@ static _noreturn_ void run_program(const char *bin, ProgramMain main, const char
                 log_set_target(copy_stderr ? LOG_TARGET_JOURNAL_AND_STDERR : LOG_TARGET_JOURNAL);
         else
                 log_set_target(LOG_TARGET_STDERR);
+}
+
+/* In a forked child whose stdio is set up: become the program, by an exec
+ * of bin (exec_program()), or (bin NULL) by calling its main in this
+ * process (become_program(), and getopt's state reset). Never returns; exit
+ * handlers of the helper's libraries are not run. */
+static _noreturn_ void run_program(const char *bin, ProgramMain main, const char *name, char **argv, int exec_failed,
+                                   int64_t job, const char *user, bool copy_stderr) {
+        if (bin)
+                exec_program(bin, argv, exec_failed);
+        become_program(name, job, user, copy_stderr);
         optind = 0;
         argv[0] = (char *) name;
         int status = main((int) strv_length(argv), argv, environ);
@@ -449,44 +462,32 @@ static void req_launch(Helper *h, json_t *m) {
         job_file(h, job, "log", log, sizeof log);
         (void) unlink(res);
 
-        /* corral-launch --policy P --policy-dir D --user U --job-id N ... -- argv */
+        /* what corral-launch --policy P --policy-dir D --user U --job-id N
+         * ... -- argv would say; its command line only for --launch PATH */
         snprintf(num, sizeof num, "%lld", (long long) job);
-        char wt[FORMAT_BUF];
-        snprintf(wt, sizeof wt, "%llus", (unsigned long long) ((walltime + USEC_PER_SEC - 1) / USEC_PER_SEC));
-        const char *fixed[] = { h->s->launch_bin ? h->s->launch_bin : "corral-launch",
-                                "--policy",
-                                policy,
-                                "--policy-dir",
-                                h->s->policy_dir,
-                                "--user",
-                                user,
-                                "--job-id",
-                                num,
-                                "--cwd",
-                                cwd,
-                                "--stdin",
-                                "/dev/null",
-                                "--stdout",
-                                out,
-                                "--stderr",
-                                err,
-                                "--walltime",
-                                wt,
-                                "--result",
-                                res };
-        for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
-                if (strv_extend(&args, fixed[i]) < 0)
+        LaunchRequest req = LAUNCH_REQUEST_INIT;
+        req.policy = policy;
+        req.policy_dir = h->s->policy_dir;
+        req.user = user;
+        req.job_id = num;
+        req.cwd = cwd;
+        req.stdin_path = "/dev/null";
+        req.stdout_path = out;
+        req.stderr_path = err;
+        /* whole seconds, rounded up */
+        req.walltime = (walltime + USEC_PER_SEC - 1) / USEC_PER_SEC * USEC_PER_SEC;
+        req.result_path = res;
+        req.config_path = h->s->config_path;
+        req.env = env;
+        req.argv = argv;
+        if (h->s->launch_bin) {
+                if (launch_request_to_argv(&req, &args) < 0)
                         fatal("out of memory", NULL);
-        if (h->s->config_path && (strv_extend(&args, "--config") < 0 || strv_extend(&args, h->s->config_path) < 0))
-                fatal("out of memory", NULL);
-        for (char **e = env; *e; e++)
-                if (strv_extend(&args, "--env") < 0 || strv_extend(&args, *e) < 0)
+                free(args[0]);
+                args[0] = strdup(h->s->launch_bin);
+                if (!args[0])
                         fatal("out of memory", NULL);
-        if (strv_extend(&args, "--") < 0)
-                fatal("out of memory", NULL);
-        for (char **a = argv; *a; a++)
-                if (strv_extend(&args, *a) < 0)
-                        fatal("out of memory", NULL);
+        }
 
         pid_t pid = fork();
         if (pid < 0)
@@ -499,7 +500,12 @@ static void req_launch(Helper *h, json_t *m) {
                         _exit(EXIT_FAILURE);
                 /* a new session: a SIGINT to corrald's terminal is not the job's */
                 (void) setsid();
-                run_program(h->s->launch_bin, launch_entry, "corral-launch", args, EXIT_FAILURE, job, user, true);
+                if (args)
+                        exec_program(h->s->launch_bin, args, EXIT_FAILURE);
+                become_program("corral-launch", job, user, true);
+                int status = launch_run(&req);
+                (void) fflush(NULL);
+                _exit(status);
         }
 
         Launcher *l = calloc(1, sizeof(Launcher));

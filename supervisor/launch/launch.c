@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* launch.c — corral-launch: run one job as a user, contained as a policy
- * says, wait for it, report. launch_main() and the ordered list of containment
+ * says, wait for it, report. launch_run() (a LaunchRequest, launch-main.h),
+ * launch_main() (its command line) and the ordered list of containment
  * steps live here; each step is a function in its own file:
  *
- *   options.c  the command line
+ *   options.c  the command line, and the checks of a request
  *   user.c     1. the user
  *   (lib) cgroup.h / cgroup-fs.c   2. the job cgroup
  *   userns.c   3. namespaces (clone3) and the uid/gid maps
@@ -50,7 +51,8 @@
 #define KILL_TIMEOUT_USEC (10 * USEC_PER_SEC)
 
 typedef struct Launch {
-        LaunchArgs args;
+        LaunchRequest args; /* the caller's request (its strings stay the caller's) */
+        char **env; /* --env-file's variables, then args.env's: args.env points here */
         NodeConfig *node;
         Policy *policy;
         JobUser user;
@@ -526,8 +528,9 @@ static int read_env_file(Launch *l) {
         for (char **e = l->args.env; e && *e; e++)
                 if ((r = strv_extend(&env, *e)) < 0)
                         return fail(l, STEP_INTERNAL, r, "out of memory");
-        strv_free(l->args.env);
-        l->args.env = TAKE_PTR(env);
+        strv_free(l->env);
+        l->env = TAKE_PTR(env);
+        l->args.env = l->env;
         return 0;
 }
 
@@ -1021,7 +1024,7 @@ static void launch_done(Launch *l) {
         free(l->message);
         strv_free(l->warnings);
         free(l->cgroup_path);
-        launch_args_done(&l->args);
+        l->env = strv_free(l->env);
 }
 
 /* The containment steps, in order. Why this order:
@@ -1133,8 +1136,9 @@ static int run(Launch *l) {
         return 0;
 }
 
-int launch_main(int argc, char *argv[]) {
+int launch_run(const LaunchRequest *req) {
         Launch l = {
+                .args = *req,
                 .stdio = { -1, -1, -1 },
                 .result_fd = -1,
                 .pidfd = -1,
@@ -1149,21 +1153,19 @@ int launch_main(int argc, char *argv[]) {
                 .cpu_system_usec = CGROUP_USAGE_UNKNOWN,
                 .oom_kills = CGROUP_USAGE_UNKNOWN,
         };
-        int r, status;
+        int status;
 
         log_set_program("corral-launch");
         ensure_std_fds();
         l.start_mono = now_usec(CLOCK_MONOTONIC);
         l.start_real = now_usec(CLOCK_REALTIME);
 
-        r = launch_parse_args(argc, argv, &l.args);
-        if (r > 0)
-                return 0;
-        if (r < 0)
+        /* the parser's checks, for a request built in memory (the parser's
+         * own pass them again) */
+        if (launch_request_check(req) < 0)
                 return EXIT_USAGE;
         if (geteuid() != 0) {
                 log_error("must be run as root");
-                launch_args_done(&l.args);
                 return EXIT_USAGE;
         }
 
@@ -1174,4 +1176,20 @@ int launch_main(int argc, char *argv[]) {
         status = report(&l, &usage);
         launch_done(&l);
         return status;
+}
+
+int launch_main(int argc, char *argv[]) {
+        LaunchRequest req;
+        int r;
+
+        log_set_program("corral-launch");
+        ensure_std_fds();
+        r = launch_parse_args(argc, argv, &req);
+        if (r > 0)
+                return 0;
+        if (r < 0)
+                return EXIT_USAGE;
+        r = launch_run(&req);
+        launch_request_done(&req);
+        return r;
 }

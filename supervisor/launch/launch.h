@@ -12,6 +12,7 @@
 
 #include "cgroup.h"
 #include "landlock.h"
+#include "launch-main.h"
 #include "policy.h"
 
 /* Exit codes of corral-launch itself (documented in corral-launch(8)). Below
@@ -69,19 +70,6 @@ typedef struct JobUser {
         int n_groups;
 } JobUser;
 
-/* The command line. */
-typedef struct LaunchArgs {
-        const char *policy, *user, *job_id, *cwd;
-        const char *stdin_path, *stdout_path, *stderr_path;
-        char **env; /* --env-fd's, then --env K=V, in order */
-        const char *env_file; /* --env-file: read as the user, after step 1 */
-        uint64_t walltime; /* usec, USEC_INFINITY: the policy's */
-        const char *result_path;
-        int result_fd; /* -1: none */
-        const char *policy_dir, *config_path, *cgroup_parent;
-        char **argv; /* the command */
-} LaunchArgs;
-
 /* A failure inside the child, reported to the parent through a pipe before
  * the child exits (atomic: smaller than PIPE_BUF). */
 typedef struct ChildError {
@@ -115,9 +103,10 @@ typedef struct JobSpec {
         size_t n_attach_fds;
 } JobSpec;
 
-/* options.c */
-int launch_parse_args(int argc, char *argv[], LaunchArgs *ret);
-void launch_args_done(LaunchArgs *a);
+/* options.c (and launch-main.h: the request, its parser, its argv) */
+/* The parser's checks of each field, for a request that did not come from
+ * it: 0, or -EINVAL after logging the first bad field as the parser would. */
+int launch_request_check(const LaunchRequest *req);
 void launch_help(void);
 
 /* user.c: step 1 */

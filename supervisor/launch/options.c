@@ -49,16 +49,107 @@ void launch_help(void) {
                POLICY_DIR_DEFAULT, NODECONF_PATH_DEFAULT);
 }
 
-static bool job_id_valid(const char *s) {
-        /* it becomes the cgroup name "job-ID" */
-        return strlen(s) <= 64 && cgjob_name_valid(s);
-}
-
 bool launch_argv_scrub;
 
-/* --env-fd N: its variables join a.env now (the fd is the caller's, read
+/* The checks of each option's value, shared by the parser (arg: the value
+ * as given) and launch_request_check() (a request built in memory); each
+ * logs why, once. */
+static int check_job_id(const char *s) {
+        /* it becomes the cgroup name "job-ID" */
+        if (strlen(s) > 64 || !cgjob_name_valid(s)) {
+                log_error("invalid --job-id '%s': use 1-64 of [A-Za-z0-9_.-]", s);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int check_cwd(const char *s) {
+        if (s[0] != '/') {
+                log_error("--cwd must be an absolute path: %s", s);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* kv joins env, which has n entries already */
+static int check_env(const char *kv, size_t n) {
+        if (!env_assignment_valid(kv)) {
+                log_error("invalid --env '%s': use NAME=VALUE, NAME of [A-Za-z_][A-Za-z0-9_]*", kv);
+                return -EINVAL;
+        }
+        if (n >= LAUNCH_MAX_ENV) {
+                log_error("too many --env (at most %d)", LAUNCH_MAX_ENV);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int check_env_file(const char *s) {
+        if (s[0] != '/') {
+                log_error("--env-file must be an absolute path: %s", s);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int check_result_fd(int fd, const char *arg) {
+        if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
+                log_error("invalid --result-fd '%s': not an open file descriptor", arg);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int check_cgroup_parent(const char *s) {
+        if (!cgjob_parent_valid(s)) {
+                log_error("invalid --cgroup-parent '%s': names of [A-Za-z0-9_.-] separated by /", s);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int launch_request_check(const LaunchRequest *req) {
+        size_t n = 0;
+
+        if (req->job_id && check_job_id(req->job_id) < 0)
+                return -EINVAL;
+        if (req->cwd && check_cwd(req->cwd) < 0)
+                return -EINVAL;
+        for (char **e = req->env; e && *e; e++, n++)
+                if (check_env(*e, n) < 0)
+                        return -EINVAL;
+        if (req->env_file && check_env_file(req->env_file) < 0)
+                return -EINVAL;
+        if (req->walltime == 0) {
+                log_error("invalid --walltime '0': a duration like 90s, 30m, 2h");
+                return -EINVAL;
+        }
+        if (req->result_fd != -1) {
+                char arg[16];
+                (void) snprintf(arg, sizeof arg, "%d", req->result_fd);
+                if (check_result_fd(req->result_fd, arg) < 0)
+                        return -EINVAL;
+        }
+        if (req->cgroup_parent && check_cgroup_parent(req->cgroup_parent) < 0)
+                return -EINVAL;
+        if (!req->policy || !req->user) {
+                log_error("--policy and --user are required; see --help");
+                return -EINVAL;
+        }
+        if (req->result_path && req->result_fd >= 0) {
+                log_error("--result and --result-fd exclude each other");
+                return -EINVAL;
+        }
+        if (!req->argv || isempty(req->argv[0])) {
+                log_error("no command given: corral-launch --policy NAME --user USER -- CMD [ARG]...");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* --env-fd N: its variables join a->env now (the fd is the caller's, read
  * once, and closed). */
-static int env_from_fd(LaunchArgs *a, const char *arg) {
+static int env_from_fd(LaunchRequest *a, const char *arg) {
         _cleanup_free_ char *buf = NULL, *err = NULL;
         size_t len;
         int fd, r;
@@ -83,11 +174,11 @@ static int env_from_fd(LaunchArgs *a, const char *arg) {
         return 0;
 }
 
-void launch_args_done(LaunchArgs *a) {
-        a->env = strv_free(a->env);
+void launch_request_done(LaunchRequest *req) {
+        req->env = strv_free(req->env);
 }
 
-int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
+int launch_parse_args(int argc, char *argv[], LaunchRequest *ret) {
         enum {
                 ARG_STDIN = 0x100,
                 ARG_STDOUT,
@@ -120,10 +211,7 @@ int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
                 { "version", no_argument, NULL, ARG_VERSION },
                 {},
         };
-        LaunchArgs a = {
-                .walltime = USEC_INFINITY,
-                .result_fd = -1,
-        };
+        LaunchRequest a = LAUNCH_REQUEST_INIT;
         int c, r;
 
         /* "+": stop at the first non-option, so the command's own options
@@ -137,17 +225,13 @@ int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
                         a.user = optarg;
                         break;
                 case 'j':
-                        if (!job_id_valid(optarg)) {
-                                log_error("invalid --job-id '%s': use 1-64 of [A-Za-z0-9_.-]", optarg);
+                        if (check_job_id(optarg) < 0)
                                 goto usage;
-                        }
                         a.job_id = optarg;
                         break;
                 case 'C':
-                        if (optarg[0] != '/') {
-                                log_error("--cwd must be an absolute path: %s", optarg);
+                        if (check_cwd(optarg) < 0)
                                 goto usage;
-                        }
                         a.cwd = optarg;
                         break;
                 case ARG_STDIN:
@@ -160,14 +244,8 @@ int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
                         a.stderr_path = optarg;
                         break;
                 case 'e':
-                        if (!env_assignment_valid(optarg)) {
-                                log_error("invalid --env '%s': use NAME=VALUE, NAME of [A-Za-z_][A-Za-z0-9_]*", optarg);
+                        if (check_env(optarg, strv_length(a.env)) < 0)
                                 goto usage;
-                        }
-                        if (strv_length(a.env) >= LAUNCH_MAX_ENV) {
-                                log_error("too many --env (at most %d)", LAUNCH_MAX_ENV);
-                                goto usage;
-                        }
                         if (strv_extend(&a.env, optarg) < 0) {
                                 log_oom();
                                 goto usage;
@@ -183,10 +261,8 @@ int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
                                 goto usage;
                         break;
                 case ARG_ENV_FILE:
-                        if (optarg[0] != '/') {
-                                log_error("--env-file must be an absolute path: %s", optarg);
+                        if (check_env_file(optarg) < 0)
                                 goto usage;
-                        }
                         a.env_file = optarg;
                         break;
                 case 'w':
@@ -200,9 +276,9 @@ int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
                         a.result_path = optarg;
                         break;
                 case ARG_RESULT_FD:
-                        r = parse_int(optarg, 0, 1 << 20, &a.result_fd);
-                        if (r < 0 || fcntl(a.result_fd, F_GETFD) < 0) {
-                                log_error("invalid --result-fd '%s': not an open file descriptor", optarg);
+                        if (parse_int(optarg, 0, 1 << 20, &a.result_fd) < 0)
+                                a.result_fd = -1; /* not a number: no fd either */
+                        if (check_result_fd(a.result_fd, optarg) < 0) {
                                 a.result_fd = -1;
                                 goto usage;
                         }
@@ -214,42 +290,77 @@ int launch_parse_args(int argc, char *argv[], LaunchArgs *ret) {
                         a.config_path = optarg;
                         break;
                 case ARG_CGROUP_PARENT:
-                        if (!cgjob_parent_valid(optarg)) {
-                                log_error("invalid --cgroup-parent '%s': names of [A-Za-z0-9_.-] separated by /",
-                                          optarg);
+                        if (check_cgroup_parent(optarg) < 0)
                                 goto usage;
-                        }
                         a.cgroup_parent = optarg;
                         break;
                 case 'h':
                         launch_help();
-                        launch_args_done(&a);
+                        launch_request_done(&a);
                         return 1;
                 case ARG_VERSION:
                         printf("corral-launch %s\n", CORRAL_VERSION);
-                        launch_args_done(&a);
+                        launch_request_done(&a);
                         return 1;
                 default:
                         goto usage;
                 }
         }
-        if (!a.policy || !a.user) {
-                log_error("--policy and --user are required; see --help");
+        if (optind < argc)
+                a.argv = argv + optind;
+        /* what no single option can say: the required ones, --result and
+         * --result-fd together, the command */
+        if (launch_request_check(&a) < 0)
                 goto usage;
-        }
-        if (a.result_path && a.result_fd >= 0) {
-                log_error("--result and --result-fd exclude each other");
-                goto usage;
-        }
-        if (optind >= argc || isempty(argv[optind])) {
-                log_error("no command given: corral-launch --policy NAME --user USER -- CMD [ARG]...");
-                goto usage;
-        }
-        a.argv = argv + optind;
         *ret = a;
         return 0;
 
 usage:
-        launch_args_done(&a);
+        launch_request_done(&a);
         return -EINVAL;
+}
+
+static int argv_add(char ***argv, const char *option, const char *value) {
+        if (!value)
+                return 0;
+        if (strv_extend(argv, option) < 0 || strv_extend(argv, value) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int launch_request_to_argv(const LaunchRequest *req, char ***ret_argv) {
+        _cleanup_strv_free_ char **argv = NULL;
+        char wt[32] = "", fd[16] = "";
+
+        /* whole seconds as the helper always wrote them, else microseconds */
+        if (req->walltime != USEC_INFINITY)
+                (void) snprintf(wt, sizeof wt, "%llu%s",
+                                (unsigned long long) (req->walltime % USEC_PER_SEC == 0 ? req->walltime / USEC_PER_SEC
+                                                                                        : req->walltime),
+                                req->walltime % USEC_PER_SEC == 0 ? "s" : "us");
+        if (req->result_fd != -1)
+                (void) snprintf(fd, sizeof fd, "%d", req->result_fd);
+
+        if (strv_extend(&argv, "corral-launch") < 0 || argv_add(&argv, "--policy", req->policy) < 0 ||
+            argv_add(&argv, "--policy-dir", req->policy_dir) < 0 || argv_add(&argv, "--user", req->user) < 0 ||
+            argv_add(&argv, "--job-id", req->job_id) < 0 || argv_add(&argv, "--cwd", req->cwd) < 0 ||
+            argv_add(&argv, "--stdin", req->stdin_path) < 0 || argv_add(&argv, "--stdout", req->stdout_path) < 0 ||
+            argv_add(&argv, "--stderr", req->stderr_path) < 0 || argv_add(&argv, "--walltime", wt[0] ? wt : NULL) < 0 ||
+            argv_add(&argv, "--result", req->result_path) < 0 ||
+            argv_add(&argv, "--result-fd", fd[0] ? fd : NULL) < 0 ||
+            argv_add(&argv, "--config", req->config_path) < 0 ||
+            argv_add(&argv, "--cgroup-parent", req->cgroup_parent) < 0 ||
+            argv_add(&argv, "--env-file", req->env_file) < 0)
+                return -ENOMEM;
+        for (char **e = req->env; e && *e; e++)
+                if (argv_add(&argv, "--env", *e) < 0)
+                        return -ENOMEM;
+        /* "--": the command's own options are never taken for ours */
+        if (strv_extend(&argv, "--") < 0)
+                return -ENOMEM;
+        for (char **a = req->argv; a && *a; a++)
+                if (strv_extend(&argv, *a) < 0)
+                        return -ENOMEM;
+        *ret_argv = TAKE_PTR(argv);
+        return 0;
 }

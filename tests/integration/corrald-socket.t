@@ -9,7 +9,7 @@
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
 command -v systemd-socket-activate >/dev/null || plan_skip_unless_must systemd "systemd-socket-activate not installed (package systemd, scripts/deps.sh)"
-plan 13
+plan 16
 
 make_tmpdir
 corrald_setup 2
@@ -41,11 +41,20 @@ grep -q 'Using the socket passed by systemd' "$TEST_TMP/corrald.log"; ok $? "cor
 id=$(submit_as corraltests -- /bin/echo activated)
 is "$(wait_final "$id")" "COMPLETED" "a job runs through the socket-activated corrald"
 is "$(as corraltests logs "$id")" "activated" "its output"
-# --launch: the named corral-launch binary is executed, not the built-in one
-id=$(submit_as corraltests -- /bin/sleep 300)
+# --launch: the named corral-launch binary is executed, not the built-in one;
+# it gets the request as a command line (launch_request_to_argv()), whose
+# --env values it blanks at once: ps shows no secret of the job
+secret=s3cr3t-$$-$RANDOM
+id=$(submit_as corraltests --env "SECRET=$secret" -- /bin/sh -c 'echo "$SECRET"; exec /bin/sleep 300')
 wait_state "$id" RUNNING
+# the job started: its launcher has parsed its command line
+for _ in $(seq 300); do [ "$(as corraltests logs "$id")" = "$secret" ] && break; sleep 0.1; done
+is "$(as corraltests logs "$id")" "$secret" "with --launch, a job submitted with --env has the variable"
 lpid=$(sqlite3 "$TEST_TMP/state/queue.db" "SELECT launcher_pid FROM jobs WHERE id=$id")
-is "$(readlink "/proc/$lpid/exe")" "$(readlink -f "$CORRAL_BUILD/corral-launch")" "with --launch the launcher is that binary"
+is "$(readlink "/proc/$lpid/exe")" "$(readlink -f "$CORRAL_BUILD/corral-launch")" "... its launcher is that binary"
+cmdline=$(tr '\0' ' ' <"/proc/$lpid/cmdline")
+like "$cmdline" "--env SECRET= .*-- /bin/sh -c" "... run with the job's request as its command line"
+ok "$(grep -qF -- "$secret" <<<"$cmdline" && echo 1 || echo 0)" "... with the --env value blanked in it"
 as corraltests cancel "$id" >/dev/null
 is "$(wait_final "$id")" "CANCELLED" "... and its job is cancelled through it"
 chmod 0600 "$SOCK"
