@@ -13,7 +13,7 @@
  * files it reads itself and treats anything unknown or oversized as fatal
  * (OpenSSH's monitor). The core parses untrusted input and never runs as
  * root. If either process dies the other exits too, and the next start
- * reconciles the queue with what is still running (dispatch.c). */
+ * reconciles the queue with what is still running (core-lifecycle.c). */
 #pragma once
 
 #include <stdbool.h>

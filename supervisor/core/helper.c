@@ -16,7 +16,7 @@
  * modules, libcgroup's view of the mounts), which is most of what a fresh
  * corral-launch spends before its job starts. --launch/--epilogue name
  * binaries to exec instead. Launchers are not killed when corrald stops: the
- * next start adopts them (see recovery in core.c). */
+ * next start adopts them (see recovery in core-lifecycle.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>

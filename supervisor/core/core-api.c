@@ -1,0 +1,780 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* core-api.c — the core's API socket: connections and who may make them
+ * (on_accept), their requests (handle_request) and the operations
+ * (api_ops[]): submit, list, show, cancel, logs, hold, release, drain,
+ * resume, policies, version. Every request is in the audit log. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "job.h"
+#include "log.h"
+#include "macro.h"
+#include "messages.h"
+#include "parse.h"
+#include "policy.h"
+#include "protocol.h"
+#include "store.h"
+#include "strv.h"
+
+/* one user cannot take every connection from the others (the node's total
+ * is max_connections, of which NODECONF_ADMIN_CONNECTIONS are kept for root
+ * and the admin group) */
+#define MAX_CONNECTIONS_PER_UID 64
+/* out of fds (EMFILE): accepting again after this, not in a busy loop */
+#define ACCEPT_RETRY_USEC (250 * USEC_PER_MSEC)
+#define LOGS_CHUNK ((size_t) 60 * 1024)
+#define FOLLOW_INTERVAL_USEC (200 * USEC_PER_MSEC)
+
+static json_t *job_to_json(Core *c, const Job *j, bool full) {
+        char buf[FORMAT_BUF], outdir[4200];
+        json_t *o = json_pack("{s:I, s:s, s:i, s:s, s:s, s:s}", "id", (json_int_t) j->id, "user", j->user, "uid",
+                              (int) j->uid, "state", job_state_to_string(j->state), "policy", j->policy, "cwd", j->cwd);
+        if (!o)
+                return NULL;
+        json_t *argv = json_array();
+        for (char **a = j->argv; argv && a && *a; a++)
+                json_array_append_new(argv, json_string(*a));
+        json_object_set_new(o, "argv", argv ? argv : json_null());
+        if (full) {
+                json_t *env = json_object();
+                for (char **e = j->env; env && e && *e; e++) {
+                        size_t n = strcspn(*e, "=");
+                        char name[300];
+                        snprintf(name, sizeof name, "%.*s", (int) n, *e);
+                        json_object_set_new(env, name, json_string((*e)[n] ? *e + n + 1 : ""));
+                }
+                json_object_set_new(o, "env", env ? env : json_null());
+        }
+        json_object_set_new(o, "walltime", json_string(format_duration(buf, j->walltime)));
+        json_object_set_new(o, "submitted", json_integer((json_int_t) (j->submit_time / USEC_PER_SEC)));
+        json_object_set_new(o, "started",
+                            j->start_time ? json_integer((json_int_t) (j->start_time / USEC_PER_SEC)) : json_null());
+        json_object_set_new(o, "ended",
+                            j->end_time ? json_integer((json_int_t) (j->end_time / USEC_PER_SEC)) : json_null());
+        if (j->exit_code >= 0) {
+                snprintf(buf, sizeof buf, "%d:%d", j->exit_code, j->exit_signal >= 0 ? j->exit_signal : 0);
+                json_object_set_new(o, "exit", json_string(buf));
+        } else
+                json_object_set_new(o, "exit", json_null());
+        snprintf(outdir, sizeof outdir, "%s/%s", c->s->output_dir, j->output_id);
+        json_object_set_new(o, "output_dir", json_string(outdir));
+        if (j->stdout_path)
+                json_object_set_new(o, "stdout", json_string(j->stdout_path));
+        if (j->stderr_path)
+                json_object_set_new(o, "stderr", json_string(j->stderr_path));
+        if (j->reason)
+                json_object_set_new(o, "reason", json_string(j->reason));
+        json_object_set_new(o, "cancel_requested", json_boolean(j->cancel_requested));
+        if (full) {
+                json_t *res = j->result ? json_loads(j->result, 0, NULL) : NULL;
+                json_t *usage = res ? json_object_get(res, "usage") : NULL;
+                json_object_set(o, "usage", usage ? usage : json_null());
+                json_object_set_new(o, "result", res ? res : json_null());
+                json_t *ep = j->epilogue ? json_loads(j->epilogue, 0, NULL) : NULL;
+                json_object_set_new(o, "epilogue", ep ? ep : json_null());
+        }
+        return o;
+}
+
+/* ---- connections ---- */
+
+void conn_free(Conn *conn) {
+        Core *c = conn->core;
+        for (Conn **p = &c->conns; *p; p = &(*p)->next)
+                if (*p == conn) {
+                        *p = conn->next;
+                        break;
+                }
+        sd_event_source_disable_unref(conn->src);
+        sd_event_source_disable_unref(conn->follow_timer);
+        sd_event_source_disable_unref(conn->idle_timer);
+        if (conn->fd >= 0)
+                close(conn->fd);
+        c->n_conns--;
+        free(conn);
+}
+
+/* Sends one message; a client that does not read is dropped. */
+static int conn_send_raw(Conn *conn, const void *buf, size_t len) {
+        for (;;) {
+                ssize_t n = send(conn->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n >= 0)
+                        return 0;
+                if (errno == EINTR)
+                        continue;
+                return negative_errno();
+        }
+}
+
+static int conn_send(Conn *conn, json_t *msg) {
+        _cleanup_free_ char *s = NULL;
+        size_t n;
+        int r;
+        if (!msg)
+                return -ENOMEM;
+        r = api_dump(msg, &s, &n);
+        json_decref(msg);
+        if (r < 0)
+                return r;
+        return conn_send_raw(conn, s, n);
+}
+
+static bool is_admin(Core *c, uid_t uid, gid_t gid, int fd) {
+        if (uid == 0)
+                return true;
+        if (c->s->admin_gid == (gid_t) -1)
+                return false;
+        if (gid == c->s->admin_gid)
+                return true;
+        gid_t groups[256];
+        socklen_t len = sizeof groups;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+                return false;
+        for (size_t i = 0; i < len / sizeof(gid_t); i++)
+                if (groups[i] == c->s->admin_gid)
+                        return true;
+        return false;
+}
+
+/* ---- API operations ---- */
+
+typedef struct Ctx {
+        Core *c;
+        Conn *conn;
+        ApiRequest *req;
+        int64_t job; /* for the audit log */
+        const char *result; /* "ok", "denied", "invalid", ... */
+        char detail[256];
+} Ctx;
+
+static json_t *deny(Ctx *x, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static json_t *deny(Ctx *x, const char *code, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(x->detail, sizeof x->detail, fmt, ap);
+        va_end(ap);
+        x->result = code;
+        if (streq(code, "denied"))
+                x->c->denied++;
+        return api_error(code, "%s", x->detail);
+}
+
+static json_t *ok(Ctx *x) {
+        x->result = "ok";
+        return json_pack("{s:b}", "ok", 1);
+}
+
+/* Loads a job the caller may act on: its owner, or an admin. */
+static json_t *get_own_job(Ctx *x, int64_t id, Job **ret) {
+        Job *j = NULL;
+        x->job = id;
+        int r = store_get(x->c->store, id, &j);
+        if (r == -ENOENT)
+                return deny(x, "not_found", "no job %lld", (long long) id);
+        if (r < 0)
+                return deny(x, "internal", "cannot read job %lld: %s", (long long) id, strerror(-r));
+        if (j->uid != x->conn->uid && !x->conn->admin) {
+                job_free(j);
+                return deny(x, "denied", "job %lld belongs to another user", (long long) id);
+        }
+        *ret = j;
+        return NULL;
+}
+
+/* The policy's [users] rule (lib/policy.c), the one corral-launch applies:
+ * a job it would refuse is refused now, with the same reason. */
+static int user_allowed(const Policy *p, const struct passwd *pw, char **ret_reason) {
+        _cleanup_strv_free_ char **names = NULL;
+        if (policy_user_needs_groups(p)) {
+                gid_t groups[256];
+                int n = ELEMENTSOF(groups);
+                if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+                        return asprintf(ret_reason, "user '%s' is in more than %zu groups", pw->pw_name,
+                                        ELEMENTSOF(groups)) < 0
+                                       ? -ENOMEM
+                                       : -E2BIG;
+                int r = policy_group_names(groups, (size_t) n, &names);
+                if (r < 0)
+                        return r;
+        }
+        return policy_user_allowed(p, pw->pw_uid, pw->pw_gid, pw->pw_name, names, ret_reason);
+}
+
+static json_t *op_submit(Ctx *x) {
+        Core *c = x->c;
+        ApiRequest *rq = x->req;
+        _cleanup_policy_free_ Policy *p = NULL;
+        _cleanup_job_free_ Job *j = NULL;
+        ConfDiags d = { 0 };
+        const char *policy = rq->policy ? rq->policy : c->s->node->default_policy;
+        struct passwd *pw;
+        uint64_t waiting = 0;
+        int r;
+
+        if (x->conn->uid == 0)
+                return deny(x, "denied", "root cannot run jobs: submit as the user the job should run as");
+        pw = getpwuid(x->conn->uid);
+        if (!pw)
+                return deny(x, "denied", "uid %u has no account on this node", (unsigned) x->conn->uid);
+        r = policy_load(c->s->policy_dir, policy, POLICY_STRICT_PERMS, &p, &d);
+        if (r < 0) {
+                json_t *e = r == -ENOENT ? deny(x, "invalid", "no policy named '%s'", policy)
+                                         : deny(x, "invalid", "policy '%s' is invalid (corral policy check %s)", policy,
+                                                policy);
+                conf_diags_clear(&d);
+                return e;
+        }
+        conf_diags_clear(&d);
+        /* the same checks corral-launch makes, so that a doomed job is refused now */
+        _cleanup_free_ char *why = NULL;
+        r = user_allowed(p, pw, &why);
+        if (r < 0)
+                return deny(x, "denied", "policy '%s' refuses this job: %s", policy,
+                            why ? why : "cannot check the user's groups");
+        if (rq->walltime > p->walltime) {
+                char a[FORMAT_BUF], b[FORMAT_BUF];
+                return deny(x, "invalid", "walltime %s exceeds the %s of policy '%s'", format_duration(a, rq->walltime),
+                            format_duration(b, p->walltime), policy);
+        }
+        r = store_count_waiting(c->store, x->conn->uid, &waiting);
+        if (r < 0)
+                return deny(x, "internal", "cannot count queued jobs: %s", strerror(-r));
+        if (waiting >= c->s->max_queued_per_user)
+                return deny(x, "limit", "%s already has %llu jobs waiting (the limit is %llu)", pw->pw_name,
+                            (unsigned long long) waiting, (unsigned long long) c->s->max_queued_per_user);
+
+        j = calloc(1, sizeof(Job));
+        if (!j)
+                return deny(x, "internal", "out of memory");
+        j->uid = x->conn->uid;
+        j->gid = pw->pw_gid;
+        j->user = strdup(pw->pw_name);
+        j->state = rq->hold ? JOB_HELD : JOB_QUEUED;
+        j->policy = strdup(policy);
+        j->argv = TAKE_PTR(rq->argv);
+        j->env = TAKE_PTR(rq->env);
+        j->cwd = TAKE_PTR(rq->cwd);
+        /* output elsewhere than the job's output directory: corral-launch
+         * opens these as the job's user, with the user's permissions */
+        j->stdout_path = TAKE_PTR(rq->stdout_path);
+        j->stderr_path = TAKE_PTR(rq->stderr_path);
+        j->walltime = rq->walltime ? rq->walltime : p->walltime;
+        j->submit_time = now_usec();
+        j->exit_code = j->exit_signal = -1;
+        /* The session it came from is the user's interactive session, never
+         * the job's (jobs run in their own PID namespace): its epilogue spares it. */
+        (void) pid_session(x->conn->pid, &j->submit_sid);
+        if (!j->user || !j->policy || job_output_id_new(j->output_id) < 0)
+                return deny(x, "internal", "out of memory");
+        /* acknowledged only after the commit is on disk (synchronous=FULL) */
+        r = store_submit(c->store, &j, 1);
+        if (r < 0)
+                return deny(x, "internal", "cannot store the job: %s", strerror(-r));
+        x->job = j->id;
+        {
+                _cleanup_free_ char *pf = NULL;
+                const char *fields[] = { CORRAL_MESSAGE_JOB_SUBMITTED, "CORRAL_STATE=QUEUED",
+                                         asprintf(&pf, "CORRAL_POLICY=%s", j->policy) < 0 ? NULL : pf, NULL };
+                log_job_full(LOG_INFO, (long long) j->id, j->user, fields, "submitted (%s, policy %s)", j->argv[0],
+                             j->policy);
+        }
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "job", json_integer((json_int_t) j->id));
+        json_object_set_new(resp, "state", json_string(job_state_to_string(j->state)));
+        dispatch(c);
+        return resp;
+}
+
+static json_t *op_list(Ctx *x) {
+        Core *c = x->c;
+        StoreFilter f = { .states = x->req->states, .limit = x->req->limit };
+        Job **l = NULL;
+        size_t n = 0;
+        int r;
+
+        if (x->req->user) {
+                struct passwd *pw = getpwnam(x->req->user);
+                if (!pw)
+                        return deny(x, "not_found", "no user %s", x->req->user);
+                if (pw->pw_uid != x->conn->uid && !x->conn->admin)
+                        return deny(x, "denied", "only admins may list other users' jobs");
+                f.by_uid = true;
+                f.uid = pw->pw_uid;
+        } else if (!(x->req->all && x->conn->admin)) {
+                if (x->req->all)
+                        return deny(x, "denied", "only admins may list every user's jobs");
+                f.by_uid = true;
+                f.uid = x->conn->uid;
+        }
+        /* a 64 KiB answer holds a few hundred jobs: read no more rows than that */
+        uint64_t total = 0;
+        r = store_count(c->store, &f, &total);
+        if (r < 0)
+                return deny(x, "internal", "cannot count jobs: %s", strerror(-r));
+        if (!f.limit || f.limit > API_MAX_MESSAGE / 64)
+                f.limit = API_MAX_MESSAGE / 64;
+        /* the jobs not over yet, then those that ended last: what people ask
+         * about, and what must not fall off the end of a long history */
+        r = store_list_recent(c->store, &f, x->req->has_last ? x->req->last : STORE_ALL, x->req->since, &l, &n);
+        if (r < 0)
+                return deny(x, "internal", "cannot list jobs: %s", strerror(-r));
+        /* one answer is one message: as many jobs as fit, in that order, and
+         * "truncated" says there are more than it holds ("total" of them) */
+        json_t *jobs = json_array();
+        size_t size = 256;
+        bool truncated = false;
+        for (size_t i = 0; jobs && i < n; i++) {
+                json_t *o = job_to_json(c, l[i], false);
+                char *one = o ? json_dumps(o, JSON_COMPACT) : NULL;
+                size += one ? strlen(one) + 1 : 0;
+                free(one);
+                if (size > API_MAX_MESSAGE - 512) {
+                        json_decref(o);
+                        truncated = true;
+                        break;
+                }
+                json_array_append_new(jobs, o);
+        }
+        job_list_free(l, n);
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "jobs", jobs ? jobs : json_array());
+        json_object_set_new(resp, "truncated", json_boolean(truncated || json_array_size(jobs) < total));
+        json_object_set_new(resp, "total", json_integer((json_int_t) total));
+        return resp;
+}
+
+static json_t *op_show(Ctx *x) {
+        Job *j = NULL;
+        json_t *e = get_own_job(x, x->req->job, &j);
+        if (e)
+                return e;
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "job", job_to_json(x->c, j, true));
+        job_free(j);
+        return resp;
+}
+
+static json_t *op_cancel(Ctx *x) {
+        Core *c = x->c;
+        Job *j = NULL;
+        json_t *e = get_own_job(x, x->req->job, &j);
+        int r;
+        if (e)
+                return e;
+        if (j->state == JOB_QUEUED || j->state == JOB_HELD) {
+                r = store_transition(c->store, j->id, j->state, JOB_CANCELLED);
+                if (r > 0) {
+                        j->state = JOB_CANCELLED;
+                        j->end_time = now_usec();
+                        free(j->reason);
+                        j->reason = strdup("cancelled before it started");
+                        free(j->epilogue);
+                        j->epilogue = strdup("{\"skipped\":\"the job never ran\"}");
+                        (void) store_update(c->store, j);
+                        log_job_full(LOG_INFO, (long long) j->id, j->user,
+                                     (const char *const[]){ CORRAL_MESSAGE_JOB_ENDED, "CORRAL_STATE=CANCELLED", NULL },
+                                     "cancelled while queued");
+                        job_free(j);
+                        update_status(c);
+                        return ok(x);
+                }
+                /* it just started: cancel it as a running job */
+                job_free(j);
+                j = NULL;
+                r = store_get(c->store, x->req->job, &j);
+                if (r < 0)
+                        return deny(x, "internal", "cannot read job: %s", strerror(-r));
+        }
+        if (job_state_is_active(j->state)) {
+                j->cancel_requested = true;
+                r = store_update(c->store, j);
+                if (r < 0) {
+                        job_free(j);
+                        return deny(x, "internal", "cannot record the cancel: %s", strerror(-r));
+                }
+                if (j->state == JOB_RUNNING)
+                        start_cancel(c, j);
+                log_job(LOG_INFO, (long long) j->id, j->user, "cancel requested by uid %u", (unsigned) x->conn->uid);
+                job_free(j);
+                return ok(x);
+        }
+        json_t *resp =
+                deny(x, "conflict", "job %lld already ended (%s)", (long long) j->id, job_state_to_string(j->state));
+        job_free(j);
+        return resp;
+}
+
+static json_t *op_hold_release(Ctx *x) {
+        Job *j = NULL;
+        bool hold = x->req->op == API_HOLD;
+        json_t *e = get_own_job(x, x->req->job, &j);
+        if (e)
+                return e;
+        int r = store_transition(x->c->store, j->id, hold ? JOB_QUEUED : JOB_HELD, hold ? JOB_HELD : JOB_QUEUED);
+        JobState was = j->state;
+        job_free(j);
+        if (r < 0)
+                return deny(x, "internal", "%s", strerror(-r));
+        if (r == 0)
+                return deny(x, "conflict", "job %lld is %s, not %s", (long long) x->req->job, job_state_to_string(was),
+                            hold ? "QUEUED" : "HELD");
+        if (!hold)
+                dispatch(x->c);
+        update_status(x->c);
+        return ok(x);
+}
+
+static json_t *op_drain_resume(Ctx *x) {
+        Core *c = x->c;
+        bool drain = x->req->op == API_DRAIN;
+        if (!x->conn->admin)
+                return deny(x, "denied", "only root and members of the admin group may %s the node",
+                            drain ? "drain" : "resume");
+        int r = store_set_setting(c->store, "drained", drain ? "1" : "0");
+        if (r < 0)
+                return deny(x, "internal", "%s", strerror(-r));
+        c->drained = drain;
+        log_info("node %s by uid %u", drain ? "drained" : "resumed", (unsigned) x->conn->uid);
+        if (!drain)
+                dispatch(c);
+        update_status(c);
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "drained", json_boolean(drain));
+        return resp;
+}
+
+static json_t *op_policies(Ctx *x) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r = policy_list(x->c->s->policy_dir, &names);
+        if (r < 0)
+                return deny(x, "internal", "cannot list policies: %s", strerror(-r));
+        json_t *l = json_array();
+        for (char **n = names; l && *n; n++) {
+                _cleanup_policy_free_ Policy *p = NULL;
+                ConfDiags d = { 0 };
+                r = policy_load(x->c->s->policy_dir, *n, POLICY_STRICT_PERMS, &p, &d);
+                conf_diags_clear(&d);
+                json_array_append_new(l, json_pack("{s:s, s:b, s:s, s:b}", "name", *n, "valid", r >= 0, "description",
+                                                   p ? p->description : "", "default",
+                                                   streq(*n, x->c->s->node->default_policy)));
+        }
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "policies", l ? l : json_array());
+        return resp;
+}
+
+static json_t *op_version(Ctx *x) {
+        uint64_t counts[_JOB_STATE_MAX] = { 0 };
+        (void) store_count_states(x->c->store, counts);
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "version", json_string(CORRAL_VERSION));
+        json_object_set_new(resp, "api", json_integer(1));
+        json_object_set_new(resp, "slots", json_integer((json_int_t) x->c->s->slots));
+        json_object_set_new(resp, "drained", json_boolean(x->c->drained));
+        json_object_set_new(resp, "running",
+                            json_integer((json_int_t) counts[JOB_RUNNING] + (json_int_t) counts[JOB_STARTING]));
+        json_object_set_new(resp, "queued", json_integer((json_int_t) counts[JOB_QUEUED]));
+        json_object_set_new(resp, "admin", json_boolean(x->conn->admin));
+        return resp;
+}
+
+/* logs: a JSON header, then (when "bytes" > 0) one raw message with the data */
+static int send_chunk(Conn *conn, const Job *j, int stream, uint64_t *offset, bool *ret_eof) {
+        char path[4300];
+        _cleanup_close_ int fd = -1;
+        char *buf;
+        ssize_t n;
+        int r;
+
+        snprintf(path, sizeof path, "%s/%s/%s", conn->core->s->output_dir, j->output_id, stream ? "stderr" : "stdout");
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0 && errno != ENOENT)
+                return negative_errno();
+        buf = malloc(LOGS_CHUNK);
+        if (!buf)
+                return -ENOMEM;
+        n = fd >= 0 ? pread(fd, buf, LOGS_CHUNK, (off_t) *offset) : 0;
+        if (n < 0) {
+                r = negative_errno();
+                free(buf);
+                return r;
+        }
+        *ret_eof = n == 0 && job_state_is_final(j->state);
+        r = conn_send(conn, json_pack("{s:b, s:I, s:I, s:b, s:s}", "ok", 1, "offset", (json_int_t) *offset, "bytes",
+                                      (json_int_t) n, "eof", *ret_eof, "state", job_state_to_string(j->state)));
+        if (r >= 0 && n > 0)
+                r = conn_send_raw(conn, buf, (size_t) n);
+        free(buf);
+        if (r >= 0)
+                *offset += (uint64_t) n;
+        return r;
+}
+
+static int on_follow(sd_event_source *src, uint64_t usec, void *userdata) {
+        Conn *conn = userdata;
+        Core *c = conn->core;
+        Job *j = NULL;
+        bool eof = false;
+        int r = store_get(c->store, conn->follow_job, &j);
+        if (r >= 0) {
+                /* send what there is, up to a few chunks per tick */
+                for (int i = 0; i < 8 && r >= 0 && !eof; i++) {
+                        uint64_t before = conn->follow_offset;
+                        r = send_chunk(conn, j, conn->follow_stream, &conn->follow_offset, &eof);
+                        if (conn->follow_offset == before)
+                                break;
+                }
+                job_free(j);
+        }
+        if (r < 0 || eof) {
+                conn_free(conn);
+                return 0;
+        }
+        sd_event_source_set_time_relative(src, FOLLOW_INTERVAL_USEC);
+        sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static json_t *op_logs(Ctx *x) {
+        Job *j = NULL;
+        bool eof = false;
+        uint64_t offset = x->req->offset;
+        json_t *e = get_own_job(x, x->req->job, &j);
+        if (e)
+                return e;
+        const char *elsewhere = x->req->stream ? j->stderr_path : j->stdout_path;
+        if (elsewhere) {
+                e = deny(x, "invalid", "job %lld writes its %s to %s (chosen at submit): read it there",
+                         (long long) j->id, x->req->stream ? "stderr" : "stdout", elsewhere);
+                job_free(j);
+                return e;
+        }
+        int r = send_chunk(x->conn, j, x->req->stream, &offset, &eof);
+        job_free(j);
+        if (r < 0)
+                return deny(x, "internal", "cannot read the job's output: %s", strerror(-r));
+        x->result = "ok";
+        if (x->req->follow && !eof) {
+                Conn *conn = x->conn;
+                conn->follow_job = x->req->job;
+                conn->follow_stream = x->req->stream;
+                conn->follow_offset = offset;
+                r = sd_event_add_time_relative(x->c->event, &conn->follow_timer, CLOCK_MONOTONIC, FOLLOW_INTERVAL_USEC,
+                                               0, on_follow, conn);
+                if (r < 0)
+                        return deny(x, "internal", "%s", strerror(-r));
+                sd_event_source_set_enabled(conn->follow_timer, SD_EVENT_ONESHOT);
+        }
+        return NULL; /* already answered */
+}
+
+static const struct {
+        ApiOp op;
+        json_t *(*run)(Ctx *x);
+} api_ops[] = {
+        { API_SUBMIT, op_submit },        { API_LIST, op_list },          { API_SHOW, op_show },
+        { API_CANCEL, op_cancel },        { API_LOGS, op_logs },          { API_HOLD, op_hold_release },
+        { API_RELEASE, op_hold_release }, { API_DRAIN, op_drain_resume }, { API_RESUME, op_drain_resume },
+        { API_POLICIES, op_policies },    { API_VERSION, op_version },
+};
+
+static void handle_request(Conn *conn, const char *buf, size_t len) {
+        Core *c = conn->core;
+        ApiRequest req = { .op = _API_OP_INVALID };
+        _cleanup_free_ char *err = NULL;
+        Ctx x = { .c = c, .conn = conn, .req = &req, .result = "invalid" };
+        json_t *resp = NULL;
+        int r;
+
+        c->requests++;
+        r = api_request_parse(buf, len, &req, &err);
+        if (r < 0) {
+                snprintf(x.detail, sizeof x.detail, "%s", err ? err : strerror(-r));
+                resp = api_error("invalid", "%s", x.detail);
+        } else {
+                for (size_t i = 0; i < ELEMENTSOF(api_ops); i++)
+                        if (api_ops[i].op == req.op) {
+                                resp = api_ops[i].run(&x);
+                                break;
+                        }
+        }
+        const char *opname = r < 0 ? "malformed" : api_op_to_string(req.op);
+        /* every request is in the audit log: time, uid, pid, operation, job, result */
+        int ar = store_audit(c->store, conn->uid, conn->pid, opname, x.job, x.result, x.detail[0] ? x.detail : NULL);
+        if (ar < 0)
+                log_warning_errno(ar, "Cannot write the audit log, ignoring: %m");
+        log_full_errno(streq(x.result, "ok") ? LOG_INFO : LOG_NOTICE, 0, "audit: %s by uid %u pid %d: %s%s%s", opname,
+                       (unsigned) conn->uid, (int) conn->pid, x.result, x.detail[0] ? ": " : "", x.detail);
+        api_request_done(&req);
+        c->metrics_dirty = true;
+        if (resp && conn_send(conn, resp) < 0) {
+                conn_free(conn);
+                return;
+        }
+}
+
+static int on_conn(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Conn *conn = userdata;
+        char *buf;
+        ssize_t n;
+
+        if (conn->follow_timer) {
+                /* streaming: the client only reads; EOF or error ends it */
+                if (revents & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+                        conn_free(conn);
+                else {
+                        char tmp[64];
+                        if (recv(fd, tmp, sizeof tmp, MSG_DONTWAIT) == 0)
+                                conn_free(conn);
+                }
+                return 0;
+        }
+        buf = malloc(API_MAX_MESSAGE + 1);
+        if (!buf) {
+                conn_free(conn);
+                return 0;
+        }
+        n = recv(fd, buf, API_MAX_MESSAGE + 1, MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                free(buf);
+                return 0;
+        }
+        if (n <= 0) {
+                free(buf);
+                conn_free(conn);
+                return 0;
+        }
+        /* a request: the idle clock starts again */
+        if (conn->idle_timer) {
+                (void) sd_event_source_set_time_relative(conn->idle_timer, conn->core->s->node->idle_timeout);
+                (void) sd_event_source_set_enabled(conn->idle_timer, SD_EVENT_ONESHOT);
+        }
+        if ((size_t) n > API_MAX_MESSAGE) {
+                /* oversized: refused with a reason, and the daemon goes on */
+                (void) store_audit(conn->core->store, conn->uid, conn->pid, "oversized", 0, "invalid", NULL);
+                (void) conn_send(conn,
+                                 api_error("invalid", "request too large (%zd bytes, limit %zu)", n, API_MAX_MESSAGE));
+                free(buf);
+                return 0;
+        }
+        handle_request(conn, buf, (size_t) n);
+        free(buf);
+        return 0;
+}
+
+/* A connection that sent no request for idle_timeout is closed: a client
+ * that connects and stays silent holds a slot of max_connections (and of
+ * its user's 64) for nothing. One that follows a job's output (logs -f) is
+ * being served, not idle. */
+static int on_idle(sd_event_source *src, uint64_t usec, void *userdata) {
+        Conn *conn = userdata;
+        char buf[FORMAT_BUF];
+        if (conn->follow_timer)
+                return 0;
+        log_debug("Closing the connection of uid %u pid %d: no request for %s", (unsigned) conn->uid, (int) conn->pid,
+                  format_duration(buf, conn->core->s->node->idle_timeout));
+        conn_free(conn);
+        return 0;
+}
+
+static int on_accept_retry(sd_event_source *src, uint64_t usec, void *userdata) {
+        Core *c = userdata;
+        (void) sd_event_source_set_enabled(c->accept_src, SD_EVENT_ON);
+        return 0;
+}
+
+/* Refuses a connection with a reason the client can print; holdconns and
+ * the CLI look for "too many connections". */
+static void refuse(int cfd, const char *why) {
+        char msg[300];
+        int n = snprintf(msg, sizeof msg, "{\"ok\":false,\"code\":\"limit\",\"error\":\"too many connections%s\"}",
+                         why);
+        if (n > 0 && (size_t) n < sizeof msg)
+                (void) send(cfd, msg, (size_t) n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        /* closed with its request unread, the client's recv() would fail
+         * with ECONNRESET before it saw the answer */
+        while (recv(cfd, msg, sizeof msg, MSG_DONTWAIT | MSG_TRUNC) > 0)
+                ;
+        close(cfd);
+}
+
+/* Who may connect, in this order: the peer is identified first
+ * (SO_PEERCRED, and the admin group from SO_PEERGROUPS), then the limits
+ * are checked with that identity: the node's max_connections for everyone;
+ * below it, the last NODECONF_ADMIN_CONNECTIONS only for root and the
+ * admin group, so that idle or hostile connections of users can never lock
+ * an admin out; and 64 per uid but root's. */
+int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Core *c = userdata;
+        struct ucred cred;
+        socklen_t len = sizeof cred;
+        uint64_t max = c->s->node->max_connections;
+        bool privileged;
+        int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (cfd < 0) {
+                if (errno == EMFILE || errno == ENFILE) {
+                        /* the pending connection would wake us again at once: pause */
+                        log_warning_errno(negative_errno(), "Cannot accept a connection: %m; pausing for %llu ms",
+                                          (unsigned long long) (ACCEPT_RETRY_USEC / USEC_PER_MSEC));
+                        c->accept_src = src;
+                        if (c->accept_retry)
+                                (void) sd_event_source_set_time_relative(c->accept_retry, ACCEPT_RETRY_USEC);
+                        else if (sd_event_add_time_relative(c->event, &c->accept_retry, CLOCK_MONOTONIC,
+                                                            ACCEPT_RETRY_USEC, 0, on_accept_retry, c) < 0)
+                                return 0;
+                        (void) sd_event_source_set_enabled(c->accept_retry, SD_EVENT_ONESHOT);
+                        (void) sd_event_source_set_enabled(src, SD_EVENT_OFF);
+                }
+                return 0;
+        }
+        if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                close(cfd);
+                return 0;
+        }
+        privileged = is_admin(c, cred.uid, cred.gid, cfd);
+        if (c->n_conns >= max) {
+                refuse(cfd, ": corrald is at its max_connections");
+                return 0;
+        }
+        if (!privileged && c->n_conns >= max - NODECONF_ADMIN_CONNECTIONS(max)) {
+                refuse(cfd, ": the connections left are kept for root and the admin group");
+                return 0;
+        }
+        unsigned mine = 0;
+        for (Conn *o = c->conns; o; o = o->next)
+                mine += o->uid == cred.uid;
+        if (cred.uid != 0 && mine >= MAX_CONNECTIONS_PER_UID) {
+                refuse(cfd, "");
+                return 0;
+        }
+        Conn *conn = calloc(1, sizeof(Conn));
+        if (!conn) {
+                close(cfd);
+                return 0;
+        }
+        /* identity from the kernel, never from the request */
+        *conn = (Conn){ .core = c, .fd = cfd, .uid = cred.uid, .gid = cred.gid, .pid = cred.pid, .next = c->conns };
+        conn->admin = privileged;
+        if (sd_event_add_io(c->event, &conn->src, cfd, EPOLLIN | EPOLLRDHUP, on_conn, conn) < 0 ||
+            (c->s->node->idle_timeout != USEC_INFINITY &&
+             sd_event_add_time_relative(c->event, &conn->idle_timer, CLOCK_MONOTONIC, c->s->node->idle_timeout, 0,
+                                        on_idle, conn) < 0)) {
+                sd_event_source_disable_unref(conn->src);
+                close(cfd);
+                free(conn);
+                return 0;
+        }
+        c->conns = conn;
+        c->n_conns++;
+        return 0;
+}

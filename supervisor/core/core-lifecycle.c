@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* core-lifecycle.c — a job's life after the queue: the requests the core
+ * sends the root helper (launch, signal, kill, epilogue, adopt) and the
+ * helper's messages back (launched, launch-failed, exited, epilogue-done,
+ * adopted, cleanup-done), the dispatcher that fills free slots, the cancel
+ * of a running job, and crash recovery at start-up (see core.c for the
+ * states a job goes through). */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "core.h"
+#include "job.h"
+#include "log.h"
+#include "macro.h"
+#include "messages.h"
+#include "policy.h"
+#include "store.h"
+
+/* ---- requests to the helper ---- */
+
+/* Sends one request; the core exits when the helper cannot take it. */
+static void helper_send(Core *c, json_t *m) {
+        if (!m) {
+                log_oom();
+                sd_event_exit(c->event, EXIT_FAILURE);
+                return;
+        }
+        int r = msg_send(c->helper_fd, m);
+        json_decref(m);
+        if (r < 0) {
+                log_error_errno(r, "Cannot talk to the root helper: %m; exiting");
+                sd_event_exit(c->event, EXIT_FAILURE);
+        }
+}
+
+/* ---- cancel of a running job ---- */
+
+typedef struct KillCtx {
+        Core *c;
+        int64_t id;
+} KillCtx;
+
+static int on_grace_over(sd_event_source *src, uint64_t usec, void *userdata) {
+        KillCtx *k = userdata;
+        Active *a = active_find(k->c, k->id);
+        if (a && !a->epilogue) {
+                log_job(LOG_NOTICE, (long long) k->id, NULL, "grace period over: killing its cgroup");
+                helper_send(k->c, json_pack("{s:s, s:I}", "type", HMSG_KILL, "job", (json_int_t) k->id));
+        }
+        return 0;
+}
+
+/* SIGTERM through the launcher now, the cgroup killed after the policy's grace. */
+void start_cancel(Core *c, const Job *j) {
+        Active *a = active_find(c, j->id);
+        _cleanup_policy_free_ Policy *p = NULL;
+        ConfDiags d = { 0 };
+        uint64_t grace = c->s->grace;
+
+        if (!a || a->kill_timer)
+                return;
+        if (policy_load(c->s->policy_dir, j->policy, 0, &p, &d) >= 0)
+                grace = p->grace;
+        conf_diags_clear(&d);
+        helper_send(c, json_pack("{s:s, s:I, s:i}", "type", HMSG_SIGNAL, "job", (json_int_t) j->id, "signal", SIGTERM));
+        KillCtx *k = calloc(1, sizeof(KillCtx));
+        if (!k)
+                return;
+        *k = (KillCtx){ c, j->id };
+        uint64_t now;
+        sd_event_now(c->event, CLOCK_MONOTONIC, &now);
+        if (sd_event_add_time(c->event, &a->kill_timer, CLOCK_MONOTONIC, now + grace + 1, 0, on_grace_over, k) < 0)
+                free(k);
+        else
+                sd_event_source_set_destroy_callback(a->kill_timer, free);
+}
+
+/* ---- the helper's messages ---- */
+
+static JobState state_from_result(json_t *res, int code) {
+        const char *st = json_string_value(json_object_get(res, "state"));
+        JobState s = st ? job_state_from_string(st) : _JOB_STATE_INVALID;
+        if (s != JOB_COMPLETED && s != JOB_FAILED && s != JOB_TIMEOUT && s != JOB_OUT_OF_MEMORY && s != JOB_CANCELLED)
+                s = code == 0 ? JOB_COMPLETED : JOB_FAILED;
+        return s;
+}
+
+static void run_epilogue(Core *c, const Job *j) {
+        Active *a = active_find(c, j->id);
+        json_t *keep = json_array();
+        Job **l = NULL;
+        size_t n = 0;
+        StoreFilter f = { .by_uid = true, .uid = j->uid, .states = (1u << JOB_STARTING) | (1u << JOB_RUNNING) };
+
+        if (a)
+                a->epilogue = true;
+        /* the sessions this job and the user's running jobs were submitted
+         * from: the user's own terminals, spared */
+        if (keep && j->submit_sid > 0)
+                json_array_append_new(keep, json_integer(j->submit_sid));
+        if (keep && store_list(c->store, &f, &l, &n) >= 0) {
+                for (size_t i = 0; i < n && json_array_size(keep) < 64; i++)
+                        if (l[i]->submit_sid > 0 && l[i]->id != j->id)
+                                json_array_append_new(keep, json_integer(l[i]->submit_sid));
+                job_list_free(l, n);
+        }
+        helper_send(c, json_pack("{s:s, s:I, s:i, s:s, s:s, s:o}", "type", HMSG_EPILOGUE, "job", (json_int_t) j->id,
+                                 "uid", (int) j->uid, "user", j->user, "policy", j->policy, "keep_sessions",
+                                 keep ? keep : json_array()));
+}
+
+static void on_launched(Core *c, json_t *m, Job *j) {
+        if (j->state != JOB_STARTING)
+                return;
+        j->state = JOB_RUNNING;
+        j->start_time = now_usec();
+        j->launcher_pid = (pid_t) json_integer_value(json_object_get(m, "pid"));
+        j->launcher_start = (uint64_t) json_integer_value(json_object_get(m, "start"));
+        free(j->cgroup);
+        /* where the helper's backend put it (older helpers: cgroupfs's rule) */
+        const char *where = json_string_value(json_object_get(m, "cgroup"));
+        char cg[256];
+        if (where)
+                j->cgroup = strdup(where);
+        else
+                j->cgroup =
+                        job_cgroup_name_num(c->s->node->cgroup_parent, j->id, sizeof cg, cg) >= 0 ? strdup(cg) : NULL;
+        int r = store_update(c->store, j);
+        if (r < 0)
+                log_warning_errno(r, "Cannot record job %lld as running: %m", (long long) j->id);
+        c->launches++;
+        Active *a = active_find(c, j->id);
+        if (a)
+                a->running = true;
+        char pid_field[64];
+        (void) snprintf(pid_field, sizeof pid_field, "CORRAL_LAUNCHER_PID=%d", (int) j->launcher_pid);
+        log_job_full(LOG_INFO, (long long) j->id, j->user,
+                     (const char *const[]){ CORRAL_MESSAGE_JOB_STARTED, "CORRAL_STATE=RUNNING", pid_field, NULL },
+                     "running (launcher pid %d)", (int) j->launcher_pid);
+        if (j->cancel_requested)
+                start_cancel(c, j);
+}
+
+static void on_launch_failed(Core *c, json_t *m, Job *j) {
+        const char *err = json_string_value(json_object_get(m, "error"));
+        j->state = JOB_FAILED;
+        j->end_time = now_usec();
+        free(j->reason);
+        j->reason = strdup(err ? err : "launch failed");
+        free(j->epilogue);
+        j->epilogue = strdup("{\"skipped\":\"the job was not launched\"}");
+        (void) store_update(c->store, j);
+        c->launch_failures++;
+        _cleanup_free_ char *reason_field = NULL;
+        if (asprintf(&reason_field, "CORRAL_REASON=%s", j->reason ? j->reason : "") < 0)
+                reason_field = NULL;
+        log_job_full(
+                LOG_WARNING, (long long) j->id, j->user,
+                (const char *const[]){ CORRAL_MESSAGE_JOB_LAUNCH_FAILED, "CORRAL_STATE=FAILED", reason_field, NULL },
+                "launch failed: %s", j->reason ? j->reason : "");
+        active_remove(c, j->id);
+        dispatch(c);
+}
+
+/* The end of a job that ran: MESSAGE_ID= and the fields of corrald(8) "JOURNAL FIELDS". */
+static void log_job_end(const Job *j) {
+        char state[64], exit_field[64], sig_field[64];
+        _cleanup_free_ char *reason = NULL;
+        int sig = j->exit_signal < 0 ? 0 : j->exit_signal;
+
+        (void) snprintf(state, sizeof state, "CORRAL_STATE=%s", job_state_to_string(j->state));
+        (void) snprintf(exit_field, sizeof exit_field, "CORRAL_EXIT=%d", j->exit_code);
+        (void) snprintf(sig_field, sizeof sig_field, "CORRAL_SIGNAL=%d", sig);
+        if (j->reason && asprintf(&reason, "CORRAL_REASON=%s", j->reason) < 0)
+                reason = NULL;
+        log_job_full(j->state == JOB_COMPLETED ? LOG_INFO : LOG_NOTICE, (long long) j->id, j->user,
+                     (const char *const[]){ CORRAL_MESSAGE_JOB_ENDED, state, exit_field, sig_field, reason, NULL },
+                     "%s, exit %d:%d", job_state_to_string(j->state), j->exit_code, sig);
+}
+
+static void on_exited(Core *c, json_t *m, Job *j) {
+        json_t *res = json_object_get(m, "result");
+        bool lost = json_is_true(json_object_get(m, "lost"));
+        bool status_known = json_is_true(json_object_get(m, "status_known"));
+        int code = (int) json_integer_value(json_object_get(m, "code"));
+        const char *log = json_string_value(json_object_get(m, "log"));
+
+        if (job_state_is_final(j->state) && j->epilogue) {
+                active_remove(c, j->id);
+                return;
+        }
+        free(j->reason);
+        j->reason = NULL;
+        if (json_is_object(res)) {
+                _cleanup_free_ char *s = json_dumps(res, JSON_COMPACT);
+                free(j->result);
+                j->result = TAKE_PTR(s);
+                j->state = state_from_result(res, code);
+                const char *ex = json_string_value(json_object_get(res, "exit"));
+                int ec = -1, es = 0;
+                if (ex && sscanf(ex, "%d:%d", &ec, &es) == 2) {
+                        j->exit_code = ec;
+                        j->exit_signal = es;
+                } else if (status_known) {
+                        j->exit_code = code;
+                        j->exit_signal = 0;
+                }
+                if (j->state == JOB_FAILED && log && *log)
+                        j->reason = strdup(log);
+        } else if (lost || !status_known) {
+                j->state = JOB_LOST;
+                j->reason = strdup("the launcher is gone and left no result (corrald restarted); its cgroup was "
+                                   "killed and removed");
+        } else {
+                j->state = code == 0 ? JOB_COMPLETED : JOB_FAILED;
+                j->exit_code = code;
+                j->exit_signal = 0;
+                j->reason = log && *log ? strdup(log) : strdup("the launcher left no result");
+        }
+        if (j->cancel_requested && j->state != JOB_LOST)
+                j->state = JOB_CANCELLED;
+        j->end_time = now_usec();
+        int r = store_update(c->store, j);
+        if (r < 0)
+                log_warning_errno(r, "Cannot record the end of job %lld: %m", (long long) j->id);
+        log_job_end(j);
+        if (j->state == JOB_LOST)
+                (void) store_audit(c->store, 0, getpid(), "recover", j->id, "lost", j->reason);
+        Active *a = active_find(c, j->id);
+        if (a) {
+                a->kill_timer = sd_event_source_disable_unref(a->kill_timer);
+                a->running = false;
+        }
+        run_epilogue(c, j);
+}
+
+static void on_epilogue_done(Core *c, json_t *m, Job *j) {
+        json_t *summary = json_object_get(m, "summary");
+        json_t *rec = json_pack("{s:i, s:O}", "exit", (int) json_integer_value(json_object_get(m, "exit")), "summary",
+                                summary ? summary : json_null());
+        _cleanup_free_ char *s = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+        json_t *killed = summary ? json_object_get(summary, "killed") : NULL;
+        if (json_is_integer(killed))
+                c->epilogue_kills += (uint64_t) json_integer_value(killed);
+        json_decref(rec);
+        free(j->epilogue);
+        j->epilogue = TAKE_PTR(s);
+        (void) store_update(c->store, j);
+        int ep_exit = (int) json_integer_value(json_object_get(m, "exit"));
+        char exit_field[64], killed_field[64];
+        (void) snprintf(exit_field, sizeof exit_field, "CORRAL_EPILOGUE_EXIT=%d", ep_exit);
+        (void) snprintf(killed_field, sizeof killed_field, "CORRAL_EPILOGUE_KILLED=%lld",
+                        json_is_integer(killed) ? (long long) json_integer_value(killed) : 0LL);
+        log_job_full(ep_exit == 0 ? LOG_INFO : LOG_WARNING, (long long) j->id, j->user,
+                     (const char *const[]){ CORRAL_MESSAGE_EPILOGUE_DONE, exit_field, killed_field, NULL },
+                     "epilogue done (exit %d: %s)", ep_exit,
+                     ep_exit == 0   ? "clean"
+                     : ep_exit == 1 ? "not clean"
+                                    : "could not run");
+        active_remove(c, j->id);
+        dispatch(c);
+}
+
+int on_helper(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Core *c = userdata;
+        json_t *m = NULL;
+        Job *j = NULL;
+        int r = msg_recv(fd, HELPER_MAX_MESSAGE, &m);
+
+        if (r == -EAGAIN)
+                return 0;
+        if (r <= 0) {
+                log_error("The root helper is gone; exiting (the next start recovers running jobs)");
+                return sd_event_exit(c->event, EXIT_FAILURE);
+        }
+        const char *type = json_string_value(json_object_get(m, "type"));
+        json_t *jid = json_object_get(m, "job");
+        if (!json_is_integer(jid) || store_get(c->store, json_integer_value(jid), &j) < 0) {
+                log_warning("Message '%s' from the helper about an unknown job, ignoring", type);
+                json_decref(m);
+                return 0;
+        }
+        if (streq(type, HMSG_LAUNCHED))
+                on_launched(c, m, j);
+        else if (streq(type, HMSG_LAUNCH_FAILED))
+                on_launch_failed(c, m, j);
+        else if (streq(type, HMSG_EXITED))
+                on_exited(c, m, j);
+        else if (streq(type, HMSG_EPILOGUE_DONE))
+                on_epilogue_done(c, m, j);
+        else if (streq(type, "adopted")) {
+                log_job(LOG_INFO, (long long) j->id, j->user, "adopted: its launcher still runs");
+                (void) store_audit(c->store, 0, getpid(), "recover", j->id, "adopted", NULL);
+        } else if (!streq(type, HMSG_CLEANUP_DONE))
+                log_warning("Unknown message '%s' from the helper, ignoring", type);
+        job_free(j);
+        json_decref(m);
+        c->metrics_dirty = true;
+        update_status(c);
+        return 0;
+}
+
+/* ---- dispatcher ---- */
+
+void dispatch(Core *c) {
+        while (!c->drained && !c->recovering && c->n_active < c->s->slots) {
+                Job *j = NULL;
+                int r = store_next_queued(c->store, c->last_uid, c->have_last_uid, &j);
+                if (r < 0) {
+                        log_warning_errno(r, "Cannot pick the next job, ignoring: %m");
+                        return;
+                }
+                if (!j)
+                        break;
+                r = store_transition(c->store, j->id, JOB_QUEUED, JOB_STARTING);
+                if (r <= 0) {
+                        job_free(j);
+                        continue;
+                }
+                /* round robin: the next pick starts after this user */
+                c->last_uid = j->uid;
+                c->have_last_uid = true;
+                if (!active_add(c, j->id, j->uid)) {
+                        job_free(j);
+                        return;
+                }
+                json_t *argv = json_array(), *env = json_array();
+                for (char **a = j->argv; argv && *a; a++)
+                        json_array_append_new(argv, json_string(*a));
+                for (char **e = j->env; env && *e; e++)
+                        json_array_append_new(env, json_string(*e));
+                helper_send(c, json_pack("{s:s, s:I, s:i, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:s?, s:s?}", "type",
+                                         HMSG_LAUNCH, "job", (json_int_t) j->id, "uid", (int) j->uid, "user", j->user,
+                                         "policy", j->policy, "cwd", j->cwd, "walltime", (json_int_t) j->walltime,
+                                         "output_id", j->output_id, "argv", argv, "env", env, "stdout", j->stdout_path,
+                                         "stderr", j->stderr_path));
+                log_job(LOG_INFO, (long long) j->id, j->user, "starting");
+                job_free(j);
+        }
+        update_status(c);
+}
+
+/* ---- recovery after a restart ---- */
+
+int recover(Core *c) {
+        StoreFilter f = { .states = (1u << JOB_STARTING) | (1u << JOB_RUNNING) | (1u << JOB_COMPLETED) |
+                                    (1u << JOB_FAILED) | (1u << JOB_CANCELLED) | (1u << JOB_TIMEOUT) |
+                                    (1u << JOB_OUT_OF_MEMORY) | (1u << JOB_LOST) };
+        Job **l = NULL;
+        size_t n = 0;
+        unsigned adopted = 0, epilogues = 0;
+        int r = store_list(c->store, &f, &l, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                Job *j = l[i];
+                if (job_state_is_active(j->state)) {
+                        /* alive: the helper adopts it; gone: it answers with the
+                         * result the launcher left, or "lost" */
+                        active_add(c, j->id, j->uid);
+                        helper_send(c,
+                                    json_pack("{s:s, s:I, s:i, s:I}", "type", HMSG_ADOPT, "job", (json_int_t) j->id,
+                                              "pid", (int) j->launcher_pid, "start", (json_int_t) j->launcher_start));
+                        (void) store_audit(c->store, 0, getpid(), "recover", j->id, "check-launcher", NULL);
+                        adopted++;
+                } else if (!j->epilogue && j->start_time > 0) {
+                        /* ended, but corrald stopped before its epilogue finished */
+                        active_add(c, j->id, j->uid);
+                        run_epilogue(c, j);
+                        (void) store_audit(c->store, 0, getpid(), "recover", j->id, "epilogue", NULL);
+                        epilogues++;
+                }
+        }
+        job_list_free(l, n);
+        if (adopted || epilogues)
+                log_info("Recovery: %u jobs were starting or running, %u epilogues to finish", adopted, epilogues);
+        return 0;
+}
