@@ -40,37 +40,6 @@ const char *ep_mode_name(EpMode m) {
         return m <= EP_MODE_SGE ? names[m] : "?";
 }
 
-void ep_request_done(EpRequest *r) {
-        free(r->user);
-        free(r->job);
-        free(r->cgroup);
-        free(r->group);
-        free(r->job_name);
-        free(r->limits);
-        free(r->resources);
-        free(r->queue);
-        free(r->account);
-        free(r->exit_status);
-        free(r->script);
-        free(r->keep_sessions);
-        strv_free(r->keep_cgroups);
-        strv_free(r->job_cgroup_parents);
-        free(r->mom_name);
-        free(r->policy_name);
-        free(r->policy_dir);
-        free(r->log_file);
-        free(r->root);
-        free(r->paths.proc);
-        free(r->paths.cron_spool);
-        free(r->paths.at_spool);
-        free(r->paths.cron_allow);
-        free(r->paths.at_allow);
-        free(r->paths.linger_dir);
-        free(r->paths.quarantine_dir);
-        strv_free(r->paths.tmp_dirs);
-        *r = (EpRequest){};
-}
-
 void ep_help(FILE *f) {
         fprintf(f, "Usage: corral-epilogue [OPTIONS] --user USER [--job ID] [--cgroup PATH]\n"
                    "       corral-epilogue [OPTIONS] --slurm          (Slurm Epilog environment)\n"
@@ -231,7 +200,7 @@ static int add_sessions(EpRequest *r, const char *list) {
         return 0;
 }
 
-static bool cgroup_path_valid(const char *s) {
+bool ep_cgroup_path_valid(const char *s) {
         /* hierarchy-relative, absolute, no "..", bounded */
         return s[0] == '/' && strlen(s) < 4096 && !strstr(s, "/../") &&
                !(strlen(s) >= 3 && streq(s + strlen(s) - 3, "/..")) && !strchr(s, '\n');
@@ -470,7 +439,7 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                                 return ep_request_done(&r), k;
                         break;
                 case ARG_CGROUP:
-                        if (!cgroup_path_valid(o))
+                        if (!ep_cgroup_path_valid(o))
                                 return ep_request_done(&r),
                                        usage_error(ret_error,
                                                    "--cgroup: need a cgroup path like /corral/job-7, got '%s'", o);
@@ -499,14 +468,14 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                                                    "--keep-session: need session ids (SID[,SID...]), got '%s'", o);
                         break;
                 case ARG_KEEP_CGROUP:
-                        if (!cgroup_path_valid(o))
+                        if (!ep_cgroup_path_valid(o))
                                 return ep_request_done(&r),
                                        usage_error(ret_error, "--keep-cgroup: invalid cgroup '%s'", o);
                         if ((k = strv_extend(&r.keep_cgroups, o)) < 0)
                                 return ep_request_done(&r), k;
                         break;
                 case ARG_JOB_CGROUP_PARENT:
-                        if (!cgroup_path_valid(o))
+                        if (!ep_cgroup_path_valid(o))
                                 return ep_request_done(&r),
                                        usage_error(ret_error, "--job-cgroup-parent: invalid cgroup '%s'", o);
                         if ((k = strv_extend(&r.job_cgroup_parents, o)) < 0)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* epilogue.c — corral-epilogue: leave the node clean after a batch job.
  *
- * epilogue_main() reads top to bottom as the algorithm of corral-epilogue(8):
- *   0. how were we called (conventions.c), which policy, whose job;
+ * epilogue_run() reads top to bottom as the algorithm of corral-epilogue(8);
+ * epilogue_main() parses the command line into its request first.
+ *   0. how were we called (conventions.c, or a request filled by corrald's
+ *      root helper: request.c), which policy, whose job;
  *   1. strip deferred execution first (cronstrip.c, atstrip.c, linger.c,
  *      allowfiles.c): once the crontab and at jobs are out of the spools the
  *      daemons cannot start new processes for the user while we kill, and
@@ -112,6 +114,22 @@ static void sync_allow_file(const EpRequest *req, EpReport *rep, const char *pat
 
 int epilogue_main(int argc, char *argv[], char *envp[]) {
         _cleanup_(ep_request_done) EpRequest req = {};
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        log_set_program("corral-epilogue");
+        r = ep_parse_args(argc, argv, envp, &req, &error);
+        if (r > 0)
+                return EP_EXIT_CLEAN; /* --help, --version */
+        if (r < 0) {
+                log_error("%s", error ?: "out of memory");
+                return EP_EXIT_USAGE;
+        }
+        return epilogue_run(&req);
+}
+
+int epilogue_run(const EpRequest *request) {
+        _cleanup_(ep_request_done) EpRequest req = {};
         _cleanup_policy_free_ Policy *policy = NULL;
         _cleanup_free_ char *error = NULL;
         _cleanup_free_ uid_t *exempt = NULL, *busy = NULL;
@@ -122,12 +140,15 @@ int epilogue_main(int argc, char *argv[], char *envp[]) {
 
         log_set_program("corral-epilogue");
 
-        /* 0. how we were called, the policy, whose job */
-        r = ep_parse_args(argc, argv, envp, &req, &error);
-        if (r > 0)
-                return EP_EXIT_CLEAN; /* --help, --version */
+        /* 0. the request (parsed by epilogue_main(), or filled by corrald's
+         * helper: checked by the same rules), the policy, whose job */
+        r = ep_request_validate(request, &error);
         if (r < 0) {
                 log_error("%s", error ?: "out of memory");
+                return EP_EXIT_USAGE;
+        }
+        if (ep_request_copy(request, &req) < 0) {
+                log_oom();
                 return EP_EXIT_USAGE;
         }
         if (req.verbose)

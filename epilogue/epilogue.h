@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* epilogue.h — what the files of corral-epilogue share: the request (how we
- * were called, conventions.c), the paths we touch, the target classification
+ * were called, conventions.c; the request itself and the entry points are
+ * epilogue-api.h), the paths we touch, the target classification
  * (targets.c), the kill loop (kill.c), deferred-execution stripping
  * (cronstrip.c, atstrip.c, linger.c, allowfiles.c, quarantine.c), listeners
  * (listeners.c) and the report (report.c). */
@@ -11,78 +12,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "epilogue-api.h"
 #include "macro.h"
 #include "policy.h"
 #include "proctable.h"
-
-/* Exit codes, documented in --help and corral-epilogue(8). */
-enum {
-        EP_EXIT_CLEAN = 0,
-        EP_EXIT_DIRTY = 1,
-        EP_EXIT_USAGE = 2,
-};
-
-typedef enum EpMode {
-        EP_MODE_CORRAL, /* --user USER [--job ID] [--cgroup PATH] */
-        EP_MODE_TORQUE, /* pbs_mom epilogue argv */
-        EP_MODE_SLURM, /* Slurm Epilog environment */
-        EP_MODE_SWEEP, /* the whole node */
-        EP_MODE_SGE, /* Grid Engine epilog environment */
-} EpMode;
-
-const char *ep_mode_name(EpMode m);
-
-typedef struct EpPaths {
-        char *proc; /* /proc */
-        char *cron_spool; /* /var/spool/cron/crontabs */
-        char *at_spool; /* /var/spool/cron/atjobs */
-        char *cron_allow; /* /etc/cron.allow */
-        char *at_allow; /* /etc/at.allow */
-        char *linger_dir; /* /var/lib/systemd/linger */
-        char *quarantine_dir; /* the policy's quarantine_dir */
-        char **tmp_dirs; /* the policy's tmp_dirs, below --root */
-} EpPaths;
-
-/* --logind: whether a removed linger flag is also withdrawn from logind */
-typedef enum EpLogind {
-        EP_LOGIND_AUTO, /* when the linger dir is the real /var/lib/systemd/linger */
-        EP_LOGIND_YES,
-        EP_LOGIND_NO,
-} EpLogind;
-
-typedef struct EpRequest {
-        EpMode mode;
-        char *user; /* the job's user (NULL in sweep mode) */
-        uid_t uid; /* with have_uid */
-        bool have_uid;
-        gid_t gid;
-        bool have_gid;
-        char *job; /* job id, NULL if unknown */
-        char *cgroup; /* the ended job's cgroup (hierarchy-relative) */
-        pid_t session; /* Torque: the ended job's session id, 0 if unknown */
-        /* Torque argv, kept for the record */
-        char *group, *job_name, *limits, *resources, *queue, *account, *exit_status, *script;
-
-        pid_t *keep_sessions; /* sessions of running jobs, passed in */
-        size_t n_keep_sessions;
-        char **keep_cgroups; /* cgroups of running jobs, passed in */
-        char **job_cgroup_parents; /* corral's job cgroups live below these */
-        char *mom_name; /* the comm of pbs_mom */
-
-        char *policy_name; /* NULL: "default", built-in defaults if it does not exist */
-        char *policy_dir;
-        bool dry_run, json, verbose, quiet;
-        EpLogind logind;
-        bool have_uid_range;
-        uid_t uid_range_min, uid_range_max;
-        uint64_t deadline; /* usec, 0: the policy's */
-        char *log_file;
-
-        char *root; /* prefix for every path but /proc */
-        EpPaths paths; /* explicit per-path options (NULL: default under root) */
-} EpRequest;
-
-void ep_request_done(EpRequest *r);
 
 /* conventions.c: parse argv and the environment. Returns 0, 1 when --help or
  * --version was handled (printed to stdout), or -EINVAL with *ret_error set
@@ -94,6 +27,8 @@ int ep_resolve_paths(EpRequest *r, const Policy *p);
 /* Validators used by the parser (exposed for tests). */
 bool ep_job_id_valid(const char *s);
 bool ep_user_name_valid(const char *s);
+/* A cgroup path as --cgroup takes it: hierarchy-relative, absolute, no "..". */
+bool ep_cgroup_path_valid(const char *s);
 /* Grid Engine's name of a job's run, "JOB.TASK" (task 1 when task_id is NULL
  * or "undefined"), as in its active_jobs directory. 0 or -EINVAL. */
 int ep_sge_job_key(const char *job_id, const char *task_id, char *buf, size_t size);
@@ -328,7 +263,3 @@ TraceVerdict traces_judge_ipc(const EpTargetRules *rules, const uid_t *busy, siz
  * rep->strip_failures. */
 void traces_clean(const EpRequest *req, const Policy *p, const EpTargetRules *rules, EpReport *rep, const uid_t *busy,
                   size_t n_busy);
-
-/* The whole of corral-epilogue, argv and environment as on its command line:
- * main.c calls it, and corrald's root helper calls it in a forked child. */
-int epilogue_main(int argc, char *argv[], char *envp[]);

@@ -11,10 +11,11 @@
  * run_dir/results/JOB.json so that a restarted corrald can still collect it)
  * and corral-epilogue. Both are linked into corrald and run in a forked
  * child without exec (corral-launch: launch_run() with a LaunchRequest
- * filled here; corral-epilogue: run_program()): the child starts from what this
- * long-lived process has already loaded and prepared (shared libraries, NSS
- * modules, libcgroup's view of the mounts), which is most of what a fresh
- * corral-launch spends before its job starts. --launch/--epilogue name
+ * filled here; corral-epilogue: epilogue_run() with an EpRequest filled
+ * here): the child starts from what this long-lived process has already
+ * loaded and prepared (shared libraries, NSS modules, libcgroup's view of
+ * the mounts), which is most of what a fresh corral-launch spends before its
+ * job starts. --launch/--epilogue name
  * binaries to exec instead. Launchers are not killed when corrald stops: the
  * next start adopts them (see recovery in core-lifecycle.c). */
 #include <errno.h>
@@ -34,7 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "epilogue.h"
+#include "epilogue-api.h"
 #include "launch-main.h"
 #include "cgroup.h"
 #include "corrald.h"
@@ -257,8 +258,6 @@ static struct passwd *check_user(uid_t uid, const char *name) {
 
 /* ---- running corral-launch and corral-epilogue ---- */
 
-typedef int (*ProgramMain)(int argc, char *argv[], char *envp[]);
-
 /* In a forked child whose stdio is set up: exec bin with argv (the signal
  * mask emptied first). Never returns; exec_failed: the exit code when bin
  * cannot be executed. */
@@ -274,7 +273,8 @@ static _noreturn_ void exec_program(const char *bin, char **argv, int exec_faile
 
 /* In a forked child whose stdio is set up, before it calls a program's code
  * in this process: undo what exec would have undone: other fds, the signal
- * mask, the name shown by ps (getopt's state is run_program()'s).
+ * mask, the name shown by ps (no getopt state: both programs take a
+ * request struct).
  * The log target: when the helper logs to the journal, so does the program,
  * on a socket of its own (the helper's is closed with the other fds), every
  * line with CORRAL_JOB= and CORRAL_USER= (journalctl CORRAL_JOB=7 then shows
@@ -301,22 +301,6 @@ static void become_program(const char *name, int64_t job, const char *user, bool
                 log_set_target(copy_stderr ? LOG_TARGET_JOURNAL_AND_STDERR : LOG_TARGET_JOURNAL);
         else
                 log_set_target(LOG_TARGET_STDERR);
-}
-
-/* In a forked child whose stdio is set up: become the program, by an exec
- * of bin (exec_program()), or (bin NULL) by calling its main in this
- * process (become_program(), and getopt's state reset). Never returns; exit
- * handlers of the helper's libraries are not run. */
-static _noreturn_ void run_program(const char *bin, ProgramMain main, const char *name, char **argv, int exec_failed,
-                                   int64_t job, const char *user, bool copy_stderr) {
-        if (bin)
-                exec_program(bin, argv, exec_failed);
-        become_program(name, job, user, copy_stderr);
-        optind = 0;
-        argv[0] = (char *) name;
-        int status = main((int) strv_length(argv), argv, environ);
-        (void) fflush(NULL);
-        _exit(status);
 }
 
 /* What the children would otherwise each load or read again: libcgroup's
@@ -818,10 +802,44 @@ static int on_epilogue_output(sd_event_source *src, int fd, uint32_t revents, vo
         return 0;
 }
 
+/* In the forked child: the epilogue's stdout is the pipe to us. With
+ * --epilogue BIN, BIN is executed with the request's command line; otherwise
+ * the epilogue runs in this process. */
+static _noreturn_ void run_epilogue(Helper *h, const EpRequest *req, int64_t job, int out_fd) {
+        int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (nfd < 0 || dup2(nfd, 0) < 0 || dup2(out_fd, 1) < 0)
+                _exit(EXIT_FAILURE);
+        if (h->s->epilogue_bin) {
+                _cleanup_strv_free_ char **argv = NULL;
+                _cleanup_free_ char *error = NULL;
+                int r = epilogue_request_to_argv(req, &argv);
+                if (r >= 0) {
+                        free(argv[0]);
+                        argv[0] = strdup(h->s->epilogue_bin);
+                }
+                if (r < 0 || !argv[0]) {
+                        (void) ep_request_validate(req, &error);
+                        dprintf(2, "corrald: cannot make the epilogue's command line: %s\n",
+                                error ?: strerror(r < 0 ? -r : ENOMEM));
+                        _exit(EP_EXIT_USAGE);
+                }
+                exec_program(h->s->epilogue_bin, argv, EP_EXIT_USAGE);
+        }
+        become_program("corral-epilogue", job, req->user, false);
+        int status = epilogue_run(req);
+        (void) fflush(NULL);
+        _exit(status);
+}
+
 static void req_epilogue(Helper *h, json_t *m) {
         int64_t job = jjob(m);
         json_t *juid = json_object_get(m, "uid");
         const char *user = jstr(m, "user"), *policy = jstr(m, "policy");
+        _cleanup_(ep_request_done) EpRequest req = {
+                .mode = EP_MODE_CORRAL,
+                .json = true, /* one record per line, the summary last: epilogue_maybe_done() */
+                .dry_run = h->s->epilogue_dry_run,
+        };
         char num[64];
         int pfd[2], r;
 
@@ -833,57 +851,36 @@ static void req_epilogue(Helper *h, json_t *m) {
                                    2, "summary"));
                 return;
         }
-        if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0)
-                fatal("pipe", strerror(errno));
-        snprintf(num, sizeof num, "%lld", (long long) job);
         /* the user's interactive sessions the core asks us to spare */
-        char keep[64 * 12] = "";
-        size_t off = 0, i;
+        size_t i;
         json_t *ks = json_object_get(m, "keep_sessions"), *v;
         if (ks && (!json_is_array(ks) || json_array_size(ks) > 64))
                 fatal("malformed epilogue request", NULL);
+        if (json_array_size(ks) > 0 && !(req.keep_sessions = calloc(json_array_size(ks), sizeof(pid_t))))
+                fatal("out of memory", NULL);
         json_array_foreach(ks, i, v) {
                 if (!json_is_integer(v) || json_integer_value(v) <= 1 || json_integer_value(v) > INT32_MAX)
                         fatal("malformed epilogue request", NULL);
-                off += (size_t) snprintf(keep + off, sizeof keep - off, "%s%lld", off ? "," : "",
-                                         (long long) json_integer_value(v));
+                req.keep_sessions[req.n_keep_sessions++] = (pid_t) json_integer_value(v);
         }
         /* the ended job's cgroup, and where the other running jobs are: their
          * processes are spared (the epilogue's corral mode) */
         char cg[1024], parent[1024];
         if (job_cgroup_path(h, job, sizeof cg, cg, parent) < 0)
                 fatal("epilogue request for a job whose cgroup name does not fit", NULL);
+        snprintf(num, sizeof num, "%lld", (long long) job);
+        if (!(req.user = strdup(user)) || !(req.job = strdup(num)) || !(req.policy_name = strdup(policy)) ||
+            !(req.policy_dir = strdup(h->s->policy_dir)) || !(req.cgroup = strdup(cg)) ||
+            strv_extend(&req.job_cgroup_parents, parent) < 0)
+                fatal("out of memory", NULL);
+
+        if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0)
+                fatal("pipe", strerror(errno));
         pid_t pid = fork();
         if (pid < 0)
                 fatal("fork", strerror(errno));
-        if (pid == 0) {
-                int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (nfd < 0 || dup2(nfd, 0) < 0 || dup2(pfd[1], 1) < 0)
-                        _exit(EXIT_FAILURE);
-                const char *args[20] = { h->s->epilogue_bin ? h->s->epilogue_bin : "corral-epilogue",
-                                         "--user",
-                                         user,
-                                         "--job",
-                                         num,
-                                         "--policy",
-                                         policy,
-                                         "--policy-dir",
-                                         h->s->policy_dir,
-                                         "--cgroup",
-                                         cg,
-                                         "--job-cgroup-parent",
-                                         parent,
-                                         "--json" };
-                size_t n = 14;
-                if (keep[0]) {
-                        args[n++] = "--keep-session";
-                        args[n++] = keep;
-                }
-                if (h->s->epilogue_dry_run)
-                        args[n++] = "--dry-run";
-                args[n] = NULL;
-                run_program(h->s->epilogue_bin, epilogue_main, "corral-epilogue", (char **) args, 2, job, user, false);
-        }
+        if (pid == 0)
+                run_epilogue(h, &req, job, pfd[1]);
         close(pfd[1]);
         Epilogue *e = calloc(1, sizeof(Epilogue));
         if (!e)
