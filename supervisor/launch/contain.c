@@ -102,8 +102,7 @@ void contain_filters_done(ContainFilters *f) {
 
 /* ---- phase 1 ---- */
 
-int contain_setup_self(const Policy *p, const JobUser *u, uint64_t *ret_ns, uint64_t *ret_skipped,
-                       ChildError *err) {
+int contain_setup_self(const Policy *p, const JobUser *u, uint64_t *ret_ns, uint64_t *ret_skipped, ChildError *err) {
         uint64_t want = contain_namespace_flags(p), ns = want & CONTAIN_SELF_NAMESPACES;
         uid_t fsuid;
         gid_t fsgid;

@@ -26,22 +26,29 @@
  * job after a failure. Nothing here logs or allocates after phase 0.
  *
  * What the calling process can get from contain_setup_self() (unshare(2)):
- *   mount, IPC, UTS and network namespaces (CONTAIN_SELF_NAMESPACES), as the
- *   policy asks. Not a PID namespace: unshare(CLONE_NEWPID) moves only the
- *   caller's later children, the caller itself stays in the host's PID
- *   namespace and the process that execs the job is the caller, so /proc
- *   stays the host's; a caller that wants one must fork after phase 1 and
- *   keep a waiting parent as corral-launch's init does. Not a user
- *   namespace: in slurmstepd's privileged callback the task is still the
- *   host's root, and a user namespace made there would hold every id the
- *   host later gives the task (setgroups, setuid run inside it, against
- *   its maps), and root inside would own the mounts; made after the setuid it
- *   would need the unprivileged-userns sysctl and make the job root of its
- *   own namespace with every capability there, which is what phase 4 must
- *   remove. Without one, the mounts are the host root's, which the job
- *   (without capabilities, no_new_privs) cannot undo. ret_skipped tells the
- *   caller what the policy asked and it did not get, for its documentation
- *   and messages. */
+ * the mount, IPC, UTS and network namespaces the policy asks for
+ * (CONTAIN_SELF_NAMESPACES); *ret_skipped says what the policy asked beyond
+ * them, for the caller's messages and documentation.
+ *   - No PID namespace: unshare(CLONE_NEWPID) moves only the caller's later
+ *     children; the caller itself, which is what execs the job, stays in the
+ *     host's PID namespace, and a /proc mounted then would still be the
+ *     host's. A caller that wants one must fork after phase 1 and keep a
+ *     waiting parent, as corral-launch's init does.
+ *   - No user namespace: the set-up here runs as the host's root, which
+ *     needs none (corral-launch makes one so that the root of the job's
+ *     namespaces is not the host's). One made in the privileged phase would
+ *     hold the ids the host sets afterwards: the maps would have to be
+ *     written first (through a file opened before unshare), and the host's
+ *     setuid() inside it clears no capability (root of that namespace is
+ *     not the host's uid 0), so the task would run with a full set there
+ *     until phase 4. One made after the host's setuid() needs unprivileged
+ *     user namespaces (a sysctl many sites turn off) and cannot map the
+ *     supplementary groups (setgroups is denied to an unprivileged writer of
+ *     the maps). Without one the mounts belong to the host's root, and the
+ *     job, without capabilities and with no_new_privs, cannot undo them.
+ * The rlimits are set soft = hard = the policy's: a host that sets limits
+ * later as the user (slurmstepd propagates the submitter's soft limits just
+ * before exec) can lower them, never raise them. */
 #pragma once
 
 #include <sched.h>
@@ -82,8 +89,7 @@ void contain_filters_done(ContainFilters *f);
  * paths' scratch file). *ret_ns: the namespaces made; *ret_skipped: those
  * the policy asks that this phase cannot make (see above). The fsuid is the
  * caller's again on return. */
-int contain_setup_self(const Policy *p, const JobUser *u, uint64_t *ret_ns, uint64_t *ret_skipped,
-                       ChildError *err);
+int contain_setup_self(const Policy *p, const JobUser *u, uint64_t *ret_ns, uint64_t *ret_skipped, ChildError *err);
 
 /* Phase 2, while the caller still holds CAP_SETPCAP (root of the host, or
  * of the job's user namespace): the bounding set emptied, the inheritable

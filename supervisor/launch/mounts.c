@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mounts.c — step 4, in the child, as root of its new user namespace
- * (which owns the new mount, PID, IPC, UTS and network namespaces):
+ * (which owns the new mount, PID, IPC, UTS and network namespaces), or in a
+ * process that contained itself (contain_setup_self(), as the host's root;
+ * no PID namespace, so no /proc of its own); ns says which namespaces the
+ * process is in:
  *
  *   1. "/" recursively private: nothing done here propagates to the host.
  *   2. read-only paths: recursive bind onto themselves, then read-only
@@ -190,7 +193,8 @@ int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, ChildError *err
                                 return r;
                 /* last: it leaves the fsuid at the user's (root's has no
                  * mapping here to go back to), and the credentials step
-                 * sets every id next anyway */
+                 * sets every id next anyway (contain_setup_self() puts the
+                 * host root's back) */
                 r = setup_hidden(p, u, err);
                 if (r < 0)
                         return r;

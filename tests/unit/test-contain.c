@@ -62,12 +62,12 @@ START_TEST(test_namespace_flags) {
 
         /* the shipped policies: default keeps the host's network */
         p = load_shipped("default");
-        ck_assert_uint_eq(contain_namespace_flags(p), CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
-                                                              CLONE_NEWUTS);
+        ck_assert_uint_eq(contain_namespace_flags(p),
+                          CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS);
         policy_free(p);
         p = load_shipped("strict");
-        ck_assert_uint_eq(contain_namespace_flags(p), CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
-                                                              CLONE_NEWUTS | CLONE_NEWNET);
+        ck_assert_uint_eq(contain_namespace_flags(p),
+                          CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET);
         policy_free(p);
 
         /* what a process can unshare for itself: never user nor PID */
