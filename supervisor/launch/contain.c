@@ -52,22 +52,40 @@ uint64_t contain_namespace_flags(const Policy *p) {
 
 /* ---- phase 0 ---- */
 
-static int filters_fail(Step step, Step *ret_step, char **ret_msg, int r, const char *fmt, ...) _printf_(5, 6);
-static int filters_fail(Step step, Step *ret_step, char **ret_msg, int r, const char *fmt, ...) {
-        va_list ap;
-        errno = -r; /* for %m */
-        va_start(ap, fmt);
-        if (vasprintf(ret_msg, fmt, ap) < 0)
-                *ret_msg = NULL;
-        va_end(ap);
-        *ret_step = step;
+int contain_landlock_plan(const Policy *p, LandlockPlan *ret, const char **ret_missing) {
+        landlock_plan(p, p->landlock_mode == LANDLOCK_MODE_OFF ? 0 : landlock_abi(), ret);
+        *ret_missing = landlock_missing_text(ret);
+        if (*ret_missing && p->landlock_mode == LANDLOCK_MODE_REQUIRED)
+                return -EOPNOTSUPP;
+        return 0;
+}
+
+int contain_seccomp_program(const Policy *p, SeccompProgram *ret, char **ret_msg) {
+        _cleanup_free_ char *msg = NULL;
+        scmp_filter_ctx ctx = NULL;
+        int r;
+
+        *ret = (SeccompProgram){};
+        *ret_msg = NULL;
+        if (p->seccomp_mode == SECCOMP_MODE_OFF)
+                return 0;
+        r = seccomp_build(p, &ctx, &msg);
+        if (r < 0) {
+                *ret_msg = msg ? TAKE_PTR(msg) : strdup("cannot build the seccomp filter");
+                return r;
+        }
+        r = seccomp_export(p, ctx, ret);
+        seccomp_release(ctx);
+        if (r < 0) {
+                errno = -r;
+                if (asprintf(ret_msg, "cannot generate the seccomp program: %m") < 0)
+                        *ret_msg = NULL;
+        }
         return r;
 }
 
 int contain_filters_build(const Policy *p, ContainFilters *ret, Step *ret_step, char **ret_msg,
                           const char **ret_warning) {
-        _cleanup_free_ char *msg = NULL;
-        scmp_filter_ctx ctx = NULL;
         const char *missing;
         int r;
 
@@ -75,24 +93,19 @@ int contain_filters_build(const Policy *p, ContainFilters *ret, Step *ret_step, 
         *ret_msg = NULL;
         *ret_warning = NULL;
 
-        landlock_plan(p, p->landlock_mode == LANDLOCK_MODE_OFF ? 0 : landlock_abi(), &ret->landlock);
-        missing = landlock_missing_text(&ret->landlock);
-        if (missing && p->landlock_mode == LANDLOCK_MODE_REQUIRED)
-                return filters_fail(STEP_LANDLOCK, ret_step, ret_msg, -EOPNOTSUPP,
-                                    "%s, and the policy's [landlock] mode is required", missing);
+        r = contain_landlock_plan(p, &ret->landlock, &missing);
+        if (r < 0) {
+                *ret_step = STEP_LANDLOCK;
+                if (asprintf(ret_msg, "%s, and the policy's [landlock] mode is required", missing) < 0)
+                        *ret_msg = NULL;
+                return r;
+        }
         *ret_warning = missing;
 
-        if (p->seccomp_mode == SECCOMP_MODE_OFF)
-                return 0;
-        r = seccomp_build(p, &ctx, &msg);
+        r = contain_seccomp_program(p, &ret->seccomp, ret_msg);
         if (r < 0)
-                return filters_fail(STEP_SECCOMP, ret_step, ret_msg, r, "%s",
-                                    msg ? msg : "cannot build the seccomp filter");
-        r = seccomp_export(p, ctx, &ret->seccomp);
-        seccomp_release(ctx);
-        if (r < 0)
-                return filters_fail(STEP_SECCOMP, ret_step, ret_msg, r, "cannot generate the seccomp program: %m");
-        return 0;
+                *ret_step = STEP_SECCOMP;
+        return r;
 }
 
 void contain_filters_done(ContainFilters *f) {

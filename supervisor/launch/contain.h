@@ -74,8 +74,17 @@ typedef struct ContainFilters {
         SeccompProgram seccomp; /* prog.filter NULL: the policy has none */
 } ContainFilters;
 
-/* On failure *ret_msg (freed by the caller) says why, naming the step in
- * *ret_step (STEP_SECCOMP or STEP_LANDLOCK). */
+/* The Landlock plan for this kernel; *ret_missing: what it lacks (a static
+ * sentence, or NULL). -EOPNOTSUPP when something is missing and the
+ * policy's mode is required. */
+int contain_landlock_plan(const Policy *p, LandlockPlan *ret, const char **ret_missing);
+/* The seccomp program of p, built by libseccomp (no cache; corral-launch
+ * keeps one, launch.c); prog.filter NULL when the policy has none. On
+ * failure *ret_msg (freed by the caller) says why. */
+int contain_seccomp_program(const Policy *p, SeccompProgram *ret, char **ret_msg);
+
+/* Both: on failure *ret_msg (freed by the caller) says why, naming the step
+ * in *ret_step (STEP_SECCOMP or STEP_LANDLOCK). */
 int contain_filters_build(const Policy *p, ContainFilters *ret, Step *ret_step, char **ret_msg,
                           const char **ret_warning);
 void contain_filters_done(ContainFilters *f);

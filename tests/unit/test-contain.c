@@ -76,6 +76,32 @@ START_TEST(test_namespace_flags) {
 }
 END_TEST
 
+START_TEST(test_filters_build) {
+        Policy *p = load_shipped("default");
+        ContainFilters f;
+        Step step = STEP_NONE;
+        char *msg = NULL;
+        const char *warning = NULL;
+
+        ck_assert_int_eq(contain_filters_build(p, &f, &step, &msg, &warning), 0);
+        ck_assert_ptr_null(msg);
+        ck_assert_ptr_nonnull(f.seccomp.prog.filter);
+        ck_assert_uint_gt(f.seccomp.prog.len, 0);
+        contain_filters_done(&f);
+        ck_assert_ptr_null(f.seccomp.prog.filter);
+
+        /* no filter: nothing to load, and no error */
+        p->seccomp_mode = SECCOMP_MODE_OFF;
+        p->landlock_mode = LANDLOCK_MODE_OFF;
+        ck_assert_int_eq(contain_filters_build(p, &f, &step, &msg, &warning), 0);
+        ck_assert_ptr_null(f.seccomp.prog.filter);
+        ck_assert(!landlock_plan_active(&f.landlock));
+        ck_assert_ptr_null(warning);
+        contain_filters_done(&f);
+        policy_free(p);
+}
+END_TEST
+
 /* What the contained child saw, sent back through a pipe. */
 typedef struct Report {
         int phase; /* 0: all done; else the phase that failed */
@@ -334,6 +360,7 @@ Suite *contain_suite(void) {
         TCase *tc = tcase_create("core");
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_namespace_flags);
+        tcase_add_test(tc, test_filters_build);
         tcase_add_test(tc, test_setup_self_and_lockdown);
         tcase_add_test(tc, test_drop_caps_fails_closed);
         suite_add_tcase(s, tc);
