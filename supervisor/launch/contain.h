@@ -23,7 +23,7 @@
  * Every function reports a failure through a ChildError (the step, the
  * errno, a message naming the cause) and returns the negative errno, as the
  * steps in corral-launch's child always have; the caller must not run the
- * job after a failure. Nothing here logs or allocates after phase 0.
+ * job after a failure. Nothing here logs.
  *
  * What the calling process can get from contain_setup_self() (unshare(2)):
  * the mount, IPC, UTS and network namespaces the policy asks for
