@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "contain.h"
 #include "launch.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -76,7 +77,7 @@ static int cloexec_all(void) {
 _noreturn_ static void exec_job(JobSpec *spec) {
         sigset_t none;
         const char *cwd = spec->cwd;
-        int r;
+        ChildError e = {};
 
         /* the job starts with default signal handling and nothing blocked */
         for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
@@ -107,21 +108,11 @@ _noreturn_ static void exec_job(JobSpec *spec) {
         (void) cloexec_all();
         environ = spec->envp;
 
-        /* step 6b: Landlock, in the job's mount namespace and as the user
-         * (its rules name the paths the job sees) */
-        if (landlock_plan_active(spec->landlock)) {
-                const char *where = NULL;
-                r = landlock_apply(spec->policy, spec->landlock, &where);
-                if (r < 0)
-                        die_errno(spec, STEP_LANDLOCK, r, "cannot apply Landlock (%s): %m", where ? where : "?");
-        }
-
-        /* step 6: seccomp, last before exec */
-        if (spec->seccomp->prog.filter) {
-                r = seccomp_install(spec->seccomp);
-                if (r < 0)
-                        die_errno(spec, STEP_SECCOMP, r, "cannot load the seccomp filter: %m");
-        }
+        /* steps 6b and 6: Landlock, in the job's mount namespace and as the
+         * user (its rules name the paths the job sees), then seccomp, last
+         * before exec */
+        if (contain_apply_filters(spec->policy, spec->landlock, spec->seccomp, &e) < 0)
+                die(spec, &e);
 
         execvp(spec->argv[0], spec->argv);
         die_errno(spec, STEP_EXEC, negative_errno(), "cannot execute '%s': %m", spec->argv[0]);
@@ -218,11 +209,12 @@ void child_main(JobSpec *spec) {
                 _exit(EXIT_INTERNAL);
 
         /* step 4: mounts, as root of the new user namespace */
-        if (mounts_setup(spec->policy, spec->user, &e) < 0)
+        if (mounts_setup(spec->policy, contain_namespace_flags(spec->policy), spec->user, &e) < 0)
                 die(spec, &e);
 
-        /* step 5: credentials, for init and the job alike */
-        if (creds_drop(spec->user, &e) < 0)
+        /* step 5: credentials, for init and the job alike (contain.h's
+         * phases 2 to 4a) */
+        if (contain_drop_privileged(&e) < 0 || contain_become_user(spec->user, &e) < 0 || contain_drop_caps(&e) < 0)
                 die(spec, &e);
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

@@ -129,12 +129,13 @@ int env_read_fd(int fd, char **ret, size_t *ret_len);
 int userns_clone(const Policy *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd);
 int userns_write_maps(pid_t pid, const JobUser *u);
 
-/* mounts.c: step 4 */
-int mounts_setup(const Policy *p, const JobUser *u, ChildError *err);
+/* mounts.c: step 4, in the namespaces ns (CLONE_NEW* flags) the process
+ * is in: what needs a namespace it is not in is left out */
+int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, ChildError *err);
 
-/* caps.c: step 5 */
+/* caps.c: step 5a, the policy's rlimits on process pid (0: the caller) */
 int creds_set_rlimits(pid_t pid, const Policy *p, ChildError *err);
-int creds_drop(const JobUser *u, ChildError *err);
+/* step 5b, the credentials: contain.h */
 
 /* seccomp.c: step 6 */
 int seccomp_build(const Policy *p, scmp_filter_ctx *ret, char **ret_msg);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mounts.c — step 4, in the child, as root of its new user namespace
- * (which owns the new mount, PID, IPC, UTS and network namespaces):
+ * (which owns the new mount, PID, IPC, UTS and network namespaces), or in a
+ * process that contained itself (contain_setup_self(), as the host's root;
+ * no PID namespace, so no /proc of its own); ns says which namespaces the
+ * process is in:
  *
  *   1. "/" recursively private: nothing done here propagates to the host.
  *   2. read-only paths: recursive bind onto themselves, then read-only
@@ -21,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -160,10 +164,10 @@ static int loopback_up(void) {
         return 0;
 }
 
-int mounts_setup(const Policy *p, const JobUser *u, ChildError *err) {
+int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, ChildError *err) {
         int r;
 
-        if (p->ns_mount == NS_ISOLATED) {
+        if (ns & CLONE_NEWNS) {
                 if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                         return fail(err, negative_errno(), "cannot make / private: %m");
 
@@ -175,10 +179,9 @@ int mounts_setup(const Policy *p, const JobUser *u, ChildError *err) {
                                 return fail(err, r, "cannot make %s read-only: %m", *ro);
                 }
 
-                if (p->ns_pid == NS_ISOLATED &&
-                    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                if ((ns & CLONE_NEWPID) && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                         return fail(err, negative_errno(), "cannot mount /proc of the job's PID namespace: %m");
-                if (p->ns_ipc == NS_ISOLATED && access("/dev/mqueue", F_OK) == 0 &&
+                if ((ns & CLONE_NEWIPC) && access("/dev/mqueue", F_OK) == 0 &&
                     mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                         return fail(err, negative_errno(), "cannot mount /dev/mqueue of the job's IPC namespace: %m");
                 if (p->private_tmp && (r = mount_tmpfs("/tmp", 0, err)) < 0)
@@ -190,14 +193,15 @@ int mounts_setup(const Policy *p, const JobUser *u, ChildError *err) {
                                 return r;
                 /* last: it leaves the fsuid at the user's (root's has no
                  * mapping here to go back to), and the credentials step
-                 * sets every id next anyway */
+                 * sets every id next anyway (contain_setup_self() puts the
+                 * host root's back) */
                 r = setup_hidden(p, u, err);
                 if (r < 0)
                         return r;
         }
-        if (p->ns_uts == NS_ISOLATED && !isempty(p->hostname) && sethostname(p->hostname, strlen(p->hostname)) < 0)
+        if ((ns & CLONE_NEWUTS) && !isempty(p->hostname) && sethostname(p->hostname, strlen(p->hostname)) < 0)
                 return fail(err, negative_errno(), "cannot set the hostname to %s: %m", p->hostname);
-        if (p->ns_net == NS_ISOLATED && (r = loopback_up()) < 0)
+        if ((ns & CLONE_NEWNET) && (r = loopback_up()) < 0)
                 return fail(err, r, "cannot bring the loopback interface up: %m");
         return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* userns.c — step 3: the job's namespaces. One clone3() creates the child
  * in new user, PID, mount, IPC, UTS (and network) namespaces as the policy
- * says, directly inside its cgroup when the cgroup is on v2
+ * says (contain_namespace_flags()), directly inside its cgroup when the cgroup is on v2
  * (CLONE_INTO_CGROUP), with a pidfd for the parent. The parent then maps the
  * job's own uid and gids (and nothing else: no root inside) into the user
  * namespace; the child waits for that before doing anything. */
@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "contain.h"
 #include "launch.h"
 
 #ifndef CLONE_PIDFD
@@ -31,28 +32,11 @@ struct launch_clone_args {
                 cgroup;
 };
 
-static unsigned long ns_flags(const Policy *p) {
-        unsigned long f = 0;
-        if (p->ns_user == NS_ISOLATED)
-                f |= CLONE_NEWUSER;
-        if (p->ns_pid == NS_ISOLATED)
-                f |= CLONE_NEWPID;
-        if (p->ns_mount == NS_ISOLATED)
-                f |= CLONE_NEWNS;
-        if (p->ns_ipc == NS_ISOLATED)
-                f |= CLONE_NEWIPC;
-        if (p->ns_uts == NS_ISOLATED)
-                f |= CLONE_NEWUTS;
-        if (p->ns_net == NS_ISOLATED)
-                f |= CLONE_NEWNET;
-        return f;
-}
-
 /* Like fork(): returns 0 in the child and the pid in the parent. */
 int userns_clone(const Policy *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd) {
         int pidfd = -1;
         struct launch_clone_args args = {
-                .flags = ns_flags(p) | CLONE_PIDFD,
+                .flags = contain_namespace_flags(p) | CLONE_PIDFD,
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
                 .exit_signal = SIGCHLD,
         };
