@@ -13,7 +13,8 @@
 #       in the job's stderr, and the node is not drained;
 #   (f) a policy broken after slurmd started fails the job's task with
 #       FILE:LINE in the job's stderr;
-#   (g) a broken policy at start: slurmd refuses to start, FILE:LINE in its log.
+#   (g) a broken policy at start: slurmd refuses to start, FILE:LINE in its log;
+#   (h) a misspelt plugin argument: slurmd refuses to start and says which.
 # The containment itself is not applied yet (Part 1's API): the plugin only
 # logs what it would do, and these checks stop at what it decides.
 # shellcheck shell=bash
@@ -33,7 +34,7 @@ done
 [ -e /usr/include/slurm/spank.h ] || plan_skip_unless_must slurm "no <slurm/spank.h> (apt-get install libslurm-dev)"
 [ -f "$SO" ] || plan_skip "spank_corral.so not built (make)"
 
-plan 25
+plan 27
 
 make_tmpdir
 T=$TEST_TMP
@@ -169,5 +170,19 @@ r=$?
 ok $r "slurmd's log names FILE:LINE of the policy error"
 [ $r -eq 0 ] || fail_diag "$(grep -i 'spank\|corral' "$LOG" | tail -5)"
 grep 'spank_corral\|initialization failed' "$LOG" | tail -4 | sed 's/^/# slurmd.log: /'
+
+# (h) a misspelt argument on the plugstack.conf line
+"$RECIPE" stop "$W" >/dev/null 2>&1
+cp "$T/strict.ini.good" "$P/strict.ini"
+cp "$CORRAL_SRC/policies/default.ini" "$P/default.ini"
+echo "required $T/lib/spank_corral.so polcy=default policy_dir=$P" >"$T/plugstack-bad.conf"
+rm -rf "$W"
+SLURM_START_TIMEOUT=10 SLURM_PLUGSTACK=$T/plugstack-bad.conf "$RECIPE" start "$W" >"$T/start3.log" 2>&1
+isnt_zero $?
+ok $? "with a misspelt plugin argument the node does not come up"
+grep -q "spank_corral: plugstack.conf: unknown argument 'polcy=default'; fix: use policy=NAME" "$LOG"
+r=$?
+ok $r "slurmd's log names the argument and the fix"
+[ $r -eq 0 ] || fail_diag "$(grep -i 'spank\|corral' "$LOG" | tail -5)"
 
 done_testing
