@@ -7,7 +7,8 @@
 #   (c) sbatch refuses an unlisted --corral-policy before queueing the job;
 #   (d) a batch job runs under the default policy, a --corral-policy=strict
 #       job and its srun step under strict (slurmd's log, per step), also
-#       with --export=NONE and for every task of a job array;
+#       with --export=NONE, for every task of a job array, for each task
+#       of a two-task srun step and for `srun --pty`;
 #   (e) an unlisted name that bypasses sbatch's check (the option's raw
 #       environment variable) fails the task before exec, with the message
 #       in the job's stderr, and the node is not drained;
@@ -34,7 +35,7 @@ done
 [ -e /usr/include/slurm/spank.h ] || plan_skip_unless_must slurm "no <slurm/spank.h> (apt-get install libslurm-dev)"
 [ -f "$SO" ] || plan_skip "spank_corral.so not built (make)"
 
-plan 27
+plan 31
 
 make_tmpdir
 T=$TEST_TMP
@@ -126,6 +127,18 @@ for id in $(scontrol -o show job "$ja" 2>/dev/null | grep -o '^JobId=[0-9]*' | c
     [ "$(wait_done "$id")" = COMPLETED ] && grep -q "spank_corral: job $id batch step: policy 'strict'" "$LOG" && n=$((n + 1))
 done
 is "$n" 2 "both tasks of a --corral-policy=strict job array complete under strict"
+# a two-task srun step: each task goes through the task callbacks
+j6=$(sub d5 --ntasks=2 --wrap "srun -n2 echo ran")
+is "$(wait_done "$j6")" COMPLETED "a job with a two-task srun step completes"
+is "$(grep -c "spank_corral: job $j6 step 0: task set-up under policy 'default'" "$LOG")" 2 \
+    "both tasks of the step went through task_init_privileged"
+# srun --pty (a terminal from script(1)): an interactive step is contained too
+out=$(as_user script -qec "srun --pty sh -c 'echo pty-job=\$SLURM_JOB_ID'" /dev/null 2>&1 </dev/null)
+jp=$(printf '%s\n' "$out" | grep -ao 'pty-job=[0-9]*' | head -1 | cut -d= -f2)
+like "$jp" "^[0-9]+$" "srun --pty runs its command"
+[ -n "$jp" ] || fail_diag "srun --pty printed: $out"
+grep -q "spank_corral: job ${jp:-none} step 0: task lock-down under policy 'default'" "$LOG"
+ok $? "the --pty step went through the task callbacks under the default policy"
 [ "$n" = 2 ] || fail_diag "array job '$ja': $(scontrol -o show job "$ja" 2>&1 | cut -c1-150)"
 
 # (e) the raw option variable goes around sbatch's check: slurmstepd refuses
