@@ -199,8 +199,11 @@ static int option_cb(int val, const char *optarg, int remote) {
                 return -1;
         }
         free(chosen);
-        if (!(chosen = strdup(optarg)))
+        if (!(chosen = strdup(optarg))) {
+                if (remote)
+                        keep_error("out of memory"); /* else the default policy would apply */
                 return -1;
+        }
         /* remote: Slurm ignores what this returns; init_post_opt checks it */
         if (remote || !args.policy)
                 return 0;
@@ -238,8 +241,11 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av) {
         if (spank_context() != S_CTX_REMOTE || errors)
                 return 0;
         describe_job(sp, what, sizeof(what));
-        if (!chosen && spank_getenv(sp, OPT_JOB_ENV, env, sizeof(env)) == ESPANK_SUCCESS && env[0])
-                chosen = strdup(env);
+        if (!chosen && spank_getenv(sp, OPT_JOB_ENV, env, sizeof(env)) == ESPANK_SUCCESS && env[0] &&
+            !(chosen = strdup(env))) {
+                keep_error("out of memory");
+                return 0;
+        }
         name = chosen ? chosen : args.policy;
         if (!spank_args_allowed(&args, name)) {
                 _cleanup_free_ char *list = spank_args_allowed_list(&args);
