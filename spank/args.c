@@ -105,8 +105,9 @@ int spank_args_parse(int ac, char **av, const char *default_dir, SpankArgs *ret,
                                     value);
                 if (slot == &a.policy_dir && (value[0] != '/' || !conf_path_valid(value)))
                         return fail(ret_error,
-                                    "argument 'policy_dir=%s': not an absolute path; fix: e.g. policy_dir=%s", value,
-                                    default_dir);
+                                    "argument 'policy_dir=%s': not an absolute path without . or .. components; fix: "
+                                    "e.g. policy_dir=%s",
+                                    value, default_dir);
                 if (!(*slot = strdup(value)))
                         return -ENOMEM;
         }

@@ -40,3 +40,11 @@ uninstall-spank:
 	rm -f $(DESTDIR)$(SPANKDIR)/spank_corral.so
 .PHONY: install-spank uninstall-spank
 endif
+
+# tests/spank/args-test.c: spank/args.c without Slurm (TAP, run by
+# tests/integration/spank-args.t); built by `make tests` everywhere
+$(BUILD)/tests/spank-args-test: $(BUILD)/obj/tests/spank/args-test.o $(BUILD)/obj/spank/args.o $(LIBCORRAL)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/obj/tests/spank/args-test.o: CPPFLAGS += -Ispank
+tests: $(BUILD)/tests/spank-args-test
