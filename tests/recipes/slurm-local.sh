@@ -15,6 +15,8 @@
 #   SLURM_PROCTRACK=linuxproc|cgroup|pgid   ProctrackType (default linuxproc: a
 #                         daemonized process survives its job, as on many sites)
 #   SLURM_EPILOG=PATH     Epilog= (root-owned, absolute); SLURM_PROLOG=PATH Prolog=
+#   SLURM_PLUGSTACK=FILE  copied as the cluster's plugstack.conf (SPANK plugins,
+#                         loaded by slurmd at start); default: an empty one
 #   SLURM_START_TIMEOUT   seconds to wait for the node (default 60)
 # Needs the Debian packages slurmctld slurmd munge slurm-client
 # (scripts/deps.sh installs them). Facts behind the settings: the
@@ -151,7 +153,11 @@ ${SLURM_EPILOG:+Epilog=$SLURM_EPILOG}
 NodeName=localhost NodeAddr=127.0.0.1 $hw State=UNKNOWN
 PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
-    : >"$W/etc/plugstack.conf"
+    if [ -n "${SLURM_PLUGSTACK:-}" ]; then
+        cp "$SLURM_PLUGSTACK" "$W/etc/plugstack.conf" || die "cannot copy SLURM_PLUGSTACK=$SLURM_PLUGSTACK"
+    else
+        : >"$W/etc/plugstack.conf"
+    fi
     # proctrack/cgroup: the v1 freezer here (v2 where it is pure); Slurm
     # makes /slurm below the hierarchy's root, removed again by stop
     echo "CgroupPlugin=autodetect" >"$W/etc/cgroup.conf"

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* args-test.c — spank/args.c (spank_corral.so's plugstack.conf arguments)
+ * without Slurm: every refusal names the argument and the fix, defaults
+ * apply, the allowed names are the default plus the selectable ones. Prints
+ * TAP; run by tests/integration/spank-args.t. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "strv.h"
+
+static int n, failed;
+
+static void ok(bool cond, const char *what) {
+        n++;
+        printf("%sok %d - %s\n", cond ? "" : "not ", n, what);
+        if (!cond)
+                failed++;
+}
+
+/* parse the space-separated words of line; returns the result, fills *err */
+static int parse(const char *line, SpankArgs *a, char **err) {
+        char *copy = strdup(line), *save = NULL, *av[16];
+        int ac = 0;
+
+        for (char *w = strtok_r(copy, " ", &save); w && ac < 16; w = strtok_r(NULL, " ", &save))
+                av[ac++] = w;
+        int r = spank_args_parse(ac, av, "/etc/corral/policies", a, err);
+        free(copy);
+        return r;
+}
+
+/* refused LINE FRAGMENT: the line is refused with a message containing FRAGMENT and "fix:" */
+static void refused(const char *line, const char *fragment) {
+        SpankArgs a = { 0 };
+        char *err = NULL, what[512];
+        int r = parse(line, &a, &err);
+
+        snprintf(what, sizeof(what), "'%s' is refused: %s", line, err ? err : "(no message)");
+        ok(r == -EINVAL && err && strstr(err, fragment) && strstr(err, "fix:"), what);
+        free(err);
+        spank_args_done(&a);
+}
+
+int main(void) {
+        SpankArgs a = { 0 };
+        char *err = NULL, *list;
+
+        printf("1..14\n");
+        ok(parse("policy=default", &a, &err) == 0 && strcmp(a.policy, "default") == 0 &&
+                   strcmp(a.policy_dir, "/etc/corral/policies") == 0 && strv_length(a.selectable) == 0,
+           "policy=default alone: the installed policy_dir, nothing selectable");
+        ok(spank_args_allowed(&a, "default") && !spank_args_allowed(&a, "strict") && !spank_args_allowed(&a, NULL),
+           "only the default policy is allowed then");
+        spank_args_done(&a);
+
+        ok(parse("policy=default policy_dir=/srv/pol selectable=strict,gpu,strict", &a, &err) == 0 &&
+                   strcmp(a.policy_dir, "/srv/pol") == 0 && strv_length(a.selectable) == 2,
+           "policy_dir and selectable (a repeated name counted once)");
+        ok(spank_args_allowed(&a, "gpu") && spank_args_allowed(&a, "strict") && spank_args_allowed(&a, "default") &&
+                   !spank_args_allowed(&a, "other"),
+           "the default and the selectable names are allowed, no other");
+        list = spank_args_allowed_list(&a);
+        ok(list && strcmp(list, "default, strict, gpu") == 0, "the allowed list for messages: default first");
+        free(list);
+        spank_args_done(&a);
+
+        refused("policy_dir=/srv", "no policy=NAME argument");
+        refused("polcy=default", "unknown argument 'polcy=default'");
+        refused("policy", "argument 'policy' has no value");
+        refused("policy=", "argument 'policy=' has no value");
+        refused("policy=a policy=b", "argument 'policy' given twice");
+        refused("policy=../etc", "not a policy name");
+        refused("policy=default policy_dir=pol", "not an absolute path");
+        refused("policy=default policy_dir=/srv/../etc", "not an absolute path");
+        refused("policy=default selectable=strict,a/b", "'a/b' is not a policy name");
+        return failed ? 1 : 0;
+}
