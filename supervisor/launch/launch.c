@@ -39,6 +39,7 @@
 #include <limits.h>
 
 #include "cgroup.h"
+#include "contain.h"
 #include "launch-main.h"
 #include "launch.h"
 #include "log.h"
@@ -58,7 +59,6 @@ typedef struct Launch {
         JobUser user;
         char job_id[80], cgroup_name[96];
         const char *cgroup_parent;
-        scmp_filter_ctx seccomp;
         SeccompProgram bpf;
         char **envp;
         int stdio[3];
@@ -534,23 +534,24 @@ static int read_env_file(Launch *l) {
         return 0;
 }
 
-/* 6b. Landlock: planned here from the kernel's ABI, applied in the job just
- * before the seccomp filter. What the kernel lacks is a warning in the
- * result record (mode = auto) or stops the launch (mode = required). */
+/* 6b. Landlock: planned here from the kernel's ABI (contain_landlock_plan(),
+ * the same plan as a foreign caller's), applied in the job just before the
+ * seccomp filter. What the kernel lacks is a warning in the result record
+ * (mode = auto) or stops the launch (mode = required). */
 static int step_landlock(Launch *l) {
         const char *missing;
+        int r;
 
-        landlock_plan(l->policy, l->policy->landlock_mode == LANDLOCK_MODE_OFF ? 0 : landlock_abi(), &l->landlock);
-        missing = landlock_missing_text(&l->landlock);
-        if (!missing)
-                return 0;
-        if (l->policy->landlock_mode == LANDLOCK_MODE_REQUIRED)
-                return fail(l, STEP_LANDLOCK, -EOPNOTSUPP, "%s, and the policy's [landlock] mode is required", missing);
-        if (strv_extend(&l->warnings, missing) < 0)
+        r = contain_landlock_plan(l->policy, &l->landlock, &missing);
+        if (r < 0)
+                return fail(l, STEP_LANDLOCK, r, "%s, and the policy's [landlock] mode is required", missing);
+        if (missing && strv_extend(&l->warnings, missing) < 0)
                 return fail(l, STEP_INTERNAL, -ENOMEM, "out of memory");
         return 0;
 }
 
+/* 6. The seccomp program: from the cache, else built by
+ * contain_seccomp_program() (as for a foreign caller) and stored. */
 static int step_seccomp(Launch *l) {
         _cleanup_free_ char *msg = NULL, *key = NULL;
         _cleanup_close_ int cache = -1;
@@ -569,12 +570,9 @@ static int step_seccomp(Launch *l) {
                 cache_file_warning(l, "seccomp", key, r);
         }
 
-        r = seccomp_build(l->policy, &l->seccomp, &msg);
+        r = contain_seccomp_program(l->policy, &l->bpf, &msg);
         if (r < 0)
                 return fail(l, STEP_SECCOMP, r, "%s", msg ? msg : "cannot build the seccomp filter");
-        r = seccomp_export(l->policy, l->seccomp, &l->bpf);
-        if (r < 0)
-                return fail(l, STEP_SECCOMP, r, "cannot generate the seccomp program: %m");
         if (cache >= 0) {
                 r = seccomp_cache_store(cache, key, &l->bpf);
                 if (r < 0)
@@ -1014,8 +1012,6 @@ static void launch_done(Launch *l) {
         closep(&l->sync_w);
         closep(&l->error_r);
         closep(&l->status_r);
-        if (l->seccomp)
-                seccomp_release(l->seccomp);
         free(l->bpf.prog.filter);
         l->envp = strv_free(l->envp);
         user_done(&l->user);
