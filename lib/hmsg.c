@@ -65,7 +65,7 @@ static const Field f_launch[] = {
         FIELD(launch, "user", user, F_STR, C_USER),
         FIELD(launch, "policy", policy, F_STR, C_POLICY),
         FIELD(launch, "cwd", cwd, F_STR, C_PATH),
-        FIELD(launch, "walltime", walltime, F_U64, C_POSITIVE),
+        FIELD(launch, "walltime", walltime, F_U64, C_NONE), /* 0 or above the policy's: the helper fails the launch */
         FIELD(launch, "output_id", output_id, F_STR, C_OUTPUT_ID),
         FIELD(launch, "argv", argv, F_STRV, C_ARGV),
         FIELD(launch, "env", env, F_STRV, C_ENV),
@@ -175,6 +175,43 @@ int64_t hmsg_job(const HMsg *m) {
         if (!f || f[0].kind != F_JOB)
                 return 0;
         return *(const int64_t *) ((const char *) m + f[0].offset);
+}
+
+/* ---- when the helper takes a message ---- */
+
+const char *hmsg_refusal(const HMsg *m, HMsgPhase phase, bool job_tracked) {
+        switch (m->type) {
+        case HMSG_T_RECOVERY:
+                if (m->recovery.begin && phase != HMSG_PHASE_START)
+                        return "a second recovery";
+                if (!m->recovery.begin && phase != HMSG_PHASE_RECOVERING)
+                        return "the end of a recovery that did not begin";
+                return NULL;
+        case HMSG_T_ADOPT:
+                if (phase != HMSG_PHASE_RECOVERING)
+                        return "an adopt outside the recovery";
+                return job_tracked ? "an adopt for a job the helper already tracks" : NULL;
+        case HMSG_T_LAUNCH:
+                if (phase != HMSG_PHASE_RUNNING)
+                        return "a launch before the recovery ended";
+                return job_tracked ? "a launch for a job the helper already runs or cleans up" : NULL;
+        case HMSG_T_EPILOGUE:
+                if (phase == HMSG_PHASE_START)
+                        return "an epilogue before the recovery began";
+                return job_tracked ? "an epilogue for a job whose launcher or epilogue still runs" : NULL;
+        case HMSG_T_SIGNAL:
+        case HMSG_T_KILL:
+                /* a job already gone is ignored: its end is on its way */
+                return phase == HMSG_PHASE_RUNNING ? NULL : "a signal or kill before the recovery ended";
+        default:
+                return "a message only the helper sends";
+        }
+}
+
+HMsgPhase hmsg_phase_after(const HMsg *m, HMsgPhase phase) {
+        if (m->type == HMSG_T_RECOVERY)
+                return m->recovery.begin ? HMSG_PHASE_RECOVERING : HMSG_PHASE_RUNNING;
+        return phase;
 }
 
 /* ---- checks ---- */

@@ -140,6 +140,24 @@ typedef struct HMsg {
         };
 } HMsg;
 
+/* The helper's state, as far as what it accepts depends on it: after start
+ * it takes only the core's "recovery" begin; while recovering adopts and
+ * epilogues of jobs found in the store; after the recovery's end launches
+ * and everything but adopts. */
+typedef enum HMsgPhase {
+        HMSG_PHASE_START,
+        HMSG_PHASE_RECOVERING,
+        HMSG_PHASE_RUNNING,
+} HMsgPhase;
+
+/* The "when" column of the helper's request table: NULL if the helper may
+ * act on m in phase, where job_tracked says whether it runs a launcher or
+ * an epilogue for m's job; else why not (a static sentence). A message the
+ * helper sends is never accepted from the core. */
+const char *hmsg_refusal(const HMsg *m, HMsgPhase phase, bool job_tracked);
+/* The phase after the helper accepted m (recovery moves it on). */
+HMsgPhase hmsg_phase_after(const HMsg *m, HMsgPhase phase);
+
 /* The "type" string of t ("launch", "launch-failed"...), NULL if invalid. */
 const char *hmsg_type_name(HMsgType t);
 HMsgType hmsg_type_from_name(const char *s);

@@ -17,6 +17,7 @@
 #include "core.h"
 #include "job.h"
 #include "log.h"
+#include "hmsg.h"
 #include "macro.h"
 #include "messages.h"
 #include "policy.h"
@@ -24,19 +25,22 @@
 
 /* ---- requests to the helper ---- */
 
-/* Sends one request; the core exits when the helper cannot take it. */
-static void helper_send(Core *c, json_t *m) {
-        if (!m) {
-                log_oom();
-                sd_event_exit(c->event, EXIT_FAILURE);
-                return;
-        }
-        int r = msg_send(c->helper_fd, m);
-        json_decref(m);
+/* Sends one request (lib/hmsg.h); the core exits when the helper cannot
+ * take it. -EINVAL: m itself does not pass the checks the helper would
+ * make (a stored job with a field that is not valid any more): nothing
+ * was sent, the caller decides; *ret_field names the field. */
+static int helper_send(Core *c, const HMsg *m, const char **ret_field) {
+        json_t *o = NULL;
+        int r = hmsg_pack(m, &o, ret_field);
+        if (r == -EINVAL)
+                return r;
+        json_decref(o);
+        r = r < 0 ? r : hmsg_send(c->helper_fd, m);
         if (r < 0) {
                 log_error_errno(r, "Cannot talk to the root helper: %m; exiting");
                 sd_event_exit(c->event, EXIT_FAILURE);
         }
+        return r;
 }
 
 /* ---- cancel of a running job ---- */
@@ -51,7 +55,7 @@ static int on_grace_over(sd_event_source *src, uint64_t usec, void *userdata) {
         Active *a = active_find(k->c, k->id);
         if (a && !a->epilogue) {
                 log_job(LOG_NOTICE, (long long) k->id, NULL, "grace period over: killing its cgroup");
-                helper_send(k->c, json_pack("{s:s, s:I}", "type", HMSG_KILL, "job", (json_int_t) k->id));
+                (void) helper_send(k->c, &(HMsg){ .type = HMSG_T_KILL, .kill = { .job = k->id } }, NULL);
         }
         return 0;
 }
@@ -68,7 +72,7 @@ void start_cancel(Core *c, const Job *j) {
         if (policy_load(c->s->policy_dir, j->policy, 0, &p, &d) >= 0)
                 grace = p->grace;
         conf_diags_clear(&d);
-        helper_send(c, json_pack("{s:s, s:I, s:i}", "type", HMSG_SIGNAL, "job", (json_int_t) j->id, "signal", SIGTERM));
+        (void) helper_send(c, &(HMsg){ .type = HMSG_T_SIGNAL, .signal = { .job = j->id, .signal = SIGTERM } }, NULL);
         KillCtx *k = calloc(1, sizeof(KillCtx));
         if (!k)
                 return;
@@ -91,40 +95,49 @@ static JobState state_from_result(json_t *res, int code) {
         return s;
 }
 
-static void run_epilogue(Core *c, const Job *j) {
+static void on_epilogue_done(Core *c, const HMsg *m, Job *j);
+
+static void run_epilogue(Core *c, Job *j) {
         Active *a = active_find(c, j->id);
-        json_t *keep = json_array();
+        HMsg m = { .type = HMSG_T_EPILOGUE,
+                   .epilogue = { .job = j->id, .uid = j->uid, .user = j->user, .policy = j->policy } };
+        HMsgEpilogue *e = &m.epilogue;
         Job **l = NULL;
         size_t n = 0;
         StoreFilter f = { .by_uid = true, .uid = j->uid, .states = (1u << JOB_STARTING) | (1u << JOB_RUNNING) };
+        const char *field = NULL;
 
         if (a)
                 a->epilogue = true;
         /* the sessions this job and the user's running jobs were submitted
          * from: the user's own terminals, spared */
-        if (keep && j->submit_sid > 0)
-                json_array_append_new(keep, json_integer(j->submit_sid));
-        if (keep && store_list(c->store, &f, &l, &n) >= 0) {
-                for (size_t i = 0; i < n && json_array_size(keep) < 64; i++)
-                        if (l[i]->submit_sid > 0 && l[i]->id != j->id)
-                                json_array_append_new(keep, json_integer(l[i]->submit_sid));
+        if (j->submit_sid > 1)
+                e->keep_sessions[e->n_keep_sessions++] = j->submit_sid;
+        if (store_list(c->store, &f, &l, &n) >= 0) {
+                for (size_t i = 0; i < n && e->n_keep_sessions < HMSG_MAX_KEEP_SESSIONS; i++)
+                        if (l[i]->submit_sid > 1 && l[i]->id != j->id)
+                                e->keep_sessions[e->n_keep_sessions++] = l[i]->submit_sid;
                 job_list_free(l, n);
         }
-        helper_send(c, json_pack("{s:s, s:I, s:i, s:s, s:s, s:o}", "type", HMSG_EPILOGUE, "job", (json_int_t) j->id,
-                                 "uid", (int) j->uid, "user", j->user, "policy", j->policy, "keep_sessions",
-                                 keep ? keep : json_array()));
+        if (helper_send(c, &m, &field) == -EINVAL) {
+                /* as the helper answers for an account that is gone */
+                log_job(LOG_WARNING, (long long) j->id, j->user, "no epilogue: the job's %s is not valid", field);
+                on_epilogue_done(
+                        c, &(HMsg){ .type = HMSG_T_EPILOGUE_DONE, .epilogue_done = { .job = j->id, .exit = 2 } }, j);
+        }
 }
 
-static void on_launched(Core *c, json_t *m, Job *j) {
+static void on_launched(Core *c, const HMsg *msg, Job *j) {
+        const HMsgLaunched *m = &msg->launched;
         if (j->state != JOB_STARTING)
                 return;
         j->state = JOB_RUNNING;
         j->start_time = now_usec();
-        j->launcher_pid = (pid_t) json_integer_value(json_object_get(m, "pid"));
-        j->launcher_start = (uint64_t) json_integer_value(json_object_get(m, "start"));
+        j->launcher_pid = m->pid;
+        j->launcher_start = m->start;
         free(j->cgroup);
-        /* where the helper's backend put it (older helpers: cgroupfs's rule) */
-        const char *where = json_string_value(json_object_get(m, "cgroup"));
+        /* where the helper's backend put it (none: cgroupfs's rule) */
+        const char *where = m->cgroup;
         char cg[256];
         if (where)
                 j->cgroup = strdup(where);
@@ -147,8 +160,8 @@ static void on_launched(Core *c, json_t *m, Job *j) {
                 start_cancel(c, j);
 }
 
-static void on_launch_failed(Core *c, json_t *m, Job *j) {
-        const char *err = json_string_value(json_object_get(m, "error"));
+static void on_launch_failed(Core *c, const HMsg *m, Job *j) {
+        const char *err = m->launch_failed.error;
         j->state = JOB_FAILED;
         j->end_time = now_usec();
         free(j->reason);
@@ -184,12 +197,12 @@ static void log_job_end(const Job *j) {
                      "%s, exit %d:%d", job_state_to_string(j->state), j->exit_code, sig);
 }
 
-static void on_exited(Core *c, json_t *m, Job *j) {
-        json_t *res = json_object_get(m, "result");
-        bool lost = json_is_true(json_object_get(m, "lost"));
-        bool status_known = json_is_true(json_object_get(m, "status_known"));
-        int code = (int) json_integer_value(json_object_get(m, "code"));
-        const char *log = json_string_value(json_object_get(m, "log"));
+static void on_exited(Core *c, const HMsg *m, Job *j) {
+        json_t *res = m->exited.result;
+        bool lost = m->exited.lost;
+        bool status_known = m->exited.status_known;
+        int code = m->exited.code;
+        const char *log = m->exited.log;
 
         if (job_state_is_final(j->state) && j->epilogue) {
                 active_remove(c, j->id);
@@ -240,10 +253,10 @@ static void on_exited(Core *c, json_t *m, Job *j) {
         run_epilogue(c, j);
 }
 
-static void on_epilogue_done(Core *c, json_t *m, Job *j) {
-        json_t *summary = json_object_get(m, "summary");
-        json_t *rec = json_pack("{s:i, s:O}", "exit", (int) json_integer_value(json_object_get(m, "exit")), "summary",
-                                summary ? summary : json_null());
+static void on_epilogue_done(Core *c, const HMsg *m, Job *j) {
+        json_t *summary = m->epilogue_done.summary;
+        int ep_exit = m->epilogue_done.exit;
+        json_t *rec = json_pack("{s:i, s:O}", "exit", ep_exit, "summary", summary ? summary : json_null());
         _cleanup_free_ char *s = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
         json_t *killed = summary ? json_object_get(summary, "killed") : NULL;
         if (json_is_integer(killed))
@@ -252,7 +265,6 @@ static void on_epilogue_done(Core *c, json_t *m, Job *j) {
         free(j->epilogue);
         j->epilogue = TAKE_PTR(s);
         (void) store_update(c->store, j);
-        int ep_exit = (int) json_integer_value(json_object_get(m, "exit"));
         char exit_field[64], killed_field[64];
         (void) snprintf(exit_field, sizeof exit_field, "CORRAL_EPILOGUE_EXIT=%d", ep_exit);
         (void) snprintf(killed_field, sizeof killed_field, "CORRAL_EPILOGUE_KILLED=%lld",
@@ -267,40 +279,43 @@ static void on_epilogue_done(Core *c, json_t *m, Job *j) {
         dispatch(c);
 }
 
+static void on_adopted(Core *c, const HMsg *m, Job *j) {
+        log_job(LOG_INFO, (long long) j->id, j->user, "adopted: its launcher still runs");
+        (void) store_audit(c->store, 0, getpid(), "recover", j->id, "adopted", NULL);
+}
+
+/* What the helper may tell the core, by message type. */
+static void (*const helper_messages[_HMSG_T_MAX])(Core *c, const HMsg *m, Job *j) = {
+        [HMSG_T_LAUNCHED] = on_launched, [HMSG_T_LAUNCH_FAILED] = on_launch_failed,
+        [HMSG_T_EXITED] = on_exited,     [HMSG_T_EPILOGUE_DONE] = on_epilogue_done,
+        [HMSG_T_ADOPTED] = on_adopted,
+};
+
 int on_helper(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         Core *c = userdata;
-        json_t *m = NULL;
+        const char *field = NULL;
+        HMsg m;
         Job *j = NULL;
-        int r = msg_recv(fd, HELPER_MAX_MESSAGE, &m);
+        int r = hmsg_recv(fd, &m, &field);
 
         if (r == -EAGAIN)
                 return 0;
+        if (r == -EBADMSG) {
+                log_warning("Malformed message from the root helper (%s), ignoring", field ? field : "?");
+                return 0;
+        }
         if (r <= 0) {
                 log_error("The root helper is gone; exiting (the next start recovers running jobs)");
                 return sd_event_exit(c->event, EXIT_FAILURE);
         }
-        const char *type = json_string_value(json_object_get(m, "type"));
-        json_t *jid = json_object_get(m, "job");
-        if (!json_is_integer(jid) || store_get(c->store, json_integer_value(jid), &j) < 0) {
-                log_warning("Message '%s' from the helper about an unknown job, ignoring", type);
-                json_decref(m);
-                return 0;
-        }
-        if (streq(type, HMSG_LAUNCHED))
-                on_launched(c, m, j);
-        else if (streq(type, HMSG_LAUNCH_FAILED))
-                on_launch_failed(c, m, j);
-        else if (streq(type, HMSG_EXITED))
-                on_exited(c, m, j);
-        else if (streq(type, HMSG_EPILOGUE_DONE))
-                on_epilogue_done(c, m, j);
-        else if (streq(type, "adopted")) {
-                log_job(LOG_INFO, (long long) j->id, j->user, "adopted: its launcher still runs");
-                (void) store_audit(c->store, 0, getpid(), "recover", j->id, "adopted", NULL);
-        } else if (!streq(type, HMSG_CLEANUP_DONE))
-                log_warning("Unknown message '%s' from the helper, ignoring", type);
+        if (!helper_messages[m.type])
+                log_warning("Message '%s' is not the helper's to send, ignoring", hmsg_type_name(m.type));
+        else if (store_get(c->store, hmsg_job(&m), &j) < 0)
+                log_warning("Message '%s' from the helper about an unknown job, ignoring", hmsg_type_name(m.type));
+        else
+                helper_messages[m.type](c, &m, j);
         job_free(j);
-        json_decref(m);
+        hmsg_done(&m);
         c->metrics_dirty = true;
         update_status(c);
         return 0;
@@ -330,18 +345,33 @@ void dispatch(Core *c) {
                         job_free(j);
                         return;
                 }
-                json_t *argv = json_array(), *env = json_array();
-                for (char **a = j->argv; argv && *a; a++)
-                        json_array_append_new(argv, json_string(*a));
-                for (char **e = j->env; env && *e; e++)
-                        json_array_append_new(env, json_string(*e));
-                helper_send(c, json_pack("{s:s, s:I, s:i, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:s?, s:s?}", "type",
-                                         HMSG_LAUNCH, "job", (json_int_t) j->id, "uid", (int) j->uid, "user", j->user,
-                                         "policy", j->policy, "cwd", j->cwd, "walltime", (json_int_t) j->walltime,
-                                         "output_id", j->output_id, "argv", argv, "env", env, "stdout", j->stdout_path,
-                                         "stderr", j->stderr_path));
-                log_job(LOG_INFO, (long long) j->id, j->user, "starting");
+                HMsg m = { .type = HMSG_T_LAUNCH,
+                           .launch = { .job = j->id,
+                                       .uid = j->uid,
+                                       .user = j->user,
+                                       .policy = j->policy,
+                                       .cwd = j->cwd,
+                                       .walltime = j->walltime,
+                                       .output_id = j->output_id,
+                                       .argv = j->argv,
+                                       .env = j->env,
+                                       .stdout_path = j->stdout_path,
+                                       .stderr_path = j->stderr_path } };
+                const char *field = NULL;
+                r = helper_send(c, &m, &field);
+                if (r == -EINVAL) {
+                        /* a stored job the helper would refuse: it fails, the queue goes on */
+                        char why[128];
+                        (void) snprintf(why, sizeof why, "the job's %s is not valid: it cannot be launched", field);
+                        on_launch_failed(c,
+                                         &(HMsg){ .type = HMSG_T_LAUNCH_FAILED,
+                                                  .launch_failed = { .job = j->id, .error = why } },
+                                         j);
+                } else
+                        log_job(LOG_INFO, (long long) j->id, j->user, "starting");
                 job_free(j);
+                if (r == -EINVAL)
+                        return; /* on_launch_failed() dispatched again */
         }
         update_status(c);
 }
@@ -358,15 +388,20 @@ int recover(Core *c) {
         int r = store_list(c->store, &f, &l, &n);
         if (r < 0)
                 return r;
+        /* the helper takes adopts only between these two */
+        (void) helper_send(c, &(HMsg){ .type = HMSG_T_RECOVERY, .recovery = { .begin = true } }, NULL);
         for (size_t i = 0; i < n; i++) {
                 Job *j = l[i];
                 if (job_state_is_active(j->state)) {
                         /* alive: the helper adopts it; gone: it answers with the
                          * result the launcher left, or "lost" */
                         active_add(c, j->id, j->uid);
-                        helper_send(c,
-                                    json_pack("{s:s, s:I, s:i, s:I}", "type", HMSG_ADOPT, "job", (json_int_t) j->id,
-                                              "pid", (int) j->launcher_pid, "start", (json_int_t) j->launcher_start));
+                        (void) helper_send(c,
+                                           &(HMsg){ .type = HMSG_T_ADOPT,
+                                                    .adopt = { .job = j->id,
+                                                               .pid = j->launcher_pid > 0 ? j->launcher_pid : 0,
+                                                               .start = j->launcher_start } },
+                                           NULL);
                         (void) store_audit(c->store, 0, getpid(), "recover", j->id, "check-launcher", NULL);
                         adopted++;
                 } else if (!j->epilogue && j->start_time > 0) {
@@ -378,6 +413,7 @@ int recover(Core *c) {
                 }
         }
         job_list_free(l, n);
+        (void) helper_send(c, &(HMsg){ .type = HMSG_T_RECOVERY, .recovery = { .begin = false } }, NULL);
         if (adopted || epilogues)
                 log_info("Recovery: %u jobs were starting or running, %u epilogues to finish", adopted, epilogues);
         return 0;

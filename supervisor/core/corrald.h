@@ -25,20 +25,7 @@
 #include "nodeconf.h"
 #include "store.h"
 
-#define HELPER_MAX_MESSAGE ((size_t) 128 * 1024)
-
-/* Requests from the core to the helper, and the helper's messages back. */
-#define HMSG_LAUNCH "launch" /* core -> helper */
-#define HMSG_SIGNAL "signal" /* core -> helper */
-#define HMSG_KILL "kill" /* core -> helper: kill the job's cgroup */
-#define HMSG_EPILOGUE "epilogue" /* core -> helper */
-#define HMSG_ADOPT "adopt" /* core -> helper */
-#define HMSG_CLEANUP "cleanup" /* core -> helper: kill and remove a LOST job's cgroup */
-#define HMSG_LAUNCHED "launched" /* helper -> core */
-#define HMSG_LAUNCH_FAILED "launch-failed"
-#define HMSG_EXITED "exited"
-#define HMSG_EPILOGUE_DONE "epilogue-done"
-#define HMSG_CLEANUP_DONE "cleanup-done"
+/* The messages between the core and the helper: lib/hmsg.h. */
 
 typedef struct Settings {
         NodeConfig *node;
@@ -80,12 +67,6 @@ int core_main(Settings *s, int helper_fd, int listen_fd);
  * process. On failure -errno and *ret_step names what failed. */
 int selfsandbox_build(scmp_filter_ctx *ret, const char **ret_step);
 int selfsandbox_apply(const char **ret_step);
-
-/* Sends one JSON message over a SOCK_SEQPACKET fd (blocking). */
-int msg_send(int fd, json_t *msg);
-/* Receives one message; -EBADMSG if it is not a JSON object or too large;
- * 0 and *ret = NULL on EOF. */
-int msg_recv(int fd, size_t max, json_t **ret);
 
 /* Reads the start time (clock ticks since boot, field 22 of /proc/PID/stat)
  * to tell a process from a later one with the same pid. */

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* helper.c — the root half of corrald. It serves a fixed table of requests
- * from the core (helper_requests[] at the end), each re-validated here: the
- * user must exist with that uid and may not be root, the policy is read from
- * the policy directory by this process (never taken from the core), the
- * walltime may not exceed the policy's, names and ids must be well formed.
- * Anything unknown, malformed or oversized ends the helper: the core is never
- * trusted to be right.
+ * from the core (helper_requests[] at the end), typed messages of
+ * lib/hmsg.h: hmsg_recv() checks every field (names, ids, paths, the
+ * environment's form, the signal table), hmsg_refusal() whether the request
+ * may come now (the "when" column: adopt only while the core recovers,
+ * launch only after and only for a job not tracked here), and the handlers
+ * what only this process can know: the user must exist with that uid and
+ * may not be root, the policy is read from the policy directory by this
+ * process (never taken from the core), the walltime may not exceed the
+ * policy's. Anything unknown, malformed, oversized or out of turn ends the
+ * helper: the core is never trusted to be right.
  *
  * What it starts: corral-launch (one per job; its result goes to
  * run_dir/results/JOB.json so that a restarted corrald can still collect it)
@@ -36,6 +40,7 @@
 #include <unistd.h>
 
 #include "epilogue-api.h"
+#include "hmsg.h"
 #include "launch-main.h"
 #include "cgroup.h"
 #include "corrald.h"
@@ -78,6 +83,7 @@ typedef struct Epilogue {
 struct Helper {
         Settings *s;
         int fd;
+        HMsgPhase phase;
         sd_event *event;
         Launcher *launchers;
         Epilogue *epilogues;
@@ -98,11 +104,10 @@ static _noreturn_ void fatal(const char *what, const char *detail) {
         _exit(EXIT_FAILURE);
 }
 
-static void reply(Helper *h, json_t *msg) {
-        if (!msg)
-                fatal("out of memory", NULL);
-        int r = msg_send(h->fd, msg);
-        json_decref(msg);
+static void reply(Helper *h, const HMsg *m) {
+        int r = hmsg_send(h->fd, m);
+        if (r == -EINVAL || r == -ENOMEM)
+                fatal("cannot pack a message to the core", hmsg_type_name(m->type));
         if (r < 0)
                 log_warning_errno(r, "helper: cannot reply to the core, ignoring: %m");
 }
@@ -200,9 +205,14 @@ static void launcher_done(Launcher *l, bool status_known, int code, int sig) {
         log_helper_job(LOG_INFO, 0, l->job, "helper: the launcher of job %lld (pid %d) ended", (long long) l->job,
                        (int) l->pid);
         remove_launcher_record(h, l->job);
-        reply(h, json_pack("{s:s, s:I, s:o, s:b, s:i, s:i, s:s?}", "type", HMSG_EXITED, "job", (json_int_t) l->job,
-                           "result", res ? res : json_null(), "status_known", status_known, "code", code, "signal", sig,
-                           "log", tail && *tail ? tail : NULL));
+        reply(h, &(HMsg){ .type = HMSG_T_EXITED,
+                          .exited = { .job = l->job,
+                                      .result = res,
+                                      .status_known = status_known,
+                                      .code = code,
+                                      .signal = sig,
+                                      .log = tail && *tail ? tail : NULL } });
+        json_decref(res);
         launcher_free(l);
 }
 
@@ -220,32 +230,7 @@ static int on_adopted_exit(sd_event_source *src, int fd, uint32_t revents, void 
         return 0;
 }
 
-/* ---- request validation ---- */
-
-static const char *jstr(json_t *o, const char *k) {
-        json_t *v = json_object_get(o, k);
-        return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int64_t jjob(json_t *o) {
-        json_t *v = json_object_get(o, "job");
-        if (!json_is_integer(v) || json_integer_value(v) <= 0)
-                fatal("request without a valid job id", NULL);
-        return json_integer_value(v);
-}
-
-static char **jstrv(json_t *o, const char *k, size_t max) {
-        json_t *a = json_object_get(o, k), *v;
-        char **l = calloc(1, sizeof(char *));
-        size_t i;
-        if (!l || !json_is_array(a) || json_array_size(a) > max)
-                return strv_free(l);
-        json_array_foreach(a, i, v) {
-                if (!json_is_string(v) || strv_extend(&l, json_string_value(v)) < 0)
-                        return strv_free(l);
-        }
-        return l;
-}
+/* ---- request validation (the rest is hmsg_unpack()'s) ---- */
 
 /* The user as the helper itself sees it: exists, not root, and its name
  * matches the uid the core named. */
@@ -377,40 +362,24 @@ static void launch_failed(Helper *h, int64_t job, const char *fmt, ...) {
         vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
         log_helper_job(LOG_WARNING, 0, job, "helper: job %lld not launched: %s", (long long) job, buf);
-        reply(h, json_pack("{s:s, s:I, s:s}", "type", HMSG_LAUNCH_FAILED, "job", (json_int_t) job, "error", buf));
+        reply(h, &(HMsg){ .type = HMSG_T_LAUNCH_FAILED, .launch_failed = { .job = job, .error = buf } });
 }
 
-static void req_launch(Helper *h, json_t *m) {
-        int64_t job = jjob(m);
-        json_t *juid = json_object_get(m, "uid"), *jwt = json_object_get(m, "walltime");
-        const char *user = jstr(m, "user"), *policy = jstr(m, "policy"), *cwd = jstr(m, "cwd"),
-                   *oid = jstr(m, "output_id");
-        _cleanup_strv_free_ char **argv = jstrv(m, "argv", API_MAX_ARGV), **env = jstrv(m, "env", API_MAX_ENV);
+static void req_launch(Helper *h, const HMsg *msg) {
+        const HMsgLaunch *m = &msg->launch;
+        int64_t job = m->job;
+        const char *user = m->user, *policy = m->policy, *cwd = m->cwd, *oid = m->output_id;
+        char **argv = m->argv, **env = m->env;
         _cleanup_strv_free_ char **args = NULL;
         _cleanup_policy_free_ Policy *p = NULL;
         ConfDiags d = { 0 };
         char out[4300], err[4300], res[4200], log[4200], num[64];
         struct passwd *pw;
-        uint64_t walltime;
+        uint64_t walltime = m->walltime;
         int r;
 
-        if (!json_is_integer(juid) || !json_is_integer(jwt) || !user || !policy || !cwd || !oid || !argv || !env ||
-            !argv[0])
-                fatal("malformed launch request", NULL);
-        if (find_launcher(h, job) || h->n_launchers >= MAX_LAUNCHERS)
-                fatal("launch request for a job that is running, or too many launchers", NULL);
-        walltime = (uint64_t) json_integer_value(jwt);
-        if (!job_output_id_valid(oid) || !policy_name_valid(policy) || !conf_path_valid(cwd))
-                fatal("launch request with an invalid output id, policy name or cwd", NULL);
-        for (char **e = env; *e; e++) {
-                char name[300];
-                size_t n = strcspn(*e, "=");
-                if ((*e)[n] != '=' || n >= sizeof name)
-                        fatal("launch request with a malformed environment", NULL);
-                snprintf(name, sizeof name, "%.*s", (int) n, *e);
-                if (!api_env_name_valid(name))
-                        fatal("launch request with a malformed environment", NULL);
-        }
+        if (h->n_launchers >= MAX_LAUNCHERS)
+                fatal("launch request beyond the most launchers", NULL);
 
         /* the policy, read by us; the user, looked up by us */
         r = policy_load(h->s->policy_dir, policy, POLICY_STRICT_PERMS, &p, &d);
@@ -423,10 +392,10 @@ static void req_launch(Helper *h, json_t *m) {
                                      first[0] ? first : strerror(-r));
         }
         conf_diags_clear(&d);
-        pw = check_user((uid_t) json_integer_value(juid), user);
+        pw = check_user(m->uid, user);
         if (!pw)
                 return launch_failed(h, job, "user %s (uid %lld) does not exist here, or is root", user,
-                                     (long long) json_integer_value(juid));
+                                     (long long) m->uid);
         if (walltime == 0 || walltime > p->walltime)
                 return launch_failed(h, job, "walltime exceeds the policy's");
 
@@ -435,9 +404,7 @@ static void req_launch(Helper *h, json_t *m) {
                 return launch_failed(h, job, "cannot create the output directory %s/%s: %s", h->s->output_dir, oid,
                                      strerror(-r));
         /* paths the user chose at submit: corral-launch opens them as the user */
-        const char *uout = jstr(m, "stdout"), *uerr = jstr(m, "stderr");
-        if ((uout && !conf_path_valid(uout)) || (uerr && !conf_path_valid(uerr)))
-                fatal("launch request with an invalid output path", NULL);
+        const char *uout = m->stdout_path, *uerr = m->stderr_path;
         if (uout)
                 snprintf(out, sizeof out, "%s", uout);
         if (uerr)
@@ -513,28 +480,20 @@ static void req_launch(Helper *h, json_t *m) {
                        (int) pid);
         char cg[1024];
         bool have_cg = job_cgroup_path(h, job, sizeof cg, cg, NULL) >= 0;
-        reply(h, json_pack("{s:s, s:I, s:i, s:I, s:s, s:s, s:s?}", "type", HMSG_LAUNCHED, "job", (json_int_t) job,
-                           "pid", (int) pid, "start", (json_int_t) start, "stdout", out, "stderr", err, "cgroup",
-                           have_cg ? cg : NULL));
+        reply(h, &(HMsg){ .type = HMSG_T_LAUNCHED,
+                          .launched = { .job = job,
+                                        .pid = pid,
+                                        .start = start,
+                                        .stdout_path = out,
+                                        .stderr_path = err,
+                                        .cgroup = have_cg ? cg : NULL } });
 }
 
 /* ---- signal, kill, cleanup ---- */
 
-static void req_signal(Helper *h, json_t *m) {
-        int64_t job = jjob(m);
-        json_t *js = json_object_get(m, "signal");
-        static const int allowed[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCONT };
-        bool ok = false;
-        int sig;
-
-        if (!json_is_integer(js))
-                fatal("malformed signal request", NULL);
-        sig = (int) json_integer_value(js);
-        for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
-                ok = ok || allowed[i] == sig;
-        if (!ok)
-                fatal("signal request with a signal not in the table", NULL);
-        Launcher *l = find_launcher(h, job);
+static void req_signal(Helper *h, const HMsg *m) {
+        int sig = m->signal.signal; /* one of the table's: hmsg_unpack() */
+        Launcher *l = find_launcher(h, m->signal.job);
         if (!l)
                 return; /* already gone: its exit message is on the way */
         /* corral-launch forwards it to the job */
@@ -570,8 +529,8 @@ static int kill_job_cgroup(Helper *h, int64_t job, bool remove) {
         return cgjob_remove(cg, NULL);
 }
 
-static void req_kill(Helper *h, json_t *m) {
-        int64_t job = jjob(m);
+static void req_kill(Helper *h, const HMsg *m) {
+        int64_t job = m->kill.job;
         /* The launcher sees its job die and reports as usual; it removes
          * the cgroup itself. */
         int r = kill_job_cgroup(h, job, false);
@@ -701,15 +660,12 @@ static int open_launcher(Helper *h, int64_t job, pid_t core_pid, uint64_t core_s
         return pidfd;
 }
 
-static void req_adopt(Helper *h, json_t *m) {
-        int64_t job = jjob(m);
-        json_t *jp = json_object_get(m, "pid"), *js = json_object_get(m, "start");
-        pid_t pid = json_is_integer(jp) ? (pid_t) json_integer_value(jp) : 0;
-        uint64_t start = json_is_integer(js) ? (uint64_t) json_integer_value(js) : 0;
+static void req_adopt(Helper *h, const HMsg *m) {
+        int64_t job = m->adopt.job;
+        pid_t pid = m->adopt.pid;
+        uint64_t start = m->adopt.start;
         int r;
 
-        if (find_launcher(h, job))
-                fatal("adopt request for a job already tracked", NULL);
         int pidfd = open_launcher(h, job, pid, start, &pid);
         if (pidfd >= 0) {
                 Launcher *l = calloc(1, sizeof(Launcher));
@@ -723,7 +679,7 @@ static void req_adopt(Helper *h, json_t *m) {
                 h->n_launchers++;
                 log_helper_job(LOG_INFO, 0, job, "helper: adopted the launcher of job %lld (pid %d)", (long long) job,
                                (int) pid);
-                reply(h, json_pack("{s:s, s:I, s:b}", "type", "adopted", "job", (json_int_t) job, "alive", 1));
+                reply(h, &(HMsg){ .type = HMSG_T_ADOPTED, .adopted = { .job = job } });
                 return;
         }
         /* The launcher is gone. If it finished, its result is on disk;
@@ -736,9 +692,14 @@ static void req_adopt(Helper *h, json_t *m) {
                         log_helper_job(LOG_WARNING, r, job, "helper: cannot clean up the cgroup of lost job %lld: %m",
                                        (long long) job);
         }
-        reply(h,
-              json_pack("{s:s, s:I, s:o, s:b, s:i, s:i, s:b}", "type", HMSG_EXITED, "job", (json_int_t) job, "result",
-                        res ? res : json_null(), "status_known", 0, "code", -1, "signal", 0, "lost", res == NULL));
+        reply(h, &(HMsg){ .type = HMSG_T_EXITED,
+                          .exited = { .job = job,
+                                      .result = res,
+                                      .status_known = false,
+                                      .code = -1,
+                                      .signal = 0,
+                                      .lost = res == NULL } });
+        json_decref(res);
 }
 
 /* ---- epilogue ---- */
@@ -756,9 +717,14 @@ static void epilogue_maybe_done(Epilogue *e) {
                         last = line;
                 if (last)
                         summary = json_loads(last, 0, NULL);
+                if (summary && !json_is_object(summary)) {
+                        json_decref(summary);
+                        summary = NULL;
+                }
         }
-        reply(h, json_pack("{s:s, s:I, s:i, s:o}", "type", HMSG_EPILOGUE_DONE, "job", (json_int_t) e->job, "exit",
-                           e->code, "summary", summary ? summary : json_null()));
+        reply(h, &(HMsg){ .type = HMSG_T_EPILOGUE_DONE,
+                          .epilogue_done = { .job = e->job, .exit = e->code, .summary = summary } });
+        json_decref(summary);
         remove_job_files(h, e->job);
         for (Epilogue **p = &h->epilogues; *p; p = &(*p)->next)
                 if (*p == e) {
@@ -831,10 +797,10 @@ static _noreturn_ void run_epilogue(Helper *h, const EpRequest *req, int64_t job
         _exit(status);
 }
 
-static void req_epilogue(Helper *h, json_t *m) {
-        int64_t job = jjob(m);
-        json_t *juid = json_object_get(m, "uid");
-        const char *user = jstr(m, "user"), *policy = jstr(m, "policy");
+static void req_epilogue(Helper *h, const HMsg *msg) {
+        const HMsgEpilogue *m = &msg->epilogue;
+        int64_t job = m->job;
+        const char *user = m->user, *policy = m->policy;
         _cleanup_(ep_request_done) EpRequest req = {
                 .mode = EP_MODE_CORRAL,
                 .json = true, /* one record per line, the summary last: epilogue_maybe_done() */
@@ -843,25 +809,18 @@ static void req_epilogue(Helper *h, json_t *m) {
         char num[64];
         int pfd[2], r;
 
-        if (!json_is_integer(juid) || !user || !policy || !policy_name_valid(policy))
-                fatal("malformed epilogue request", NULL);
-        if (!check_user((uid_t) json_integer_value(juid), user)) {
+        if (!check_user(m->uid, user)) {
                 /* the account is gone: nothing of it can be cleaned by name */
-                reply(h, json_pack("{s:s, s:I, s:i, s:n}", "type", HMSG_EPILOGUE_DONE, "job", (json_int_t) job, "exit",
-                                   2, "summary"));
+                reply(h, &(HMsg){ .type = HMSG_T_EPILOGUE_DONE, .epilogue_done = { .job = job, .exit = 2 } });
                 return;
         }
         /* the user's interactive sessions the core asks us to spare */
-        size_t i;
-        json_t *ks = json_object_get(m, "keep_sessions"), *v;
-        if (ks && (!json_is_array(ks) || json_array_size(ks) > 64))
-                fatal("malformed epilogue request", NULL);
-        if (json_array_size(ks) > 0 && !(req.keep_sessions = calloc(json_array_size(ks), sizeof(pid_t))))
-                fatal("out of memory", NULL);
-        json_array_foreach(ks, i, v) {
-                if (!json_is_integer(v) || json_integer_value(v) <= 1 || json_integer_value(v) > INT32_MAX)
-                        fatal("malformed epilogue request", NULL);
-                req.keep_sessions[req.n_keep_sessions++] = (pid_t) json_integer_value(v);
+        if (m->n_keep_sessions > 0) {
+                req.keep_sessions = calloc(m->n_keep_sessions, sizeof(pid_t));
+                if (!req.keep_sessions)
+                        fatal("out of memory", NULL);
+                memcpy(req.keep_sessions, m->keep_sessions, m->n_keep_sessions * sizeof(pid_t));
+                req.n_keep_sessions = m->n_keep_sessions;
         }
         /* the ended job's cgroup, and where the other running jobs are: their
          * processes are spared (the epilogue's corral mode) */
@@ -895,43 +854,60 @@ static void req_epilogue(Helper *h, json_t *m) {
         h->epilogues = e;
 }
 
-static void req_cleanup(Helper *h, json_t *m) {
-        int64_t job = jjob(m);
-        int r = kill_job_cgroup(h, job, true);
-        reply(h, json_pack("{s:s, s:I, s:i}", "type", HMSG_CLEANUP_DONE, "job", (json_int_t) job, "error", r));
-}
-
 /* ---- the request table ---- */
 
-static const struct {
-        const char *type;
-        void (*handle)(Helper *h, json_t *m);
-} helper_requests[] = {
-        { HMSG_LAUNCH, req_launch },     { HMSG_SIGNAL, req_signal }, { HMSG_KILL, req_kill },
-        { HMSG_EPILOGUE, req_epilogue }, { HMSG_ADOPT, req_adopt },   { HMSG_CLEANUP, req_cleanup },
+/* What the core may ask, by message type; when it may ask it is
+ * hmsg_refusal()'s (the "when" column: adopt only while recovering, launch
+ * only after, and only for a job the helper neither runs nor cleans up).
+ * Everything else ends the helper. */
+static void (*const helper_requests[_HMSG_T_MAX])(Helper *h, const HMsg *m) = {
+        [HMSG_T_LAUNCH] = req_launch,     [HMSG_T_SIGNAL] = req_signal, [HMSG_T_KILL] = req_kill,
+        [HMSG_T_EPILOGUE] = req_epilogue, [HMSG_T_ADOPT] = req_adopt,
 };
+
+static bool job_tracked(Helper *h, int64_t job) {
+        if (job <= 0)
+                return false;
+        if (find_launcher(h, job))
+                return true;
+        for (Epilogue *e = h->epilogues; e; e = e->next)
+                if (e->job == job)
+                        return true;
+        return false;
+}
+
+/* One message the core sent, unpacked (and so checked) by hmsg_recv(): is
+ * it allowed now, then its handler. */
+static void take_message(Helper *h, const HMsg *m) {
+        const char *why = hmsg_refusal(m, h->phase, job_tracked(h, hmsg_job(m)));
+        if (why)
+                fatal("request refused", why);
+        h->phase = hmsg_phase_after(m, h->phase);
+        if (m->type == HMSG_T_RECOVERY)
+                log_debug("helper: recovery %s", m->recovery.begin ? "begins" : "ended");
+        else
+                helper_requests[m->type](h, m);
+}
 
 static int on_core_message(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         Helper *h = userdata;
-        json_t *m = NULL;
-        int r = msg_recv(fd, HELPER_MAX_MESSAGE, &m);
+        const char *field = NULL;
+        HMsg m;
+        int r = hmsg_recv(fd, &m, &field);
         if (r == -EAGAIN)
                 return 0;
+        if (r == -EBADMSG)
+                fatal("malformed or oversized message from the core", field);
         if (r < 0)
-                fatal("unreadable or oversized message from the core", strerror(-r));
+                fatal("unreadable message from the core", strerror(-r));
         if (r == 0) {
                 /* the core is gone: stop, leaving launchers for the next start */
                 log_info("helper: the core exited; stopping");
                 return sd_event_exit(h->event, EXIT_FAILURE);
         }
-        const char *type = jstr(m, "type");
-        for (size_t i = 0; i < ELEMENTSOF(helper_requests); i++)
-                if (streq(type, helper_requests[i].type)) {
-                        helper_requests[i].handle(h, m);
-                        json_decref(m);
-                        return 0;
-                }
-        fatal("unknown request from the core", type);
+        take_message(h, &m);
+        hmsg_done(&m);
+        return 0;
 }
 
 static int on_stop_signal(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {

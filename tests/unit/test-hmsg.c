@@ -108,7 +108,6 @@ START_TEST(test_launch_refusals) {
         assert_refused(LAUNCH, "user", "7", "user");
         assert_refused(LAUNCH, "policy", "\"../etc/x\"", "policy");
         assert_refused(LAUNCH, "cwd", "\"tmp\"", "cwd");
-        assert_refused(LAUNCH, "walltime", "0", "walltime");
         assert_refused(LAUNCH, "walltime", "-1", "walltime");
         assert_refused(LAUNCH, "output_id", "\"../../etc\"", "output_id");
         assert_refused(LAUNCH, "argv", "[]", "argv");
@@ -294,6 +293,62 @@ START_TEST(test_socket) {
 }
 END_TEST
 
+START_TEST(test_when) {
+        char *argv[] = { "/bin/true", NULL }, *env[] = { NULL };
+        HMsg launch = { .type = HMSG_T_LAUNCH,
+                        .launch = { .job = 1,
+                                    .uid = 61000,
+                                    .user = "u",
+                                    .policy = "default",
+                                    .cwd = "/",
+                                    .walltime = 1,
+                                    .output_id = OID,
+                                    .argv = argv,
+                                    .env = env } },
+             adopt = { .type = HMSG_T_ADOPT, .adopt = { .job = 1 } },
+             epilogue = { .type = HMSG_T_EPILOGUE,
+                          .epilogue = { .job = 1, .uid = 61000, .user = "u", .policy = "default" } },
+             sig = { .type = HMSG_T_SIGNAL, .signal = { .job = 1, .signal = SIGTERM } },
+             kill = { .type = HMSG_T_KILL, .kill = { .job = 1 } },
+             begin = { .type = HMSG_T_RECOVERY, .recovery = { .begin = true } },
+             end = { .type = HMSG_T_RECOVERY, .recovery = { .begin = false } },
+             exited = { .type = HMSG_T_EXITED, .exited = { .job = 1 } };
+
+        /* after start: only the recovery's begin */
+        ck_assert_ptr_null(hmsg_refusal(&begin, HMSG_PHASE_START, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&end, HMSG_PHASE_START, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&launch, HMSG_PHASE_START, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&adopt, HMSG_PHASE_START, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&epilogue, HMSG_PHASE_START, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&sig, HMSG_PHASE_START, false));
+        ck_assert_int_eq(hmsg_phase_after(&begin, HMSG_PHASE_START), HMSG_PHASE_RECOVERING);
+        /* recovering: adopt and epilogue of untracked jobs, the end */
+        ck_assert_ptr_null(hmsg_refusal(&adopt, HMSG_PHASE_RECOVERING, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&adopt, HMSG_PHASE_RECOVERING, true));
+        ck_assert_ptr_null(hmsg_refusal(&epilogue, HMSG_PHASE_RECOVERING, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&launch, HMSG_PHASE_RECOVERING, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&kill, HMSG_PHASE_RECOVERING, true));
+        ck_assert_ptr_nonnull(hmsg_refusal(&begin, HMSG_PHASE_RECOVERING, false));
+        ck_assert_ptr_null(hmsg_refusal(&end, HMSG_PHASE_RECOVERING, false));
+        ck_assert_int_eq(hmsg_phase_after(&end, HMSG_PHASE_RECOVERING), HMSG_PHASE_RUNNING);
+        /* running: launch for an untracked job, never adopt, no recovery */
+        ck_assert_ptr_null(hmsg_refusal(&launch, HMSG_PHASE_RUNNING, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&launch, HMSG_PHASE_RUNNING, true));
+        ck_assert_ptr_nonnull(hmsg_refusal(&adopt, HMSG_PHASE_RUNNING, false));
+        ck_assert_ptr_null(hmsg_refusal(&epilogue, HMSG_PHASE_RUNNING, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&epilogue, HMSG_PHASE_RUNNING, true));
+        ck_assert_ptr_null(hmsg_refusal(&sig, HMSG_PHASE_RUNNING, true));
+        ck_assert_ptr_null(hmsg_refusal(&sig, HMSG_PHASE_RUNNING, false)); /* gone already: ignored */
+        ck_assert_ptr_null(hmsg_refusal(&kill, HMSG_PHASE_RUNNING, true));
+        ck_assert_ptr_nonnull(hmsg_refusal(&begin, HMSG_PHASE_RUNNING, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&end, HMSG_PHASE_RUNNING, false));
+        ck_assert_int_eq(hmsg_phase_after(&launch, HMSG_PHASE_RUNNING), HMSG_PHASE_RUNNING);
+        /* what the helper sends is never taken from the core */
+        for (HMsgPhase ph = HMSG_PHASE_START; ph <= HMSG_PHASE_RUNNING; ph++)
+                ck_assert_ptr_nonnull(hmsg_refusal(&exited, ph, false));
+}
+END_TEST
+
 Suite *hmsg_suite(void) {
         Suite *s = suite_create("hmsg");
         TCase *tc = tcase_create("messages");
@@ -304,6 +359,7 @@ Suite *hmsg_suite(void) {
         tcase_add_test(tc, test_keep_sessions_limit);
         tcase_add_test(tc, test_pack_refuses_invalid);
         tcase_add_test(tc, test_socket);
+        tcase_add_test(tc, test_when);
         suite_add_tcase(s, tc);
         return s;
 }
