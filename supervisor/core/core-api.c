@@ -184,8 +184,12 @@ static json_t *get_own_job(Ctx *x, int64_t id, Job **ret) {
         if (r < 0)
                 return deny(x, "internal", "cannot read job %lld: %s", (long long) id, strerror(-r));
         if (j->uid != x->conn->uid && !x->conn->admin) {
+                /* the same answer as for a job that does not exist: other
+                 * users' job ids are not for a user to find out (the audit
+                 * log and the denied counter still tell the admin) */
                 job_free(j);
-                return deny(x, "denied", "job %lld belongs to another user", (long long) id);
+                json_decref(deny(x, "denied", "job %lld belongs to another user", (long long) id));
+                return api_error("not_found", "no job %lld", (long long) id);
         }
         *ret = j;
         return NULL;

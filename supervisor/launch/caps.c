@@ -14,10 +14,11 @@
 #include <sys/resource.h>
 
 #include "launch.h"
+#include "strv.h"
 
 #define fail(err, r, ...) child_error((err), STEP_CREDENTIALS, (r), __VA_ARGS__)
 
-int creds_set_rlimits(pid_t pid, const Policy *p, ChildError *err) {
+int creds_set_rlimits(pid_t pid, const Policy *p, char ***warnings, ChildError *err) {
         static const struct {
                 int resource;
                 const char *name;
@@ -44,8 +45,21 @@ int creds_set_rlimits(pid_t pid, const Policy *p, ChildError *err) {
                         if (getrlimit((enum __rlimit_resource) table[i].resource, &own) == 0 &&
                             (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > own.rlim_max)) {
                                 rl.rlim_cur = rl.rlim_max = own.rlim_max;
-                                if (prlimit(pid, (enum __rlimit_resource) table[i].resource, &rl, NULL) == 0)
+                                if (prlimit(pid, (enum __rlimit_resource) table[i].resource, &rl, NULL) == 0) {
+                                        /* never silently: the result record says so */
+                                        char w[256], asked[32] = "unlimited";
+                                        if (v != UINT64_MAX)
+                                                (void) snprintf(asked, sizeof asked, "%llu", (unsigned long long) v);
+                                        (void) snprintf(w, sizeof w,
+                                                        "rlimit %s: the policy's %s is above what this node lets "
+                                                        "corral-launch grant (its own hard limit, %llu, without "
+                                                        "CAP_SYS_RESOURCE): the job got %llu",
+                                                        table[i].name, asked, (unsigned long long) own.rlim_max,
+                                                        (unsigned long long) own.rlim_max);
+                                        if (warnings && strv_extend(warnings, w) < 0)
+                                                return fail(err, -ENOMEM, "out of memory");
                                         continue;
+                                }
                         }
                 }
                 return fail(err, negative_errno(), "cannot set rlimit %s: %m", table[i].name);

@@ -139,7 +139,7 @@ int contain_setup_self(const Policy *p, const JobUser *u, uint64_t *ret_ns, uint
         if (r < 0)
                 return r;
 
-        return creds_set_rlimits(0, p, err);
+        return creds_set_rlimits(0, p, NULL, err);
 }
 
 /* ---- phases 2 to 4 ---- */

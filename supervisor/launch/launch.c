@@ -756,7 +756,7 @@ static int step_spawn(Launch *l) {
                         return fail(l, STEP_NAMESPACES, r, "cannot write the uid/gid maps of the job: %m");
         }
         /* step 5a: rlimits, from here where raising a hard limit is allowed */
-        r = creds_set_rlimits(l->pid, l->policy, &e);
+        r = creds_set_rlimits(l->pid, l->policy, &l->warnings, &e);
         if (r < 0)
                 return fail(l, STEP_CREDENTIALS, r, "%s", e.msg);
         if (write(l->sync_w, "g", 1) != 1)

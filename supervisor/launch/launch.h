@@ -134,7 +134,10 @@ int userns_write_maps(pid_t pid, const JobUser *u);
 int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, ChildError *err);
 
 /* caps.c: step 5a, the policy's rlimits on process pid (0: the caller) */
-int creds_set_rlimits(pid_t pid, const Policy *p, ChildError *err);
+/* A hard limit the policy asks and this process cannot grant (no
+ * CAP_SYS_RESOURCE) becomes its own, lower one, with a sentence appended to
+ * *warnings (if given) that says so. */
+int creds_set_rlimits(pid_t pid, const Policy *p, char ***warnings, ChildError *err);
 /* step 5b, the credentials: contain.h */
 
 /* seccomp.c: step 6 */

@@ -45,7 +45,8 @@ if [ $probe_rc -eq 0 ]; then
         is "$RC:$OUT" "0:contained" "default policy: the host's abstract socket is out of the job's reach"
         run_job default -- sh -c "'$ESCAPE/escape-landlock' listen job-own-$$ >/tmp/ready & until grep -q ready /tmp/ready; do sleep 0.05; done; '$ESCAPE/escape-landlock' connect job-own-$$; r=\$?; kill \$!; exit \$r"
         is "$RC:$OUT" "0:escaped" "... its own abstract sockets still work inside it"
-        like "$RES" '"warnings":\[\]' "the result record has an empty warnings list"
+        ok "$(printf '%s' "$RES" | grep -o '"warnings":\[[^]]*\]' | grep -qi landlock && echo 1 || echo 0)" \
+                "the result record's warnings name nothing of Landlock"
 else
         for _ in 1 2 3; do skip_or_fail landlock "${probe#unavailable: }"; done
 fi

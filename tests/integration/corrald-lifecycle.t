@@ -105,7 +105,8 @@ id=$(submit_as corraltesta -- /bin/sleep 300)
 wait_state "$id" RUNNING
 err=$(as corraltestb show "$id" 2>&1); rc=$?
 is "$rc" 1 "another user cannot show the job"
-like "$err" "belongs to another user" "... and is told why"
+missing=$(as corraltestb show 999999 2>&1)
+is "$err" "${missing//999999/$id}" "... and is told what a missing job gets (other users' job ids cannot be found out)"
 as corraltestb cancel "$id" >/dev/null 2>&1; is $? 1 "another user cannot cancel the job"
 as corraltestb logs "$id" >/dev/null 2>&1; is $? 1 "another user cannot read the job's output"
 is "$(job_field "$id" state)" "RUNNING" "the job is untouched"

@@ -8,7 +8,7 @@
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/launch-lib.sh"
 launch_setup 1
-plan 25
+plan 29
 
 # wait (10 s at most) until a job has written "ready" to its output file
 wait_ready() {
@@ -123,4 +123,30 @@ done
 is "$fails" 0 "100 launches succeed"
 is "$(job_cgroups_left)" 0 "no job cgroup is left after 100 launches"
 is "$(count_user_procs "$TUSER")" 0 "no process of the user is left"
+
+# a hard limit corral-launch cannot grant (its own hard limit is lower and
+# it lacks CAP_SYS_RESOURCE, as in some containers): the job gets the lower
+# one, never silently: the result record's warnings say so
+printf '[policy]\ninherit = default\n[limits]\nnofile = 65536\n' >"$POLDIR/bignofile.ini"
+chmod 0644 "$POLDIR/bignofile.ini"
+RESF=$TEST_TMP/res.nofile
+out=$(prlimit --nofile=1024:4096 setpriv --bounding-set=-sys_resource -- "$LAUNCH" --policy bignofile \
+        --user "$TUSER" --policy-dir "$POLDIR" --cgroup-parent "$CGPARENT" --result "$RESF" -- sh -c 'ulimit -Hn' \
+        </dev/null 2>"$TEST_TMP/err.nofile")
+RES=$(cat "$RESF" 2>/dev/null)
+is "$out" 4096 "without CAP_SYS_RESOURCE the job gets corral-launch's own hard nofile limit, lower than the policy's"
+like "$RES" '"warnings":\[[^]]*rlimit nofile: the policy.s 65536 is above what this node lets corral-launch grant' \
+        "... and the result record's warnings say so, with the policy's value"
+RESF=$TEST_TMP/res.nofile2
+out=$(prlimit --nofile=1024:4096 "$LAUNCH" --policy bignofile --user "$TUSER" --policy-dir "$POLDIR" \
+        --cgroup-parent "$CGPARENT" --result "$RESF" -- sh -c 'ulimit -Hn' </dev/null 2>/dev/null)
+RES=$(cat "$RESF" 2>/dev/null)
+# the control, where root may raise a hard limit (not in every container)
+if prlimit --nofile=1024:65536 true 2>/dev/null; then
+        is "$out" 65536 "with CAP_SYS_RESOURCE the job gets the policy's limit"
+        ok "$(printf '%s' "$RES" | grep -q 'rlimit nofile' && echo 1 || echo 0)" "... and no warning about it"
+else
+        skip "root cannot raise a hard limit here (no CAP_SYS_RESOURCE): no control run"
+        skip "root cannot raise a hard limit here (no CAP_SYS_RESOURCE): no control run"
+fi
 done_testing
