@@ -60,3 +60,12 @@ $(BUILD)/tests/spank-args-test: $(BUILD)/obj/tests/spank/args-test.o $(BUILD)/ob
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(BUILD)/obj/tests/spank/args-test.o: CPPFLAGS += -Ispank
 tests: $(BUILD)/tests/spank-args-test
+
+# tests/spank/step-test.c: spank/step.c without Slurm, as root (TAP, run by
+# tests/integration/spank-step.t); built by `make tests` everywhere
+$(BUILD)/tests/spank-step-test: $(BUILD)/obj/tests/spank/step-test.o $(BUILD)/obj/spank/step.o $(BUILD)/liblaunch.a \
+        $(LIBCORRAL)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/obj/tests/spank/step-test.o: CPPFLAGS += -Ispank
+tests: $(BUILD)/tests/spank-step-test
