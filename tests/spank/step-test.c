@@ -167,8 +167,7 @@ int main(void) {
         ok(seen[0].join_r == 0 && seen[1].join_r == 0, "both tasks joined the step");
         if (seen[0].join_r || seen[1].join_r)
                 printf("# %s | %s\n", seen[0].join_msg, seen[1].join_msg);
-        ok(seen[0].mntns[0] && strcmp(seen[0].mntns, seen[1].mntns) == 0,
-           "both tasks are in the same mount namespace");
+        ok(seen[0].mntns[0] && strcmp(seen[0].mntns, seen[1].mntns) == 0, "both tasks are in the same mount namespace");
         ok(strcmp(seen[0].mntns, own_ns) != 0, "which is not slurmstepd's (ours)");
         ok(seen[0].tmp_dev == seen[1].tmp_dev, "they have the same /tmp");
         ok(seen[0].other_file && seen[1].other_file, "each sees the file the other wrote in /tmp");
