@@ -43,6 +43,8 @@ $(BUILD)/spank/supervisor/launch/seccomp.o: CPPFLAGS += \
 
 -include $(SPANK_OBJS:.o=.d)
 
+# (its man page, man/spank_corral.8, is installed with the others by the
+# top-level install rule, through $(SUBST))
 install: install-spank
 install-spank: $(SPANK_SO)
 	install -d $(DESTDIR)$(SPANKDIR)

@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <slurm/slurm.h>
@@ -228,6 +229,13 @@ static int option_cb(int val, const char *optarg, int remote) {
         return 0;
 }
 
+/* microseconds on the monotonic clock, for the cost in the log lines */
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
 static void describe_job(spank_t sp, char *buf, size_t size) {
         uint32_t job = 0, step = 0;
 
@@ -254,7 +262,7 @@ static uint32_t step_id(spank_t sp) {
 
 /* Everything the tasks of this step need, prepared as root in slurmstepd
  * (phases 0 and 1). Errors are kept for the tasks. */
-static void prepare_step(spank_t sp, const char *what) {
+static void prepare_step(spank_t sp, const char *what, uint64_t t0) {
         _cleanup_free_ char *msg = NULL;
         const char *warning = NULL;
         char made[64], skipped[64];
@@ -276,14 +284,15 @@ static void prepare_step(spank_t sp, const char *what) {
         spank_ns_names(spank_step_namespaces(contained), made, sizeof made);
         spank_ns_names(spank_step_skipped(contained), skipped, sizeof skipped);
         slurm_info(LOG_PREFIX "%s: policy '%s' (%s): namespaces made for the step: %s; not applied under Slurm: %s "
-                              "(spank_corral(8)) [pid %d uid %d euid %d]",
-                   what, policy->name, policy->path ? policy->path : "builtin", made, skipped, (int) getpid(),
-                   (int) getuid(), (int) geteuid());
+                              "(spank_corral(8)); prepared in %llu us [pid %d uid %d euid %d]",
+                   what, policy->name, policy->path ? policy->path : "builtin", made, skipped,
+                   (unsigned long long) (now_usec() - t0), (int) getpid(), (int) getuid(), (int) geteuid());
 }
 
 int slurm_spank_init_post_opt(spank_t sp, int ac, char **av) {
         char what[64], env[256];
         const char *name;
+        uint64_t t0 = now_usec();
 
         if (spank_context() != S_CTX_REMOTE || errors)
                 return 0;
@@ -310,7 +319,7 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av) {
                 keep_error("policy '%s' does not load on this node (errors above); the job cannot run contained", name);
                 return 0;
         }
-        prepare_step(sp, what);
+        prepare_step(sp, what, t0);
         if (errors)
                 slurm_error(LOG_PREFIX "%s: %s; every task of the step will fail", what, errors[0]);
         return 0;
@@ -335,6 +344,7 @@ static int task_id(spank_t sp) {
 int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av) {
         _cleanup_free_ char *msg = NULL;
         char what[64], joined[64];
+        uint64_t t0 = now_usec();
         int task;
 
         if (errors) {
@@ -353,8 +363,9 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av) {
                 return task_refuse(what, task, msg);
         spank_ns_names(spank_step_namespaces(contained), joined, sizeof joined);
         slurm_info(LOG_PREFIX "%s: task %d: joined the step's namespaces (%s), rlimits set, bounding set emptied "
-                              "[pid %d ppid %d uid %d euid %d]",
-                   what, task, joined, (int) getpid(), (int) getppid(), (int) getuid(), (int) geteuid());
+                              "in %llu us [pid %d ppid %d uid %d euid %d]",
+                   what, task, joined, (unsigned long long) (now_usec() - t0), (int) getpid(), (int) getppid(),
+                   (int) getuid(), (int) geteuid());
         return 0;
 }
 
@@ -364,6 +375,7 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av) {
 int slurm_spank_task_init(spank_t sp, int ac, char **av) {
         _cleanup_free_ char *msg = NULL;
         char what[64];
+        uint64_t t0 = now_usec();
         int task;
 
         if (errors || !policy || !contained)
@@ -373,12 +385,12 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av) {
         if (spank_step_lockdown(contained, &msg) < 0)
                 return task_refuse(what, task, msg);
         slurm_info(LOG_PREFIX "%s: task %d: locked down under policy '%s': no capabilities, no_new_privs, "
-                              "Landlock %s, seccomp %s [pid %d uid %d euid %d]",
+                              "Landlock %s, seccomp %s, in %llu us [pid %d uid %d euid %d]",
                    what, task, policy->name, spank_step_landlock(contained) ? "on" : "off",
                    policy->seccomp_mode == SECCOMP_MODE_OFF         ? "off"
                    : policy->seccomp_mode == SECCOMP_MODE_ALLOWLIST ? "allowlist"
                                                                     : "denylist",
-                   (int) getpid(), (int) getuid(), (int) geteuid());
+                   (unsigned long long) (now_usec() - t0), (int) getpid(), (int) getuid(), (int) geteuid());
         return 0;
 }
 

@@ -27,7 +27,8 @@
 #   (k) the two tasks of `srun -n2` share one mount namespace and one /tmp,
 #       which is not the host's;
 #   (l) scancel of a running contained job: CANCELLED, and no process of
-#       the user is left.
+#       the user is left;
+#   (m) the escape programs (tests/escape/) run as a job and are contained.
 # Everything of the test lives outside /tmp (the jobs see a private one).
 # shellcheck shell=bash
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -46,7 +47,7 @@ done
 [ -e /usr/include/slurm/spank.h ] || plan_skip_unless_must slurm "no <slurm/spank.h> (apt-get install libslurm-dev)"
 [ -f "$SO" ] || plan_skip "spank_corral.so not built (make)"
 
-plan 58
+plan 69
 
 # not below /tmp: the jobs get a private one, and must still see the
 # Slurm spool (their batch script), the shared directory and the helpers
@@ -276,6 +277,60 @@ for _ in $(seq 300); do
     sleep 0.1
 done
 is "$(ps -u $UID1 -o pid=,args= 2>/dev/null)" "" "no process of the job's user is left"
+
+# (m) the escape programs (tests/escape/) as a Slurm job under the default
+# policy: privileged syscalls, a setuid-root binary, the host's SysV IPC, an
+# abstract unix socket and a process of the same user outside the job.
+# What Slurm itself answers for is not tried here: leaving a process behind
+# (its proctrack) and the job's cgroup (its task/cgroup).
+E=$CORRAL_BUILD/tests/escape
+install -m 0755 "$E/escape-syscall" "$E/escape-ipc" "$E/escape-landlock" "$T/bin/"
+install -o root -g root -m 4755 "$E/escape-suid" "$T/bin/escape-suid"
+escapes="mount umount unshare-user unshare-mnt unshare-net unshare-pid clone-newuser clone-newns setns-mnt setns-pid
+setns-user setns-net keyctl add_key bpf perf userfaultfd io_uring init_module finit_module ptrace-child ptrace-init
+chroot pivot_root reboot swapon sethostname"
+# the host side: SysV IPC objects, a listener on an abstract socket (root),
+# a process of the job's user outside any job
+key=$(printf '%x' $((0x5c000000 + $$ % 65536)))
+"$T/bin/escape-ipc" create "$key" >"$T/ipc.out" 2>&1
+_cleanup_add "ipcrm -M 0x$key; ipcrm -Q 0x$key; ipcrm -S 0x$key"
+sock=corraltest-spank-$$
+"$T/bin/escape-landlock" listen "$sock" >"$T/listen.out" 2>&1 &
+lpid=$!
+_cleanup_add "kill $lpid 2>/dev/null"
+as_user sleep 600 &
+upid=$!
+_cleanup_add "kill $upid 2>/dev/null"
+for _ in $(seq 100); do grep -q ready "$T/listen.out" 2>/dev/null && break; sleep 0.05; done
+# probes on the host, outside any job: each way works there
+probe=$(as_user "$T/bin/escape-suid" 2>&1)
+like "$probe" "euid=0" "outside a job the setuid-root binary gives euid 0"
+like "$(as_user "$T/bin/escape-ipc" attach "$key" 2>&1)" "ESCAPED" "outside a job the user reaches the host's SysV IPC objects"
+like "$(as_user "$T/bin/escape-landlock" connect "$sock" 2>&1)" "escaped" "outside a job the user connects to @$sock"
+cat >"$SH/m.sh" <<EOF
+#!/bin/sh
+for s in $(echo $escapes); do
+    out=\$($T/bin/escape-syscall \$s 2>&1); echo "syscall \$s rc=\$? \$out"
+done
+echo "suid \$($T/bin/escape-suid 2>&1)"
+echo "ipc \$($T/bin/escape-ipc attach $key 2>&1)"
+echo "socket \$($T/bin/escape-landlock connect $sock 2>&1)"
+echo "signal \$($T/bin/escape-landlock signal $upid 2>&1)"
+EOF
+chmod 0755 "$SH/m.sh"
+jm=$(sub m "$SH/m.sh")
+is "$(wait_done "$jm")" COMPLETED "a job running the escape programs completes"
+out=$(cat "$SH/m.out" 2>/dev/null)
+printf '%s\n' "$out" | sed 's/^/# job: /'
+n=$(printf '%s\n' "$out" | grep -cE '^syscall [a-z0-9_-]+ rc=(0 contained|159)')
+is "$n" "$(echo $escapes | wc -w)" "every privileged syscall is contained in the job (failed, or SIGSYS)"
+unlike "$out" "ESCAPED|escaped" "no escape program got out"
+like "$out" "suid ruid=$UID1 euid=$UID1" "the setuid-root binary keeps the job's uid (no_new_privs)"
+like "$out" "ipc contained" "the host's SysV IPC objects are out of reach (IPC namespace)"
+like "$out" "socket contained" "the host's abstract unix socket is out of reach (Landlock scope)"
+like "$out" "signal contained" "a process of the same user outside the job cannot be signalled (Landlock scope)"
+kill -0 "$upid" 2>/dev/null
+ok $? "and it is still alive"
 
 # (g) a broken default policy when slurmd starts
 "$RECIPE" stop "$W" >/dev/null 2>&1
