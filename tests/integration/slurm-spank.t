@@ -28,7 +28,9 @@
 #       which is not the host's;
 #   (l) scancel of a running contained job: CANCELLED, and no process of
 #       the user is left;
-#   (m) the escape programs (tests/escape/) run as a job and are contained.
+#   (m) the escape programs (tests/escape/) run as a job and are contained;
+#   (n) a step whose namespaces cannot be set up: its task fails before
+#       exec with the cause in the job's stderr; the node is not drained.
 # Everything of the test lives outside /tmp (the jobs see a private one).
 # shellcheck shell=bash
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -47,7 +49,7 @@ done
 [ -e /usr/include/slurm/spank.h ] || plan_skip_unless_must slurm "no <slurm/spank.h> (apt-get install libslurm-dev)"
 [ -f "$SO" ] || plan_skip "spank_corral.so not built (make)"
 
-plan 69
+plan 73
 
 # not below /tmp: the jobs get a private one, and must still see the
 # Slurm spool (their batch script), the shared directory and the helpers
@@ -331,6 +333,29 @@ like "$out" "socket contained" "the host's abstract unix socket is out of reach 
 like "$out" "signal contained" "a process of the same user outside the job cannot be signalled (Landlock scope)"
 kill -0 "$upid" 2>/dev/null
 ok $? "and it is still alive"
+
+# (n) the step's set-up fails on the node (a private_dirs entry that is a
+# file): the batch step's task fails before exec, with the cause in the
+# job's stderr, and the node is not drained (nothing failed before the tasks)
+cp "$P/testpol.ini" "$T/testpol.ini.good"
+: >"$T/afile"
+cat >"$P/testpol.ini" <<EOF
+[policy]
+inherit = default
+[filesystem]
+private_dirs = $T/afile
+EOF
+jn=$(sub n --corral-policy=testpol --wrap "touch $SH/n-ran")
+is "$(wait_done "$jn")" FAILED "a job whose namespaces cannot be set up fails"
+[ ! -e "$SH/n-ran" ]
+ok $? "its script never ran"
+grep -q "cannot set up the step's namespaces (mounts): cannot mount a private $T/afile" "$SH/n.err" 2>/dev/null
+r=$?
+ok $r "the cause is in the job's stderr"
+[ $r -eq 0 ] || fail_diag "job stderr: $(cat "$SH/n.err" 2>/dev/null)"
+sed 's/^/# job stderr: /' "$SH/n.err" 2>/dev/null
+like "$(node_state)" "^(idle|mixed|allocated)" "the node is not drained"
+cp "$T/testpol.ini.good" "$P/testpol.ini"
 
 # (g) a broken default policy when slurmd starts
 "$RECIPE" stop "$W" >/dev/null 2>&1
