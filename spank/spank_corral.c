@@ -16,10 +16,19 @@
  *   salloc     user sees it before the job is queued.
  *   slurmstepd 1. init: arguments parsed, option registered;
  *              2. option callback (remote): the name is recorded;
- *              3. init_post_opt: the policy chosen and loaded;
- *              4. task_init_privileged (each task, root): privileged set-up;
- *              5. task_init (each task, the job's user): lock-down, then
- *                 Slurm execs the task.
+ *              3. init_post_opt (root, once per step): the policy chosen
+ *                 and loaded, its seccomp program and Landlock plan built
+ *                 (phase 0), and the step's namespaces made by a helper
+ *                 process (phase 1: contain_setup_self(): mount, IPC and
+ *                 UTS namespaces, private /tmp and /dev/shm, read-only and
+ *                 hidden paths, hostname); slurmstepd keeps an fd of each
+ *                 (/proc/HELPER/ns/...) and the helper exits;
+ *              4. task_init_privileged (each task, root): setns() into the
+ *                 step's namespaces, the policy's rlimits, the bounding,
+ *                 inheritable and ambient capabilities dropped (phase 2);
+ *              5. task_init (each task, the job's user, after Slurm's
+ *                 setuid): capabilities cleared, no_new_privs, Landlock,
+ *                 seccomp (phase 4), then Slurm execs the task.
  *              No error is returned before 4: a failing init or
  *              init_post_opt in a batch step makes slurmctld drain the
  *              node, and its message reaches only slurmd's log. Errors are
@@ -34,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <slurm/slurm.h>
@@ -42,6 +52,7 @@
 #include "args.h"
 #include "conf.h"
 #include "policy.h"
+#include "step.h"
 #include "strv.h"
 
 SPANK_PLUGIN(corral, 1)
@@ -58,6 +69,7 @@ static SpankArgs args;
 static char *chosen; /* --corral-policy, as given (or NULL) */
 static Policy *policy; /* slurmstepd: the job's policy, loaded in init_post_opt */
 static char **errors; /* slurmstepd: what task_init_privileged reports */
+static SpankStep *contained; /* slurmstepd: the step's containment, prepared in init_post_opt */
 static char *oom_errors[] = { (char *) "out of memory", NULL };
 
 static int option_cb(int val, const char *optarg, int remote);
@@ -217,6 +229,13 @@ static int option_cb(int val, const char *optarg, int remote) {
         return 0;
 }
 
+/* microseconds on the monotonic clock, for the cost in the log lines */
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
 static void describe_job(spank_t sp, char *buf, size_t size) {
         uint32_t job = 0, step = 0;
 
@@ -234,13 +253,55 @@ static void describe_job(spank_t sp, char *buf, size_t size) {
                 snprintf(buf, size, "job %u step %u", job, step);
 }
 
+static uint32_t step_id(spank_t sp) {
+        uint32_t step = 0;
+        if (spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS)
+                return 0;
+        return step;
+}
+
+/* Everything the tasks of this step need, prepared as root in slurmstepd
+ * (phases 0 and 1). Errors are kept for the tasks. */
+static void prepare_step(spank_t sp, const char *what, uint64_t t0) {
+        _cleanup_free_ char *msg = NULL;
+        const char *warning = NULL;
+        char made[64], skipped[64];
+        uid_t uid;
+        gid_t gid;
+
+        if (spank_get_item(sp, S_JOB_UID, &uid) != ESPANK_SUCCESS ||
+            spank_get_item(sp, S_JOB_GID, &gid) != ESPANK_SUCCESS) {
+                keep_error("%s: Slurm did not give the job's uid and gid", what);
+                return;
+        }
+        if (spank_step_prepare(policy, uid, gid, &contained, &msg, &warning) < 0) {
+                keep_error("%s: policy '%s': %s", what, policy->name, msg ? msg : "out of memory");
+                return;
+        }
+        if (warning)
+                slurm_info(LOG_PREFIX "%s: policy '%s': %s; [landlock] mode is auto: the job runs without it", what,
+                           policy->name, warning);
+        spank_ns_names(spank_step_namespaces(contained), made, sizeof made);
+        spank_ns_names(spank_step_skipped(contained), skipped, sizeof skipped);
+        slurm_info(LOG_PREFIX "%s: policy '%s' (%s): namespaces made for the step: %s; not applied under Slurm: %s "
+                              "(spank_corral(8)); prepared in %llu us [pid %d uid %d euid %d]",
+                   what, policy->name, policy->path ? policy->path : "builtin", made, skipped,
+                   (unsigned long long) (now_usec() - t0), (int) getpid(), (int) getuid(), (int) geteuid());
+}
+
 int slurm_spank_init_post_opt(spank_t sp, int ac, char **av) {
         char what[64], env[256];
         const char *name;
+        uint64_t t0 = now_usec();
 
         if (spank_context() != S_CTX_REMOTE || errors)
                 return 0;
         describe_job(sp, what, sizeof(what));
+        /* the extern step (PrologFlags=Contain) runs no task of the job
+         * through the task callbacks: nothing to prepare (sharing one set of
+         * namespaces per job through it is not done yet, spank_corral(8)) */
+        if (step_id(sp) == SLURM_EXTERN_CONT)
+                return 0;
         if (!chosen && spank_getenv(sp, OPT_JOB_ENV, env, sizeof(env)) == ESPANK_SUCCESS && env[0] &&
             !(chosen = strdup(env))) {
                 keep_error("out of memory");
@@ -258,17 +319,33 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av) {
                 keep_error("policy '%s' does not load on this node (errors above); the job cannot run contained", name);
                 return 0;
         }
-        slurm_info(LOG_PREFIX "%s: policy '%s' (%s) [pid %d uid %d euid %d]", what, policy->name,
-                   policy->path ? policy->path : "builtin", (int) getpid(), (int) getuid(), (int) geteuid());
+        prepare_step(sp, what, t0);
+        if (errors)
+                slurm_error(LOG_PREFIX "%s: %s; every task of the step will fail", what, errors[0]);
         return 0;
 }
 
-static const char *ns(int mode) {
-        return mode == NS_ISOLATED ? "isolated" : "host";
+static int task_refuse(const char *what, int task, const char *msg) {
+        slurm_error(LOG_PREFIX "%s: task %d: cannot contain the task: %s", what, task, msg ? msg : "out of memory");
+        slurm_error(LOG_PREFIX "the task is not started");
+        return -1;
 }
 
+static int task_id(spank_t sp) {
+        int t = -1;
+        if (spank_get_item(sp, S_TASK_ID, &t) != ESPANK_SUCCESS)
+                return -1;
+        return t;
+}
+
+/* Phase 2, in the task, as root (docs/slurm.md §2, 8): the step's
+ * namespaces joined, the rlimits, the bounding, inheritable and ambient
+ * capabilities dropped. Slurm's own setgroups/setuid come next. */
 int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av) {
-        char what[64];
+        _cleanup_free_ char *msg = NULL;
+        char what[64], joined[64];
+        uint64_t t0 = now_usec();
+        int task;
 
         if (errors) {
                 for (char **e = errors; *e; e++)
@@ -276,48 +353,50 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av) {
                 slurm_error(LOG_PREFIX "the task is not started");
                 return -1;
         }
-        if (!policy) {
-                slurm_error(LOG_PREFIX "no policy was loaded for this step; the task is not started");
+        if (!policy || !contained) {
+                slurm_error(LOG_PREFIX "no policy was prepared for this step; the task is not started");
                 return -1;
         }
         describe_job(sp, what, sizeof(what));
-        /* TODO(part 1 API): the privileged set-up of the calling process
-         * (the task, still root): join or create the step's mount, IPC and
-         * UTS namespaces (docs/slurm.md §3), private /tmp and /dev/shm and
-         * private_dirs, read_only and hide, hostname, rlimits, then drop
-         * the capability bounding set. User and PID namespaces are not
-         * applied under slurmstepd (docs/slurm.md §2). */
-        slurm_info(LOG_PREFIX "%s: task set-up under policy '%s' would apply: mount=%s ipc=%s uts=%s, "
-                              "private /tmp=%s /dev/shm=%s, hostname=%s, bounding set dropped "
-                              "[pid %d ppid %d uid %d euid %d]",
-                   what, policy->name, ns(policy->ns_mount), ns(policy->ns_ipc), ns(policy->ns_uts),
-                   policy->private_tmp ? "yes" : "no", policy->private_devshm ? "yes" : "no",
-                   policy->hostname ? policy->hostname : "(host's)", (int) getpid(), (int) getppid(), (int) getuid(),
-                   (int) geteuid());
+        task = task_id(sp);
+        if (spank_step_join(contained, &msg) < 0)
+                return task_refuse(what, task, msg);
+        spank_ns_names(spank_step_namespaces(contained), joined, sizeof joined);
+        slurm_info(LOG_PREFIX "%s: task %d: joined the step's namespaces (%s), rlimits set, bounding set emptied "
+                              "in %llu us [pid %d ppid %d uid %d euid %d]",
+                   what, task, joined, (unsigned long long) (now_usec() - t0), (int) getpid(), (int) getppid(),
+                   (int) getuid(), (int) geteuid());
         return 0;
 }
 
+/* Phase 4, in the task, as the job's user, the last SPANK callback before
+ * Slurm execs the task: capabilities cleared (checked), no_new_privs,
+ * Landlock, then the seccomp filter. */
 int slurm_spank_task_init(spank_t sp, int ac, char **av) {
+        _cleanup_free_ char *msg = NULL;
         char what[64];
+        uint64_t t0 = now_usec();
+        int task;
 
-        if (errors || !policy)
+        if (errors || !policy || !contained)
                 return -1; /* task_init_privileged already refused */
         describe_job(sp, what, sizeof(what));
-        /* TODO(part 1 API): the final unprivileged lock-down, the last thing
-         * before Slurm execs the task: no_new_privs, the policy's seccomp
-         * filter (capabilities are already gone: Slurm's setreuid cleared
-         * them and task_init_privileged dropped the bounding set). */
-        slurm_info(LOG_PREFIX "%s: task lock-down under policy '%s' would apply: no_new_privs, seccomp %s "
-                              "[pid %d uid %d euid %d]",
-                   what, policy->name,
+        task = task_id(sp);
+        if (spank_step_lockdown(contained, &msg) < 0)
+                return task_refuse(what, task, msg);
+        slurm_info(LOG_PREFIX "%s: task %d: locked down under policy '%s': no capabilities, no_new_privs, "
+                              "Landlock %s, seccomp %s, in %llu us [pid %d uid %d euid %d]",
+                   what, task, policy->name, spank_step_landlock(contained) ? "on" : "off",
                    policy->seccomp_mode == SECCOMP_MODE_OFF         ? "off"
                    : policy->seccomp_mode == SECCOMP_MODE_ALLOWLIST ? "allowlist"
                                                                     : "denylist",
-                   (int) getpid(), (int) getuid(), (int) geteuid());
+                   (unsigned long long) (now_usec() - t0), (int) getpid(), (int) getuid(), (int) geteuid());
         return 0;
 }
 
 int slurm_spank_exit(spank_t sp, int ac, char **av) {
+        spank_step_free(contained);
+        contained = NULL;
         policy = policy_free(policy);
         if (errors != oom_errors)
                 strv_free(errors);
