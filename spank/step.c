@@ -262,7 +262,7 @@ int spank_step_join(SpankStep *s, char **ret_msg) {
          * own fallback to /tmp): this is for the steps where it does not */
         if ((ns & CLONE_NEWNS) && have_cwd && chdir(cwd) < 0 && chdir("/") < 0)
                 return msg(ret_msg, negative_errno(), "cannot change to / in the step's mount namespace: %m");
-        if (creds_set_rlimits(0, s->policy, &err) < 0 || contain_drop_privileged(&err) < 0)
+        if (creds_set_rlimits(0, s->policy, NULL, &err) < 0 || contain_drop_privileged(&err) < 0)
                 return msg(ret_msg, -err.error, "%s: %s", step_name(err.step), err.msg);
         return 0;
 }
