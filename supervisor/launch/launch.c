@@ -28,11 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <grp.h>
@@ -77,6 +79,10 @@ typedef struct Launch {
         Step failed_step;
         char *message;
         char **warnings; /* for the result record */
+        int tty_fd; /* the caller's terminal, if a stdio fd is one: restored at the end */
+        struct termios tty_modes;
+        struct winsize tty_size;
+        bool have_tty_size;
         LandlockPlan landlock;
         uint64_t start_mono, start_real;
 } Launch;
@@ -286,6 +292,43 @@ static int open_stdio(Launch *l) {
                 }
         }
         return 0;
+}
+
+/* The caller's terminal, when the job gets it as stdin, stdout or stderr
+ * (an interactive job): its modes and window size are saved before the job
+ * and put back after the job and everything it left are gone, so that a
+ * job that turned echo off or set the size leaves the caller's terminal as
+ * it was. (init's setsid() already keeps the job from making it its
+ * controlling terminal: no TIOCSTI, no signals from it.) */
+static void save_tty(Launch *l) {
+        for (int i = 0; i < 3; i++) {
+                int fd = l->stdio[i];
+                if (fd < 0 || !isatty(fd))
+                        continue;
+                if (tcgetattr(fd, &l->tty_modes) < 0)
+                        return;
+                l->have_tty_size = ioctl(fd, TIOCGWINSZ, &l->tty_size) == 0;
+                l->tty_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                return;
+        }
+}
+
+static void restore_tty(Launch *l) {
+        struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+        struct termios now;
+
+        if (l->tty_fd < 0)
+                return;
+        /* a launcher in the background would get SIGTTOU for this */
+        (void) sigaction(SIGTTOU, &ign, &old);
+        if (tcgetattr(l->tty_fd, &now) < 0 || memcmp(&now, &l->tty_modes, sizeof now) != 0)
+                if (tcsetattr(l->tty_fd, TCSANOW, &l->tty_modes) < 0)
+                        log_warning_errno(negative_errno(), "cannot restore the terminal's modes, ignoring: %m");
+        if (l->have_tty_size && ioctl(l->tty_fd, TIOCSWINSZ, &l->tty_size) < 0)
+                log_warning_errno(negative_errno(), "cannot restore the terminal's size, ignoring: %m");
+        (void) sigaction(SIGTTOU, &old, NULL);
+        (void) close(l->tty_fd);
+        l->tty_fd = -1;
 }
 
 /* A launch that failed says why in the job's stderr file too, as a shell
@@ -1104,6 +1147,7 @@ static int run_setup(Launch *l) {
         r = open_stdio(l);
         if (r < 0)
                 return r;
+        save_tty(l);
 
         r = setup_signals(l);
         if (r < 0)
@@ -1142,6 +1186,7 @@ int launch_run(const LaunchRequest *req) {
                 .sync_w = -1,
                 .error_r = -1,
                 .status_r = -1,
+                .tty_fd = -1,
         };
         CgroupUsage usage = {
                 .memory_peak = CGROUP_USAGE_UNKNOWN,
@@ -1167,6 +1212,7 @@ int launch_run(const LaunchRequest *req) {
 
         (void) run(&l);
         finish(&l);
+        restore_tty(&l);
         tell_stderr(&l);
         remove_cgroup(&l, &usage);
         status = report(&l, &usage);
