@@ -57,7 +57,7 @@ host_user=$(getent passwd corral)
 # under test): commands run inside from /, which it has
 cd / || exit 1
 sdns_start $TEST_TMP
-plan 35
+plan 37
 as_user() { inside setpriv --reuid="$U" --regid="$U" --init-groups sh -c 'cd / && exec "$@"' sh corral "$@"; }
 field() { # field ID FIELD: from `corral show --json` (as root inside)
     inside corral show --json "$1" | sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p"
@@ -95,6 +95,10 @@ is "$(inside stat -c '%U %a' /var/lib/corral)" "corral 700" "/var/lib/corral bel
 conff=$(inside dpkg-query -W -f='${Conffiles}\n' corral)
 like "$conff" "/etc/corral/corral.conf [0-9a-f]+" "/etc/corral/corral.conf is a dpkg conffile"
 like "$conff" "/etc/corral/policies/default.ini [0-9a-f]+" "... and so are the policies"
+# the SPANK plugin (Build-Depends: libslurm-dev): in Slurm's plugin directory, with its man page
+files=$(dpkg-deb -c "$DEB1")
+like "$files" "\./usr/lib/slurm/spank_corral\.so" "the package ships the SPANK plugin in /usr/lib/slurm"
+like "$files" "\./usr/share/man/man8/spank_corral\.8" "... and spank_corral(8)"
 is "$(inside systemctl is-enabled corrald.socket corrald.service | paste -sd' ')" "enabled enabled" \
     "corrald.socket and corrald.service are enabled"
 is "$(inside systemctl is-active corrald.socket)" "active" "corrald.socket is started"
