@@ -20,7 +20,8 @@
 #    seccomp mode = off; the difference (target <= 60 ns).
 #
 #   tests/bench/launch.sh [--write-docs]   RUNS=200 (env)
-# --write-docs replaces the "## corral-launch" section of docs/BENCHMARKS.md.
+# --write-docs replaces the measured block of docs/BENCHMARKS.md's "## corral-launch"
+# section (between its "<!-- launch.sh --write-docs: begin/end -->" lines).
 set -u
 : "${CORRAL_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${CORRAL_BUILD:=$CORRAL_SRC/build}"
@@ -122,84 +123,24 @@ EOF
 report
 
 if [ $write_docs = 1 ]; then
+        # only the measured block between the markers: the history and the
+        # analysis around it in the section are written by hand
         doc=$CORRAL_SRC/docs/BENCHMARKS.md
-        mkdir -p "$(dirname "$doc")"
-        [ -e "$doc" ] || printf '# corral benchmarks\n\nFigures measured with `make bench`.\n' >"$doc"
-        section=$TEST_TMP/section.md
+        begin='<!-- launch.sh --write-docs: begin -->' end='<!-- launch.sh --write-docs: end -->'
+        if ! grep -qxF "$begin" "$doc" 2>/dev/null || ! grep -qxF "$end" "$doc"; then
+                echo "launch.sh: $doc has no '$begin' ... '$end' lines: nothing written" >&2
+                exit 1
+        fi
+        block=$TEST_TMP/block.md
         {
-                echo "## corral-launch"
-                echo
                 echo "Measured $(date -u +%Y-%m-%d) by \`tests/bench/launch.sh\`."
                 echo
                 report
-                echo
-                cat <<'NOTES'
-On 2026-11-22 (development VM, quiet but shared), seven runs of this script:
-corral-launch 3.80-4.23 ms, unshare 2.10-2.31, bwrap 3.76-5.67, floor
-2.73-3.00; corral-launch before the changes below: 4.55 (and 4.58-4.68 in
-A/B runs beside the new one, which gave 3.69-3.76). Ratios then: 1.69-1.89x
-unshare, 0.71-1.07x bwrap (from 2.23x and 1.25x). Neither target is met.
-
-The floor row answers whether the targets can be met at all on this
-machine: the kernel work that the default policy asks for (two more
-namespaces than unshare, five v1 cgroups with limits, more mounts, the
-credential drop, a seccomp program, a second process so that the job is
-not PID 1) costs about 1.3x unshare on its own, with no program around it.
-A launcher that does that work cannot be <= 1.3x unshare here; against
-bwrap (whose own median moves between 3.6 and 5.7 ms from run to run
-here: it also creates a network namespace) the floor is 0.5-0.8x.
-
-Where corral-launch's time goes (timestamps in the code, medians of 200
-launches on a quiet machine, not by this script), about 2.8 ms inside
-launch_main(): node config and policy 0.14 ms; the user (getpwnam,
-getgrouplist through NSS "files systemd": loading libnss_systemd, libcap
-and libm, userdb probes) 0.30; the seccomp program from the cache 0.05;
-stdio, signals, the cgroup backend's set-up from the cache, mkdir and
-limits of five v1 cgroups 0.26; clone3 into five namespaces 0.26 (the
-copy of this process's page tables); maps and rlimits 0.04. In the child:
-moving into the cgroups 0.08, mounts 0.15, credentials 0.11, then vfork,
-the seccomp load (0.10) and exec 0.39, /bin/true itself until init sees
-it exit 0.64, init's exit and the namespaces' teardown until the parent
-reaps it 0.24, the end (one read of cgroup.procs, usage, rmdir) 0.15.
-Before launch_main, exec and mapping six shared libraries cost about
-0.45 ms above hyperfine's own floor (0.65 ms even for a static binary).
-What corral-launch adds to the floor (about 1.0-1.4 ms) is mostly that
-start-up (0.3), the NSS lookup (0.3), the policy (0.14) and the caches'
-checks (0.1); the rest is the larger process (clone, exit).
-
-Done to get here (from 4.55 ms): the generated seccomp program is cached
-in run_dir/seccomp (0.5 ms: libseccomp is not called while the policy is
-unchanged) and libcgroup's discovery of the hierarchies in run_dir/cgroup
-(0.35-0.5 ms: cgroup_init() memsets an 800 KB table, ~200 page faults;
-the answer is kept while the cgroup mounts stay the same), both root-only
-and checked on every read (lib/runcache.c); libcgroup's set-up no longer
-runs in a thread (it was slower: the thread and the NSS module loading
-contend for the address space, and mprotect/munmap cost TLB-shootdown
-IPIs across the two CPUs). Page faults per launch: 574 -> 313. Earlier:
-the job's process moves itself into its v1 cgroups (moving another
-process costs an RCU grace period, 10-15 ms here), the job is started
-with vfork() from init, limit values are written directly.
-Measured but not taken: linking libcap-ng, libseccomp, libcgroup, inih
-and jansson statically (make LAUNCH_STATIC_LIBS=1) saves 0.2 ms of
-start-up, 0.3 ms per launch, but security updates of those libraries
-would then need a rebuild; -z lazy instead of -z now saves 0.05 ms (not
-taken: hardening); -Wl,-O1 nothing measurable; MADV_POPULATE_WRITE of
-libcgroup's table before cgroup_init() 0.05 ms (moot with the cache).
-The end of a job cannot be shortened much: when init has been reaped the
-PID namespace is empty, so the cgroup is found empty by one read of
-cgroup.procs and nothing is frozen or waited for. corrald's root helper,
-which is to fork launchers instead of executing corral-launch, will save
-the start-up; if it looks a user up once before it forks, the NSS modules
-stay loaded for every launcher too.
-NOTES
-                echo
-        } >"$section"
-        # replace our section (up to the next "## "), or append it
-        awk -v sec="$section" '
-                BEGIN { while ((getline l < sec) > 0) s = s l "\n" }
-                /^## corral-launch[[:space:]]*$/ { printf "%s", s; skip = 1; done = 1; next }
-                skip && /^## / { skip = 0 }
-                !skip { print }
-                END { if (!done) printf "\n%s", s }' "$doc" >"$doc.new" && mv "$doc.new" "$doc"
-        echo "launch.sh: wrote the corral-launch section of $doc"
+        } >"$block"
+        awk -v blk="$block" -v b="$begin" -v e="$end" '
+                BEGIN { while ((getline l < blk) > 0) s = s l "\n" }
+                $0 == b { print; printf "%s", s; skip = 1; next }
+                $0 == e { skip = 0 }
+                !skip { print }' "$doc" >"$doc.new" && mv "$doc.new" "$doc"
+        echo "launch.sh: wrote the measured block of the corral-launch section of $doc"
 fi
