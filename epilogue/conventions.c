@@ -107,8 +107,7 @@ void ep_help(FILE *f) {
                    "See corral-epilogue(8).\n");
 }
 
-static int usage_error(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int usage_error(char **ret_error, const char *fmt, ...) {
+int ep_usage_error(char **ret_error, const char *fmt, ...) {
         va_list ap;
         char *s = NULL;
 
@@ -117,7 +116,7 @@ static int usage_error(char **ret_error, const char *fmt, ...) {
                 s = NULL;
         va_end(ap);
         *ret_error = s;
-        return -EINVAL;
+        return s ? -EINVAL : -ENOMEM;
 }
 
 bool ep_user_name_valid(const char *s) {
@@ -210,24 +209,24 @@ static int parse_torque_argv(EpRequest *r, int argc, char **argv, char **ret_err
         /* argv here is just the positional arguments */
         pid_t sid = 0;
         if (argc != 10 && argc != 11)
-                return usage_error(
+                return ep_usage_error(
                         ret_error,
                         "Torque epilogue needs 10 or 11 arguments (job id, user, group, job name, session id, "
                         "limits, resources used, queue, account, exit status [, script]), got %d",
                         argc);
         if (!ep_job_id_valid(argv[0]))
-                return usage_error(ret_error, "Torque argument 1: invalid job id '%s'", argv[0]);
+                return ep_usage_error(ret_error, "Torque argument 1: invalid job id '%s'", argv[0]);
         if (!ep_user_name_valid(argv[1]))
-                return usage_error(ret_error, "Torque argument 2: invalid user name '%s'", argv[1]);
+                return ep_usage_error(ret_error, "Torque argument 2: invalid user name '%s'", argv[1]);
         if (!isempty(argv[2]) && !ep_user_name_valid(argv[2]))
-                return usage_error(ret_error, "Torque argument 3: invalid group name '%s'", argv[2]);
+                return ep_usage_error(ret_error, "Torque argument 3: invalid group name '%s'", argv[2]);
         /* a job that never started has no session: pbs_mom passes 0 or "" */
         if (!isempty(argv[4]) && !streq(argv[4], "0") && parse_pid(argv[4], &sid) < 0)
-                return usage_error(ret_error, "Torque argument 5: invalid session id '%s'", argv[4]);
+                return ep_usage_error(ret_error, "Torque argument 5: invalid session id '%s'", argv[4]);
         if (!isempty(argv[9])) {
                 int code;
                 if (parse_int(argv[9], -100000, 100000, &code) < 0)
-                        return usage_error(ret_error, "Torque argument 10: invalid exit status '%s'", argv[9]);
+                        return ep_usage_error(ret_error, "Torque argument 10: invalid exit status '%s'", argv[9]);
         }
         if (set_str(&r->job, argv[0]) < 0 || set_str(&r->user, argv[1]) < 0 || set_str(&r->group, argv[2]) < 0 ||
             set_str(&r->job_name, argv[3]) < 0 || set_str(&r->limits, argv[5]) < 0 ||
@@ -268,30 +267,30 @@ static int parse_sge_env(EpRequest *r, char **envp, char **ret_error) {
         if (!user)
                 user = env_get(envp, "LOGNAME");
         if (!id)
-                return usage_error(ret_error,
-                                   "--sge: JOB_ID is not set (is this running as Grid Engine's queue epilog?)");
+                return ep_usage_error(ret_error,
+                                      "--sge: JOB_ID is not set (is this running as Grid Engine's queue epilog?)");
         if (ep_sge_job_key(id, task, key, sizeof key) < 0)
-                return usage_error(ret_error, "--sge: invalid JOB_ID '%s' or SGE_TASK_ID '%s'", id, task ?: "");
+                return ep_usage_error(ret_error, "--sge: invalid JOB_ID '%s' or SGE_TASK_ID '%s'", id, task ?: "");
         /* the job's spool directory is sge_execd's: .../active_jobs/JOB.TASK */
         if (spool) {
                 const char *base = strrchr(spool, '/');
                 if (!base || !streq(base + 1, key))
-                        return usage_error(ret_error,
-                                           "--sge: SGE_JOB_SPOOL_DIR '%s' is not the directory of job %s "
-                                           "(JOB_ID, SGE_TASK_ID)",
-                                           spool, key);
+                        return ep_usage_error(ret_error,
+                                              "--sge: SGE_JOB_SPOOL_DIR '%s' is not the directory of job %s "
+                                              "(JOB_ID, SGE_TASK_ID)",
+                                              spool, key);
         }
         if (r->job && !streq(r->job, id))
-                return usage_error(ret_error, "--sge: --job %s is not JOB_ID %s", r->job, id);
+                return ep_usage_error(ret_error, "--sge: --job %s is not JOB_ID %s", r->job, id);
         if (user && !ep_user_name_valid(user))
-                return usage_error(ret_error, "--sge: invalid USER '%s'", user);
+                return ep_usage_error(ret_error, "--sge: invalid USER '%s'", user);
         if (r->user && user && !streq(r->user, user))
-                return usage_error(ret_error, "--sge: --user %s is not the job's USER %s", r->user, user);
+                return ep_usage_error(ret_error, "--sge: --user %s is not the job's USER %s", r->user, user);
         if (!r->user && !user)
-                return usage_error(ret_error,
-                                   "--sge: neither USER nor LOGNAME is set: pass --user $job_owner in the epilog");
+                return ep_usage_error(ret_error,
+                                      "--sge: neither USER nor LOGNAME is set: pass --user $job_owner in the epilog");
         if (status && parse_int(status, -100000, 100000, &code) < 0)
-                return usage_error(ret_error, "--sge: invalid SGE_JOBEXIT_STAT '%s'", status);
+                return ep_usage_error(ret_error, "--sge: invalid SGE_JOBEXIT_STAT '%s'", status);
         if ((!r->user && set_str(&r->user, user) < 0) || set_str(&r->job, key) < 0 ||
             (name && set_str(&r->job_name, name) < 0) || (queue && set_str(&r->queue, queue) < 0) ||
             (status && set_str(&r->exit_status, status) < 0))
@@ -305,25 +304,26 @@ static int parse_slurm_env(EpRequest *r, char **envp, char **ret_error) {
         uint64_t jobid;
 
         if (!id)
-                return usage_error(ret_error, "--slurm: SLURM_JOB_ID is not set (is this running as slurmd's Epilog?)");
+                return ep_usage_error(ret_error,
+                                      "--slurm: SLURM_JOB_ID is not set (is this running as slurmd's Epilog?)");
         if (parse_uint64(id, 1, UINT32_MAX, &jobid) < 0)
-                return usage_error(ret_error, "--slurm: invalid SLURM_JOB_ID '%s'", id);
+                return ep_usage_error(ret_error, "--slurm: invalid SLURM_JOB_ID '%s'", id);
         if (!uid && !user)
-                return usage_error(ret_error, "--slurm: neither SLURM_JOB_UID nor SLURM_JOB_USER is set");
+                return ep_usage_error(ret_error, "--slurm: neither SLURM_JOB_UID nor SLURM_JOB_USER is set");
         if (uid) {
                 if (parse_uid(uid, &r->uid) < 0)
-                        return usage_error(ret_error, "--slurm: invalid SLURM_JOB_UID '%s'", uid);
+                        return ep_usage_error(ret_error, "--slurm: invalid SLURM_JOB_UID '%s'", uid);
                 r->have_uid = true;
         }
         if (user) {
                 if (!ep_user_name_valid(user))
-                        return usage_error(ret_error, "--slurm: invalid SLURM_JOB_USER '%s'", user);
+                        return ep_usage_error(ret_error, "--slurm: invalid SLURM_JOB_USER '%s'", user);
                 if (set_str(&r->user, user) < 0)
                         return -ENOMEM;
         }
         if (gid) {
                 if (parse_uid(gid, &r->gid) < 0)
-                        return usage_error(ret_error, "--slurm: invalid SLURM_JOB_GID '%s'", gid);
+                        return ep_usage_error(ret_error, "--slurm: invalid SLURM_JOB_GID '%s'", gid);
                 r->have_gid = true;
         }
         return set_str(&r->job, id);
@@ -399,7 +399,7 @@ static const struct option options[] = {
 
 static int set_path_opt(char **dst, const char *v, const char *opt, char **ret_error) {
         if (!conf_path_valid(v))
-                return usage_error(ret_error, "%s needs an absolute path, got '%s'", opt, v);
+                return ep_usage_error(ret_error, "%s needs an absolute path, got '%s'", opt, v);
         return set_str(dst, v);
 }
 
@@ -421,28 +421,29 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                 switch (c) {
                 case ARG_USER:
                         if (!ep_user_name_valid(o))
-                                return ep_request_done(&r), usage_error(ret_error, "--user: invalid user name '%s'", o);
+                                return ep_request_done(&r),
+                                       ep_usage_error(ret_error, "--user: invalid user name '%s'", o);
                         if ((k = set_str(&r.user, o)) < 0)
                                 return ep_request_done(&r), k;
                         have_user = true;
                         break;
                 case ARG_UID:
                         if (parse_uid(o, &r.uid) < 0)
-                                return ep_request_done(&r), usage_error(ret_error, "--uid: invalid uid '%s'", o);
+                                return ep_request_done(&r), ep_usage_error(ret_error, "--uid: invalid uid '%s'", o);
                         r.have_uid = true;
                         have_user = true;
                         break;
                 case ARG_JOB:
                         if (!ep_job_id_valid(o))
-                                return ep_request_done(&r), usage_error(ret_error, "--job: invalid job id '%s'", o);
+                                return ep_request_done(&r), ep_usage_error(ret_error, "--job: invalid job id '%s'", o);
                         if ((k = set_str(&r.job, o)) < 0)
                                 return ep_request_done(&r), k;
                         break;
                 case ARG_CGROUP:
                         if (!ep_cgroup_path_valid(o))
                                 return ep_request_done(&r),
-                                       usage_error(ret_error,
-                                                   "--cgroup: need a cgroup path like /corral/job-7, got '%s'", o);
+                                       ep_usage_error(ret_error,
+                                                      "--cgroup: need a cgroup path like /corral/job-7, got '%s'", o);
                         if ((k = set_str(&r.cgroup, o)) < 0)
                                 return ep_request_done(&r), k;
                         break;
@@ -464,33 +465,34 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                                 return ep_request_done(&r), k;
                         if (k < 0)
                                 return ep_request_done(&r),
-                                       usage_error(ret_error,
-                                                   "--keep-session: need session ids (SID[,SID...]), got '%s'", o);
+                                       ep_usage_error(ret_error,
+                                                      "--keep-session: need session ids (SID[,SID...]), got '%s'", o);
                         break;
                 case ARG_KEEP_CGROUP:
                         if (!ep_cgroup_path_valid(o))
                                 return ep_request_done(&r),
-                                       usage_error(ret_error, "--keep-cgroup: invalid cgroup '%s'", o);
+                                       ep_usage_error(ret_error, "--keep-cgroup: invalid cgroup '%s'", o);
                         if ((k = strv_extend(&r.keep_cgroups, o)) < 0)
                                 return ep_request_done(&r), k;
                         break;
                 case ARG_JOB_CGROUP_PARENT:
                         if (!ep_cgroup_path_valid(o))
                                 return ep_request_done(&r),
-                                       usage_error(ret_error, "--job-cgroup-parent: invalid cgroup '%s'", o);
+                                       ep_usage_error(ret_error, "--job-cgroup-parent: invalid cgroup '%s'", o);
                         if ((k = strv_extend(&r.job_cgroup_parents, o)) < 0)
                                 return ep_request_done(&r), k;
                         break;
                 case ARG_MOM_NAME:
                         if (isempty(o) || strlen(o) > 15)
-                                return ep_request_done(&r), usage_error(ret_error, "--mom-name: invalid name '%s'", o);
+                                return ep_request_done(&r),
+                                       ep_usage_error(ret_error, "--mom-name: invalid name '%s'", o);
                         if ((k = set_str(&r.mom_name, o)) < 0)
                                 return ep_request_done(&r), k;
                         break;
                 case ARG_POLICY:
                         if (!policy_name_valid(o))
                                 return ep_request_done(&r),
-                                       usage_error(ret_error, "--policy: invalid policy name '%s'", o);
+                                       ep_usage_error(ret_error, "--policy: invalid policy name '%s'", o);
                         if ((k = set_str(&r.policy_name, o)) < 0)
                                 return ep_request_done(&r), k;
                         break;
@@ -507,15 +509,15 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                 case ARG_UID_RANGE:
                         if (parse_uid_range(o, &r.uid_range_min, &r.uid_range_max) < 0)
                                 return ep_request_done(&r),
-                                       usage_error(ret_error, "--uid-range: need MIN-MAX (e.g. 61000-61999), got '%s'",
-                                                   o);
+                                       ep_usage_error(ret_error,
+                                                      "--uid-range: need MIN-MAX (e.g. 61000-61999), got '%s'", o);
                         r.have_uid_range = true;
                         break;
                 case ARG_DEADLINE:
                         if (parse_duration(o, &r.deadline) < 0 || r.deadline == 0 || r.deadline > 3600 * USEC_PER_SEC)
                                 return ep_request_done(&r),
-                                       usage_error(ret_error,
-                                                   "--deadline: need a duration up to 1h (e.g. 30s), got '%s'", o);
+                                       ep_usage_error(ret_error,
+                                                      "--deadline: need a duration up to 1h (e.g. 30s), got '%s'", o);
                         break;
                 case ARG_LOG_FILE:
                         if ((k = set_path_opt(&r.log_file, o, "--log-file", ret_error)) < 0)
@@ -558,7 +560,7 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                                 r.logind = EP_LOGIND_NO;
                         else
                                 return ep_request_done(&r),
-                                       usage_error(ret_error, "--logind: need auto, yes or no, got '%s'", o);
+                                       ep_usage_error(ret_error, "--logind: need auto, yes or no, got '%s'", o);
                         break;
                 case ARG_QUARANTINE_DIR:
                         if ((k = set_path_opt(&r.paths.quarantine_dir, o, "--quarantine-dir", ret_error)) < 0)
@@ -581,12 +583,12 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                 case '?':
                 default:
                         if (optopt && optopt < 0x100)
-                                k = usage_error(ret_error, "unknown option '-%c' (see --help)", optopt);
+                                k = ep_usage_error(ret_error, "unknown option '-%c' (see --help)", optopt);
                         else if (optopt)
-                                k = usage_error(ret_error, "option '%s' needs an argument (see --help)",
-                                                argv[optind - 1]);
+                                k = ep_usage_error(ret_error, "option '%s' needs an argument (see --help)",
+                                                   argv[optind - 1]);
                         else
-                                k = usage_error(ret_error, "unknown option '%s' (see --help)", argv[optind - 1]);
+                                k = ep_usage_error(ret_error, "unknown option '%s' (see --help)", argv[optind - 1]);
                         ep_request_done(&r);
                         return k;
                 }
@@ -596,7 +598,7 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
 
         if ((int) torque + (int) slurm + (int) sge + (int) sweep > 1)
                 return ep_request_done(&r),
-                       usage_error(ret_error, "--torque, --slurm, --sge and --sweep exclude each other");
+                       ep_usage_error(ret_error, "--torque, --slurm, --sge and --sweep exclude each other");
         /* Grid Engine's epilog environment, with no other mode asked for:
          * its own (a `--user $job_owner --job $job_id` epilog would
          * otherwise spare none of the user's other running jobs) */
@@ -610,7 +612,8 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                                     : 1;
                 if (have_user || r.cgroup || r.job)
                         return ep_request_done(&r),
-                               usage_error(ret_error, "--user, --uid, --job and --cgroup do not go with Torque's argv");
+                               ep_usage_error(ret_error,
+                                              "--user, --uid, --job and --cgroup do not go with Torque's argv");
                 k = parse_torque_argv(&r, argc - first, argv + first, ret_error);
                 if (k < 0)
                         return ep_request_done(&r), k;
@@ -618,12 +621,12 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
         } else {
                 if (optind < argc)
                         return ep_request_done(&r),
-                               usage_error(ret_error, "unexpected argument '%s' (see --help)", argv[optind]);
+                               ep_usage_error(ret_error, "unexpected argument '%s' (see --help)", argv[optind]);
                 if (slurm) {
                         if (have_user || r.job)
                                 return ep_request_done(&r),
-                                       usage_error(ret_error, "--slurm takes the user and job from SLURM_JOB_*, "
-                                                              "not from --user/--uid/--job");
+                                       ep_usage_error(ret_error, "--slurm takes the user and job from SLURM_JOB_*, "
+                                                                 "not from --user/--uid/--job");
                         k = parse_slurm_env(&r, envp, ret_error);
                         if (k < 0)
                                 return ep_request_done(&r), k;
@@ -631,8 +634,9 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                 } else if (sge) {
                         if (r.have_uid || r.cgroup)
                                 return ep_request_done(&r),
-                                       usage_error(ret_error, "--sge takes the user from USER (or --user) and the job "
-                                                              "from JOB_ID: no --uid or --cgroup");
+                                       ep_usage_error(ret_error,
+                                                      "--sge takes the user from USER (or --user) and the job "
+                                                      "from JOB_ID: no --uid or --cgroup");
                         k = parse_sge_env(&r, envp, ret_error);
                         if (k < 0)
                                 return ep_request_done(&r), k;
@@ -640,15 +644,15 @@ int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret
                 } else if (sweep) {
                         if (have_user || r.job || r.cgroup)
                                 return ep_request_done(&r),
-                                       usage_error(ret_error,
-                                                   "--sweep cleans every user: no --user, --uid, --job or --cgroup");
+                                       ep_usage_error(ret_error,
+                                                      "--sweep cleans every user: no --user, --uid, --job or --cgroup");
                         r.mode = EP_MODE_SWEEP;
                 } else {
                         if (!have_user)
                                 return ep_request_done(&r),
-                                       usage_error(ret_error,
-                                                   "say whose job ended: --user USER, --slurm, --sge, --torque "
-                                                   "ARGS... or --sweep (see --help)");
+                                       ep_usage_error(ret_error,
+                                                      "say whose job ended: --user USER, --slurm, --sge, --torque "
+                                                      "ARGS... or --sweep (see --help)");
                         r.mode = EP_MODE_CORRAL;
                 }
         }

@@ -21,6 +21,9 @@
  * --version was handled (printed to stdout), or -EINVAL with *ret_error set
  * to a one-line message (malloc'd). Pure: no user lookups, no files. */
 int ep_parse_args(int argc, char **argv, char **envp, EpRequest *ret, char **ret_error);
+/* *ret_error = the message (for a bad argument or request field); -EINVAL,
+ * or -ENOMEM when the message cannot be made. */
+int ep_usage_error(char **ret_error, const char *fmt, ...) _printf_(2, 3);
 void ep_help(FILE *f);
 /* Fills every NULL path of r->paths from r->root and the policy. */
 int ep_resolve_paths(EpRequest *r, const Policy *p);

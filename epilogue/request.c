@@ -102,19 +102,6 @@ int ep_request_copy(const EpRequest *r, EpRequest *ret) {
         return 0;
 }
 
-static int invalid(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int invalid(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-        char *s = NULL;
-
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        *ret_error = s;
-        return s ? -EINVAL : -ENOMEM;
-}
-
 static bool exit_status_valid(const char *s) {
         int code;
         return isempty(s) || parse_int(s, -100000, 100000, &code) >= 0;
@@ -147,53 +134,55 @@ static int validate_mode(const EpRequest *r, char **ret_error) {
         switch (r->mode) {
         case EP_MODE_CORRAL:
                 if (!have_user)
-                        return invalid(ret_error, "say whose job ended: --user USER or --uid UID");
+                        return ep_usage_error(ret_error, "say whose job ended: --user USER or --uid UID");
                 break;
         case EP_MODE_TORQUE:
                 if (!r->user || !r->job)
-                        return invalid(ret_error, "a Torque request needs the job id and the user (arguments 1 and 2)");
+                        return ep_usage_error(ret_error,
+                                              "a Torque request needs the job id and the user (arguments 1 and 2)");
                 if (r->have_uid || r->cgroup)
-                        return invalid(ret_error, "--uid and --cgroup do not go with Torque's argv");
+                        return ep_usage_error(ret_error, "--uid and --cgroup do not go with Torque's argv");
                 if (!isempty(r->group) && !ep_user_name_valid(r->group))
-                        return invalid(ret_error, "Torque argument 3: invalid group name '%s'", r->group);
+                        return ep_usage_error(ret_error, "Torque argument 3: invalid group name '%s'", r->group);
                 if (r->session < 0)
-                        return invalid(ret_error, "Torque argument 5: invalid session id %d", (int) r->session);
+                        return ep_usage_error(ret_error, "Torque argument 5: invalid session id %d", (int) r->session);
                 break;
         case EP_MODE_SLURM: {
                 uint64_t id;
                 if (!r->job || parse_uint64(r->job, 1, UINT32_MAX, &id) < 0)
-                        return invalid(ret_error, "--slurm: invalid SLURM_JOB_ID '%s'", r->job ?: "");
+                        return ep_usage_error(ret_error, "--slurm: invalid SLURM_JOB_ID '%s'", r->job ?: "");
                 if (!have_user)
-                        return invalid(ret_error, "--slurm: neither SLURM_JOB_UID nor SLURM_JOB_USER is set");
+                        return ep_usage_error(ret_error, "--slurm: neither SLURM_JOB_UID nor SLURM_JOB_USER is set");
                 break;
         }
         case EP_MODE_SGE:
                 if (!r->user || !r->job)
-                        return invalid(ret_error, "--sge: needs the job's USER and JOB_ID");
+                        return ep_usage_error(ret_error, "--sge: needs the job's USER and JOB_ID");
                 if (r->have_uid || r->cgroup)
-                        return invalid(ret_error, "--sge takes the user from USER (or --user) and the job from "
-                                                  "JOB_ID: no --uid or --cgroup");
+                        return ep_usage_error(ret_error, "--sge takes the user from USER (or --user) and the job from "
+                                                         "JOB_ID: no --uid or --cgroup");
                 break;
         case EP_MODE_SWEEP:
                 if (have_user || r->job || r->cgroup)
-                        return invalid(ret_error, "--sweep cleans every user: no --user, --uid, --job or --cgroup");
+                        return ep_usage_error(ret_error,
+                                              "--sweep cleans every user: no --user, --uid, --job or --cgroup");
                 break;
         default:
-                return invalid(ret_error, "unknown mode %d", (int) r->mode);
+                return ep_usage_error(ret_error, "unknown mode %d", (int) r->mode);
         }
 
         /* what only Torque's argv and Grid Engine's environment carry */
         if (r->mode != EP_MODE_TORQUE &&
             (r->session || r->group || r->limits || r->resources || r->account || r->script))
-                return invalid(ret_error, "session, group, limits, resources, account and script come only with "
-                                          "Torque's argv (--torque)");
+                return ep_usage_error(ret_error, "session, group, limits, resources, account and script come only with "
+                                                 "Torque's argv (--torque)");
         if (r->mode != EP_MODE_TORQUE && r->mode != EP_MODE_SGE && (r->job_name || r->queue || r->exit_status))
-                return invalid(ret_error, "job name, queue and exit status come only with Torque's argv or Grid "
-                                          "Engine's environment");
+                return ep_usage_error(ret_error, "job name, queue and exit status come only with Torque's argv or Grid "
+                                                 "Engine's environment");
         if (!exit_status_valid(r->exit_status))
-                return invalid(ret_error, "invalid exit status '%s'", r->exit_status);
+                return ep_usage_error(ret_error, "invalid exit status '%s'", r->exit_status);
         if (r->have_gid && r->mode != EP_MODE_SLURM)
-                return invalid(ret_error, "a gid comes only from Slurm's SLURM_JOB_GID (--slurm)");
+                return ep_usage_error(ret_error, "a gid comes only from Slurm's SLURM_JOB_GID (--slurm)");
         return 0;
 }
 
@@ -202,50 +191,54 @@ int ep_request_validate(const EpRequest *r, char **ret_error) {
 
         *ret_error = NULL;
         if (r->user && !ep_user_name_valid(r->user))
-                return invalid(ret_error, "--user: invalid user name '%s'", r->user);
+                return ep_usage_error(ret_error, "--user: invalid user name '%s'", r->user);
         if (r->have_uid && r->uid == (uid_t) -1)
-                return invalid(ret_error, "--uid: invalid uid %u", (unsigned) r->uid);
+                return ep_usage_error(ret_error, "--uid: invalid uid %u", (unsigned) r->uid);
         if (r->have_gid && r->gid == (gid_t) -1)
-                return invalid(ret_error, "invalid gid %u", (unsigned) r->gid);
+                return ep_usage_error(ret_error, "invalid gid %u", (unsigned) r->gid);
         if (r->job && !ep_job_id_valid(r->job))
-                return invalid(ret_error, "--job: invalid job id '%s'", r->job);
+                return ep_usage_error(ret_error, "--job: invalid job id '%s'", r->job);
         if (r->cgroup && !ep_cgroup_path_valid(r->cgroup))
-                return invalid(ret_error, "--cgroup: need a cgroup path like /corral/job-7, got '%s'", r->cgroup);
+                return ep_usage_error(ret_error, "--cgroup: need a cgroup path like /corral/job-7, got '%s'",
+                                      r->cgroup);
         k = validate_mode(r, ret_error);
         if (k < 0)
                 return k;
 
         if (r->n_keep_sessions > 0 && !r->keep_sessions)
-                return invalid(ret_error, "--keep-session: %zu sessions but no list", r->n_keep_sessions);
+                return ep_usage_error(ret_error, "--keep-session: %zu sessions but no list", r->n_keep_sessions);
         for (size_t i = 0; i < r->n_keep_sessions; i++)
                 if (r->keep_sessions[i] < 1)
-                        return invalid(ret_error, "--keep-session: invalid session id %d", (int) r->keep_sessions[i]);
+                        return ep_usage_error(ret_error, "--keep-session: invalid session id %d",
+                                              (int) r->keep_sessions[i]);
         for (char **c = r->keep_cgroups; c && *c; c++)
                 if (!ep_cgroup_path_valid(*c))
-                        return invalid(ret_error, "--keep-cgroup: invalid cgroup '%s'", *c);
+                        return ep_usage_error(ret_error, "--keep-cgroup: invalid cgroup '%s'", *c);
         for (char **c = r->job_cgroup_parents; c && *c; c++)
                 if (!ep_cgroup_path_valid(*c))
-                        return invalid(ret_error, "--job-cgroup-parent: invalid cgroup '%s'", *c);
+                        return ep_usage_error(ret_error, "--job-cgroup-parent: invalid cgroup '%s'", *c);
         if (r->mom_name && (isempty(r->mom_name) || strlen(r->mom_name) > 15))
-                return invalid(ret_error, "--mom-name: invalid name '%s'", r->mom_name);
+                return ep_usage_error(ret_error, "--mom-name: invalid name '%s'", r->mom_name);
         if (r->policy_name && !policy_name_valid(r->policy_name))
-                return invalid(ret_error, "--policy: invalid policy name '%s'", r->policy_name);
+                return ep_usage_error(ret_error, "--policy: invalid policy name '%s'", r->policy_name);
         if (r->policy_dir && !conf_path_valid(r->policy_dir))
-                return invalid(ret_error, "--policy-dir needs an absolute path, got '%s'", r->policy_dir);
+                return ep_usage_error(ret_error, "--policy-dir needs an absolute path, got '%s'", r->policy_dir);
         for (size_t i = 0; i < ELEMENTSOF(path_options); i++) {
                 const char *v = path_option_value(r, i);
                 if (v && !conf_path_valid(v))
-                        return invalid(ret_error, "%s needs an absolute path, got '%s'", path_options[i].option, v);
+                        return ep_usage_error(ret_error, "%s needs an absolute path, got '%s'", path_options[i].option,
+                                              v);
         }
         if (r->paths.tmp_dirs)
-                return invalid(ret_error, "the tmp dirs come from the policy (tmp_dirs), not from the request");
+                return ep_usage_error(ret_error, "the tmp dirs come from the policy (tmp_dirs), not from the request");
         if (r->logind != EP_LOGIND_AUTO && r->logind != EP_LOGIND_YES && r->logind != EP_LOGIND_NO)
-                return invalid(ret_error, "--logind: need auto, yes or no, got %d", (int) r->logind);
+                return ep_usage_error(ret_error, "--logind: need auto, yes or no, got %d", (int) r->logind);
         if (r->have_uid_range && (r->uid_range_min > r->uid_range_max || r->uid_range_max == (uid_t) -1))
-                return invalid(ret_error, "--uid-range: need MIN-MAX (e.g. 61000-61999), got %u-%u",
-                               (unsigned) r->uid_range_min, (unsigned) r->uid_range_max);
+                return ep_usage_error(ret_error, "--uid-range: need MIN-MAX (e.g. 61000-61999), got %u-%u",
+                                      (unsigned) r->uid_range_min, (unsigned) r->uid_range_max);
         if (r->deadline > 3600 * USEC_PER_SEC)
-                return invalid(ret_error, "--deadline: need a duration up to 1h, got %" PRIu64 "us", r->deadline);
+                return ep_usage_error(ret_error, "--deadline: need a duration up to 1h, got %" PRIu64 "us",
+                                      r->deadline);
         return 0;
 }
 
