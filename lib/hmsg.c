@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -427,7 +428,12 @@ int hmsg_unpack(json_t *o, HMsg *ret, const char **ret_field) {
                 return -EBADMSG;
         ret->type = t;
         json_object_foreach(o, key, v) if (!streq(key, "type") && !field_known(types[t].fields, key)) {
-                *ret_field = key;
+                /* a copy: the key is the object's, which the caller may
+                 * release before it reads the field's name (a message's
+                 * keys are short; a longer one is cut) */
+                static char unknown[64];
+                (void) snprintf(unknown, sizeof unknown, "%s", key);
+                *ret_field = unknown;
                 hmsg_done(ret);
                 return -EBADMSG;
         }

@@ -171,7 +171,8 @@ int64_t hmsg_job(const HMsg *m);
  * *ret_field, if given, names the field. */
 int hmsg_pack(const HMsg *m, json_t **ret, const char **ret_field);
 /* Fills *ret from o: 0, or -EBADMSG with *ret_field naming what is wrong
- * ("type", or the field's key), or -ENOMEM. Unknown keys are refused too.
+ * ("type", or the field's key: a static string, valid after o is gone, until
+ * the next call), or -ENOMEM. Unknown keys are refused too.
  * On success the strings and JSON values in *ret are its own (hmsg_done). */
 int hmsg_unpack(json_t *o, HMsg *ret, const char **ret_field);
 /* The same from the bytes of one message (at most HMSG_MAX_BYTES). */
