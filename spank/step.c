@@ -7,12 +7,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "contain.h"
 #include "step.h"
+
+/* how long the step's namespace helper may take to set up the mounts */
+#define HELPER_TIMEOUT_MS (60 * 1000)
 
 static const struct {
         uint64_t flag;
@@ -139,14 +145,32 @@ static int make_namespaces(SpankStep *s, uid_t uid, gid_t gid, char **ret_msg) {
                 return msg(ret_msg, r, "cannot fork the namespace helper: %m");
         }
         if (pid == 0) {
-                /* single-threaded: a fork of slurmstepd */
+                /* a fork of slurmstepd, which has threads: the helper's
+                 * path must stay syscalls (no logging, NSS or locks) */
                 (void) close(rep_pipe[0]);
                 (void) close(hold[1]);
                 helper(&p, &u, rep_pipe[1], hold[0]);
         }
         (void) close(rep_pipe[1]);
         (void) close(hold[0]);
+        /* the mounts stat() and mount the policy's paths: one on a hung NFS
+         * or autofs server would block the step for ever */
+        bool timed_out = false;
+        struct timespec t0, t;
+        (void) clock_gettime(CLOCK_MONOTONIC, &t0);
         while (got < sizeof rep) {
+                (void) clock_gettime(CLOCK_MONOTONIC, &t);
+                long left = HELPER_TIMEOUT_MS - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+                struct pollfd pfd = { .fd = rep_pipe[0], .events = POLLIN };
+                int k = left > 0 ? poll(&pfd, 1, (int) left) : 0;
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k == 0) {
+                        timed_out = true;
+                        break;
+                }
+                if (k < 0)
+                        break;
                 ssize_t n = read(rep_pipe[0], (char *) &rep + got, sizeof rep - got);
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -155,6 +179,8 @@ static int make_namespaces(SpankStep *s, uid_t uid, gid_t gid, char **ret_msg) {
                 got += (size_t) n;
         }
         (void) close(rep_pipe[0]);
+        if (timed_out)
+                (void) kill(pid, SIGKILL);
         if (got == sizeof rep && rep.r == 0)
                 for (size_t i = 0; i < ELEMENTSOF(step_ns); i++) {
                         char path[64];
@@ -169,8 +195,17 @@ static int make_namespaces(SpankStep *s, uid_t uid, gid_t gid, char **ret_msg) {
                         }
                 }
         (void) close(hold[1]); /* the helper exits */
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        /* (killed in a mount that hangs it may not die at once: not waited
+         * for then; slurmstepd reaps it) */
+        while (waitpid(pid, &status, timed_out ? WNOHANG : 0) < 0 && errno == EINTR)
                 ;
+        if (timed_out) {
+                close_fds(s);
+                return msg(ret_msg, -ETIMEDOUT,
+                           "the namespace helper (pid %d) did not report within %d s, killed: a mount of the "
+                           "policy's paths hangs? (an unreachable NFS or autofs path in [filesystem])",
+                           (int) pid, HELPER_TIMEOUT_MS / 1000);
+        }
         if (got != sizeof rep) {
                 close_fds(s);
                 return msg(ret_msg, -EIO, "the namespace helper (pid %d) ended before it reported (wait status 0x%x)",

@@ -151,7 +151,8 @@ int contain_drop_privileged(ChildError *err) {
         struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
         int r;
 
-        capng_get_caps_process();
+        if (capng_get_caps_process() < 0)
+                return fail(err, -EPERM, "cannot read this process's capabilities");
         capng_clear(CAPNG_SELECT_BOUNDS);
         r = capng_apply(CAPNG_SELECT_BOUNDS);
         if (r < 0)
@@ -190,7 +191,8 @@ int contain_become_user(const JobUser *u, ChildError *err) {
 int contain_drop_caps(ChildError *err) {
         int r;
 
-        capng_get_caps_process();
+        if (capng_get_caps_process() < 0)
+                return fail(err, -EPERM, "cannot read this process's capabilities");
         capng_clear(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT);
         r = capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT);
         if (r < 0)
@@ -201,7 +203,9 @@ int contain_drop_caps(ChildError *err) {
 
         /* fail closed: check what the kernel now says */
         capng_clear(CAPNG_SELECT_ALL);
-        capng_get_caps_process();
+        /* (a failed read would leave the cleared state: "none") */
+        if (capng_get_caps_process() < 0)
+                return fail(err, -EPERM, "cannot read this process's capabilities to check them");
         if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE ||
             capng_have_capabilities(CAPNG_SELECT_BOUNDS) != CAPNG_NONE)
                 return fail(err, -EPERM, "capabilities are still held after dropping them");
