@@ -562,9 +562,9 @@ int hmsg_pack(const HMsg *m, json_t **ret, const char **ret_field) {
 
 /* ---- the socket ---- */
 
-int hmsg_send(int fd, const HMsg *m) {
+int hmsg_send(int fd, const HMsg *m, const char **ret_field) {
         json_t *o = NULL;
-        int r = hmsg_pack(m, &o, NULL);
+        int r = hmsg_pack(m, &o, ret_field);
         if (r < 0)
                 return r;
         char *s = json_dumps(o, JSON_COMPACT);

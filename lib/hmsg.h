@@ -179,8 +179,9 @@ int hmsg_unpack(json_t *o, HMsg *ret, const char **ret_field);
 int hmsg_unpack_bytes(const void *buf, size_t len, HMsg *ret, const char **ret_field);
 void hmsg_done(HMsg *m);
 
-/* One message over a SOCK_SEQPACKET fd: send blocks; recv returns 1 with
- * *ret filled, 0 at EOF, -EBADMSG (oversized or not unpacking: *ret_field
- * says why) or -errno. */
-int hmsg_send(int fd, const HMsg *m);
+/* One message over a SOCK_SEQPACKET fd. send blocks; -EINVAL (nothing sent)
+ * when m would not unpack, with *ret_field (if given) naming the field, as
+ * hmsg_pack(). recv returns 1 with *ret filled, 0 at EOF, -EBADMSG
+ * (oversized or not unpacking: *ret_field says why) or -errno. */
+int hmsg_send(int fd, const HMsg *m, const char **ret_field);
 int hmsg_recv(int fd, HMsg *ret, const char **ret_field);

@@ -30,12 +30,9 @@
  * make (a stored job with a field that is not valid any more): nothing
  * was sent, the caller decides; *ret_field names the field. */
 static int helper_send(Core *c, const HMsg *m, const char **ret_field) {
-        json_t *o = NULL;
-        int r = hmsg_pack(m, &o, ret_field);
+        int r = hmsg_send(c->helper_fd, m, ret_field);
         if (r == -EINVAL)
                 return r;
-        json_decref(o);
-        r = r < 0 ? r : hmsg_send(c->helper_fd, m);
         if (r < 0) {
                 log_error_errno(r, "Cannot talk to the root helper: %m; exiting");
                 sd_event_exit(c->event, EXIT_FAILURE);

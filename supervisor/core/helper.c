@@ -105,7 +105,7 @@ static _noreturn_ void fatal(const char *what, const char *detail) {
 }
 
 static void reply(Helper *h, const HMsg *m) {
-        int r = hmsg_send(h->fd, m);
+        int r = hmsg_send(h->fd, m, NULL);
         if (r == -EINVAL || r == -ENOMEM)
                 fatal("cannot pack a message to the core", hmsg_type_name(m->type));
         if (r < 0)

@@ -276,7 +276,11 @@ START_TEST(test_socket) {
         ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
         HMsg m = { .type = HMSG_T_SIGNAL, .signal = { .job = 42, .signal = SIGUSR1 } }, got;
         const char *field = NULL;
-        ck_assert_int_eq(hmsg_send(sv[0], &m), 0);
+        /* an invalid message is refused before it is sent, the field named */
+        HMsg bad_sig = { .type = HMSG_T_SIGNAL, .signal = { .job = 42, .signal = SIGKILL } };
+        ck_assert_int_eq(hmsg_send(sv[0], &bad_sig, &field), -EINVAL);
+        ck_assert_str_eq(field, "signal");
+        ck_assert_int_eq(hmsg_send(sv[0], &m, NULL), 0);
         ck_assert_int_eq(hmsg_recv(sv[1], &got, &field), 1);
         ck_assert_int_eq(got.type, HMSG_T_SIGNAL);
         ck_assert_int_eq(got.signal.job, 42);
