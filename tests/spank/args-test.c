@@ -10,16 +10,8 @@
 #include <string.h>
 
 #include "args.h"
+#include "tap.h"
 #include "strv.h"
-
-static int n, failed;
-
-static void ok(bool cond, const char *what) {
-        n++;
-        printf("%sok %d - %s\n", cond ? "" : "not ", n, what);
-        if (!cond)
-                failed++;
-}
 
 /* parse the space-separated words of line; returns the result, fills *err */
 static int parse(const char *line, SpankArgs *a, char **err) {
@@ -77,5 +69,5 @@ int main(void) {
         refused("policy=default policy_dir=pol", "not an absolute path");
         refused("policy=default policy_dir=/srv/../etc", "not an absolute path");
         refused("policy=default selectable=strict,a/b", "'a/b' is not a policy name");
-        return failed ? 1 : 0;
+        return tap_failed ? 1 : 0;
 }

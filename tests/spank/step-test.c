@@ -23,17 +23,9 @@
 #include "conf.h"
 #include "policy.h"
 #include "step.h"
+#include "tap.h"
 
 #define TEST_UID 61992
-
-static int n, failed;
-
-static void ok(bool cond, const char *what) {
-        n++;
-        printf("%sok %d - %s\n", cond ? "" : "not ", n, what);
-        if (!cond)
-                failed++;
-}
 
 static Policy *load(const char *name) {
         const char *src = getenv("CORRAL_SRC");
@@ -198,5 +190,5 @@ int main(void) {
         printf("# %s\n", msg ? msg : "(no message)");
         free(msg);
         policy_free(p);
-        return failed ? 1 : 0;
+        return tap_failed ? 1 : 0;
 }
