@@ -57,6 +57,18 @@ static const char schema_v1[] =
         " op TEXT NOT NULL, job INTEGER, result TEXT NOT NULL, detail TEXT);"
         "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
+/* Columns added to the jobs table after version 1, each with a default:
+ * store_open() adds the missing ones to an existing file (ALTER TABLE ... ADD
+ * COLUMN, in the same transaction as the schema), so a file written by an
+ * older corrald opens unchanged, and an older corrald still reads a newer
+ * file (it names the columns it knows). Append here; never remove or
+ * reorder; a change that is not additive needs a new schema_version. */
+static const struct {
+        const char *name, *decl;
+} jobs_added_columns[] = {
+        { "name", "TEXT" }, /* -J/--name; NULL: none */
+};
+
 #define JOB_COLUMNS                                                                                                    \
         "id, uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, output_id, "           \
         "submit_time, start_time, end_time, exit_code, exit_signal, launcher_pid, launcher_start, cgroup, result, "    \
@@ -150,6 +162,37 @@ Store *store_close(Store *s) {
         return NULL;
 }
 
+static int add_columns(Store *s) {
+        for (size_t i = 0; i < ELEMENTSOF(jobs_added_columns); i++) {
+                _cleanup_free_ char *sql = NULL;
+                sqlite3_stmt *st = NULL;
+                bool have = false;
+                int r;
+
+                /* pragma_table_info(): SQLite >= 3.16 */
+                r = sqlite_errno(sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info('jobs') WHERE name = ?", -1,
+                                                    &st, NULL));
+                if (r < 0)
+                        return r;
+                sqlite3_bind_text(st, 1, jobs_added_columns[i].name, -1, SQLITE_STATIC);
+                r = sqlite3_step(st);
+                have = r == SQLITE_ROW;
+                r = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : sqlite_errno(r);
+                sqlite3_finalize(st);
+                if (r < 0)
+                        return r;
+                if (have)
+                        continue;
+                if (asprintf(&sql, "ALTER TABLE jobs ADD COLUMN %s %s;", jobs_added_columns[i].name,
+                             jobs_added_columns[i].decl) < 0)
+                        return -ENOMEM;
+                r = exec_sql(s, sql);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int store_open(const char *path, Store **ret) {
         _cleanup_(store_closep) Store *s = calloc(1, sizeof(Store));
         int r, version = 0;
@@ -181,6 +224,8 @@ int store_open(const char *path, Store **ret) {
                         version = atoi((const char *) sqlite3_column_text(st, 0)); /* written by us: digits */
                 sqlite3_finalize(st);
         }
+        if (r >= 0)
+                r = add_columns(s);
         if (r >= 0 && version == 0)
                 r = exec_sql(s, "INSERT INTO meta(key, value) VALUES('schema_version', '1');");
         else if (r >= 0 && version > STORE_SCHEMA_VERSION)

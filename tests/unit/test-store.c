@@ -247,6 +247,56 @@ START_TEST(test_audit_settings_version) {
 }
 END_TEST
 
+/* A file written before a column was added (the version-1 jobs table, as
+ * the first corrald made it) opens: the column is added, the job kept. */
+START_TEST(test_added_columns) {
+        static const char v1[] =
+                "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                "INSERT INTO meta VALUES('schema_version','1');"
+                "CREATE TABLE jobs(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " uid INTEGER NOT NULL, gid INTEGER NOT NULL, user TEXT NOT NULL,"
+                " state TEXT NOT NULL, policy TEXT NOT NULL,"
+                " argv TEXT NOT NULL, env TEXT NOT NULL, cwd TEXT NOT NULL,"
+                " walltime INTEGER NOT NULL, stdout_path TEXT, stderr_path TEXT,"
+                " output_id TEXT NOT NULL UNIQUE,"
+                " submit_time INTEGER NOT NULL, start_time INTEGER NOT NULL DEFAULT 0,"
+                " end_time INTEGER NOT NULL DEFAULT 0,"
+                " exit_code INTEGER NOT NULL DEFAULT -1, exit_signal INTEGER NOT NULL DEFAULT -1,"
+                " launcher_pid INTEGER NOT NULL DEFAULT 0, launcher_start INTEGER NOT NULL DEFAULT 0,"
+                " cgroup TEXT, result TEXT, epilogue TEXT, reason TEXT,"
+                " cancel_requested INTEGER NOT NULL DEFAULT 0, submit_sid INTEGER NOT NULL DEFAULT 0);"
+                "INSERT INTO jobs(id, uid, gid, user, state, policy, argv, env, cwd, walltime, output_id, "
+                "submit_time) VALUES(7, 61001, 61001, 'corraltest1', 'QUEUED', 'default', '[\"/bin/true\"]', "
+                "'[]', '/tmp', 60000000, 'aaaaaaaaaaaaaaaa', 1);";
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        Store *s = NULL;
+        Job *j = NULL;
+
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+
+        ck_assert_int_eq(store_open(path, &s), 0);
+        ck_assert_int_eq(store_get(s, 7, &j), 0);
+        ck_assert_str_eq(j->argv[0], "/bin/true");
+        job_free(j);
+        store_close(s);
+        /* opened twice: nothing added twice */
+        ck_assert_int_eq(store_open(path, &s), 0);
+        store_close(s);
+
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('jobs') WHERE name = 'name'",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+        ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+}
+END_TEST
+
 Suite *store_suite(void) {
         Suite *s = suite_create("store");
         TCase *tc = tcase_create("store");
@@ -257,6 +307,7 @@ Suite *store_suite(void) {
         tcase_add_test(tc, test_list_recent);
         tcase_add_test(tc, test_fair_order);
         tcase_add_test(tc, test_audit_settings_version);
+        tcase_add_test(tc, test_added_columns);
         suite_add_tcase(s, tc);
         return s;
 }
