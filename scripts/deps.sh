@@ -27,6 +27,8 @@ test_pkgs=(
     qemu-system-x86 busybox-static linux-image-amd64 kmod cpio gzip xz-utils zstd
     # tests/recipes/slurm-local.sh: a one-node Slurm 22.05 (spank.h for plugins)
     slurmctld slurmd munge slurm-client libslurm-dev
+    # SLURM_ACCOUNTING=1: sacct through slurmdbd on a private MariaDB
+    slurmdbd mariadb-server-core mariadb-client
     # tests/recipes/sge-local.sh: a one-node Grid Engine 8.1.9 (pulls in exim4)
     gridengine-master gridengine-exec gridengine-client
 )

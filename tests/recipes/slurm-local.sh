@@ -18,8 +18,13 @@
 #   SLURM_PLUGSTACK=FILE  copied as the cluster's plugstack.conf (SPANK plugins,
 #                         loaded by slurmd at start); default: an empty one
 #   SLURM_START_TIMEOUT   seconds to wait for the node (default 60)
-# Needs the Debian packages slurmctld slurmd munge slurm-client
-# (scripts/deps.sh installs them). Facts behind the settings: the
+#   SLURM_ACCOUNTING=1    job accounting for sacct: a MariaDB server of its own
+#                         (datadir, socket and a free TCP port on 127.0.0.1 in
+#                         WORKDIR), slurmdbd on it, the cluster registered,
+#                         and jobacct_gather/linux sampling every task each
+#                         second; default: no accounting (sacct has nothing)
+# Needs the Debian packages slurmctld slurmd munge slurm-client, and for
+# accounting slurmdbd mariadb-server (scripts/deps.sh installs them all). Facts behind the settings: the
 # "Slurm 22.05" section of the machines' ENVIRONMENT notes and the README
 # beside this file.
 set -uo pipefail
@@ -79,6 +84,57 @@ sconf() { env SLURM_CONF="$W/etc/slurm.conf" "$@"; }
 
 node_state() { sconf sinfo -h -n localhost -o %T 2>/dev/null | head -1; }
 
+# start_accounting DBD_PORT: MariaDB (its own datadir, socket and port,
+# as root, no password, reachable on 127.0.0.1 only) and slurmdbd on it;
+# writes W/etc/slurmdbd.conf (slurmdbd finds it beside $SLURM_CONF)
+start_accounting() {
+    local dbd_port=$1 db_port p
+    for p in mariadbd mariadb-install-db mariadb-admin slurmdbd sacctmgr; do
+        command -v "$p" >/dev/null 2>&1 || { echo "slurm-local: missing $p: install slurmdbd mariadb-server (scripts/deps.sh)" >&2; return 1; }
+    done
+    db_port=$(free_port) || return 1
+    while [ "$db_port" = "$dbd_port" ]; do db_port=$(free_port); done
+    mkdir -p "$W/mysql/data" && chmod 0700 "$W/mysql" || return 1
+    mariadb-install-db --no-defaults --datadir="$W/mysql/data" --user=root \
+        --auth-root-authentication-method=normal --skip-test-db >"$W/log/mariadb-install.out" 2>&1 ||
+        { tail -20 "$W/log/mariadb-install.out" >&2; return 1; }
+    spawn mariadbd mariadbd --no-defaults --datadir="$W/mysql/data" --socket="$W/mysql/mysql.sock" \
+        --port="$db_port" --bind-address=127.0.0.1 --user=root --skip-name-resolve \
+        --pid-file="$W/mysql/mariadbd.pid" --log-error="$W/log/mariadb.log" \
+        --innodb-buffer-pool-size=32M
+    for _ in $(seq 300); do
+        mariadb-admin --no-defaults --socket="$W/mysql/mysql.sock" -uroot ping >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    mariadb-admin --no-defaults --socket="$W/mysql/mysql.sock" -uroot ping >/dev/null 2>&1 ||
+        { tail -20 "$W/log/mariadb.log" "$W/log/mariadbd.out" >&2; return 1; }
+    cat >"$W/etc/slurmdbd.conf" <<EOF
+# written by $0 for a one-node test cluster
+AuthType=auth/munge
+AuthInfo=socket=$W/munge/munge.sock
+DbdHost=localhost
+DbdAddr=127.0.0.1
+DbdPort=$dbd_port
+SlurmUser=root
+StorageType=accounting_storage/mysql
+StorageHost=127.0.0.1
+StoragePort=$db_port
+StorageUser=root
+StorageLoc=slurm_acct_db
+PidFile=$W/log/slurmdbd.pidfile
+LogFile=$W/log/slurmdbd.log
+DebugLevel=info
+EOF
+    chmod 0600 "$W/etc/slurmdbd.conf" # slurmdbd refuses a readable one
+    spawn slurmdbd env SLURM_CONF="$W/etc/slurm.conf" slurmdbd -D
+    for _ in $(seq 300); do
+        sconf sacctmgr -n list cluster >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    sconf sacctmgr -i add cluster corraltest >>"$W/log/sacctmgr.out" 2>&1 ||
+        { tail -20 "$W/log/slurmdbd.log" "$W/log/slurmdbd.out" "$W/log/sacctmgr.out" >&2; return 1; }
+}
+
 start() {
     local missing=() p
     for p in slurmctld slurmd munged mungekey sinfo scontrol sbatch scancel; do
@@ -101,10 +157,25 @@ start() {
     [ -S "$W/munge/munge.sock" ] || { cat "$W/log/munged.out" >&2; die "munged did not start (log above)"; }
     chmod 0755 "$W/munge" # clients (sbatch as a job user) use the socket
 
-    local ctld_port d_port
+    local ctld_port d_port dbd_port=
     ctld_port=$(free_port) || die "no free port"
     d_port=$(free_port) || die "no free port"
     while [ "$d_port" = "$ctld_port" ]; do d_port=$(free_port); done
+    local acct="AccountingStorageType=accounting_storage/none" gather="JobAcctGatherType=jobacct_gather/none"
+    case "${SLURM_ACCOUNTING:-0}" in
+        0) ;;
+        1)
+            dbd_port=$(free_port) || die "no free port"
+            while [ "$dbd_port" = "$ctld_port" ] || [ "$dbd_port" = "$d_port" ]; do dbd_port=$(free_port); done
+            acct="AccountingStorageType=accounting_storage/slurmdbd
+AccountingStorageHost=localhost
+AccountingStoragePort=$dbd_port
+AccountingStoragePass=$W/munge/munge.sock"
+            gather="JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1"
+            ;;
+        *) die "SLURM_ACCOUNTING: 0 or 1, not '$SLURM_ACCOUNTING'" ;;
+    esac
     # the node's hardware as slurmd sees it, named localhost (slurmd -N localhost)
     local hw
     hw=$(slurmd -C 2>/dev/null | head -1 | tr ' ' '\n' | grep -E '^(CPUs|Boards|SocketsPerBoard|CoresPerSocket|ThreadsPerCore)=' | tr '\n' ' ')
@@ -140,8 +211,8 @@ SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 ReturnToService=2
 MpiDefault=none
 JobCompType=jobcomp/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
+$gather
+$acct
 MailProg=/bin/true
 InactiveLimit=0
 KillWait=5
@@ -166,6 +237,9 @@ EOF
         if [ -e "$d/cgroup.procs" ] && [ ! -d "$d/slurm" ]; then echo "$d/slurm" >>"$W/cgroups-made"; fi
     done
 
+    if [ -n "$dbd_port" ]; then
+        start_accounting "$dbd_port" || { stop; die "accounting did not start (log above)"; }
+    fi
     spawn slurmctld slurmctld -D -i -f "$W/etc/slurm.conf"
     for _ in $(seq 100); do sconf scontrol ping 2>/dev/null | grep -q 'is UP' && break; sleep 0.1; done
     sconf scontrol ping 2>/dev/null | grep -q 'is UP' || { tail -20 "$W/log/slurmctld.log" "$W/log/slurmctld.out" >&2; stop; die "slurmctld did not come up (log above)"; }
@@ -210,6 +284,8 @@ stop() {
     fi
     stop_pid slurmd
     stop_pid slurmctld
+    stop_pid slurmdbd
+    stop_pid mariadbd
     stop_pid munged
     rm_cgroups
     return 0
