@@ -343,6 +343,7 @@ static int task_id(spank_t sp) {
  * capabilities dropped. Slurm's own setgroups/setuid come next. */
 int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av) {
         _cleanup_free_ char *msg = NULL;
+        _cleanup_strv_free_ char **warnings = NULL;
         char what[64], joined[64];
         uint64_t t0 = now_usec();
         int task;
@@ -359,8 +360,10 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av) {
         }
         describe_job(sp, what, sizeof(what));
         task = task_id(sp);
-        if (spank_step_join(contained, &msg) < 0)
+        if (spank_step_join(contained, &warnings, &msg) < 0)
                 return task_refuse(what, task, msg);
+        for (char **w = warnings; w && *w; w++)
+                slurm_info(LOG_PREFIX "%s: task %d: warning: %s", what, task, *w);
         spank_ns_names(spank_step_namespaces(contained), joined, sizeof joined);
         slurm_info(LOG_PREFIX "%s: task %d: joined the step's namespaces (%s), rlimits set, bounding set emptied "
                               "in %llu us [pid %d ppid %d uid %d euid %d]",

@@ -271,7 +271,7 @@ bool spank_step_landlock(const SpankStep *s) {
         return landlock_plan_active(&s->filters.landlock);
 }
 
-int spank_step_join(SpankStep *s, char **ret_msg) {
+int spank_step_join(SpankStep *s, char ***ret_warnings, char **ret_msg) {
         ChildError err = { 0 };
         char cwd[PATH_MAX];
         bool have_cwd = getcwd(cwd, sizeof cwd) != NULL;
@@ -297,7 +297,7 @@ int spank_step_join(SpankStep *s, char **ret_msg) {
          * own fallback to /tmp): this is for the steps where it does not */
         if ((ns & CLONE_NEWNS) && have_cwd && chdir(cwd) < 0 && chdir("/") < 0)
                 return msg(ret_msg, negative_errno(), "cannot change to / in the step's mount namespace: %m");
-        if (creds_set_rlimits(0, s->policy, NULL, &err) < 0 || contain_drop_privileged(&err) < 0)
+        if (creds_set_rlimits(0, s->policy, ret_warnings, &err) < 0 || contain_drop_privileged(&err) < 0)
                 return msg(ret_msg, -err.error, "%s: %s", step_name(err.step), err.msg);
         return 0;
 }

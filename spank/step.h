@@ -45,8 +45,11 @@ uint64_t spank_step_namespaces(const SpankStep *s);
 uint64_t spank_step_skipped(const SpankStep *s);
 bool spank_step_landlock(const SpankStep *s);
 
-/* In the task, as root; closes the task's copies of the fds. */
-int spank_step_join(SpankStep *s, char **ret_msg);
+/* In the task, as root; closes the task's copies of the fds. A limit of
+ * the policy that could not be granted as asked (the caller's own hard
+ * limit is lower and cannot be raised) is set to that hard limit and
+ * described in *ret_warnings (a strv, the caller frees it; never silent). */
+int spank_step_join(SpankStep *s, char ***ret_warnings, char **ret_msg);
 /* In the task, as the user, right before exec. */
 int spank_step_lockdown(const SpankStep *s, char **ret_msg);
 

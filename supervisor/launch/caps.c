@@ -52,7 +52,7 @@ int creds_set_rlimits(pid_t pid, const Policy *p, char ***warnings, ChildError *
                                                 (void) snprintf(asked, sizeof asked, "%llu", (unsigned long long) v);
                                         (void) snprintf(w, sizeof w,
                                                         "rlimit %s: the policy's %s is above what this node lets "
-                                                        "corral-launch grant (its own hard limit, %llu, without "
+                                                        "corral grant (its own hard limit, %llu, without "
                                                         "CAP_SYS_RESOURCE): the job got %llu",
                                                         table[i].name, asked, (unsigned long long) own.rlim_max,
                                                         (unsigned long long) own.rlim_max);

@@ -135,7 +135,7 @@ out=$(prlimit --nofile=1024:4096 setpriv --bounding-set=-sys_resource -- "$LAUNC
         </dev/null 2>"$TEST_TMP/err.nofile")
 RES=$(cat "$RESF" 2>/dev/null)
 is "$out" 4096 "without CAP_SYS_RESOURCE the job gets corral-launch's own hard nofile limit, lower than the policy's"
-like "$RES" '"warnings":\[[^]]*rlimit nofile: the policy.s 65536 is above what this node lets corral-launch grant' \
+like "$RES" '"warnings":\[[^]]*rlimit nofile: the policy.s 65536 is above what this node lets corral grant' \
         "... and the result record's warnings say so, with the policy's value"
 RESF=$TEST_TMP/res.nofile2
 out=$(prlimit --nofile=1024:4096 "$LAUNCH" --policy bignofile --user "$TUSER" --policy-dir "$POLDIR" \

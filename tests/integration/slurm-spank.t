@@ -49,7 +49,7 @@ done
 [ -e /usr/include/slurm/spank.h ] || plan_skip_unless_must slurm "no <slurm/spank.h> (apt-get install libslurm-dev)"
 [ -f "$SO" ] || plan_skip "spank_corral.so not built (make)"
 
-plan 73
+plan 74
 
 # not below /tmp: the jobs get a private one, and must still see the
 # Slurm spool (their batch script), the shared directory and the helpers
@@ -218,6 +218,7 @@ echo mark >/tmp/corraltest-spank-mark-\$SLURM_JOB_ID && echo "tmp-write=ok"
 ls /tmp | sed 's/^/tmp-entry=/'
 cat $T/secret/data >/dev/null 2>&1 && echo "hidden=readable" || echo "hidden=denied"
 echo "unshare=\$($T/bin/try-syscall unshare)"
+echo "nofile=\$(ulimit -Hn)"
 srun -n1 grep -E '$STATUS_RE' /proc/self/status | sed 's/^/srun /'
 srun -n1 $T/bin/try-syscall unshare | sed 's/^/srun-unshare=/'
 EOF
@@ -247,6 +248,16 @@ like "$out" "hidden=denied" "the policy's hidden directory cannot be read in the
 unlike "$out" "corraltest-secret" "the hidden file's content never shows"
 like "$out" "unshare=errno EXDEV" "a denied syscall fails with the policy's errno (EXDEV) in the batch step"
 like "$out" "srun-unshare=errno EXDEV" "and in the srun step"
+# the policy's nofile (65536, default's): granted, or the task gets
+# slurmstepd's own lower hard limit and slurmd's log says so, never silently
+nofile=$(printf '%s\n' "$out" | sed -n 's/^nofile=//p')
+if [ "$nofile" = 65536 ]; then
+    ! grep -q "spank_corral: job $ji batch step: task 0: warning: rlimit nofile" "$LOG"
+    ok $? "the policy's nofile 65536 was granted, and no warning was logged"
+else
+    grep -q "spank_corral: job $ji batch step: task 0: warning: rlimit nofile: the policy's 65536 is above what this node lets corral grant (its own hard limit, $nofile, " "$LOG"
+    ok $? "nofile 65536 could not be granted (the task got ${nofile:-?}): slurmd's log says so"
+fi
 grep -q "spank_corral: job $ji step 0: task 0: locked down under policy 'testpol'" "$LOG"
 ok $? "the srun step was locked down under the job's policy (slurmd.log)"
 

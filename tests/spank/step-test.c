@@ -23,6 +23,7 @@
 #include "conf.h"
 #include "policy.h"
 #include "step.h"
+#include "strv.h"
 #include "tap.h"
 
 #define TEST_UID 61992
@@ -56,11 +57,13 @@ typedef struct Seen {
  * parent says when both wrote), setuid as Slurm would, lock down, report */
 static void task(SpankStep *s, int id, int out_fd, int go_fd) {
         Seen seen = { 0 };
+        char **warnings = NULL;
         char *msg = NULL, path[64], c;
         struct stat st;
         FILE *f;
 
-        seen.join_r = spank_step_join(s, &msg);
+        seen.join_r = spank_step_join(s, &warnings, &msg);
+        strv_free(warnings);
         if (msg)
                 snprintf(seen.join_msg, sizeof seen.join_msg, "%s", msg);
         free(msg);
