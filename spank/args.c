@@ -5,6 +5,11 @@
  *   policy_dir=DIR     optional: absolute; default the installed directory
  *   selectable=a,b,c   optional: what --corral-policy may name besides the
  *                      default (empty: nothing else)
+ *   share=job|step     optional: one set of namespaces per job (default:
+ *                      a batch script and its srun steps share /tmp) or
+ *                      one per step
+ *   ns_dir=DIR         optional: absolute; where the jobs' namespaces are
+ *                      published (default /run/corral/spank, jobns.h)
  *
  * Each argument at most once; anything else is an error, so that a typo
  * (polcy=strict) cannot leave a node running jobs under the wrong policy. */
@@ -17,6 +22,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "jobns.h"
 #include "policy.h"
 #include "strv.h"
 
@@ -24,6 +30,7 @@ void spank_args_done(SpankArgs *a) {
         free(a->policy);
         free(a->policy_dir);
         strv_free(a->selectable);
+        free(a->ns_dir);
         *a = (SpankArgs){ 0 };
 }
 
@@ -67,6 +74,7 @@ static int parse_selectable(const char *value, char ***ret, char **ret_error) {
 
 int spank_args_parse(int ac, char **av, const char *default_dir, SpankArgs *ret, char **ret_error) {
         _cleanup_spank_args_done_ SpankArgs a = { 0 };
+        _cleanup_free_ char *share = NULL;
         int r;
 
         *ret_error = NULL;
@@ -80,10 +88,14 @@ int spank_args_parse(int ac, char **av, const char *default_dir, SpankArgs *ret,
                         slot = &a.policy;
                 else if (klen == 10 && strncmp(arg, "policy_dir", 10) == 0)
                         slot = &a.policy_dir;
+                else if (klen == 6 && strncmp(arg, "ns_dir", 6) == 0)
+                        slot = &a.ns_dir;
+                else if (klen == 5 && strncmp(arg, "share", 5) == 0)
+                        slot = &share;
                 else if (!(klen == 10 && strncmp(arg, "selectable", 10) == 0))
                         return fail(ret_error,
-                                    "unknown argument '%s'; fix: use policy=NAME, policy_dir=DIR and "
-                                    "selectable=NAME,... on the plugstack.conf line",
+                                    "unknown argument '%s'; fix: use policy=NAME, policy_dir=DIR, "
+                                    "selectable=NAME,..., share=job|step and ns_dir=DIR on the plugstack.conf line",
                                     arg);
                 if (!value || !*value)
                         return fail(ret_error, "argument '%s' has no value; fix: write %.*s=VALUE", arg, (int) klen,
@@ -108,9 +120,22 @@ int spank_args_parse(int ac, char **av, const char *default_dir, SpankArgs *ret,
                                     "argument 'policy_dir=%s': not an absolute path without . or .. components; fix: "
                                     "e.g. policy_dir=%s",
                                     value, default_dir);
+                if (slot == &a.ns_dir && (value[0] != '/' || !conf_path_valid(value) || strcmp(value, "/") == 0))
+                        return fail(ret_error,
+                                    "argument 'ns_dir=%s': not an absolute path without . or .. components; fix: "
+                                    "e.g. ns_dir=" JOBNS_DIR_DEFAULT,
+                                    value);
+                if (slot == &share && strcmp(value, "job") != 0 && strcmp(value, "step") != 0)
+                        return fail(ret_error,
+                                    "argument 'share=%s': neither job nor step; fix: share=job (a job's steps "
+                                    "share /tmp, the default) or share=step",
+                                    value);
                 if (!(*slot = strdup(value)))
                         return -ENOMEM;
         }
+        a.share_step = share && strcmp(share, "step") == 0;
+        if (!a.ns_dir && !(a.ns_dir = strdup(JOBNS_DIR_DEFAULT)))
+                return -ENOMEM;
         if (!a.policy)
                 return fail(ret_error,
                             "no policy=NAME argument; fix: add e.g. policy=default to the plugstack.conf line");

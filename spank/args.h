@@ -12,6 +12,8 @@ typedef struct SpankArgs {
         char *policy; /* the default policy of every job */
         char *policy_dir; /* where NAME.ini files are */
         char **selectable; /* names a job may choose (--corral-policy) */
+        char *ns_dir; /* where the jobs' namespaces are published (jobns.h) */
+        bool share_step; /* share=step: each step its own namespaces */
 } SpankArgs;
 
 void spank_args_done(SpankArgs *a);

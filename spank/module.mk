@@ -67,7 +67,7 @@ tests: $(BUILD)/tests/spank-args-test
 
 # tests/spank/step-test.c: spank/step.c without Slurm, as root (TAP, run by
 # tests/integration/spank-step.t); built by `make tests` everywhere
-$(BUILD)/tests/spank-step-test: $(BUILD)/obj/tests/spank/step-test.o $(BUILD)/obj/spank/step.o $(BUILD)/liblaunch.a \
+$(BUILD)/tests/spank-step-test: $(BUILD)/obj/tests/spank/step-test.o $(BUILD)/obj/spank/step.o $(BUILD)/obj/spank/jobns.o $(BUILD)/liblaunch.a \
         $(LIBCORRAL)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

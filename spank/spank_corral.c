@@ -53,6 +53,7 @@
 #include "conf.h"
 #include "policy.h"
 #include "step.h"
+#include "jobns.h"
 #include "strv.h"
 
 SPANK_PLUGIN(corral, 1)
@@ -180,7 +181,9 @@ int slurm_spank_init(spank_t sp, int ac, char **av) {
         spank_context_t ctx = spank_context();
         int r;
 
-        if (ctx == S_CTX_ERROR || ctx == S_CTX_JOB_SCRIPT)
+        if (ctx == S_CTX_ERROR)
+                return 0;
+        if (ctx == S_CTX_JOB_SCRIPT)
                 return 0;
         r = parse_args(ac, av);
         if (r < 0) {
@@ -274,9 +277,36 @@ static void prepare_step(spank_t sp, const char *what, uint64_t t0) {
                 keep_error("%s: Slurm did not give the job's uid and gid", what);
                 return;
         }
-        if (spank_step_prepare(policy, uid, gid, &contained, &msg, &warning) < 0) {
+        _cleanup_free_ char *key_s = NULL;
+        uint32_t job = 0;
+        JobNsKey key = { .dir = args.ns_dir };
+        bool share = !args.share_step && spank_get_item(sp, S_JOB_ID, &job) == ESPANK_SUCCESS;
+        if (share) {
+                if (asprintf(&key_s, "%s %s", policy->name, policy->path ? policy->path : "builtin") < 0) {
+                        keep_error("out of memory");
+                        return;
+                }
+                key.job = job;
+                key.policy = key_s;
+        }
+        if (spank_step_prepare(policy, uid, gid, share ? &key : NULL, &contained, &msg, &warning) < 0) {
                 keep_error("%s: policy '%s': %s", what, policy->name, msg ? msg : "out of memory");
                 return;
+        }
+        switch (spank_step_shared(contained)) {
+        case JOB_SHARED_MADE:
+                slurm_info(LOG_PREFIX "%s: the job's namespaces made by this step, for its next steps (%s/%u)", what,
+                           args.ns_dir, (unsigned) job);
+                break;
+        case JOB_SHARED_JOINED:
+                slurm_info(LOG_PREFIX "%s: joins the job's namespaces made by an earlier step (%s/%u)", what,
+                           args.ns_dir, (unsigned) job);
+                break;
+        case JOB_SHARED_OTHER_POLICY:
+                slurm_info(LOG_PREFIX "%s: the job's namespaces are another policy's: the step gets its own", what);
+                break;
+        case JOB_SHARED_NO:
+                break;
         }
         if (warning)
                 slurm_info(LOG_PREFIX "%s: policy '%s': %s; [landlock] mode is auto: the job runs without it", what,
@@ -394,6 +424,34 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av) {
                    : policy->seccomp_mode == SECCOMP_MODE_ALLOWLIST ? "allowlist"
                                                                     : "denylist",
                    (unsigned long long) (now_usec() - t0), (int) getpid(), (int) getuid(), (int) geteuid());
+        return 0;
+}
+
+/* On the node when the job ends (slurmd's epilog, root): the job's
+ * published namespaces are unmounted and removed; they end with the job's
+ * last process. */
+int slurm_spank_job_epilog(spank_t sp, int ac, char **av) {
+        _cleanup_free_ char *msg = NULL;
+        uint32_t job = 0;
+        int r;
+
+        /* (slurm_spank_init is not called in this context) */
+        if (!args.ns_dir && parse_args(ac, av) < 0)
+                return 0;
+        if (args.share_step)
+                return 0;
+        if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS) {
+                slurm_error(LOG_PREFIX "job epilog: Slurm did not give the job id; nothing removed from %s",
+                            args.ns_dir);
+                return 0;
+        }
+        r = jobns_remove(args.ns_dir, job, &msg);
+        if (r < 0)
+                slurm_error(LOG_PREFIX "job %u epilog: %s", (unsigned) job, msg ? msg : "out of memory");
+        else if (r == 0)
+                slurm_info(LOG_PREFIX "job %u epilog: the job's namespaces removed from %s", (unsigned) job,
+                           args.ns_dir);
+        /* never fail the epilog: that would drain the node */
         return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ struct SpankStep {
         ContainFilters filters;
         int ns_fds[ELEMENTSOF(step_ns)];
         uint64_t ns, skipped;
+        JobShared shared; /* made by this step, joined, or not shared */
 };
 
 /* What the namespace helper reports (one write, smaller than PIPE_BUF). */
@@ -92,11 +94,18 @@ void spank_step_free(SpankStep *s) {
         free(s);
 }
 
-_noreturn_ static void helper(const Policy *p, const JobUser *u, int rep_fd, int hold_fd) {
+_noreturn_ static void helper(const Policy *p, const JobUser *u, const char *hide_dir, int rep_fd, int hold_fd) {
         HelperReport rep = { 0 };
         char c;
 
         rep.r = contain_setup_self(p, u, &rep.ns, &rep.skipped, &rep.err);
+        /* the copy of the directory of the jobs' published namespaces: it
+         * would hold every other job's namespaces alive as long as this
+         * one (jobns.h) */
+        if (rep.r == 0 && hide_dir && (rep.ns & CLONE_NEWNS) && umount2(hide_dir, MNT_DETACH) < 0 && errno != EINVAL &&
+            errno != ENOENT)
+                rep.r = child_error(&rep.err, STEP_MOUNTS, negative_errno(), "cannot unmount %s in the step: %m",
+                                    hide_dir);
         if (write(rep_fd, &rep, sizeof rep) != (ssize_t) sizeof rep)
                 _exit(1);
         (void) close(rep_fd);
@@ -114,7 +123,7 @@ _noreturn_ static void helper(const Policy *p, const JobUser *u, int rep_fd, int
  * task of the step joins them: the tasks share one /tmp and /dev/shm.
  * slurmstepd's own namespaces never change (it opens the job's output files
  * later, docs/slurm.md §3). */
-static int make_namespaces(SpankStep *s, uid_t uid, gid_t gid, char **ret_msg) {
+static int make_namespaces(SpankStep *s, uid_t uid, gid_t gid, const char *hide_dir, char **ret_msg) {
         Policy p = *s->policy; /* a read-only copy whose network stays the host's */
         JobUser u = { .name = (char *) "the job's user", .uid = uid, .gid = gid };
         uint64_t want = contain_namespace_flags(s->policy) & SPANK_NAMESPACES;
@@ -149,7 +158,7 @@ static int make_namespaces(SpankStep *s, uid_t uid, gid_t gid, char **ret_msg) {
                  * path must stay syscalls (no logging, NSS or locks) */
                 (void) close(rep_pipe[0]);
                 (void) close(hold[1]);
-                helper(&p, &u, rep_pipe[1], hold[0]);
+                helper(&p, &u, hide_dir, rep_pipe[1], hold[0]);
         }
         (void) close(rep_pipe[1]);
         (void) close(hold[0]);
@@ -228,8 +237,47 @@ static int make_namespaces(SpankStep *s, uid_t uid, gid_t gid, char **ret_msg) {
         return 0;
 }
 
-int spank_step_prepare(const Policy *p, uid_t uid, gid_t gid, SpankStep **ret, char **ret_msg,
+/* The job's namespaces, if an earlier step of the job published a set for
+ * the same policy: their fds in s. 1 joined, 0 none to join (or another
+ * policy's, *ret_other set), <0 an error. */
+static int join_job(SpankStep *s, const JobNsKey *key, bool *ret_other, char **ret_msg) {
+        uint64_t want = contain_namespace_flags(s->policy) & SPANK_NAMESPACES;
+        const char *names[ELEMENTSOF(step_ns)];
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(step_ns); i++)
+                names[i] = (want & step_ns[i].flag) ? step_ns[i].proc : NULL;
+        r = jobns_open(key, names, s->ns_fds, ELEMENTSOF(step_ns), ret_msg);
+        if (r == -ESTALE) {
+                *ret_other = true;
+                free(*ret_msg);
+                *ret_msg = NULL;
+                return 0;
+        }
+        if (r == -ENOENT) {
+                free(*ret_msg);
+                *ret_msg = NULL;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        s->ns = want;
+        s->skipped = contain_namespace_flags(s->policy) & ~SPANK_NAMESPACES;
+        return 1;
+}
+
+static int share_made(SpankStep *s, const JobNsKey *key, char **ret_msg) {
+        const char *names[ELEMENTSOF(step_ns)];
+
+        for (size_t i = 0; i < ELEMENTSOF(step_ns); i++)
+                names[i] = s->ns_fds[i] >= 0 ? step_ns[i].proc : NULL;
+        return jobns_publish(key, names, s->ns_fds, ELEMENTSOF(step_ns), ret_msg);
+}
+
+int spank_step_prepare(const Policy *p, uid_t uid, gid_t gid, const JobNsKey *share, SpankStep **ret, char **ret_msg,
                        const char **ret_warning) {
+        _cleanup_close_ int lock_fd = -1;
+        bool other = false;
         _cleanup_free_ char *build_msg = NULL;
         Step step = STEP_NONE;
         SpankStep *s;
@@ -250,13 +298,41 @@ int spank_step_prepare(const Policy *p, uid_t uid, gid_t gid, SpankStep **ret, c
                 return msg(ret_msg, r, "cannot build the %s filter: %s", step_name(step),
                            build_msg ? build_msg : "out of memory");
         }
-        r = make_namespaces(s, uid, gid, ret_msg);
+        if (share && (contain_namespace_flags(p) & SPANK_NAMESPACES)) {
+                /* one step of the job at a time from here to the publish */
+                r = jobns_lock(share, &lock_fd, ret_msg);
+                if (r == 0)
+                        r = join_job(s, share, &other, ret_msg);
+                if (r < 0) {
+                        spank_step_free(s);
+                        return r;
+                }
+                if (r > 0) {
+                        s->shared = JOB_SHARED_JOINED;
+                        *ret = s;
+                        return 0;
+                }
+        }
+        r = make_namespaces(s, uid, gid, share ? share->dir : NULL, ret_msg);
         if (r < 0) {
                 spank_step_free(s);
                 return r;
         }
+        if (share && lock_fd >= 0 && !other && s->ns) {
+                r = share_made(s, share, ret_msg);
+                if (r < 0) {
+                        spank_step_free(s);
+                        return r;
+                }
+                s->shared = JOB_SHARED_MADE;
+        } else if (other)
+                s->shared = JOB_SHARED_OTHER_POLICY;
         *ret = s;
         return 0;
+}
+
+JobShared spank_step_shared(const SpankStep *s) {
+        return s->shared;
 }
 
 uint64_t spank_step_namespaces(const SpankStep *s) {

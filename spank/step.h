@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "jobns.h"
 #include "policy.h"
 
 /* The namespaces a step gets under Slurm: the user and PID namespaces
@@ -33,12 +34,21 @@
 
 typedef struct SpankStep SpankStep;
 
+typedef enum JobShared {
+        JOB_SHARED_NO, /* the step's own namespaces (share=step, or none asked) */
+        JOB_SHARED_MADE, /* made by this step and published for the job's next steps */
+        JOB_SHARED_JOINED, /* an earlier step's of the same job and policy */
+        JOB_SHARED_OTHER_POLICY, /* the job's set is another policy's: the step's own */
+} JobShared;
+
 /* p must outlive the step. uid/gid: the job's (the owner of the hidden
- * paths' scratch file). *ret_warning: what this kernel lacks for the
- * policy's Landlock under mode = auto (static text, or NULL). On failure
- * -errno and *ret_msg. */
-int spank_step_prepare(const Policy *p, uid_t uid, gid_t gid, SpankStep **ret, char **ret_msg,
+ * paths' scratch file). share: the job's published namespaces to join or
+ * publish (jobns.h), NULL for the step's own. *ret_warning: what this
+ * kernel lacks for the policy's Landlock under mode = auto (static text, or
+ * NULL). On failure -errno and *ret_msg. */
+int spank_step_prepare(const Policy *p, uid_t uid, gid_t gid, const JobNsKey *share, SpankStep **ret, char **ret_msg,
                        const char **ret_warning);
+JobShared spank_step_shared(const SpankStep *s);
 /* The namespaces made for the step; those the policy asks that are not
  * applied under Slurm. */
 uint64_t spank_step_namespaces(const SpankStep *s);

@@ -49,13 +49,15 @@ done
 [ -e /usr/include/slurm/spank.h ] || plan_skip_unless_must slurm "no <slurm/spank.h> (apt-get install libslurm-dev)"
 [ -f "$SO" ] || plan_skip "spank_corral.so not built (make)"
 
-plan 74
+plan 83
 
 # not below /tmp: the jobs get a private one, and must still see the
 # Slurm spool (their batch script), the shared directory and the helpers
 T=$(mktemp -d /var/lib/corraltest-spank.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
 chmod 0755 "$T"
 _cleanup_add "rm -rf '$T'"
+# the plugin makes ns_dir a mount of its own (the jobs' namespaces)
+_cleanup_add "umount -R '$T/ns'"
 SH=$T/shared
 P=$T/policies
 mkdir -p "$SH" "$P"
@@ -81,7 +83,7 @@ install -m 0755 "$CORRAL_BUILD/tests/helpers/try-syscall" "$T/bin/try-syscall"
 install -m 0755 -d "$T/lib"
 install -m 0644 "$SO" "$T/lib/spank_corral.so"
 cat >"$T/plugstack.conf" <<EOF
-required $T/lib/spank_corral.so policy=default policy_dir=$P selectable=strict,testpol
+required $T/lib/spank_corral.so policy=default policy_dir=$P selectable=strict,testpol ns_dir=$T/ns
 EOF
 make_test_user $U1 $UID1 || { echo "Bail out! cannot create $U1"; exit 1; }
 
@@ -278,6 +280,41 @@ is "$(printf '%s\n' "$lines" | grep -c .)" 2 "both tasks report"
 is "$(printf '%s\n' "$lines" | sort -u | grep -c .)" 1 "both tasks are in the same mount namespace, with the same /tmp"
 host="$(readlink /proc/self/ns/mnt) $(stat -c %d /tmp)"
 isnt "$(printf '%s\n' "$lines" | head -1)" "$host" "and neither is the host's"
+
+# (k2) one set of namespaces per job (share=job, the default): the batch
+# script and its srun step share /tmp; another job running at the same
+# time does not see it; the job's epilog removes the published set
+cat >"$SH/k2.sh" <<EOF
+#!/bin/sh
+echo mark-\$SLURM_JOB_ID >/tmp/corraltest-k2-mark
+echo "batch \$(readlink /proc/self/ns/mnt) \$(readlink /proc/self/ns/ipc)"
+srun -n1 sh -c 'echo "step \$(readlink /proc/self/ns/mnt) \$(readlink /proc/self/ns/ipc)"; echo "seen=\$(cat /tmp/corraltest-k2-mark)"'
+while [ ! -e $SH/k2-go ]; do sleep 0.1; done
+EOF
+chmod 0755 "$SH/k2.sh"
+jk2=$(sub k2 "$SH/k2.sh")
+for _ in $(seq 600); do grep -q '^seen=' "$SH/k2.out" 2>/dev/null && break; sleep 0.1; done
+[ -d "$T/ns/$jk2" ] && [ -s "$T/ns/$jk2/policy" ]
+ok $? "the running job's namespaces are published in ns_dir ($T/ns/$jk2)"
+# another job at the same time: its own /tmp
+jk3=$(sub k3 --wrap "ls /tmp; readlink /proc/self/ns/mnt")
+is "$(wait_done "$jk3")" COMPLETED "another job runs beside it"
+touch "$SH/k2-go"
+is "$(wait_done "$jk2")" COMPLETED "the job with the shared namespaces completes"
+printf '%s\n' "$(cat "$SH/k2.out" 2>/dev/null)" | sed 's/^/# k2: /'
+b=$(sed -n 's/^batch //p' "$SH/k2.out" 2>/dev/null)
+st=$(sed -n 's/^step //p' "$SH/k2.out" 2>/dev/null)
+[ -n "$b" ] && [ "$b" = "$st" ]
+ok $? "the batch script and its srun step are in the same mount and IPC namespaces"
+like "$(cat "$SH/k2.out" 2>/dev/null)" "seen=mark-$jk2" "the srun step sees the file the batch script wrote in /tmp"
+unlike "$(cat "$SH/k3.out" 2>/dev/null)" "corraltest-k2-mark" "the other job's /tmp does not have it"
+isnt "$(tail -1 "$SH/k3.out" 2>/dev/null)" "${b%% *}" "and the other job has a mount namespace of its own"
+grep -q "spank_corral: job $jk2 batch step: the job's namespaces made by this step" "$LOG" &&
+    grep -q "spank_corral: job $jk2 step 0: joins the job's namespaces made by an earlier step" "$LOG"
+ok $? "slurmd's log says the batch step made them and step 0 joined them"
+for _ in $(seq 300); do [ ! -e "$T/ns/$jk2" ] && break; sleep 0.1; done
+[ ! -e "$T/ns/$jk2" ] && [ ! -e "$T/ns/$jk2.lock" ] && ! grep -q " $T/ns/$jk2/" /proc/self/mountinfo
+ok $? "the job's epilog unmounted and removed its published namespaces"
 
 # (l) scancel of a running contained job
 jl=$(sub l --wrap "echo started; sleep 600")

@@ -18,6 +18,7 @@
 #   SLURM_PLUGSTACK=FILE  copied as the cluster's plugstack.conf (SPANK plugins,
 #                         loaded by slurmd at start); default: an empty one
 #   SLURM_START_TIMEOUT   seconds to wait for the node (default 60)
+#   SLURMD_DEBUG          SlurmdDebug= (default info; debug, debug2... for more)
 #   SLURM_ACCOUNTING=1    job accounting for sacct: a MariaDB server of its own
 #                         (datadir, socket and a free TCP port on 127.0.0.1 in
 #                         WORKDIR), slurmdbd on it, the cluster registered,
@@ -201,7 +202,7 @@ SlurmdPidFile=$W/log/slurmd.%n.pidfile
 SlurmctldLogFile=$W/log/slurmctld.log
 SlurmdLogFile=$W/log/slurmd.log
 SlurmctldDebug=info
-SlurmdDebug=info
+SlurmdDebug=${SLURMD_DEBUG:-info}
 ProctrackType=proctrack/$proctrack
 TaskPlugin=task/none
 SelectType=select/cons_tres

@@ -41,13 +41,31 @@ int main(void) {
         SpankArgs a = { 0 };
         char *err = NULL, *list;
 
-        printf("1..14\n");
+        printf("1..19\n");
         ok(parse("policy=default", &a, &err) == 0 && strcmp(a.policy, "default") == 0 &&
                    strcmp(a.policy_dir, "/etc/corral/policies") == 0 && strv_length(a.selectable) == 0,
            "policy=default alone: the installed policy_dir, nothing selectable");
         ok(spank_args_allowed(&a, "default") && !spank_args_allowed(&a, "strict") && !spank_args_allowed(&a, NULL),
            "only the default policy is allowed then");
+        ok(!a.share_step && strcmp(a.ns_dir, "/run/corral/spank") == 0,
+           "by default one set of namespaces per job, published in /run/corral/spank");
         spank_args_done(&a);
+
+        ok(parse("policy=default share=step ns_dir=/run/x", &a, &err) == 0 && a.share_step &&
+                   strcmp(a.ns_dir, "/run/x") == 0,
+           "share=step and ns_dir=");
+        spank_args_done(&a);
+        ok(parse("policy=default share=job", &a, &err) == 0 && !a.share_step, "share=job");
+        spank_args_done(&a);
+        ok(parse("policy=default share=node", &a, &err) == -EINVAL && err && strstr(err, "share=node") &&
+                   strstr(err, "share=job"),
+           "share=node is refused, naming the fix");
+        free(err);
+        err = NULL;
+        ok(parse("policy=default ns_dir=run/x", &a, &err) == -EINVAL && err && strstr(err, "ns_dir=run/x"),
+           "a relative ns_dir is refused");
+        free(err);
+        err = NULL;
 
         ok(parse("policy=default policy_dir=/srv/pol selectable=strict,gpu,strict", &a, &err) == 0 &&
                    strcmp(a.policy_dir, "/srv/pol") == 0 && strv_length(a.selectable) == 2,

@@ -118,7 +118,7 @@ int main(void) {
         }
         printf("1..17\n");
 
-        r = spank_step_prepare(p, TEST_UID, TEST_UID, &s, &msg, &warning);
+        r = spank_step_prepare(p, TEST_UID, TEST_UID, NULL, &s, &msg, &warning);
         ok(r == 0, "the step is prepared under the default policy");
         if (r < 0) {
                 printf("# %s\n", msg ? msg : "?");
@@ -187,7 +187,7 @@ int main(void) {
         s = NULL;
         free(msg);
         msg = NULL;
-        r = spank_step_prepare(p, TEST_UID, TEST_UID, &s, &msg, &warning);
+        r = spank_step_prepare(p, TEST_UID, TEST_UID, NULL, &s, &msg, &warning);
         ok(r < 0 && s == NULL && msg && strstr(msg, "cannot set the hostname"),
            "a failing set-up is refused, with its cause");
         printf("# %s\n", msg ? msg : "(no message)");
