@@ -35,12 +35,13 @@ done
 T=$(mktemp -d /var/lib/corraltest-spankbench.XXXXXX) || exit 1
 chmod 0755 "$T"
 _cleanup_add "rm -rf '$T'"
+_cleanup_add "umount -R '$T/ns'" # the plugin's ns_dir, a mount of its own
 mkdir -p "$T/shared" "$T/policies" "$T/lib"
 chmod 1777 "$T/shared"
 cp "$CORRAL_SRC/policies/default.ini" "$T/policies/"
 chmod 0644 "$T/policies/default.ini"
 install -m 0644 "$SO" "$T/lib/spank_corral.so"
-echo "required $T/lib/spank_corral.so policy=default policy_dir=$T/policies" >"$T/with.conf"
+echo "required $T/lib/spank_corral.so policy=default policy_dir=$T/policies ns_dir=$T/ns" >"$T/with.conf"
 : >"$T/without.conf"
 make_test_user $U $UID_ || exit 1
 

@@ -36,6 +36,8 @@ plan 16
 T=$(mktemp -d /var/lib/corraltest-sacct.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
 chmod 0755 "$T"
 _cleanup_add "rm -rf '$T'"
+# the plugin makes ns_dir a mount of its own (the jobs' namespaces)
+_cleanup_add "umount -R '$T/ns'"
 P=$T/policies
 mkdir -p "$P" "$T/lib" "$T/out"
 chmod 0755 "$P" "$T/lib"
@@ -44,7 +46,7 @@ cp "$CORRAL_SRC/policies/default.ini" "$P/"
 chmod 0644 "$P"/*.ini
 install -m 0644 "$SO" "$T/lib/spank_corral.so"
 install -m 0755 "$CORRAL_BUILD/tests/helpers/memcpu" "$T/memcpu"
-echo "required $T/lib/spank_corral.so policy=default policy_dir=$P" >"$T/plugstack-corral.conf"
+echo "required $T/lib/spank_corral.so policy=default policy_dir=$P ns_dir=$T/ns" >"$T/plugstack-corral.conf"
 : >"$T/plugstack-none.conf"
 cat >"$T/job.sh" <<EOF
 #!/bin/sh
