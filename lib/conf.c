@@ -136,9 +136,15 @@ bool conf_env_pattern_valid(const char *s) {
         size_t n = strlen(s);
         if (n == 0 || n > 256 || isdigit((unsigned char) s[0]))
                 return false;
-        for (size_t i = 0; i < n; i++)
-                if (!isalnum((unsigned char) s[i]) && !strchr("_*?[]!", s[i]))
+        bool bracket = false; /* '-' and '!' only in a [...] set */
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '[')
+                        bracket = true;
+                else if (s[i] == ']')
+                        bracket = false;
+                else if (!isalnum((unsigned char) s[i]) && !strchr("_*?", s[i]) && !(bracket && strchr("-!", s[i])))
                         return false;
+        }
         return true;
 }
 

@@ -127,7 +127,7 @@ bool conf_name_valid(const char *s);
 bool conf_hostname_valid(const char *s);
 bool conf_path_valid(const char *s);
 /* An environment variable name, or a glob pattern of one (fnmatch(3): the
- * name's characters and * ? [ ] !), at most 256 bytes. */
+ * name's characters, * ? and [...] sets), at most 256 bytes. */
 bool conf_env_pattern_valid(const char *s);
 int conf_parse_errno(const char *s, int *ret);
 const char *conf_errno_name(int e);
