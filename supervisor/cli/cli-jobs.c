@@ -260,8 +260,10 @@ enum { OPT_EXPORT = 0x300 };
  * variable the policy denies is then an error, not a note). Variables whose
  * name a job cannot have (bash's exported functions, BASH_FUNC_f%%) are not
  * exported, nor USER, LOGNAME, HOME and SHELL, which corral-launch sets from
- * the password entry (unless named or set). Never cut short: too much is an
- * error naming the fix. */
+ * the password entry (unless named or set), nor CORRAL_JOB_ID and
+ * CORRAL_POLICY (a submission from inside a job: corral-launch sets the new
+ * job's, and they win even when set). Never cut short: too much is an error
+ * naming the fix. */
 static int submit_env(const SubmitOpts *s, json_t **ret_env, json_t **ret_explicit) {
         _cleanup_strv_free_ char **items = NULL, **names = NULL, **sets = NULL;
         json_t *env = json_object(), *explicit = json_array();
@@ -306,6 +308,9 @@ static int submit_env(const SubmitOpts *s, json_t **ret_env, json_t **ret_explic
                          * (corral-launch), not from a shell of su or sudo */
                         if (streq(name, "USER") || streq(name, "LOGNAME") || streq(name, "HOME") ||
                             streq(name, "SHELL"))
+                                continue;
+                        /* corral's own (the job's id and policy), never another job's */
+                        if (streq(name, "CORRAL_JOB_ID") || streq(name, "CORRAL_POLICY"))
                                 continue;
                         if (api_env_name_valid(name) && json_object_set_new(env, name, json_string(*e + n + 1)) < 0)
                                 goto oom;
