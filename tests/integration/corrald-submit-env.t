@@ -131,7 +131,7 @@ err=$(as $U logs "$id" 2>&1); rc=$?
 like "$rc/$err" "^1/.*writes its stdout to $o \(chosen at submit\)" "logs says where the output is"
 id=$(in_dir "$W" $U "$CORRAL" submit -p envt -o both.%j -e both.%j -- /bin/sh -c 'echo 1; echo 2 >&2; echo 3')
 wait_final "$id" >/dev/null
-is "$(cat "$W/both.$id" 2>&1 | tr '\n' ' ')" "1 2 3 " "-o F -e F: both streams in one file, in the order written"
+is "$(tr '\n' ' ' <"$W/both.$id" 2>&1)" "1 2 3 " "-o F -e F: both streams in one file, in the order written"
 id=$(in_dir "$W/sub" $U "$CORRAL" submit -p envt --output %x.%j -- /bin/echo hi)
 wait_final "$id" >/dev/null
 is "$(cat "$W/sub/echo.$id" 2>&1)" "hi" "--output %x.%j without -J: %x is the command's base name, in the cwd"
