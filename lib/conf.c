@@ -132,6 +132,22 @@ bool conf_path_valid(const char *s) {
         return true;
 }
 
+bool conf_env_pattern_valid(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n > 256 || isdigit((unsigned char) s[0]))
+                return false;
+        bool bracket = false; /* '-' and '!' only in a [...] set */
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '[')
+                        bracket = true;
+                else if (s[i] == ']')
+                        bracket = false;
+                else if (!isalnum((unsigned char) s[i]) && !strchr("_*?", s[i]) && !(bracket && strchr("-!", s[i])))
+                        return false;
+        }
+        return true;
+}
+
 const char *conf_errno_name(int e) {
         return strerrorname_np(e);
 }
@@ -202,7 +218,7 @@ static char ***files_of(const ConfSchema *s, void *obj) {
 }
 
 static bool type_is_list(ConfType t) {
-        return t == CONF_NAMES || t == CONF_PATHS || t == CONF_SYSCALLS;
+        return t == CONF_NAMES || t == CONF_PATHS || t == CONF_SYSCALLS || t == CONF_ENVNAMES;
 }
 
 static bool type_is_string(ConfType t) {
@@ -241,6 +257,15 @@ static const char *check_list_item(const ConfKey *k, const char *item, char *buf
         case CONF_NAMES:
                 if (!conf_name_valid(item)) {
                         snprintf(buf, len, "invalid user or group name '%s'", item);
+                        return buf;
+                }
+                return NULL;
+        case CONF_ENVNAMES:
+                if (!conf_env_pattern_valid(item)) {
+                        snprintf(buf, len,
+                                 "'%s' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*) or a glob "
+                                 "pattern of one (LD_*)",
+                                 item);
                         return buf;
                 }
                 return NULL;
@@ -429,7 +454,8 @@ static int value_parse(const ConfKey *k, void *obj, const char *text, bool appen
         }
         case CONF_NAMES:
         case CONF_PATHS:
-        case CONF_SYSCALLS: {
+        case CONF_SYSCALLS:
+        case CONF_ENVNAMES: {
                 _cleanup_strv_free_ char **items = NULL, **merged = NULL;
                 r = parse_list(text, &items);
                 if (r == -ENOMEM)
@@ -994,6 +1020,7 @@ char *conf_format_value(const ConfKey *k, const void *obj) {
         case CONF_NAMES:
         case CONF_PATHS:
         case CONF_SYSCALLS:
+        case CONF_ENVNAMES:
                 return strv_join(*CVALUE(k, obj, strv_t), ", ");
         default:
                 return NULL;
@@ -1021,7 +1048,8 @@ json_t *conf_json_value(const ConfKey *k, const void *obj) {
                 return json_integer(*CVALUE(k, obj, int));
         case CONF_NAMES:
         case CONF_PATHS:
-        case CONF_SYSCALLS: {
+        case CONF_SYSCALLS:
+        case CONF_ENVNAMES: {
                 json_t *a = json_array();
                 for (char *const *i = *CVALUE(k, obj, strv_t); a && i && *i; i++)
                         json_array_append_new(a, json_string(*i));

@@ -39,6 +39,7 @@ typedef enum ConfType {
         CONF_NAMES, /* char **: user or group names */
         CONF_PATHS, /* char **: absolute paths */
         CONF_SYSCALLS, /* char **: syscall names and @groups */
+        CONF_ENVNAMES, /* char **: environment variable names, glob patterns allowed (LD_*) */
         _CONF_TYPE_MAX,
 } ConfType;
 
@@ -125,6 +126,9 @@ json_t *conf_to_json(const ConfSchema *s, const void *obj);
 bool conf_name_valid(const char *s);
 bool conf_hostname_valid(const char *s);
 bool conf_path_valid(const char *s);
+/* An environment variable name, or a glob pattern of one (fnmatch(3): the
+ * name's characters, * ? and [...] sets), at most 256 bytes. */
+bool conf_env_pattern_valid(const char *s);
 int conf_parse_errno(const char *s, int *ret);
 const char *conf_errno_name(int e);
 /* The best near-miss among candidates (Levenshtein distance <= 2 and at

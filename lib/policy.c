@@ -6,6 +6,7 @@
 #include "policy.h"
 
 #include <dirent.h>
+#include <fnmatch.h>
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -161,6 +162,10 @@ const ConfKey policy_keys[_PK_MAX] = {
         KEY("epilogue", "tmp_quarantine_max", CONF_SIZE, PK_TMP_QUARANTINE_MAX, tmp_quarantine_max, .min = 0,
             .max = UINT64_MAX - 1, .def = "64M",
             .help = "bytes of the user's tmp files kept in quarantine per run; the rest is removed (0: remove all)"),
+
+        KEY("job", "env_deny", CONF_ENVNAMES, PK_ENV_DENY, env_deny, .def = "",
+            .help = "environment variables (names, glob patterns such as LD_*) a job never gets: dropped from the "
+                    "exported environment, refused when set with -E"),
 };
 
 const ConfSchema policy_schema = {
@@ -601,4 +606,17 @@ int policy_list(const char *dir, char ***ret) {
         qsort(l, strv_length(l), sizeof(char *), cmp_str);
         *ret = TAKE_PTR(l);
         return (int) strv_length(*ret);
+}
+
+bool policy_env_denied(const Policy *p, const char *name) {
+        char buf[300];
+        size_t n = strcspn(name, "=");
+        if (n >= sizeof buf)
+                return false; /* no valid name is that long */
+        memcpy(buf, name, n);
+        buf[n] = '\0';
+        for (char **i = p->env_deny; i && *i; i++)
+                if (fnmatch(*i, buf, 0) == 0)
+                        return true;
+        return false;
 }

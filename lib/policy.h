@@ -92,6 +92,7 @@ typedef enum PolicyKey {
         PK_CLEAN_TMP,
         PK_TMP_DIRS,
         PK_TMP_QUARANTINE_MAX,
+        PK_ENV_DENY,
         _PK_MAX,
 } PolicyKey;
 
@@ -141,6 +142,8 @@ typedef struct Policy {
         bool clean_ipc, clean_tmp;
         char **tmp_dirs;
         uint64_t tmp_quarantine_max; /* bytes */
+        /* [job] */
+        char **env_deny; /* environment variable names and glob patterns a job may not get */
 
         /* the inheritance chain, root first (file paths) */
         char **chain;
@@ -195,6 +198,11 @@ int policy_user_allowed(const Policy *p, uid_t uid, gid_t gid, const char *name,
 bool policy_user_needs_groups(const Policy *p);
 /* The names of n group ids (getgrgid()); ids without a name are left out. */
 int policy_group_names(const gid_t *gids, size_t n, char ***ret);
+
+/* Whether the policy's [job] env_deny keeps the variable NAME (or a
+ * NAME=VALUE assignment) from a job: a name or glob pattern (fnmatch(3))
+ * of the list matches it. Pure. */
+bool policy_env_denied(const Policy *p, const char *name);
 
 /* Lists the policy names in dir (sorted); returns the count or -errno. */
 int policy_list(const char *dir, char ***ret);

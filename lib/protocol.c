@@ -24,8 +24,10 @@ static const char *const op_names[_API_OP_MAX] = {
 };
 
 /* The fields each operation accepts besides "op". */
-static const char *const op_fields[_API_OP_MAX][10] = {
-        [API_SUBMIT] = { "argv", "env", "cwd", "policy", "walltime", "stdout", "stderr", "hold" },
+static const char *const op_fields[_API_OP_MAX][24] = {
+        [API_SUBMIT] = { "argv", "env", "cwd", "policy", "walltime", "stdout", "stderr", "hold",
+                         /* environment and output (issue 13, items 1 and 3) */
+                         "env_explicit", "name" },
         [API_LIST] = { "states", "user", "all", "limit", "last", "since" },
         [API_SHOW] = { "job" },
         [API_CANCEL] = { "job" },
@@ -55,6 +57,69 @@ bool api_env_name_valid(const char *s) {
         return true;
 }
 
+bool api_job_name_valid(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n > API_MAX_JOB_NAME || streq(s, ".") || streq(s, ".."))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (s[i] == '/' || iscntrl((unsigned char) s[i]))
+                        return false;
+        return true;
+}
+
+int api_output_pattern_check(const char *path, const char **ret_bad) {
+        for (const char *p = strchr(path, '%'); p; p = strchr(p, '%')) {
+                if (!p[1] || !strchr("jxu%", p[1])) {
+                        if (ret_bad)
+                                *ret_bad = p;
+                        return -EINVAL;
+                }
+                p += 2;
+        }
+        return 0;
+}
+
+int api_output_pattern_expand(const char *path, int64_t id, const char *name, const char *user, char **ret) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        if (api_output_pattern_check(path, NULL) < 0)
+                return -EINVAL;
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return -ENOMEM;
+        for (const char *p = path; *p; p++) {
+                if (*p != '%') {
+                        fputc(*p, f);
+                        continue;
+                }
+                switch (*++p) {
+                case 'j':
+                        fprintf(f, "%lld", (long long) id);
+                        break;
+                case 'x':
+                        fputs(name, f);
+                        break;
+                case 'u':
+                        fputs(user, f);
+                        break;
+                default:
+                        fputc('%', f);
+                }
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        if (!conf_path_valid(buf)) {
+                free(buf);
+                return -EINVAL;
+        }
+        *ret = buf;
+        return 0;
+}
+
 void api_request_done(ApiRequest *r) {
         if (!r)
                 return;
@@ -64,6 +129,8 @@ void api_request_done(ApiRequest *r) {
         free(r->policy);
         free(r->stdout_path);
         free(r->stderr_path);
+        strv_free(r->env_explicit);
+        free(r->name);
         free(r->user);
         *r = (ApiRequest){ .op = _API_OP_INVALID };
 }
@@ -118,6 +185,56 @@ static int parse_path_field(json_t *o, const char *field, char **ret, char **ret
         if (r > 0 && !conf_path_valid(*ret))
                 return fail(ret_error, "field '%s' must be an absolute path without '.' or '..' components", field);
         return r;
+}
+
+/* stdout, stderr: an absolute path with %j, %x, %u, %% patterns */
+static int parse_output_field(json_t *o, const char *field, char **ret, char **ret_error) {
+        const char *bad = NULL;
+        int r = parse_path_field(o, field, ret, ret_error);
+        if (r > 0 && api_output_pattern_check(*ret, &bad) < 0)
+                return fail(ret_error,
+                            "field '%s': unknown pattern '%.2s' (%%j the job id, %%x its name, %%u the user, %%%% a "
+                            "percent sign)",
+                            field, bad);
+        return r;
+}
+
+/* env_explicit and name: the environment and output of issue 13 */
+static int parse_submit_env_name(json_t *o, ApiRequest *req, char **ret_error) {
+        json_t *ex = json_object_get(o, "env_explicit");
+        size_t i, bytes = 0;
+        json_t *v;
+        int r;
+
+        for (char **e = req->env; e && *e; e++)
+                bytes += strlen(*e);
+        if (bytes > API_MAX_ENV_BYTES)
+                return fail(ret_error, "field 'env' has %zu variables of %zu bytes in all (limit %zu bytes)",
+                            strv_length(req->env), bytes, API_MAX_ENV_BYTES);
+        req->env_explicit = calloc(1, sizeof(char *));
+        if (!req->env_explicit)
+                return -ENOMEM;
+        if (ex) {
+                if (!json_is_array(ex))
+                        return fail(ret_error, "field 'env_explicit' must be an array of variable names");
+                if (json_array_size(ex) > API_MAX_ENV)
+                        return fail(ret_error, "field 'env_explicit' has too many names (limit %d)", API_MAX_ENV);
+                json_array_foreach(ex, i, v) {
+                        if (!json_is_string(v) || !api_env_name_valid(json_string_value(v)))
+                                return fail(ret_error, "env_explicit[%zu] is not a variable name", i);
+                        if (strv_extend(&req->env_explicit, json_string_value(v)) < 0)
+                                return -ENOMEM;
+                }
+        }
+        r = get_string(o, "name", API_MAX_JOB_NAME, &req->name, ret_error);
+        if (r < 0)
+                return r;
+        if (r > 0 && !api_job_name_valid(req->name))
+                return fail(ret_error,
+                            "invalid job name '%.64s': 1 to %d characters, no '/' or control characters, not '.' "
+                            "or '..'",
+                            req->name, API_MAX_JOB_NAME);
+        return 0;
 }
 
 static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
@@ -195,10 +312,13 @@ static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
                 } else
                         return fail(ret_error, "field 'walltime' must be a duration string or seconds");
         }
-        r = parse_path_field(o, "stdout", &req->stdout_path, ret_error);
+        r = parse_output_field(o, "stdout", &req->stdout_path, ret_error);
         if (r < 0)
                 return r;
-        r = parse_path_field(o, "stderr", &req->stderr_path, ret_error);
+        r = parse_output_field(o, "stderr", &req->stderr_path, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_submit_env_name(o, req, ret_error);
         if (r < 0)
                 return r;
         r = get_bool(o, "hold", &req->hold, ret_error);

@@ -7,6 +7,14 @@
  *
  *   {"op":"submit","argv":["/bin/echo","hi"],"env":{"K":"V"},"cwd":"/home/a",
  *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false}
+ *     ("env" is the job's environment, usually the submitter's exported one;
+ *     "env_explicit" the names of it the user set explicitly (-E): a variable
+ *     the policy's [job] env_deny matches is dropped from "env", and named in
+ *     the answer's "env_dropped", unless it is explicit: then the submission
+ *     is refused. "name" (-J) is the job's name. "stdout" and "stderr" are
+ *     absolute paths that may hold %j (the job id), %x (the job's name, else
+ *     its command's base name), %u (the user) and %% (a %), replaced when the
+ *     job starts.)
  *   {"op":"list","states":["RUNNING","QUEUED"],"user":"alice","all":true,
  *    "last":10,"since":1795338781}
  *     (every job not over yet, newest first, then those that ended last: the
@@ -30,6 +38,11 @@
 #define API_MAX_ARGV 1024
 #define API_MAX_ENV 512
 #define API_MAX_ARG 16384
+/* The job's environment in all ("K=V" bytes): a login environment is 2-6 KiB,
+ * one with many environment modules or a conda stack 10-25 KiB; the limit
+ * keeps `show` of any job one answer (API_MAX_MESSAGE). */
+#define API_MAX_ENV_BYTES ((size_t) 32 * 1024)
+#define API_MAX_JOB_NAME 128
 #define API_MAX_TIME UINT64_C(253402300799) /* 9999-12-31 23:59:59 UTC, in seconds */
 
 typedef enum ApiOp {
@@ -58,6 +71,8 @@ typedef struct ApiRequest {
         uint64_t walltime; /* usec; 0: the policy's */
         char *stdout_path, *stderr_path;
         bool hold;
+        char **env_explicit; /* names set explicitly (-E); never NULL after a submit parse */
+        char *name; /* -J; NULL: none */
         /* list */
         unsigned states; /* bit mask of 1 << JobState; 0: all */
         char *user;
@@ -89,3 +104,13 @@ int api_dump(json_t *msg, char **ret, size_t *ret_len);
 
 /* Environment names a job may set: [A-Za-z_][A-Za-z0-9_]*, at most 256. */
 bool api_env_name_valid(const char *s);
+/* A job name (-J): 1 to API_MAX_JOB_NAME bytes, no '/' and no control
+ * characters, not "." or ".." (it may become a path component through %x). */
+bool api_job_name_valid(const char *s);
+/* Checks the patterns of an output path: every '%' starts %j, %x, %u or %%.
+ * Returns 0, or -EINVAL with *ret_bad (if not NULL) pointing at the bad '%'. */
+int api_output_pattern_check(const char *path, const char **ret_bad);
+/* Replaces the patterns of an output path (checked before): %j with id, %x
+ * with name, %u with user, %% with %. The result is a valid absolute path
+ * (conf_path_valid()) or -EINVAL. */
+int api_output_pattern_expand(const char *path, int64_t id, const char *name, const char *user, char **ret);

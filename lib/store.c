@@ -72,11 +72,13 @@ static const struct {
 #define JOB_COLUMNS                                                                                                    \
         "id, uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, output_id, "           \
         "submit_time, start_time, end_time, exit_code, exit_signal, launcher_pid, launcher_start, cgroup, result, "    \
-        "epilogue, reason, cancel_requested, submit_sid"
+        "epilogue, reason, cancel_requested, submit_sid, "                                                             \
+        "name"
 
 static const char *const stmt_sql[_STMT_MAX] = {
-        [STMT_INSERT_JOB] = "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, "
-                            "stderr_path, output_id, submit_time, submit_sid) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [STMT_INSERT_JOB] =
+                "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, "
+                "stderr_path, output_id, submit_time, submit_sid, name) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [STMT_GET_JOB] = "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?",
         [STMT_TRANSITION] = "UPDATE jobs SET state = ? WHERE id = ? AND state = ?",
         [STMT_UPDATE_JOB] = "UPDATE jobs SET state=?, start_time=?, end_time=?, exit_code=?, exit_signal=?, "
@@ -255,6 +257,7 @@ Job *job_free(Job *j) {
         free(j->result);
         free(j->epilogue);
         free(j->reason);
+        free(j->name);
         free(j);
         return NULL;
 }
@@ -332,6 +335,7 @@ static Job *job_from_row(sqlite3_stmt *st) {
         j->reason = col_strdup(st, 23);
         j->cancel_requested = sqlite3_column_int(st, 24) != 0;
         j->submit_sid = (pid_t) sqlite3_column_int64(st, 25);
+        j->name = col_strdup(st, 26);
         if (!j->user || !j->policy || !j->argv || !j->env || !j->cwd || j->state == _JOB_STATE_INVALID)
                 return job_free(j);
         return j;
@@ -374,6 +378,7 @@ int store_submit(Store *s, Job **jobs, size_t n) {
                 sqlite3_bind_text(st, 12, j->output_id, -1, SQLITE_TRANSIENT);
                 sqlite3_bind_int64(st, 13, (sqlite3_int64) j->submit_time);
                 sqlite3_bind_int64(st, 14, j->submit_sid);
+                bind_text_or_null(st, 15, j->name);
                 r = sqlite_errno(sqlite3_step(st));
                 if (r >= 0)
                         j->id = sqlite3_last_insert_rowid(s->db);

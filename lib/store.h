@@ -43,6 +43,7 @@ typedef struct Job {
         char *reason; /* why it ended as it did, for people */
         bool cancel_requested;
         pid_t submit_sid; /* session the job was submitted from (spared by its epilogue) */
+        char *name; /* -J/--name; NULL: none */
 } Job;
 
 Job *job_free(Job *j);

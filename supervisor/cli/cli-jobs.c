@@ -248,7 +248,173 @@ typedef struct SubmitOpts {
         const char *policy, *walltime, *cwd, *out, *err;
         char **env;
         bool wait, hold;
+        /* environment and output (issue 13, items 1 and 3) */
+        const char *export_arg, *name;
 } SubmitOpts;
+
+enum { OPT_EXPORT = 0x300 };
+
+/* The job's environment: the submitter's (--export=ALL, the default), only
+ * the variables --export=NAME,... names, or none (--export=NONE); then the
+ * NAME=VALUE items of --export and -E, which win and are "explicit" (a
+ * variable the policy denies is then an error, not a note). Variables whose
+ * name a job cannot have (bash's exported functions, BASH_FUNC_f%%) are not
+ * exported, nor USER, LOGNAME, HOME and SHELL, which corral-launch sets from
+ * the password entry (unless named or set), nor CORRAL_JOB_ID and
+ * CORRAL_POLICY (a submission from inside a job: corral-launch sets the new
+ * job's, and they win even when set). Never cut short: too much is an error
+ * naming the fix. */
+static int submit_env(const SubmitOpts *s, json_t **ret_env, json_t **ret_explicit) {
+        _cleanup_strv_free_ char **items = NULL, **names = NULL, **sets = NULL;
+        json_t *env = json_object(), *explicit = json_array();
+        bool all = true;
+        size_t bytes = 0;
+        const char *k;
+        json_t *v;
+
+        if (!env || !explicit)
+                goto oom;
+        if (s->export_arg) {
+                all = false;
+                if (parse_list(s->export_arg, &items) < 0 || !items[0]) {
+                        log_error("--export expects ALL, NONE or a comma-separated list of NAME and NAME=VALUE, "
+                                  "got '%s'",
+                                  s->export_arg);
+                        goto fail;
+                }
+                for (char **i = items; *i; i++) {
+                        char *eq = strchr(*i, '=');
+                        if (streq(*i, "ALL"))
+                                all = true;
+                        else if (streq(*i, "NONE")) {
+                                if (strv_length(items) > 1) {
+                                        log_error("--export=NONE stands alone (NONE: only what corral sets, and "
+                                                  "-E); got '%s'",
+                                                  s->export_arg);
+                                        goto fail;
+                                }
+                        } else if (eq ? strv_extend(&sets, *i) < 0 : strv_extend(&names, *i) < 0)
+                                goto oom;
+                }
+        }
+        if (all) {
+                for (char **e = environ; e && *e; e++) {
+                        size_t n = strcspn(*e, "=");
+                        char name[300];
+                        if (!(*e)[n] || n >= sizeof name)
+                                continue;
+                        snprintf(name, sizeof name, "%.*s", (int) n, *e);
+                        /* who the job runs as comes from the password entry
+                         * (corral-launch), not from a shell of su or sudo */
+                        if (streq(name, "USER") || streq(name, "LOGNAME") || streq(name, "HOME") ||
+                            streq(name, "SHELL"))
+                                continue;
+                        /* corral's own (the job's id and policy), never another job's */
+                        if (streq(name, "CORRAL_JOB_ID") || streq(name, "CORRAL_POLICY"))
+                                continue;
+                        if (api_env_name_valid(name) && json_object_set_new(env, name, json_string(*e + n + 1)) < 0)
+                                goto oom;
+                }
+        }
+        for (char **n = names; n && *n; n++) {
+                const char *val = getenv(*n);
+                if (!api_env_name_valid(*n)) {
+                        log_error("--export: invalid variable name '%s'", *n);
+                        goto fail;
+                }
+                if (val && json_object_set_new(env, *n, json_string(val)) < 0)
+                        goto oom;
+        }
+        /* --export's NAME=VALUE, then -E: explicit, they win */
+        for (int pass = 0; pass < 2; pass++)
+                for (char **e = pass ? s->env : sets; e && *e; e++) {
+                        char *eq = strchr(*e, '=');
+                        *eq = '\0';
+                        bool valid = api_env_name_valid(*e);
+                        int r = valid ? json_object_set_new(env, *e, json_string(eq + 1)) : 0;
+                        if (valid && r >= 0)
+                                r = json_array_append_new(explicit, json_string(*e));
+                        *eq = '=';
+                        if (!valid) {
+                                log_error("%s: invalid variable name in '%s' (NAME is [A-Za-z_][A-Za-z0-9_]*)",
+                                          pass ? "--env" : "--export", *e);
+                                goto fail;
+                        }
+                        if (r < 0)
+                                goto oom;
+                }
+        json_object_foreach(env, k, v) {
+                size_t l = json_string_length(v);
+                if (l > API_MAX_ARG) {
+                        log_error("the environment variable %s is %zu bytes long, more than a job may carry (%d): "
+                                  "unset it, or leave it out with --export=NAME,... or --export=NONE",
+                                  k, l, API_MAX_ARG);
+                        goto fail;
+                }
+                bytes += strlen(k) + 1 + l;
+        }
+        if (json_object_size(env) > API_MAX_ENV || bytes > API_MAX_ENV_BYTES) {
+                log_error("the job's environment has %zu variables of %zu bytes in all, more than a job may carry "
+                          "(%d variables, %zu bytes): export fewer with --export=NAME,... or --export=NONE",
+                          json_object_size(env), bytes, API_MAX_ENV, API_MAX_ENV_BYTES);
+                goto fail;
+        }
+        *ret_env = env;
+        *ret_explicit = explicit;
+        return 0;
+oom:
+        log_oom();
+fail:
+        json_decref(env);
+        json_decref(explicit);
+        return -EINVAL;
+}
+
+/* -o/-e: relative to the job's working directory; "." and ".." are resolved
+ * by name (the patterns, %j and the others, stay for corrald). */
+static int submit_output_path(const char *cwd, const char *arg, const char *opt, char **ret) {
+        _cleanup_free_ char *joined = NULL, *out = NULL;
+        size_t len = 0;
+        if (!*arg) {
+                log_error("%s expects a file name, got an empty one", opt);
+                return -EINVAL;
+        }
+        if (asprintf(&joined, "%s/%s", arg[0] == '/' ? "" : cwd, arg) < 0)
+                return log_oom();
+        out = malloc(strlen(joined) + 2);
+        if (!out)
+                return log_oom();
+        for (char *p = joined; *p;) {
+                size_t l;
+                while (*p == '/')
+                        p++;
+                l = strcspn(p, "/");
+                if (l == 0 || (l == 1 && p[0] == '.')) {
+                        /* nothing */
+                } else if (l == 2 && p[0] == '.' && p[1] == '.') {
+                        while (len > 0 && out[len - 1] != '/')
+                                len--;
+                        if (len > 0)
+                                len--;
+                } else {
+                        out[len++] = '/';
+                        memcpy(out + len, p, l);
+                        len += l;
+                }
+                p += l;
+        }
+        if (len == 0 || arg[strlen(arg) - 1] == '/') {
+                log_error("%s %s names a directory, not a file", opt, arg);
+                return -EINVAL;
+        }
+        out[len] = '\0';
+        if (strlen(out) > 4095) {
+                log_error("%s %s: the path is too long", opt, arg);
+                return -EINVAL;
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
+}
 
 static int submit_opt(int c, void *u) {
         SubmitOpts *s = u;
@@ -280,6 +446,18 @@ static int submit_opt(int c, void *u) {
         case 'H':
                 s->hold = true;
                 return 0;
+        case 'J':
+                if (!api_job_name_valid(optarg)) {
+                        log_error("invalid job name '%s': 1 to %d characters, no '/' or control characters, not "
+                                  "'.' or '..'",
+                                  optarg, API_MAX_JOB_NAME);
+                        return -EINVAL;
+                }
+                s->name = optarg;
+                return 0;
+        case OPT_EXPORT:
+                s->export_arg = optarg;
+                return 0;
         }
         return -EINVAL;
 }
@@ -308,9 +486,13 @@ static int verb_submit(int argc, char *argv[]) {
                 { "policy", required_argument, NULL, 'p' },
                 { "walltime", required_argument, NULL, 'w' },
                 { "cwd", required_argument, NULL, 'C' },
+                { "output", required_argument, NULL, 'o' },
+                { "error", required_argument, NULL, 'e' },
                 { "stdout", required_argument, NULL, 'o' },
                 { "stderr", required_argument, NULL, 'e' },
                 { "env", required_argument, NULL, 'E' },
+                { "export", required_argument, NULL, OPT_EXPORT },
+                { "name", required_argument, NULL, 'J' },
                 { "wait", no_argument, NULL, 'W' },
                 { "hold", no_argument, NULL, 'H' },
                 {},
@@ -327,11 +509,17 @@ static int verb_submit(int argc, char *argv[]) {
               "  -p, --policy NAME     policy (default: the node's default policy)\n"
               "  -w, --walltime DUR    run time limit, at most the policy's (30m, 2h, 1d)\n"
               "  -C, --cwd DIR         working directory (default: the current one)\n"
+              "  -J, --name NAME       the job's name (list, show, %x)\n"
+              "      --export=WHAT     the environment the job gets: ALL (the default: yours),\n"
+              "                        NONE (only what corral sets, and -E), or NAME,... (those)\n"
               "  -E, --env NAME=VALUE  set a variable in the job's environment (repeatable)\n"
+              "  -o, --output FILE     the job's stdout in FILE (default: corral logs ID)\n"
+              "  -e, --error FILE      its stderr in FILE; relative to the working directory,\n"
+              "                        %j the job id, %x its name, %u your user name, %% a %\n"
               "      --hold            queue it held (corral release ID lets it run)\n"
               "  -W, --wait            wait for the job and exit with its status\n"
               "Options end at CMD: what follows it is the job's own arguments, options too.\n",
-              "+p:w:C:o:e:E:WH", extra, submit_opt, &s);
+              "+p:w:C:o:e:E:WHJ:", extra, submit_opt, &s);
         _cleanup_strv_free_ char **env = s.env;
         if (optind >= argc) {
                 log_error("submit: no command given (corral submit -- CMD ...)");
@@ -344,31 +532,47 @@ static int verb_submit(int argc, char *argv[]) {
                 }
                 s.cwd = cwd;
         }
+        json_t *jexplicit = NULL;
+        if (submit_env(&s, &jenv, &jexplicit) < 0)
+                return CLI_EXIT_USAGE;
         jargv = json_array();
-        jenv = json_object();
         for (int i = optind; i < argc; i++)
                 json_array_append_new(jargv, json_string(argv[i]));
-        for (char **e = env; e && *e; e++) {
-                char *eq = strchr(*e, '=');
-                *eq = '\0';
-                json_object_set_new(jenv, *e, json_string(eq + 1));
-                *eq = '=';
-        }
         req = json_pack("{s:s, s:o, s:o, s:s, s:b}", "op", "submit", "argv", jargv, "env", jenv, "cwd", s.cwd, "hold",
                         s.hold);
-        if (!req)
+        if (!req) {
+                json_decref(jexplicit);
                 return log_oom(), CLI_EXIT_FAILURE;
+        }
+        json_object_set_new(req, "env_explicit", jexplicit);
+        if (s.name)
+                json_object_set_new(req, "name", json_string(s.name));
         if (s.policy)
                 json_object_set_new(req, "policy", json_string(s.policy));
         if (s.walltime)
                 json_object_set_new(req, "walltime", json_string(s.walltime));
-        if (s.out)
-                json_object_set_new(req, "stdout", json_string(s.out));
-        if (s.err)
-                json_object_set_new(req, "stderr", json_string(s.err));
+        for (int e = 0; e < 2; e++) {
+                _cleanup_free_ char *path = NULL;
+                const char *arg = e ? s.err : s.out;
+                if (!arg)
+                        continue;
+                if (submit_output_path(s.cwd, arg, e ? "--error" : "--output", &path) < 0) {
+                        json_decref(req);
+                        return CLI_EXIT_USAGE;
+                }
+                json_object_set_new(req, e ? "stderr" : "stdout", json_string(path));
+        }
         r = call(&o, req, &resp);
         if (r < 0)
                 return CLI_EXIT_FAILURE;
+        json_t *dropped = json_object_get(resp, "env_dropped");
+        if (json_array_size(dropped) > 0) {
+                size_t i;
+                json_t *d;
+                fprintf(stderr, "corral: warning: the policy's [job] env_deny keeps");
+                json_array_foreach(dropped, i, d) fprintf(stderr, "%s %s", i ? "," : "", json_string_value(d));
+                fprintf(stderr, " from the job's environment (not exported)\n");
+        }
         int64_t id = json_integer_value(json_object_get(resp, "job"));
         if (o.json && !s.wait)
                 print_json(resp);
@@ -549,8 +753,8 @@ static int verb_list(int argc, char *argv[]) {
                 if (u && (int) strlen(u) > uw)
                         uw = strlen(u) < 32 ? (int) strlen(u) : 32;
         }
-        printf("%-7s %-*s %-13s %-9s %-14s %-7s %s\n", "ID", uw, "USER", "STATE", "POLICY", "SUBMITTED", "EXIT",
-               "COMMAND");
+        printf("%-7s %-*s %-13s %-9s %-12s %-14s %-7s %s\n", "ID", uw, "USER", "STATE", "POLICY", "NAME", "SUBMITTED",
+               "EXIT", "COMMAND");
         json_array_foreach(jobs, i, j) {
                 char tb[64], cmd[80] = "";
                 size_t off = 0;
@@ -561,10 +765,11 @@ static int verb_list(int argc, char *argv[]) {
                                 off += (size_t) snprintf(cmd + off, sizeof cmd - off, "%s%s", k ? " " : "",
                                                          json_string_value(a));
                 }
-                printf("%-7lld %-*s %-13s %-9s %-14s %-7s %s\n",
+                printf("%-7lld %-*s %-13s %-9s %-12.32s %-14s %-7s %s\n",
                        (long long) json_integer_value(json_object_get(j, "id")), uw,
                        json_string_value(json_object_get(j, "user")), json_string_value(json_object_get(j, "state")),
                        json_string_value(json_object_get(j, "policy")),
+                       json_string_value(json_object_get(j, "name")) ?: "-",
                        fmt_time(json_object_get(j, "submitted"), false, tb, sizeof tb),
                        json_string_value(json_object_get(j, "exit")) ?: "-", cmd);
         }

@@ -35,6 +35,19 @@
 #define LOGS_CHUNK ((size_t) 60 * 1024)
 #define FOLLOW_INTERVAL_USEC (200 * USEC_PER_MSEC)
 
+/* -J, -o, -e: "name" (null: none), "stdout"/"stderr" with their patterns
+ * replaced (what the job writes to) when it has them. */
+static void job_output_json(json_t *o, const Job *j) {
+        json_object_set_new(o, "name", j->name ? json_string(j->name) : json_null());
+        for (int e = 0; e < 2; e++) {
+                _cleanup_free_ char *p = NULL;
+                const char *raw = e ? j->stderr_path : j->stdout_path;
+                if (raw)
+                        json_object_set_new(o, e ? "stderr" : "stdout",
+                                            json_string(job_output_path(j, e, &p) >= 0 && p ? p : raw));
+        }
+}
+
 static json_t *job_to_json(Core *c, const Job *j, bool full) {
         char buf[FORMAT_BUF], outdir[4200];
         json_t *o = json_pack("{s:I, s:s, s:i, s:s, s:s, s:s}", "id", (json_int_t) j->id, "user", j->user, "uid",
@@ -68,10 +81,7 @@ static json_t *job_to_json(Core *c, const Job *j, bool full) {
                 json_object_set_new(o, "exit", json_null());
         snprintf(outdir, sizeof outdir, "%s/%s", c->s->output_dir, j->output_id);
         json_object_set_new(o, "output_dir", json_string(outdir));
-        if (j->stdout_path)
-                json_object_set_new(o, "stdout", json_string(j->stdout_path));
-        if (j->stderr_path)
-                json_object_set_new(o, "stderr", json_string(j->stderr_path));
+        job_output_json(o, j);
         if (j->reason)
                 json_object_set_new(o, "reason", json_string(j->reason));
         json_object_set_new(o, "cancel_requested", json_boolean(j->cancel_requested));
@@ -214,6 +224,40 @@ static int user_allowed(const Policy *p, const struct passwd *pw, char **ret_rea
         return policy_user_allowed(p, pw->pw_uid, pw->pw_gid, pw->pw_name, names, ret_reason);
 }
 
+/* Drops the variables the policy's [job] env_deny matches from the
+ * request's env, into *dropped; one the user set explicitly is -EPERM, with
+ * why naming it. */
+static int filter_env(Ctx *x, const Policy *p, const char *policy, char ***dropped, char *why, size_t len) {
+        ApiRequest *rq = x->req;
+        size_t k = 0;
+        for (size_t i = 0; rq->env && rq->env[i]; i++) {
+                char *e = rq->env[i];
+                if (!policy_env_denied(p, e)) {
+                        rq->env[k++] = e;
+                        continue;
+                }
+                size_t n = strcspn(e, "=");
+                char name[300];
+                snprintf(name, sizeof name, "%.*s", (int) n, e);
+                if (strv_contains(rq->env_explicit, name)) {
+                        snprintf(why, len, "policy '%s' does not let a job set %s ([job] env_deny): drop -E %s", policy,
+                                 name, name);
+                        /* the rest are freed with the request */
+                        memmove(rq->env + k, rq->env + i, (strv_length(rq->env + i) + 1) * sizeof(char *));
+                        return -EPERM;
+                }
+                free(e);
+                if (strv_extend(dropped, name) < 0) {
+                        memmove(rq->env + k, rq->env + i + 1, (strv_length(rq->env + i + 1) + 1) * sizeof(char *));
+                        snprintf(why, len, "out of memory");
+                        return -ENOMEM;
+                }
+        }
+        if (rq->env)
+                rq->env[k] = NULL;
+        return 0;
+}
+
 static json_t *op_submit(Ctx *x) {
         Core *c = x->c;
         ApiRequest *rq = x->req;
@@ -250,6 +294,13 @@ static json_t *op_submit(Ctx *x) {
                 return deny(x, "invalid", "walltime %s exceeds the %s of policy '%s'", format_duration(a, rq->walltime),
                             format_duration(b, p->walltime), policy);
         }
+        /* the policy's [job] env_deny: an exported variable is dropped (and
+         * named in the answer), one set explicitly (-E) refuses the job */
+        _cleanup_strv_free_ char **dropped = NULL;
+        char envwhy[512];
+        r = filter_env(x, p, policy, &dropped, envwhy, sizeof envwhy);
+        if (r < 0)
+                return deny(x, r == -EPERM ? "denied" : "internal", "%s", envwhy);
         r = store_count_waiting(c->store, x->conn->uid, &waiting);
         if (r < 0)
                 return deny(x, "internal", "cannot count queued jobs: %s", strerror(-r));
@@ -272,6 +323,7 @@ static json_t *op_submit(Ctx *x) {
          * opens these as the job's user, with the user's permissions */
         j->stdout_path = TAKE_PTR(rq->stdout_path);
         j->stderr_path = TAKE_PTR(rq->stderr_path);
+        j->name = TAKE_PTR(rq->name);
         j->walltime = rq->walltime ? rq->walltime : p->walltime;
         j->submit_time = now_usec();
         j->exit_code = j->exit_signal = -1;
@@ -295,6 +347,12 @@ static json_t *op_submit(Ctx *x) {
         json_t *resp = ok(x);
         json_object_set_new(resp, "job", json_integer((json_int_t) j->id));
         json_object_set_new(resp, "state", json_string(job_state_to_string(j->state)));
+        if (dropped) {
+                json_t *a = json_array();
+                for (char **dv = dropped; a && *dv; dv++)
+                        json_array_append_new(a, json_string(*dv));
+                json_object_set_new(resp, "env_dropped", a ? a : json_null());
+        }
         dispatch(c);
         return resp;
 }
@@ -556,7 +614,9 @@ static json_t *op_logs(Ctx *x) {
         json_t *e = get_own_job(x, x->req->job, &j);
         if (e)
                 return e;
-        const char *elsewhere = x->req->stream ? j->stderr_path : j->stdout_path;
+        _cleanup_free_ char *path = NULL;
+        (void) job_output_path(j, x->req->stream, &path);
+        const char *elsewhere = path ? path : x->req->stream ? j->stderr_path : j->stdout_path;
         if (elsewhere) {
                 e = deny(x, "invalid", "job %lld writes its %s to %s (chosen at submit): read it there",
                          (long long) j->id, x->req->stream ? "stderr" : "stdout", elsewhere);

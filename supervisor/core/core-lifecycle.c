@@ -21,6 +21,7 @@
 #include "macro.h"
 #include "messages.h"
 #include "policy.h"
+#include "protocol.h"
 #include "store.h"
 
 /* ---- requests to the helper ---- */
@@ -342,6 +343,18 @@ void dispatch(Core *c) {
                         job_free(j);
                         return;
                 }
+                /* -o/-e: their %j, %x, %u now that the id is known */
+                _cleanup_free_ char *out = NULL, *err = NULL;
+                if (job_output_path(j, false, &out) < 0 || job_output_path(j, true, &err) < 0) {
+                        on_launch_failed(c,
+                                         &(HMsg){ .type = HMSG_T_LAUNCH_FAILED,
+                                                  .launch_failed = { .job = j->id,
+                                                                     .error = "its -o/-e path with its patterns "
+                                                                              "replaced is not a valid path" } },
+                                         j);
+                        job_free(j);
+                        return;
+                }
                 HMsg m = { .type = HMSG_T_LAUNCH,
                            .launch = { .job = j->id,
                                        .uid = j->uid,
@@ -352,8 +365,8 @@ void dispatch(Core *c) {
                                        .output_id = j->output_id,
                                        .argv = j->argv,
                                        .env = j->env,
-                                       .stdout_path = j->stdout_path,
-                                       .stderr_path = j->stderr_path } };
+                                       .stdout_path = out,
+                                       .stderr_path = err } };
                 const char *field = NULL;
                 r = helper_send(c, &m, &field);
                 if (r == -EINVAL) {
@@ -371,6 +384,19 @@ void dispatch(Core *c) {
                         return; /* on_launch_failed() dispatched again */
         }
         update_status(c);
+}
+
+int job_output_path(const Job *j, bool err, char **ret) {
+        const char *pattern = err ? j->stderr_path : j->stdout_path;
+        const char *name = j->name;
+        *ret = NULL;
+        if (!pattern)
+                return 0;
+        if (!name) {
+                const char *slash = strrchr(j->argv[0], '/');
+                name = slash && slash[1] ? slash + 1 : j->argv[0];
+        }
+        return api_output_pattern_expand(pattern, j->id, name, j->user, ret);
 }
 
 /* ---- recovery after a restart ---- */

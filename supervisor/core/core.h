@@ -91,6 +91,12 @@ void dispatch(Core *c);
 int recover(Core *c);
 void start_cancel(Core *c, const Job *j);
 
+/* core-lifecycle.c: the job's -o/-e path with its %j, %x, %u patterns
+ * replaced (%x: the job's name, else its command's base name); NULL in
+ * *ret when it has none (the output directory); -EINVAL if the expansion is
+ * not a valid path. */
+int job_output_path(const Job *j, bool err, char **ret);
+
 /* core-status.c: asks for a STATUS= and metrics update soon (coalesced),
  * after any change of a job's state; the timers core_main arms (the first
  * STATUS= is sent by calling on_status_timer directly). */

@@ -2,7 +2,9 @@
 /* env.c — the job's environment (step 7). Nothing of corral-launch's own
  * environment reaches the job except the locale and terminal variables below
  * (the documented safe set); corral sets the login variables from the
- * password entry and CORRAL_JOB_ID/CORRAL_POLICY; --env comes last and wins. */
+ * password entry; --env comes next and wins over those; CORRAL_JOB_ID and
+ * CORRAL_POLICY come last and win over --env (corrald passes the submitter's
+ * whole environment, which may hold another job's). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,8 +60,7 @@ int env_build(const JobUser *u, const char *job_id, const char *policy, char *co
         }
         if ((r = env_set(&l, "PATH", DEFAULT_PATH)) < 0 || (r = env_set(&l, "HOME", u->home)) < 0 ||
             (r = env_set(&l, "USER", u->name)) < 0 || (r = env_set(&l, "LOGNAME", u->name)) < 0 ||
-            (r = env_set(&l, "SHELL", u->shell)) < 0 || (r = env_set(&l, "CORRAL_JOB_ID", job_id)) < 0 ||
-            (r = env_set(&l, "CORRAL_POLICY", policy)) < 0)
+            (r = env_set(&l, "SHELL", u->shell)) < 0)
                 return r;
         for (char *const *e = extra; e && *e; e++) {
                 const char *eq = strchr(*e, '=');
@@ -70,7 +71,7 @@ int env_build(const JobUser *u, const char *job_id, const char *policy, char *co
                 if ((r = env_set(&l, name, eq + 1)) < 0)
                         return r;
         }
-        if (!l && (r = strv_extend(&l, "PATH=" DEFAULT_PATH)) < 0)
+        if ((r = env_set(&l, "CORRAL_JOB_ID", job_id)) < 0 || (r = env_set(&l, "CORRAL_POLICY", policy)) < 0)
                 return r;
         *ret = TAKE_PTR(l);
         return 0;

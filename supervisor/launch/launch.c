@@ -577,6 +577,36 @@ static int read_env_file(Launch *l) {
         return 0;
 }
 
+/* 7a. The policy's [job] env_deny once more (corrald drops it at submit,
+ * refuses it from -E; the policy may have changed since, and a direct
+ * caller's --env gets the same rule): a denied variable is dropped, with a
+ * warning in the log and the result record. */
+static int drop_denied_env(Launch *l) {
+        _cleanup_strv_free_ char **kept = NULL;
+        bool dropped = false;
+        int r;
+
+        for (char **e = l->args.env; e && *e; e++) {
+                if (!policy_env_denied(l->policy, *e)) {
+                        if ((r = strv_extend(&kept, *e)) < 0)
+                                return fail(l, STEP_INTERNAL, r, "out of memory");
+                        continue;
+                }
+                _cleanup_free_ char *w = NULL;
+                int n = (int) strcspn(*e, "=");
+                log_warning("the policy's [job] env_deny drops %.*s from the job's environment", n, *e);
+                if (asprintf(&w, "environment variable %.*s dropped: the policy's [job] env_deny", n, *e) >= 0)
+                        (void) strv_consume(&l->warnings, TAKE_PTR(w));
+                dropped = true;
+        }
+        if (!dropped)
+                return 0;
+        strv_free(l->env);
+        l->env = TAKE_PTR(kept);
+        l->args.env = l->env;
+        return 0;
+}
+
 /* 6b. Landlock: planned here from the kernel's ABI (contain_landlock_plan(),
  * the same plan as a foreign caller's), applied in the job just before the
  * seccomp filter. What the kernel lacks is a warning in the result record
@@ -1138,6 +1168,9 @@ static int run_setup(Launch *l) {
         if (r < 0)
                 return r;
         r = read_env_file(l);
+        if (r < 0)
+                return r;
+        r = drop_denied_env(l);
         if (r < 0)
                 return r;
         /* 7a. environment and stdio */

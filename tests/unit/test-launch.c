@@ -30,7 +30,9 @@ START_TEST(test_env) {
                       .gid = 1001,
                       .home = (char *) "/home/alice",
                       .shell = (char *) "/bin/bash" };
-        char *extra[] = { (char *) "FOO=bar", (char *) "PATH=/opt/bin", (char *) "EMPTY=", NULL };
+        char *extra[] = { (char *) "FOO=bar", (char *) "PATH=/opt/bin", (char *) "EMPTY=",
+                          /* the submitter's, from inside another job: corral's own win */
+                          (char *) "CORRAL_JOB_ID=99", (char *) "CORRAL_POLICY=other", NULL };
         char **env = NULL;
 
         setenv("LANG", "C.UTF-8", 1);

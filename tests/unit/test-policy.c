@@ -188,6 +188,51 @@ START_TEST(test_errors) {
         /* min_uid above the default max_uid 60000: no user could be cleaned */
         assert_error("[epilogue]\nmin_uid = 61000\n", "max_uid (60000) is below min_uid (61000)");
         assert_error("[namespaces]\nmount = host\n", "t.ini:2: namespaces.mount = host, but [filesystem]");
+        assert_error("[job]\nenv_deny = LD_PRELOAD, A-B\n",
+                     "t.ini:2: 'A-B' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*) or a glob pattern");
+        assert_error("[job]\nenv_deny = 1X\n", "t.ini:2: '1X' is not an environment variable name");
+}
+END_TEST
+
+/* [job] env_deny: names and glob patterns; the shipped policies' lists */
+START_TEST(test_env_deny) {
+        const char *src = getenv("CORRAL_SRC");
+        Policy *p = NULL;
+        ConfDiags d = { 0 };
+        char pdir[512], *diags = NULL;
+
+        ck_assert_int_eq(policy_new_defaults(&p), 0);
+        ck_assert(!policy_env_denied(p, "LD_PRELOAD")); /* built in: nothing denied */
+        policy_free(p);
+        p = NULL;
+
+        write_file("e.ini", "[job]\nenv_deny = LD_*, SSH_AUTH_SOCK, X?[0-9]\n");
+        ck_assert_int_eq(load("e", &p, &diags), 0);
+        free(diags);
+        ck_assert(policy_env_denied(p, "LD_PRELOAD"));
+        ck_assert(policy_env_denied(p, "LD_LIBRARY_PATH=/opt/lib")); /* an assignment: by its name */
+        ck_assert(policy_env_denied(p, "SSH_AUTH_SOCK"));
+        ck_assert(policy_env_denied(p, "XA1"));
+        ck_assert(!policy_env_denied(p, "XA"));
+        ck_assert(!policy_env_denied(p, "SSH_AUTH_SOCKET"));
+        ck_assert(!policy_env_denied(p, "PATH=/bin:LD_X"));
+        ck_assert(!policy_env_denied(p, "OLD_PRELOAD"));
+        policy_free(p);
+        p = NULL;
+
+        snprintf(pdir, sizeof pdir, "%s/policies", src ? src : ".");
+        ck_assert_int_eq(policy_load(pdir, "default", 0, &p, &d), 0);
+        ck_assert(policy_env_denied(p, "LD_PRELOAD=/x.so"));
+        ck_assert(policy_env_denied(p, "LD_AUDIT"));
+        ck_assert(!policy_env_denied(p, "LD_LIBRARY_PATH")); /* conda, modules */
+        ck_assert(!policy_env_denied(p, "PATH"));
+        policy_free(p);
+        p = NULL;
+        ck_assert_int_eq(policy_load(pdir, "strict", 0, &p, &d), 0);
+        ck_assert(policy_env_denied(p, "LD_LIBRARY_PATH"));
+        ck_assert(policy_env_denied(p, "SSH_AUTH_SOCK"));
+        ck_assert(!policy_env_denied(p, "PATH"));
+        policy_free(p);
 }
 END_TEST
 
@@ -639,6 +684,7 @@ Suite *policy_suite(void) {
         tcase_add_test(tc, test_inheritance);
         tcase_add_test(tc, test_continuation_lines);
         tcase_add_test(tc, test_errors);
+        tcase_add_test(tc, test_env_deny);
         tcase_add_test(tc, test_all_errors_reported);
         tcase_add_test(tc, test_parent_errors_reported);
         tcase_add_test(tc, test_long_line_and_size);

@@ -3,6 +3,7 @@
  * input refused with a message naming the field. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,95 @@ START_TEST(test_job_states) {
 }
 END_TEST
 
+/* issue 13: the environment (env_explicit, the size limit) and the output
+ * (-J name, -o/-e patterns) of a submission */
+START_TEST(test_submit_env_output) {
+        ApiRequest r;
+        char *err = NULL, *out = NULL;
+        const char *bad = NULL;
+
+        ck_assert_int_eq(parse("{\"op\":\"submit\",\"argv\":[\"/bin/true\"],\"cwd\":\"/tmp\",\"env\":{\"A\":\"1\","
+                               "\"LD_PRELOAD\":\"x\"},\"env_explicit\":[\"A\"],\"name\":\"my run 1\","
+                               "\"stdout\":\"/tmp/%x-%j.out\",\"stderr\":\"/tmp/%u/100%%.err\"}",
+                               &r, &err),
+                         0);
+        ck_assert_uint_eq(strv_length(r.env_explicit), 1);
+        ck_assert_str_eq(r.env_explicit[0], "A");
+        ck_assert_str_eq(r.name, "my run 1");
+        ck_assert_str_eq(r.stdout_path, "/tmp/%x-%j.out");
+        ck_assert_str_eq(r.stderr_path, "/tmp/%u/100%%.err");
+        api_request_done(&r);
+        /* without them: no name, an empty explicit list */
+        ck_assert_int_eq(parse("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\"}", &r, &err), 0);
+        ck_assert_ptr_null(r.name);
+        ck_assert_ptr_nonnull(r.env_explicit);
+        ck_assert_uint_eq(strv_length(r.env_explicit), 0);
+        api_request_done(&r);
+
+        assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"stdout\":\"/tmp/%a.out\"}",
+                   "field 'stdout': unknown pattern '%a' (%j the job id, %x its name, %u the user, %% a percent sign)");
+        assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"stderr\":\"/tmp/x%\"}",
+                   "field 'stderr': unknown pattern '%'");
+        assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"stdout\":\"out/%j\"}",
+                   "field 'stdout' must be an absolute path");
+        assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"name\":\"a/b\"}", "invalid job name 'a/b'");
+        assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"name\":\"..\"}", "invalid job name");
+        assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"name\":\"\"}", "invalid job name");
+        assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"name\":\"a\\nb\"}", "invalid job name");
+        assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"env_explicit\":[\"1A\"]}",
+                   "env_explicit[0] is not a variable name");
+        assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"env_explicit\":\"A\"}",
+                   "field 'env_explicit' must be an array");
+
+        /* the environment's size in all: 3 variables of 12,000 bytes fit
+         * each (API_MAX_ARG), not together (API_MAX_ENV_BYTES) */
+        {
+                size_t big = 12000;
+                char *v = malloc(big + 1), *req = NULL;
+                ck_assert_ptr_nonnull(v);
+                memset(v, 'x', big);
+                v[big] = '\0';
+                ck_assert_int_ge(asprintf(&req,
+                                          "{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"env\":{\"A\":\"%s\","
+                                          "\"B\":\"%s\",\"C\":\"%s\"}}",
+                                          v, v, v),
+                                 0);
+                assert_bad(req, "field 'env' has 3 variables of 36006 bytes in all (limit 32768 bytes)");
+                free(req);
+                ck_assert_int_ge(asprintf(&req,
+                                          "{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"env\":{\"A\":\"%s\","
+                                          "\"B\":\"%s\"}}",
+                                          v, v),
+                                 0);
+                ck_assert_int_eq(parse(req, &r, &err), 0);
+                api_request_done(&r);
+                free(req);
+                free(v);
+        }
+
+        /* the patterns, replaced when the job starts */
+        ck_assert_int_eq(api_output_pattern_check("/a/%j-%x-%u-%%.out", NULL), 0);
+        ck_assert_int_eq(api_output_pattern_check("/a/%J", &bad), -EINVAL);
+        ck_assert_str_eq(bad, "%J");
+        ck_assert_int_eq(api_output_pattern_expand("/home/a/%x-%j.out", 42, "sim", "alice", &out), 0);
+        ck_assert_str_eq(out, "/home/a/sim-42.out");
+        free(out);
+        ck_assert_int_eq(api_output_pattern_expand("/o/%u/%%j%j%%", 7, "n", "bob", &out), 0);
+        ck_assert_str_eq(out, "/o/bob/%j7%");
+        free(out);
+        ck_assert_int_eq(api_output_pattern_expand("/plain", 7, "n", "bob", &out), 0);
+        ck_assert_str_eq(out, "/plain");
+        free(out);
+        /* a name of ".." would make a ".." component: refused, not followed */
+        ck_assert_int_eq(api_output_pattern_expand("/o/%x/f", 7, "..", "bob", &out), -EINVAL);
+        ck_assert_int_eq(api_output_pattern_expand("/o/%q", 7, "n", "bob", &out), -EINVAL);
+
+        ck_assert(api_job_name_valid("a b.c-d_e (2)"));
+        ck_assert(!api_job_name_valid("."));
+        ck_assert(!api_job_name_valid("x/y"));
+}
+END_TEST
+
 Suite *protocol_suite(void) {
         Suite *s = suite_create("protocol");
         TCase *tc = tcase_create("requests");
@@ -159,6 +249,7 @@ Suite *protocol_suite(void) {
         tcase_add_test(tc, test_bad_requests);
         tcase_add_test(tc, test_oversized);
         tcase_add_test(tc, test_job_states);
+        tcase_add_test(tc, test_submit_env_output);
         suite_add_tcase(s, tc);
         return s;
 }

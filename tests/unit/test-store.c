@@ -49,6 +49,7 @@ START_TEST(test_submit_get) {
         Store *s = NULL;
         ck_assert_int_eq(store_open(path, &s), 0);
         Job *jobs[3] = { mkjob(61001, "a"), mkjob(61002, "b"), mkjob(61001, "a") };
+        jobs[1]->name = strdup("my run"); /* -J */
         ck_assert_int_eq(store_submit(s, jobs, 3), 0);
         ck_assert_int_eq(jobs[0]->id, 1);
         ck_assert_int_eq(jobs[2]->id, 3);
@@ -64,6 +65,10 @@ START_TEST(test_submit_get) {
         ck_assert_int_eq(j->state, JOB_QUEUED);
         ck_assert_str_eq(j->output_id, jobs[1]->output_id);
         ck_assert_int_eq(j->exit_code, -1);
+        ck_assert_str_eq(j->name, "my run");
+        job_free(j);
+        ck_assert_int_eq(store_get(s, 1, &j), 0);
+        ck_assert_ptr_null(j->name); /* none given */
         job_free(j);
         ck_assert_int_eq(store_get(s, 99, &j), -ENOENT);
         for (int i = 0; i < 3; i++)
@@ -280,6 +285,7 @@ START_TEST(test_added_columns) {
         ck_assert_int_eq(store_open(path, &s), 0);
         ck_assert_int_eq(store_get(s, 7, &j), 0);
         ck_assert_str_eq(j->argv[0], "/bin/true");
+        ck_assert_ptr_null(j->name); /* the added column's default */
         job_free(j);
         store_close(s);
         /* opened twice: nothing added twice */
