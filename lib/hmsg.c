@@ -67,6 +67,8 @@ static const Field f_launch[] = {
         FIELD(launch, "policy", policy, F_STR, C_POLICY),
         FIELD(launch, "cwd", cwd, F_STR, C_PATH),
         FIELD(launch, "walltime", walltime, F_U64, C_NONE), /* 0 or above the policy's: the helper fails the launch */
+        FIELD(launch, "mem", mem, F_U64, C_NONE), /* above the policy's max_mem: the helper fails the launch */
+        FIELD(launch, "cpus", cpus, F_U64, C_NONE), /* above the policy's max_cpus: likewise */
         FIELD(launch, "output_id", output_id, F_STR, C_OUTPUT_ID),
         FIELD(launch, "argv", argv, F_STRV, C_ARGV),
         FIELD(launch, "env", env, F_STRV, C_ENV),

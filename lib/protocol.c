@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "policy.h"
+#include "resources.h"
 #include "strv.h"
 
 static const char *const op_names[_API_OP_MAX] = {
@@ -24,8 +25,9 @@ static const char *const op_names[_API_OP_MAX] = {
 };
 
 /* The fields each operation accepts besides "op". */
-static const char *const op_fields[_API_OP_MAX][10] = {
-        [API_SUBMIT] = { "argv", "env", "cwd", "policy", "walltime", "stdout", "stderr", "hold" },
+static const char *const op_fields[_API_OP_MAX][24] = {
+        [API_SUBMIT] = { "argv", "env", "cwd", "policy", "walltime", "stdout", "stderr", "hold", "mem", "cpus",
+                         "tasks" },
         [API_LIST] = { "states", "user", "all", "limit", "last", "since" },
         [API_SHOW] = { "job" },
         [API_CANCEL] = { "job" },
@@ -120,6 +122,18 @@ static int parse_path_field(json_t *o, const char *field, char **ret, char **ret
         return r;
 }
 
+/* submit's resources (resources.h): whole numbers; 0 or absent: not asked */
+static int parse_resources(json_t *o, ApiRequest *req, char **ret_error) {
+        int r = get_uint(o, "mem", (uint64_t) INT64_MAX, &req->mem, ret_error);
+        if (r < 0)
+                return r;
+        r = get_uint(o, "cpus", RES_MAX_CPUS, &req->cpus, ret_error);
+        if (r < 0)
+                return r;
+        r = get_uint(o, "tasks", RES_MAX_TASKS, &req->tasks, ret_error);
+        return r < 0 ? r : 0;
+}
+
 static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
         json_t *argv = json_object_get(o, "argv"), *env = json_object_get(o, "env"), *wt;
         size_t i;
@@ -202,7 +216,9 @@ static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
         if (r < 0)
                 return r;
         r = get_bool(o, "hold", &req->hold, ret_error);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        return parse_resources(o, req, ret_error);
 }
 
 static int parse_job(json_t *o, ApiRequest *req, char **ret_error) {

@@ -6,7 +6,10 @@
  * field. Pure code (no I/O), so it is unit-tested and fuzzed.
  *
  *   {"op":"submit","argv":["/bin/echo","hi"],"env":{"K":"V"},"cwd":"/home/a",
- *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false}
+ *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false,
+ *    "mem":1073741824,"cpus":2,"tasks":1}
+ *     (mem in bytes, cpus per task and tasks whole numbers, each optional:
+ *     see resources.h)
  *   {"op":"list","states":["RUNNING","QUEUED"],"user":"alice","all":true,
  *    "last":10,"since":1795338781}
  *     (every job not over yet, newest first, then those that ended last: the
@@ -58,6 +61,9 @@ typedef struct ApiRequest {
         uint64_t walltime; /* usec; 0: the policy's */
         char *stdout_path, *stderr_path;
         bool hold;
+        uint64_t mem; /* bytes; 0: the policy's memory */
+        uint64_t cpus; /* whole CPUs per task; 0: the policy's cpus */
+        uint64_t tasks; /* task slots; 0: one */
         /* list */
         unsigned states; /* bit mask of 1 << JobState; 0: all */
         char *user;

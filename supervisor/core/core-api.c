@@ -23,6 +23,7 @@
 #include "parse.h"
 #include "policy.h"
 #include "protocol.h"
+#include "resources.h"
 #include "store.h"
 #include "strv.h"
 
@@ -34,6 +35,19 @@
 #define ACCEPT_RETRY_USEC (250 * USEC_PER_MSEC)
 #define LOGS_CHUNK ((size_t) 60 * 1024)
 #define FOLLOW_INTERVAL_USEC (200 * USEC_PER_MSEC)
+
+/* "mem" (bytes; null: not limited), "cpus" (CPUs, as the policy writes
+ * them; null: not limited), "tasks", and for a job that waits its
+ * "pending_reason" (core-pack.c). */
+static void job_resources_to_json(Core *c, const Job *j, json_t *o) {
+        char buf[FORMAT_BUF];
+        json_object_set_new(o, "mem", j->mem ? json_integer((json_int_t) j->mem) : json_null());
+        json_object_set_new(o, "cpus", j->cpus ? json_string(format_cpus(buf, j->cpus)) : json_null());
+        json_object_set_new(o, "tasks", json_integer((json_int_t) (j->tasks ? j->tasks : 1)));
+        PendReason why = pending_reason(c, j);
+        if (why != PEND_NONE)
+                json_object_set_new(o, "pending_reason", json_string(pend_reason_to_string(why)));
+}
 
 static json_t *job_to_json(Core *c, const Job *j, bool full) {
         char buf[FORMAT_BUF], outdir[4200];
@@ -56,6 +70,7 @@ static json_t *job_to_json(Core *c, const Job *j, bool full) {
                 json_object_set_new(o, "env", env ? env : json_null());
         }
         json_object_set_new(o, "walltime", json_string(format_duration(buf, j->walltime)));
+        job_resources_to_json(c, j, o);
         json_object_set_new(o, "submitted", json_integer((json_int_t) (j->submit_time / USEC_PER_SEC)));
         json_object_set_new(o, "started",
                             j->start_time ? json_integer((json_int_t) (j->start_time / USEC_PER_SEC)) : json_null());
@@ -84,6 +99,10 @@ static json_t *job_to_json(Core *c, const Job *j, bool full) {
                 json_object_set_new(o, "epilogue", ep ? ep : json_null());
         }
         return o;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b) {
+        return a < b ? a : b;
 }
 
 /* ---- connections ---- */
@@ -214,6 +233,22 @@ static int user_allowed(const Policy *p, const struct passwd *pw, char **ret_rea
         return policy_user_allowed(p, pw->pw_uid, pw->pw_gid, pw->pw_name, names, ret_reason);
 }
 
+/* --mem, --cpus, --tasks against the policy and the node (resources.h):
+ * what the job gets, or why it can never run (*ret_reason). */
+static int submit_resources(Core *c, const ApiRequest *rq, const Policy *p, const char *policy, ResAsk *ret,
+                            char **ret_reason) {
+        ResRequest req = { .mem = rq->mem, .cpus = rq->cpus, .tasks = rq->tasks };
+        ResLimits l = { .def_mem = p->memory,
+                        .max_mem = p->max_mem,
+                        .def_cpus = p->cpus,
+                        .max_cpus = p->max_cpus,
+                        .node_mem = c->s->node_mem,
+                        .node_cpus = c->s->node_cpus };
+        free(*ret_reason);
+        *ret_reason = NULL;
+        return res_resolve(&req, &l, policy, ret, ret_reason);
+}
+
 static json_t *op_submit(Ctx *x) {
         Core *c = x->c;
         ApiRequest *rq = x->req;
@@ -250,6 +285,12 @@ static json_t *op_submit(Ctx *x) {
                 return deny(x, "invalid", "walltime %s exceeds the %s of policy '%s'", format_duration(a, rq->walltime),
                             format_duration(b, p->walltime), policy);
         }
+        ResAsk ask;
+        r = submit_resources(c, rq, p, policy, &ask, &why);
+        if (r == -ENOMEM)
+                return deny(x, "internal", "out of memory");
+        if (r < 0)
+                return deny(x, "invalid", "%s", why);
         r = store_count_waiting(c->store, x->conn->uid, &waiting);
         if (r < 0)
                 return deny(x, "internal", "cannot count queued jobs: %s", strerror(-r));
@@ -273,6 +314,9 @@ static json_t *op_submit(Ctx *x) {
         j->stdout_path = TAKE_PTR(rq->stdout_path);
         j->stderr_path = TAKE_PTR(rq->stderr_path);
         j->walltime = rq->walltime ? rq->walltime : p->walltime;
+        j->mem = ask.mem;
+        j->cpus = ask.cpus;
+        j->tasks = ask.tasks;
         j->submit_time = now_usec();
         j->exit_code = j->exit_signal = -1;
         /* The session it came from is the user's interactive session, never
@@ -484,6 +528,8 @@ static json_t *op_version(Ctx *x) {
         json_object_set_new(resp, "version", json_string(CORRAL_VERSION));
         json_object_set_new(resp, "api", json_integer(1));
         json_object_set_new(resp, "slots", json_integer((json_int_t) x->c->s->slots));
+        json_object_set_new(resp, "node_mem", json_integer((json_int_t) min_u64(x->c->s->node_mem, INT64_MAX)));
+        json_object_set_new(resp, "node_cpus", json_integer((json_int_t) min_u64(x->c->s->node_cpus, INT64_MAX)));
         json_object_set_new(resp, "drained", json_boolean(x->c->drained));
         json_object_set_new(resp, "running",
                             json_integer((json_int_t) counts[JOB_RUNNING] + (json_int_t) counts[JOB_STARTING]));
