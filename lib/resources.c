@@ -47,11 +47,11 @@ int res_parse_mem(const char *s, uint64_t *ret_bytes) {
                 return -ERANGE;
         memcpy(digits, s, n);
         digits[n] = '\0';
-        r = parse_uint64(digits, 1, UINT64_MAX, &v);
-        if (r == -ERANGE && v == 0)
-                return -EINVAL; /* "0": Slurm's "all the node's memory", not ours */
+        r = parse_uint64(digits, 0, UINT64_MAX, &v);
         if (r < 0)
                 return r;
+        if (v == 0)
+                return -EINVAL; /* "0": Slurm's "all the node's memory", not ours */
         if (v > (UINT64_C(1) << 63) >> shift)
                 return -ERANGE;
         *ret_bytes = v << shift;
@@ -203,8 +203,12 @@ int res_resolve(const ResRequest *rq, const ResLimits *l, const char *policy, Re
 }
 
 static const char *const pend_names[_PEND_MAX] = {
-        [PEND_NONE] = "NONE",         [PEND_HELD] = "HELD",           [PEND_DRAINED] = "DRAINED",
-        [PEND_RESOURCES] = "RESOURCES", [PEND_USER_CAP] = "USER_CAP", [PEND_DEPENDENCY] = "DEPENDENCY",
+        [PEND_NONE] = "NONE",
+        [PEND_HELD] = "HELD",
+        [PEND_DRAINED] = "DRAINED",
+        [PEND_RESOURCES] = "RESOURCES",
+        [PEND_USER_CAP] = "USER_CAP",
+        [PEND_DEPENDENCY] = "DEPENDENCY",
         [PEND_BEGIN_TIME] = "BEGIN_TIME",
 };
 
@@ -216,37 +220,53 @@ bool pack_fits(const ResAsk *ask, const PackFree *f) {
         return f->slots > 0 && ask->mem <= f->mem && ask->cpus <= f->cpus;
 }
 
-ssize_t pack_pick(const PackHead *heads, size_t n, const PackFree *free_res, uint64_t user_cap,
-                  PendReason *ret_reasons) {
-        ssize_t oldest = -1, pick = -1;
+/* Whether ask fits in the CPUs and memory of f (not its slots). */
+static bool fits_res(const ResAsk *ask, const PackFree *f) {
+        return ask->mem <= f->mem && ask->cpus <= f->cpus;
+}
+
+ssize_t pack_pick(const PackHead *heads, size_t n, const PackFree *free_res, uint64_t user_cap, int64_t reserved,
+                  int64_t *ret_reserved, PendReason *ret_reasons) {
+        ssize_t res = -1, pick = -1, passed = -1;
 
         for (size_t i = 0; i < n; i++) {
                 if (ret_reasons)
-                        ret_reasons[i] = PEND_NONE;
-                if (heads[i].running >= user_cap) {
-                        if (ret_reasons)
-                                ret_reasons[i] = PEND_USER_CAP;
-                        continue;
-                }
-                if (oldest < 0 || heads[i].id < heads[oldest].id)
-                        oldest = (ssize_t) i;
+                        ret_reasons[i] = heads[i].running >= user_cap ? PEND_USER_CAP : PEND_NONE;
+                if (reserved > 0 && heads[i].id == reserved && heads[i].running < user_cap)
+                        res = (ssize_t) i;
         }
-        if (oldest < 0)
-                return -1;
-        /* the oldest head does not fit: it keeps what frees up for itself */
-        if (!pack_fits(&heads[oldest].ask, free_res)) {
-                for (size_t i = 0; ret_reasons && i < n; i++)
-                        if (ret_reasons[i] == PEND_NONE)
-                                ret_reasons[i] = PEND_RESOURCES;
-                return -1;
-        }
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && pick < 0; i++) {
+                const ResAsk *a = &heads[i].ask;
                 if (heads[i].running >= user_cap)
                         continue;
-                if (pick < 0 && pack_fits(&heads[i].ask, free_res))
-                        pick = (ssize_t) i;
-                else if (ret_reasons && (ssize_t) i != pick)
+                if (!pack_fits(a, free_res)) {
+                        if (ret_reasons)
+                                ret_reasons[i] = PEND_RESOURCES;
+                        if ((ssize_t) i != res && (passed < 0 || heads[i].id < heads[passed].id))
+                                passed = (ssize_t) i;
+                        continue;
+                }
+                if (res >= 0 && (ssize_t) i != res) {
+                        /* only in what the reserved job leaves */
+                        PackFree left = { .mem = free_res->mem - a->mem, .cpus = free_res->cpus - a->cpus };
+                        if (!fits_res(&heads[res].ask, &left)) {
+                                if (ret_reasons)
+                                        ret_reasons[i] = PEND_RESOURCES;
+                                continue;
+                        }
+                }
+                pick = (ssize_t) i;
+        }
+        for (size_t i = 0; ret_reasons && i < n; i++)
+                if ((ssize_t) i != pick && ret_reasons[i] == PEND_NONE)
                         ret_reasons[i] = PEND_RESOURCES;
+        if (ret_reserved) {
+                if (res >= 0)
+                        *ret_reserved = pick == res ? 0 : reserved;
+                else if (pick >= 0 && passed >= 0)
+                        *ret_reserved = heads[passed].id; /* a smaller job passed it: not again for ever */
+                else
+                        *ret_reserved = 0;
         }
         return pick;
 }

@@ -97,19 +97,24 @@ typedef struct PackHead {
 
 /* The dispatcher's decision, given the head of every user with queued jobs,
  * in round-robin order (the users after the one served last, in uid order,
- * wrapping around), the free resources and the per-user cap (UINT64_MAX:
- * none). Returns the index of the head to start now, or -1 for none; the
- * heads not started get a reason in ret_reasons[] (n entries, may be NULL).
+ * wrapping around), the free resources, the per-user cap (UINT64_MAX: none)
+ * and the job holding the reservation (0: none). Returns the index of the
+ * head to start now, or -1 for none; *ret_reserved (may be NULL) is the
+ * reservation for the next pick; ret_reasons[] (n entries, may be NULL) why
+ * each head not started waits.
  *  - a user at the cap is skipped (USER_CAP);
  *  - the first head, in round-robin order, that fits starts: fair between
  *    users as the one-job-per-turn order was;
  *  - within one user, jobs start in submission order: only its head is a
  *    candidate, a smaller job of the same user never passes it;
- *  - a head that does not fit lets the other users' heads pass it, unless it
- *    is the oldest queued head of all (lowest id): then nothing starts until
- *    it fits, so a big job waits at most until it is the oldest and the jobs
- *    running then end, never for ever (RESOURCES for all). */
-ssize_t pack_pick(const PackHead *heads, size_t n, const PackFree *free_res, uint64_t user_cap,
-                  PendReason *ret_reasons);
+ *  - a head that does not fit lets the next users' heads that fit pass it,
+ *    once: the oldest head passed over gets the reservation, and from then
+ *    on other heads start only in the CPUs and memory it leaves free, so it
+ *    starts when enough of the running jobs end, never waits for ever (no
+ *    backfill past it). The reservation ends when it starts, or leaves the
+ *    queue, or its user reaches the cap. The slots are not reserved: the
+ *    reserved job gets a free slot in its turn. */
+ssize_t pack_pick(const PackHead *heads, size_t n, const PackFree *free_res, uint64_t user_cap, int64_t reserved,
+                  int64_t *ret_reserved, PendReason *ret_reasons);
 /* Whether ask fits into free_res (a 0 in ask is not counted). */
 bool pack_fits(const ResAsk *ask, const PackFree *free_res);

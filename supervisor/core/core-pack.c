@@ -60,7 +60,12 @@ int pack_next(Core *c, Job **ret) {
                                     .ask = { .mem = heads[i]->mem, .cpus = heads[i]->cpus, .tasks = heads[i]->tasks },
                                     .running = running_of(c, heads[i]->uid) };
         PackFree f = free_resources(c);
-        ssize_t pick = pack_pick(ph, n, &f, c->s->max_running_per_user, NULL);
+        int64_t reserved = 0;
+        ssize_t pick = pack_pick(ph, n, &f, c->s->max_running_per_user, c->reserved_job, &reserved, NULL);
+        if (reserved != c->reserved_job && reserved)
+                log_job(LOG_INFO, (long long) reserved, NULL,
+                        "does not fit while smaller jobs pass it: the CPUs and memory freed are kept for it");
+        c->reserved_job = reserved;
         if (pick >= 0) {
                 *ret = heads[pick];
                 heads[pick] = NULL;

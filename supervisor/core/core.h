@@ -62,6 +62,7 @@ struct Core {
         unsigned n_active;
         uid_t last_uid;
         bool have_last_uid;
+        int64_t reserved_job; /* the queued job the CPUs and memory freed are kept for (pack_pick); 0: none */
         bool drained;
         bool recovering;
         /* metrics: rewritten on every tick (metrics_interval) and, when a

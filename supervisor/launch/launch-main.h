@@ -19,8 +19,8 @@ typedef struct LaunchRequest {
         char **env; /* NAME=VALUE, NULL-terminated; NULL: none (may hold secrets) */
         const char *env_file; /* absolute; read as the user, before env */
         uint64_t walltime; /* usec, shorter than the policy's; UINT64_MAX: the policy's */
-        uint64_t mem; /* --mem: bytes, at most the policy's max_mem; UINT64_MAX: the policy's memory */
-        uint64_t cpus; /* --cpus: millicpus, at most the policy's max_cpus; UINT64_MAX: the policy's cpus */
+        uint64_t mem; /* --mem: bytes, at most the policy's max_mem; 0: the policy's memory */
+        uint64_t cpus; /* --cpus: millicpus, at most the policy's max_cpus; 0: the policy's cpus */
         const char *result_path; /* --result; excludes result_fd */
         int result_fd; /* --result-fd; -1: none */
         const char *policy_dir, *config_path, *cgroup_parent; /* NULL: node config */
@@ -28,7 +28,7 @@ typedef struct LaunchRequest {
 } LaunchRequest;
 
 #define LAUNCH_REQUEST_INIT                                                                                            \
-        { .walltime = UINT64_MAX, .mem = UINT64_MAX, .cpus = UINT64_MAX, .result_fd = -1 }
+        { .walltime = UINT64_MAX, .result_fd = -1 }
 
 /* The whole of a launch after its request: checks req (as the parser does:
  * a bad field is an error naming the option, EXIT_USAGE), then contains,

@@ -1090,14 +1090,14 @@ static int apply_job_resources(Launch *l) {
         char a[FORMAT_BUF], b[FORMAT_BUF];
         uint64_t max;
 
-        if (l->args.mem != UINT64_MAX) {
+        if (l->args.mem) {
                 max = res_max_mem(l->policy->memory, l->policy->max_mem);
                 if (max != UINT64_MAX && l->args.mem > max)
                         return fail(l, STEP_POLICY, -EPERM, "--mem %s exceeds the %s policy '%s' allows (max_mem)",
                                     format_size(a, l->args.mem), format_size(b, max), l->args.policy);
                 l->policy->memory = l->args.mem;
         }
-        if (l->args.cpus != UINT64_MAX) {
+        if (l->args.cpus) {
                 max = res_max_cpus(l->policy->cpus, l->policy->max_cpus);
                 if (max != UINT64_MAX && l->args.cpus > max)
                         return fail(l, STEP_POLICY, -EPERM, "--cpus %s exceeds the %s policy '%s' allows (max_cpus)",

@@ -360,9 +360,9 @@ int launch_request_to_argv(const LaunchRequest *req, char ***ret_argv) {
                                 req->walltime % USEC_PER_SEC == 0 ? "s" : "us");
         if (req->result_fd != -1)
                 (void) snprintf(fd, sizeof fd, "%d", req->result_fd);
-        if (req->mem != UINT64_MAX)
+        if (req->mem)
                 (void) format_size(mem, req->mem);
-        if (req->cpus != UINT64_MAX)
+        if (req->cpus)
                 (void) format_cpus(cpus, req->cpus);
 
         if (strv_extend(&argv, "corral-launch") < 0 || argv_add(&argv, "--policy", req->policy) < 0 ||
