@@ -925,14 +925,17 @@ static int node_op(int argc, char *argv[], const char *op, const char *usage) {
                 printf("node %s\n", json_is_true(json_object_get(resp, "drained"))
                                             ? "drained: no new jobs start, running jobs finish"
                                             : "resumed: jobs start again");
-        else if (streq(op, "version"))
-                printf("corrald %s: %lld running, %lld queued, %lld slots%s\n",
+        else if (streq(op, "version")) {
+                char mem[FORMAT_BUF];
+                printf("corrald %s: %lld running, %lld queued, %lld slots, %lld CPUs, %s memory%s\n",
                        json_string_value(json_object_get(resp, "version")),
                        (long long) json_integer_value(json_object_get(resp, "running")),
                        (long long) json_integer_value(json_object_get(resp, "queued")),
                        (long long) json_integer_value(json_object_get(resp, "slots")),
+                       (long long) json_integer_value(json_object_get(resp, "node_cpus")),
+                       format_size(mem, (uint64_t) json_integer_value(json_object_get(resp, "node_mem"))),
                        json_is_true(json_object_get(resp, "drained")) ? ", drained" : "");
-        else {
+        } else {
                 size_t i;
                 json_t *p;
                 json_array_foreach(json_object_get(resp, "policies"), i, p) {

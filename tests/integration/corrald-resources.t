@@ -17,7 +17,7 @@
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 36
+plan 33
 
 make_tmpdir
 NODE_CPUS=3 corrald_setup 4
@@ -34,6 +34,7 @@ inherit = t
 cpus = 1
 max_mem = 300M
 max_cpus = 2
+walltime = 3d
 EOP
 cat >"$TEST_TMP/policies/big.ini" <<EOP
 [policy]

@@ -199,7 +199,10 @@ START_TEST(test_reason_names) {
 }
 END_TEST
 
-#define HEAD(id_, uid_, mem_, cpus_) { .id = id_, .uid = uid_, .ask = { .mem = mem_, .cpus = cpus_, .tasks = 1 } }
+#define HEAD(id_, uid_, mem_, cpus_)                                                                                   \
+        {                                                                                                              \
+                .id = id_, .uid = uid_, .ask = {.mem = mem_, .cpus = cpus_, .tasks = 1 }                               \
+        }
 
 START_TEST(test_pack_fits) {
         PackFree f = { .slots = 1, .mem = GiB, .cpus = 1000 };
