@@ -45,6 +45,7 @@ typedef enum FieldCheck {
         C_POSITIVE, /* > 0 (U64) */
         C_SESSION, /* > 1 each (PIDS) */
         C_TEXT, /* any string up to 64 KiB (messages, logs) */
+        C_ZERO_IF_ABSENT, /* U64: absent or null is 0 (a field added later) */
 } FieldCheck;
 
 typedef struct Field {
@@ -67,6 +68,9 @@ static const Field f_launch[] = {
         FIELD(launch, "policy", policy, F_STR, C_POLICY),
         FIELD(launch, "cwd", cwd, F_STR, C_PATH),
         FIELD(launch, "walltime", walltime, F_U64, C_NONE), /* 0 or above the policy's: the helper fails the launch */
+        FIELD(launch, "mem", mem, F_U64,
+              C_ZERO_IF_ABSENT), /* above the policy's max_mem: the helper fails the launch */
+        FIELD(launch, "cpus", cpus, F_U64, C_ZERO_IF_ABSENT), /* above the policy's max_cpus: likewise */
         FIELD(launch, "output_id", output_id, F_STR, C_OUTPUT_ID),
         FIELD(launch, "argv", argv, F_STRV, C_ARGV),
         FIELD(launch, "env", env, F_STRV, C_ENV),
@@ -323,6 +327,10 @@ static int unpack_field(const Field *f, json_t *v, HMsg *m) {
         case F_PID:
         case F_INT:
         case F_U64: {
+                if (absent && f->check == C_ZERO_IF_ABSENT) {
+                        *(uint64_t *) p = 0;
+                        return 0;
+                }
                 if (!json_is_integer(v))
                         return -EBADMSG;
                 json_int_t i = json_integer_value(v);

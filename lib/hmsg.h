@@ -53,6 +53,8 @@ typedef struct HMsgLaunch {
         char *user, *policy;
         char *cwd; /* absolute */
         uint64_t walltime; /* usec, > 0 */
+        uint64_t mem; /* bytes (submit --mem, resolved); 0: the policy's memory */
+        uint64_t cpus; /* millicpus (--cpus x --tasks, resolved); 0: the policy's cpus */
         char *output_id;
         char **argv; /* at least one entry */
         char **env; /* NAME=VALUE, NAME as the API allows */

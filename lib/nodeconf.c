@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -57,6 +58,15 @@ const ConfKey nodeconf_keys[_NK_MAX] = {
         KEY("idle_timeout", CONF_DURATION, NK_IDLE_TIMEOUT, idle_timeout, .min = USEC_PER_SEC,
             .max = 24 * 3600 * USEC_PER_SEC, .def = "60s",
             .help = "an API connection that sends no request for this long is closed (infinity: never)"),
+        KEY("memory", CONF_SIZE, NK_MEMORY, memory, .min = 0, .max = UINT64_MAX - 1, .def = "0",
+            .help = "memory the jobs running at once may ask for together (submit --mem, else their policy's "
+                    "memory); 0: what the machine has"),
+        KEY("cpus", CONF_UINT, NK_CPUS, cpus, .min = 0, .max = 65536, .def = "0",
+            .help = "CPUs the jobs running at once may ask for together (submit --cpus x --tasks, else their "
+                    "policy's cpus); 0: what the machine has"),
+        KEY("max_running_per_user", CONF_UINT, NK_MAX_RUNNING_PER_USER, max_running_per_user, .min = 1, .max = 1000000,
+            .unlimited = true, .def = "unlimited",
+            .help = "jobs of one user that may run at once (their others wait with the reason USER_CAP)"),
 };
 
 const ConfSchema nodeconf_schema = {
@@ -103,4 +113,15 @@ int nodeconf_load(const char *path, unsigned flags, bool missing_ok, NodeConfig 
         }
         *ret = TAKE_PTR(c);
         return 0;
+}
+
+void nodeconf_detect(uint64_t *ret_memory, uint64_t *ret_cpus) {
+        long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE), online = sysconf(_SC_NPROCESSORS_ONLN);
+        cpu_set_t set;
+
+        *ret_memory = pages > 0 && page > 0 ? (uint64_t) pages * (uint64_t) page : 0;
+        if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+                *ret_cpus = (uint64_t) CPU_COUNT(&set);
+        else
+                *ret_cpus = online > 0 ? (uint64_t) online : 1;
 }

@@ -42,6 +42,9 @@ typedef enum NodeKey {
         NK_LOG_LEVEL,
         NK_MAX_CONNECTIONS,
         NK_IDLE_TIMEOUT,
+        NK_MEMORY,
+        NK_CPUS,
+        NK_MAX_RUNNING_PER_USER,
         _NK_MAX,
 } NodeKey;
 
@@ -63,6 +66,9 @@ typedef struct NodeConfig {
         char *log_level;
         uint64_t max_connections; /* API connections at once, the reserve included */
         uint64_t idle_timeout; /* usec a connection may stay without a request; USEC_INFINITY: for ever */
+        uint64_t memory; /* bytes the jobs may ask for together; 0: the machine's (nodeconf_detect) */
+        uint64_t cpus; /* CPUs the jobs may ask for together; 0: the machine's (nodeconf_detect) */
+        uint64_t max_running_per_user; /* jobs of one user holding a slot at once; UINT64_MAX: no cap */
 
         ConfOrigin origin[_NK_MAX];
         char **files;
@@ -78,3 +84,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(NodeConfig *, nodeconf_free)
 /* Loads path over the defaults. path NULL: defaults only. missing_ok: a
  * missing file is not an error (the default path on a fresh node). */
 int nodeconf_load(const char *path, unsigned flags, bool missing_ok, NodeConfig **ret, ConfDiags *d);
+
+/* What the machine has, for `memory = 0` and `cpus = 0`: the physical memory
+ * (sysconf _SC_PHYS_PAGES x page size) and the CPUs this process may run on
+ * (sched_getaffinity; else those online), minus nothing. */
+void nodeconf_detect(uint64_t *ret_memory, uint64_t *ret_cpus);

@@ -64,6 +64,13 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "processes and threads the job may have at once (stops fork bombs)"),
         KEY("limits", "walltime", CONF_DURATION, PK_WALLTIME, walltime, .min = USEC_PER_SEC, .max = USEC_INFINITY - 1,
             .def = "48h", .help = "longest run time; a submission may ask for less, never more"),
+        KEY("limits", "max_mem", CONF_SIZE, PK_MAX_MEM, max_mem, .min = 0, .max = UINT64_MAX - 1, .def = "0",
+            .help = "most memory a job may ask for with `corral submit --mem` (memory is the default of a job that "
+                    "asks for none); 0: the value of memory"),
+        KEY("limits", "max_cpus", CONF_UINT, PK_MAX_CPUS, max_cpus, .min = 0, .max = 1024, .unlimited = true,
+            .def = "0",
+            .help = "most CPUs a job may ask for, --cpus x --tasks (cpus is the default per task of a job that asks "
+                    "for none); 0: the value of cpus"),
         KEY("limits", "nofile", CONF_UINT, PK_NOFILE, nofile, .min = 16, .max = 1048576, .def = "65536",
             .help = "RLIMIT_NOFILE: open files per process"),
         KEY("limits", "nproc", CONF_UINT, PK_NPROC, nproc, .min = 1, .max = 4194304, .unlimited = true,

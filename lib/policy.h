@@ -49,6 +49,8 @@ typedef enum PolicyKey {
         PK_CPUS,
         PK_TASKS,
         PK_WALLTIME,
+        PK_MAX_MEM,
+        PK_MAX_CPUS,
         PK_NOFILE,
         PK_NPROC,
         PK_CORE,
@@ -113,6 +115,8 @@ typedef struct Policy {
         uint64_t cpus; /* millicpus */
         uint64_t tasks;
         uint64_t walltime; /* usec */
+        uint64_t max_mem; /* bytes a job may ask for (--mem); 0: memory's value */
+        uint64_t max_cpus; /* whole CPUs a job may ask for (--cpus x --tasks); 0: cpus's value */
         uint64_t nofile, nproc, core, fsize, stack;
         /* [namespaces] NsMode */
         int ns_user, ns_pid, ns_mount, ns_ipc, ns_uts, ns_net;

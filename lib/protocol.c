@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "policy.h"
+#include "resources.h"
 #include "strv.h"
 
 static const char *const op_names[_API_OP_MAX] = {
@@ -27,7 +28,9 @@ static const char *const op_names[_API_OP_MAX] = {
 static const char *const op_fields[_API_OP_MAX][24] = {
         [API_SUBMIT] = { "argv", "env", "cwd", "policy", "walltime", "stdout", "stderr", "hold",
                          /* environment and output (issue 13, items 1 and 3) */
-                         "env_explicit", "name" },
+                         "env_explicit", "name",
+                         /* resources (item 2) */
+                         "mem", "cpus", "tasks" },
         [API_LIST] = { "states", "user", "all", "limit", "last", "since" },
         [API_SHOW] = { "job" },
         [API_CANCEL] = { "job" },
@@ -237,6 +240,18 @@ static int parse_submit_env_name(json_t *o, ApiRequest *req, char **ret_error) {
         return 0;
 }
 
+/* submit's resources (resources.h): whole numbers; 0 or absent: not asked */
+static int parse_resources(json_t *o, ApiRequest *req, char **ret_error) {
+        int r = get_uint(o, "mem", (uint64_t) INT64_MAX, &req->mem, ret_error);
+        if (r < 0)
+                return r;
+        r = get_uint(o, "cpus", RES_MAX_CPUS, &req->cpus, ret_error);
+        if (r < 0)
+                return r;
+        r = get_uint(o, "tasks", RES_MAX_TASKS, &req->tasks, ret_error);
+        return r < 0 ? r : 0;
+}
+
 static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
         json_t *argv = json_object_get(o, "argv"), *env = json_object_get(o, "env"), *wt;
         size_t i;
@@ -322,7 +337,9 @@ static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
         if (r < 0)
                 return r;
         r = get_bool(o, "hold", &req->hold, ret_error);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        return parse_resources(o, req, ret_error);
 }
 
 static int parse_job(json_t *o, ApiRequest *req, char **ret_error) {

@@ -6,7 +6,8 @@
  * field. Pure code (no I/O), so it is unit-tested and fuzzed.
  *
  *   {"op":"submit","argv":["/bin/echo","hi"],"env":{"K":"V"},"cwd":"/home/a",
- *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false}
+ *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false,
+ *    "mem":1073741824,"cpus":2,"tasks":1}
  *     ("env" is the job's environment, usually the submitter's exported one;
  *     "env_explicit" the names of it the user set explicitly (-E): a variable
  *     the policy's [job] env_deny matches is dropped from "env", and named in
@@ -14,7 +15,8 @@
  *     is refused. "name" (-J) is the job's name. "stdout" and "stderr" are
  *     absolute paths that may hold %j (the job id), %x (the job's name, else
  *     its command's base name), %u (the user) and %% (a %), replaced when the
- *     job starts.)
+ *     job starts. mem in bytes, cpus per task and tasks whole numbers, each
+ *     optional: see resources.h)
  *   {"op":"list","states":["RUNNING","QUEUED"],"user":"alice","all":true,
  *    "last":10,"since":1795338781}
  *     (every job not over yet, newest first, then those that ended last: the
@@ -73,6 +75,9 @@ typedef struct ApiRequest {
         bool hold;
         char **env_explicit; /* names set explicitly (-E); never NULL after a submit parse */
         char *name; /* -J; NULL: none */
+        uint64_t mem; /* bytes; 0: the policy's memory */
+        uint64_t cpus; /* whole CPUs per task; 0: the policy's cpus */
+        uint64_t tasks; /* task slots; 0: one */
         /* list */
         unsigned states; /* bit mask of 1 << JobState; 0: all */
         char *user;

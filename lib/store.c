@@ -67,18 +67,24 @@ static const struct {
         const char *name, *decl;
 } jobs_added_columns[] = {
         { "name", "TEXT" }, /* -J/--name; NULL: none */
+        /* submit --mem, --cpus x --tasks as resolved at submit (resources.h);
+         * 0: the policy's, not counted by the dispatcher (jobs from before) */
+        { "mem", "INTEGER NOT NULL DEFAULT 0" }, /* bytes */
+        { "cpus", "INTEGER NOT NULL DEFAULT 0" }, /* millicpus, the whole job */
+        { "tasks", "INTEGER NOT NULL DEFAULT 1" },
 };
 
+/* read by name (job_res_from_row), wherever they are in the list */
+#define JOB_RES_COLUMNS "mem, cpus, tasks"
 #define JOB_COLUMNS                                                                                                    \
         "id, uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, output_id, "           \
         "submit_time, start_time, end_time, exit_code, exit_signal, launcher_pid, launcher_start, cgroup, result, "    \
-        "epilogue, reason, cancel_requested, submit_sid, "                                                             \
-        "name"
+        "epilogue, reason, cancel_requested, submit_sid, name, " JOB_RES_COLUMNS
 
 static const char *const stmt_sql[_STMT_MAX] = {
-        [STMT_INSERT_JOB] =
-                "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, "
-                "stderr_path, output_id, submit_time, submit_sid, name) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [STMT_INSERT_JOB] = "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, "
+                            "stderr_path, output_id, submit_time, submit_sid, name, " JOB_RES_COLUMNS
+                            ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, :mem, :cpus, :tasks)",
         [STMT_GET_JOB] = "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?",
         [STMT_TRANSITION] = "UPDATE jobs SET state = ? WHERE id = ? AND state = ?",
         [STMT_UPDATE_JOB] = "UPDATE jobs SET state=?, start_time=?, end_time=?, exit_code=?, exit_signal=?, "
@@ -304,6 +310,34 @@ static char *col_strdup(sqlite3_stmt *st, int i) {
         return t ? strdup((const char *) t) : NULL;
 }
 
+/* The resources (resources.h) by column name, so that other added columns
+ * can go anywhere in JOB_COLUMNS. */
+static void job_res_from_row(sqlite3_stmt *st, Job *j) {
+        j->tasks = 1;
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+                const char *n = sqlite3_column_name(st, i);
+                sqlite3_int64 v = sqlite3_column_int64(st, i);
+                if (!n || v < 0)
+                        continue;
+                if (strcmp(n, "mem") == 0)
+                        j->mem = (uint64_t) v;
+                else if (strcmp(n, "cpus") == 0)
+                        j->cpus = (uint64_t) v;
+                else if (strcmp(n, "tasks") == 0 && v > 0)
+                        j->tasks = (uint64_t) v;
+        }
+}
+
+static sqlite3_int64 clamp_i64(uint64_t v) {
+        return v > (uint64_t) INT64_MAX ? INT64_MAX : (sqlite3_int64) v;
+}
+
+static void bind_res(sqlite3_stmt *st, const Job *j) {
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":mem"), clamp_i64(j->mem));
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cpus"), clamp_i64(j->cpus));
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":tasks"), clamp_i64(j->tasks ? j->tasks : 1));
+}
+
 static Job *job_from_row(sqlite3_stmt *st) {
         Job *j = calloc(1, sizeof(Job));
         if (!j)
@@ -336,6 +370,7 @@ static Job *job_from_row(sqlite3_stmt *st) {
         j->cancel_requested = sqlite3_column_int(st, 24) != 0;
         j->submit_sid = (pid_t) sqlite3_column_int64(st, 25);
         j->name = col_strdup(st, 26);
+        job_res_from_row(st, j);
         if (!j->user || !j->policy || !j->argv || !j->env || !j->cwd || j->state == _JOB_STATE_INVALID)
                 return job_free(j);
         return j;
@@ -379,6 +414,7 @@ int store_submit(Store *s, Job **jobs, size_t n) {
                 sqlite3_bind_int64(st, 13, (sqlite3_int64) j->submit_time);
                 sqlite3_bind_int64(st, 14, j->submit_sid);
                 bind_text_or_null(st, 15, j->name);
+                bind_res(st, j);
                 r = sqlite_errno(sqlite3_step(st));
                 if (r >= 0)
                         j->id = sqlite3_last_insert_rowid(s->db);
@@ -644,6 +680,44 @@ int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret) {
         if (r < 0 || *ret || !have_after)
                 return r;
         return next_queued_from(s, 0, ret);
+}
+
+int store_queued_heads(Store *s, uid_t after_uid, bool have_after, size_t max, Job ***ret, size_t *ret_n) {
+        /* the users after after_uid, then from the first one up to it */
+        int64_t from = have_after ? (int64_t) after_uid + 1 : 0;
+        bool wrapped = !have_after;
+        Job **l = calloc(max ? max : 1, sizeof(Job *));
+        size_t n = 0;
+        int r = 0;
+
+        if (!l)
+                return -ENOMEM;
+        while (n < max) {
+                Job *j = NULL;
+                r = next_queued_from(s, from, &j);
+                if (r < 0)
+                        break;
+                if (j && wrapped && have_after && j->uid > after_uid) {
+                        job_free(j); /* past the start again */
+                        j = NULL;
+                }
+                if (!j) {
+                        if (wrapped)
+                                break;
+                        wrapped = true;
+                        from = 0;
+                        continue;
+                }
+                from = (int64_t) j->uid + 1;
+                l[n++] = j;
+        }
+        if (r < 0) {
+                job_list_free(l, n);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
 }
 
 int store_audit(Store *s, uid_t uid, pid_t pid, const char *op, int64_t job, const char *result, const char *detail) {

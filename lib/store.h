@@ -44,6 +44,11 @@ typedef struct Job {
         bool cancel_requested;
         pid_t submit_sid; /* session the job was submitted from (spared by its epilogue) */
         char *name; /* -J/--name; NULL: none */
+        /* resources (resources.h ResAsk): what the job gets and the dispatcher
+         * counts; 0: the policy's, not counted */
+        uint64_t mem; /* bytes */
+        uint64_t cpus; /* millicpus, all its tasks */
+        uint64_t tasks; /* task slots, >= 1 */
 } Job;
 
 Job *job_free(Job *j);
@@ -90,6 +95,11 @@ int store_count_waiting(Store *s, uid_t uid, uint64_t *ret);
 /* Fair dispatch: the oldest QUEUED job of the next user after after_uid in
  * uid order (wrapping around); 0 and *ret = NULL when nothing is queued. */
 int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret);
+
+/* The packing dispatcher's candidates: the oldest QUEUED job of each user
+ * with queued jobs, at most max, in the order store_next_queued() would
+ * serve the users (after after_uid in uid order, wrapping around). */
+int store_queued_heads(Store *s, uid_t after_uid, bool have_after, size_t max, Job ***ret, size_t *ret_n);
 
 int store_audit(Store *s, uid_t uid, pid_t pid, const char *op, int64_t job, const char *result, const char *detail);
 /* Count of audit rows, for tests and metrics. */

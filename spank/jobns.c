@@ -90,8 +90,7 @@ int jobns_lock(const JobNsKey *k, int *ret_fd, char **ret_msg) {
         if (mount(NULL, k->dir, NULL, MS_PRIVATE, NULL) < 0) {
                 if (errno != EINVAL)
                         return msg(ret_msg, negative_errno(), "cannot make %s a private mount: %m", k->dir);
-                if (mount(k->dir, k->dir, NULL, MS_BIND, NULL) < 0 ||
-                    mount(NULL, k->dir, NULL, MS_PRIVATE, NULL) < 0)
+                if (mount(k->dir, k->dir, NULL, MS_BIND, NULL) < 0 || mount(NULL, k->dir, NULL, MS_PRIVATE, NULL) < 0)
                         return msg(ret_msg, negative_errno(), "cannot make %s a private mount: %m", k->dir);
         }
         (void) snprintf(path, sizeof path, "%s/%u.lock", k->dir, (unsigned) k->job);
@@ -149,8 +148,7 @@ int jobns_open(const JobNsKey *k, const char *const *names, int *fds, size_t n, 
                  * again): -ENOENT, the step makes and publishes a new set */
                 type = ioctl(fds[i], NS_GET_NSTYPE);
                 if (type != ns_type(names[i])) {
-                        r = msg(ret_msg, -ENOENT, "%s is not a %s namespace (its bind mount is gone)", path,
-                                names[i]);
+                        r = msg(ret_msg, -ENOENT, "%s is not a %s namespace (its bind mount is gone)", path, names[i]);
                         goto fail;
                 }
         }
@@ -207,8 +205,8 @@ int jobns_publish(const JobNsKey *k, const char *const *names, const int *fds, s
                 fd = -1;
                 (void) snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
                 if (mount(src, path, NULL, MS_BIND, NULL) < 0)
-                        return msg(ret_msg, negative_errno(), "cannot bind the step's %s namespace on %s: %m",
-                                   names[i], path);
+                        return msg(ret_msg, negative_errno(), "cannot bind the step's %s namespace on %s: %m", names[i],
+                                   path);
         }
         (void) snprintf(tmp, sizeof tmp, "%s/policy.new", jobdir);
         (void) snprintf(path, sizeof path, "%s/policy", jobdir);

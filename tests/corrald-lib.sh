@@ -57,6 +57,10 @@ policy_dir = $TEST_TMP/policies
 default_policy = t
 metrics_file = $TEST_TMP/metrics/corral.prom
 max_queued_per_user = ${MAXQ:-10000}
+# as many CPUs as slots: jobs asking for the policy's 1 CPU run SLOTS at
+# once, as before jobs were packed by what they ask (corrald-resources.t
+# sets its own)
+cpus = ${NODE_CPUS:-$slots}
 EOC
     chmod 0644 "$TEST_TMP/corral.conf"
     # the daemon's own user and the admin group, in the test range

@@ -25,6 +25,7 @@
 #include "nodeconf.h"
 #include "parse.h"
 #include "protocol.h"
+#include "resources.h"
 #include "strv.h"
 
 typedef struct Opts {
@@ -244,15 +245,71 @@ static int exit_code_of(json_t *job) {
 
 /* ---- submit ---- */
 
+/* --mem, --cpus, --tasks, --time, as Slurm's sbatch takes them
+ * (resources.h); sent as whole numbers. */
+typedef struct SubmitRes {
+        uint64_t mem, cpus, tasks, time; /* bytes, CPUs per task, tasks, usec; 0: not given */
+} SubmitRes;
+
+enum { OPT_MEM = 0x300 };
+
+static int submit_res_opt(int c, SubmitRes *r) {
+        switch (c) {
+        case OPT_MEM:
+                if (res_parse_mem(optarg, &r->mem) < 0) {
+                        log_error("--mem expects a size such as 500M, 4G or 512 (megabytes, as Slurm's), got '%s'",
+                                  optarg);
+                        return -EINVAL;
+                }
+                return 0;
+        case 'c':
+                if (parse_uint64(optarg, 1, RES_MAX_CPUS, &r->cpus) < 0) {
+                        log_error("--cpus expects a whole number of CPUs per task from 1 to %d, got '%s'", RES_MAX_CPUS,
+                                  optarg);
+                        return -EINVAL;
+                }
+                return 0;
+        case 'n':
+                if (parse_uint64(optarg, 1, RES_MAX_TASKS, &r->tasks) < 0) {
+                        log_error("--tasks expects a number of tasks from 1 to %d, got '%s'", RES_MAX_TASKS, optarg);
+                        return -EINVAL;
+                }
+                return 0;
+        case 't':
+                if (res_parse_time(optarg, &r->time) < 0) {
+                        log_error("--time expects minutes (90), MM:SS, HH:MM:SS, D-HH, D-HH:MM:SS or a duration "
+                                  "with a unit (30m, 2h, 1d), got '%s'",
+                                  optarg);
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        return -EINVAL;
+}
+
+static void submit_res_json(const SubmitRes *r, json_t *req) {
+        if (r->mem)
+                json_object_set_new(req, "mem", json_integer((json_int_t) r->mem));
+        if (r->cpus)
+                json_object_set_new(req, "cpus", json_integer((json_int_t) r->cpus));
+        if (r->tasks)
+                json_object_set_new(req, "tasks", json_integer((json_int_t) r->tasks));
+        /* whole seconds, rounded up: the API's integer walltime */
+        if (r->time)
+                json_object_set_new(req, "walltime",
+                                    json_integer((json_int_t) ((r->time + USEC_PER_SEC - 1) / USEC_PER_SEC)));
+}
+
 typedef struct SubmitOpts {
         const char *policy, *walltime, *cwd, *out, *err;
         char **env;
         bool wait, hold;
         /* environment and output (issue 13, items 1 and 3) */
         const char *export_arg, *name;
+        SubmitRes res;
 } SubmitOpts;
 
-enum { OPT_EXPORT = 0x300 };
+enum { OPT_EXPORT = 0x310 };
 
 /* The job's environment: the submitter's (--export=ALL, the default), only
  * the variables --export=NAME,... names, or none (--export=NONE); then the
@@ -419,6 +476,11 @@ static int submit_output_path(const char *cwd, const char *arg, const char *opt,
 static int submit_opt(int c, void *u) {
         SubmitOpts *s = u;
         switch (c) {
+        case OPT_MEM:
+        case 'c':
+        case 'n':
+        case 't':
+                return submit_res_opt(c, &s->res);
         case 'p':
                 s->policy = optarg;
                 return 0;
@@ -495,6 +557,12 @@ static int verb_submit(int argc, char *argv[]) {
                 { "name", required_argument, NULL, 'J' },
                 { "wait", no_argument, NULL, 'W' },
                 { "hold", no_argument, NULL, 'H' },
+                { "mem", required_argument, NULL, OPT_MEM },
+                { "cpus", required_argument, NULL, 'c' },
+                { "cpus-per-task", required_argument, NULL, 'c' },
+                { "tasks", required_argument, NULL, 'n' },
+                { "ntasks", required_argument, NULL, 'n' },
+                { "time", required_argument, NULL, 't' },
                 {},
         };
         Opts o = { 0 };
@@ -507,7 +575,14 @@ static int verb_submit(int argc, char *argv[]) {
               "\n"
               "Queue CMD as a job of the calling user; prints the job id.\n"
               "  -p, --policy NAME     policy (default: the node's default policy)\n"
-              "  -w, --walltime DUR    run time limit, at most the policy's (30m, 2h, 1d)\n"
+              "  -w, --walltime DUR    run time limit, at most the policy's (30m, 2h, 1d; a bare\n"
+              "                        number is seconds)\n"
+              "  -t, --time TIME       the same as Slurm writes it: minutes (90), MM:SS, HH:MM:SS,\n"
+              "                        D-HH, D-HH:MM, D-HH:MM:SS, or 30m, 2h, 1d\n"
+              "      --mem SIZE        memory of the job, at most the policy's max_mem (500M, 4G;\n"
+              "                        a bare number is megabytes)\n"
+              "  -c, --cpus N          CPUs per task (default: the policy's cpus)\n"
+              "  -n, --tasks N         task slots; the job gets --cpus x --tasks CPUs\n"
               "  -C, --cwd DIR         working directory (default: the current one)\n"
               "  -J, --name NAME       the job's name (list, show, %x)\n"
               "      --export=WHAT     the environment the job gets: ALL (the default: yours),\n"
@@ -519,7 +594,7 @@ static int verb_submit(int argc, char *argv[]) {
               "      --hold            queue it held (corral release ID lets it run)\n"
               "  -W, --wait            wait for the job and exit with its status\n"
               "Options end at CMD: what follows it is the job's own arguments, options too.\n",
-              "+p:w:C:o:e:E:WHJ:", extra, submit_opt, &s);
+              "+p:w:C:o:e:E:WHJ:c:n:t:", extra, submit_opt, &s);
         _cleanup_strv_free_ char **env = s.env;
         if (optind >= argc) {
                 log_error("submit: no command given (corral submit -- CMD ...)");
@@ -549,6 +624,11 @@ static int verb_submit(int argc, char *argv[]) {
                 json_object_set_new(req, "name", json_string(s.name));
         if (s.policy)
                 json_object_set_new(req, "policy", json_string(s.policy));
+        if (s.walltime && s.res.time) {
+                json_decref(req);
+                log_error("--time and --walltime are the same limit: give one of them");
+                return CLI_EXIT_USAGE;
+        }
         if (s.walltime)
                 json_object_set_new(req, "walltime", json_string(s.walltime));
         for (int e = 0; e < 2; e++) {
@@ -562,6 +642,7 @@ static int verb_submit(int argc, char *argv[]) {
                 }
                 json_object_set_new(req, e ? "stderr" : "stdout", json_string(path));
         }
+        submit_res_json(&s.res, req);
         r = call(&o, req, &resp);
         if (r < 0)
                 return CLI_EXIT_FAILURE;
@@ -753,8 +834,8 @@ static int verb_list(int argc, char *argv[]) {
                 if (u && (int) strlen(u) > uw)
                         uw = strlen(u) < 32 ? (int) strlen(u) : 32;
         }
-        printf("%-7s %-*s %-13s %-9s %-12s %-14s %-7s %s\n", "ID", uw, "USER", "STATE", "POLICY", "NAME", "SUBMITTED",
-               "EXIT", "COMMAND");
+        printf("%-7s %-*s %-13s %-9s %-12s %-14s %-7s %-10s %s\n", "ID", uw, "USER", "STATE", "POLICY", "NAME",
+               "SUBMITTED", "EXIT", "REASON", "COMMAND");
         json_array_foreach(jobs, i, j) {
                 char tb[64], cmd[80] = "";
                 size_t off = 0;
@@ -765,13 +846,14 @@ static int verb_list(int argc, char *argv[]) {
                                 off += (size_t) snprintf(cmd + off, sizeof cmd - off, "%s%s", k ? " " : "",
                                                          json_string_value(a));
                 }
-                printf("%-7lld %-*s %-13s %-9s %-12.32s %-14s %-7s %s\n",
+                printf("%-7lld %-*s %-13s %-9s %-12.32s %-14s %-7s %-10s %s\n",
                        (long long) json_integer_value(json_object_get(j, "id")), uw,
                        json_string_value(json_object_get(j, "user")), json_string_value(json_object_get(j, "state")),
                        json_string_value(json_object_get(j, "policy")),
                        json_string_value(json_object_get(j, "name")) ?: "-",
                        fmt_time(json_object_get(j, "submitted"), false, tb, sizeof tb),
-                       json_string_value(json_object_get(j, "exit")) ?: "-", cmd);
+                       json_string_value(json_object_get(j, "exit")) ?: "-",
+                       json_string_value(json_object_get(j, "pending_reason")) ?: "-", cmd);
         }
         if (json_is_true(json_object_get(resp, "truncated"))) {
                 fflush(stdout); /* the note after the table, also when both go to one file */
@@ -964,6 +1046,8 @@ static void print_job(json_t *j) {
                         s = fmt_epilogue(v);
                 else if (streq(k, "exit") && json_is_string(v))
                         s = fmt_exit(json_string_value(v));
+                else if (streq(k, "mem") && json_is_integer(v))
+                        val = format_size(tb, (uint64_t) json_integer_value(v));
                 else if (json_is_boolean(v))
                         val = json_is_true(v) ? "yes" : "no";
                 else if (json_is_string(v))
@@ -1046,14 +1130,17 @@ static int node_op(int argc, char *argv[], const char *op, const char *usage) {
                 printf("node %s\n", json_is_true(json_object_get(resp, "drained"))
                                             ? "drained: no new jobs start, running jobs finish"
                                             : "resumed: jobs start again");
-        else if (streq(op, "version"))
-                printf("corrald %s: %lld running, %lld queued, %lld slots%s\n",
+        else if (streq(op, "version")) {
+                char mem[FORMAT_BUF];
+                printf("corrald %s: %lld running, %lld queued, %lld slots, %lld CPUs, %s memory%s\n",
                        json_string_value(json_object_get(resp, "version")),
                        (long long) json_integer_value(json_object_get(resp, "running")),
                        (long long) json_integer_value(json_object_get(resp, "queued")),
                        (long long) json_integer_value(json_object_get(resp, "slots")),
+                       (long long) json_integer_value(json_object_get(resp, "node_cpus")),
+                       format_size(mem, (uint64_t) json_integer_value(json_object_get(resp, "node_mem"))),
                        json_is_true(json_object_get(resp, "drained")) ? ", drained" : "");
-        else {
+        } else {
                 size_t i;
                 json_t *p;
                 json_array_foreach(json_object_get(resp, "policies"), i, p) {

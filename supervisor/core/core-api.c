@@ -23,6 +23,7 @@
 #include "parse.h"
 #include "policy.h"
 #include "protocol.h"
+#include "resources.h"
 #include "store.h"
 #include "strv.h"
 
@@ -48,6 +49,19 @@ static void job_output_json(json_t *o, const Job *j) {
         }
 }
 
+/* "mem" (bytes; null: not limited), "cpus" (CPUs, as the policy writes
+ * them; null: not limited), "tasks", and for a job that waits its
+ * "pending_reason" (core-pack.c). */
+static void job_resources_to_json(Core *c, const Job *j, json_t *o) {
+        char buf[FORMAT_BUF];
+        json_object_set_new(o, "mem", j->mem ? json_integer((json_int_t) j->mem) : json_null());
+        json_object_set_new(o, "cpus", j->cpus ? json_string(format_cpus(buf, j->cpus)) : json_null());
+        json_object_set_new(o, "tasks", json_integer((json_int_t) (j->tasks ? j->tasks : 1)));
+        PendReason why = pending_reason(c, j);
+        if (why != PEND_NONE)
+                json_object_set_new(o, "pending_reason", json_string(pend_reason_to_string(why)));
+}
+
 static json_t *job_to_json(Core *c, const Job *j, bool full) {
         char buf[FORMAT_BUF], outdir[4200];
         json_t *o = json_pack("{s:I, s:s, s:i, s:s, s:s, s:s}", "id", (json_int_t) j->id, "user", j->user, "uid",
@@ -69,6 +83,7 @@ static json_t *job_to_json(Core *c, const Job *j, bool full) {
                 json_object_set_new(o, "env", env ? env : json_null());
         }
         json_object_set_new(o, "walltime", json_string(format_duration(buf, j->walltime)));
+        job_resources_to_json(c, j, o);
         json_object_set_new(o, "submitted", json_integer((json_int_t) (j->submit_time / USEC_PER_SEC)));
         json_object_set_new(o, "started",
                             j->start_time ? json_integer((json_int_t) (j->start_time / USEC_PER_SEC)) : json_null());
@@ -94,6 +109,10 @@ static json_t *job_to_json(Core *c, const Job *j, bool full) {
                 json_object_set_new(o, "epilogue", ep ? ep : json_null());
         }
         return o;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b) {
+        return a < b ? a : b;
 }
 
 /* ---- connections ---- */
@@ -258,6 +277,22 @@ static int filter_env(Ctx *x, const Policy *p, const char *policy, char ***dropp
         return 0;
 }
 
+/* --mem, --cpus, --tasks against the policy and the node (resources.h):
+ * what the job gets, or why it can never run (*ret_reason). */
+static int submit_resources(Core *c, const ApiRequest *rq, const Policy *p, const char *policy, ResAsk *ret,
+                            char **ret_reason) {
+        ResRequest req = { .mem = rq->mem, .cpus = rq->cpus, .tasks = rq->tasks };
+        ResLimits l = { .def_mem = p->memory,
+                        .max_mem = p->max_mem,
+                        .def_cpus = p->cpus,
+                        .max_cpus = p->max_cpus,
+                        .node_mem = c->s->node_mem,
+                        .node_cpus = c->s->node_cpus };
+        free(*ret_reason);
+        *ret_reason = NULL;
+        return res_resolve(&req, &l, policy, ret, ret_reason);
+}
+
 static json_t *op_submit(Ctx *x) {
         Core *c = x->c;
         ApiRequest *rq = x->req;
@@ -301,6 +336,12 @@ static json_t *op_submit(Ctx *x) {
         r = filter_env(x, p, policy, &dropped, envwhy, sizeof envwhy);
         if (r < 0)
                 return deny(x, r == -EPERM ? "denied" : "internal", "%s", envwhy);
+        ResAsk ask;
+        r = submit_resources(c, rq, p, policy, &ask, &why);
+        if (r == -ENOMEM)
+                return deny(x, "internal", "out of memory");
+        if (r < 0)
+                return deny(x, "invalid", "%s", why);
         r = store_count_waiting(c->store, x->conn->uid, &waiting);
         if (r < 0)
                 return deny(x, "internal", "cannot count queued jobs: %s", strerror(-r));
@@ -325,6 +366,9 @@ static json_t *op_submit(Ctx *x) {
         j->stderr_path = TAKE_PTR(rq->stderr_path);
         j->name = TAKE_PTR(rq->name);
         j->walltime = rq->walltime ? rq->walltime : p->walltime;
+        j->mem = ask.mem;
+        j->cpus = ask.cpus;
+        j->tasks = ask.tasks;
         j->submit_time = now_usec();
         j->exit_code = j->exit_signal = -1;
         /* The session it came from is the user's interactive session, never
@@ -542,6 +586,8 @@ static json_t *op_version(Ctx *x) {
         json_object_set_new(resp, "version", json_string(CORRAL_VERSION));
         json_object_set_new(resp, "api", json_integer(1));
         json_object_set_new(resp, "slots", json_integer((json_int_t) x->c->s->slots));
+        json_object_set_new(resp, "node_mem", json_integer((json_int_t) min_u64(x->c->s->node_mem, INT64_MAX)));
+        json_object_set_new(resp, "node_cpus", json_integer((json_int_t) min_u64(x->c->s->node_cpus, INT64_MAX)));
         json_object_set_new(resp, "drained", json_boolean(x->c->drained));
         json_object_set_new(resp, "running",
                             json_integer((json_int_t) counts[JOB_RUNNING] + (json_int_t) counts[JOB_STARTING]));

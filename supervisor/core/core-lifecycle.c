@@ -2,7 +2,8 @@
 /* core-lifecycle.c — a job's life after the queue: the requests the core
  * sends the root helper (launch, signal, kill, epilogue, adopt) and the
  * helper's messages back (launched, launch-failed, exited, epilogue-done,
- * adopted, cleanup-done), the dispatcher that fills free slots, the cancel
+ * adopted, cleanup-done), the dispatcher that starts the jobs that fit
+ * (core-pack.c: by the slots, CPUs and memory they take), the cancel
  * of a running job, and crash recovery at start-up (see core.c for the
  * states a job goes through). */
 #include <errno.h>
@@ -324,7 +325,7 @@ int on_helper(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
 void dispatch(Core *c) {
         while (!c->drained && !c->recovering && c->n_active < c->s->slots) {
                 Job *j = NULL;
-                int r = store_next_queued(c->store, c->last_uid, c->have_last_uid, &j);
+                int r = pack_next(c, &j);
                 if (r < 0) {
                         log_warning_errno(r, "Cannot pick the next job, ignoring: %m");
                         return;
@@ -339,10 +340,12 @@ void dispatch(Core *c) {
                 /* round robin: the next pick starts after this user */
                 c->last_uid = j->uid;
                 c->have_last_uid = true;
-                if (!active_add(c, j->id, j->uid)) {
+                Active *a = active_add(c, j->id, j->uid);
+                if (!a) {
                         job_free(j);
                         return;
                 }
+                active_set_ask(a, j);
                 /* -o/-e: their %j, %x, %u now that the id is known */
                 _cleanup_free_ char *out = NULL, *err = NULL;
                 if (job_output_path(j, false, &out) < 0 || job_output_path(j, true, &err) < 0) {
@@ -362,6 +365,8 @@ void dispatch(Core *c) {
                                        .policy = j->policy,
                                        .cwd = j->cwd,
                                        .walltime = j->walltime,
+                                       .mem = j->mem,
+                                       .cpus = j->cpus,
                                        .output_id = j->output_id,
                                        .argv = j->argv,
                                        .env = j->env,
@@ -418,7 +423,9 @@ int recover(Core *c) {
                 if (job_state_is_active(j->state)) {
                         /* alive: the helper adopts it; gone: it answers with the
                          * result the launcher left, or "lost" */
-                        active_add(c, j->id, j->uid);
+                        Active *a = active_add(c, j->id, j->uid);
+                        if (a)
+                                active_set_ask(a, j);
                         (void) helper_send(c,
                                            &(HMsg){ .type = HMSG_T_ADOPT,
                                                     .adopt = { .job = j->id,
@@ -429,7 +436,9 @@ int recover(Core *c) {
                         adopted++;
                 } else if (!j->epilogue && j->start_time > 0) {
                         /* ended, but corrald stopped before its epilogue finished */
-                        active_add(c, j->id, j->uid);
+                        Active *a = active_add(c, j->id, j->uid);
+                        if (a)
+                                active_set_ask(a, j);
                         run_epilogue(c, j);
                         (void) store_audit(c->store, 0, getpid(), "recover", j->id, "epilogue", NULL);
                         epilogues++;

@@ -7,6 +7,7 @@
  *   core-api.c        connections, authorization, the API operations
  *   core-lifecycle.c  messages to and from the root helper, the
  *                     dispatcher, crash recovery
+ *   core-pack.c       the packing dispatcher's choice, pending reasons
  *   core-status.c     sd_notify STATUS= and the metrics file
  * corrald.h stays the interface between corrald.c, helper.c and the core. */
 #pragma once
@@ -18,6 +19,7 @@
 
 #include "corrald.h"
 #include "job.h"
+#include "resources.h"
 #include "store.h"
 
 typedef struct Core Core;
@@ -42,6 +44,7 @@ typedef struct Active {
         int64_t id;
         uid_t uid;
         bool running, epilogue;
+        uint64_t mem, cpus; /* what it takes of the node (Job.mem, .cpus) until its epilogue is done */
         sd_event_source *kill_timer;
         struct Active *next;
 } Active;
@@ -59,6 +62,7 @@ struct Core {
         unsigned n_active;
         uid_t last_uid;
         bool have_last_uid;
+        int64_t reserved_job; /* the queued job the CPUs and memory freed are kept for (pack_pick); 0: none */
         bool drained;
         bool recovering;
         /* metrics: rewritten on every tick (metrics_interval) and, when a
@@ -96,6 +100,12 @@ void start_cancel(Core *c, const Job *j);
  * *ret when it has none (the output directory); -EINVAL if the expansion is
  * not a valid path. */
 int job_output_path(const Job *j, bool err, char **ret);
+/* core-pack.c: the next queued job to start (*ret NULL: none fits now, or
+ * none is queued), as the packing dispatcher decides; why a job waits;
+ * what an active job takes (set when it starts or is recovered). */
+int pack_next(Core *c, Job **ret);
+PendReason pending_reason(Core *c, const Job *j);
+void active_set_ask(Active *a, const Job *j);
 
 /* core-status.c: asks for a STATUS= and metrics update soon (coalesced),
  * after any change of a job's state; the timers core_main arms (the first

@@ -506,6 +506,13 @@ int main(int argc, char *argv[]) {
         s.user = strdup(o_user ? o_user : s.node->user);
         s.slots = o_slots ? o_slots : s.node->slots;
         s.max_queued_per_user = s.node->max_queued_per_user;
+        /* the node's size: the config's, else the machine's */
+        nodeconf_detect(&s.node_mem, &s.node_cpus);
+        if (s.node->memory)
+                s.node_mem = s.node->memory;
+        if (s.node->cpus)
+                s.node_cpus = s.node->cpus;
+        s.max_running_per_user = s.node->max_running_per_user;
         s.grace = 10 * USEC_PER_SEC;
         if (!s.state_dir || !s.run_dir || !s.output_dir || !s.socket || !s.policy_dir || (o_launch && !s.launch_bin) ||
             (o_epilogue && !s.epilogue_bin) || !s.user)

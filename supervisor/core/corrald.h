@@ -43,6 +43,8 @@ typedef struct Settings {
         bool dev; /* `make run`: state under a root-owned directory (devmode.c) */
         bool epilogue_dry_run; /* report only (--dev: a workstation is not a batch node) */
         uint64_t slots;
+        uint64_t node_mem, node_cpus; /* bytes, whole CPUs: what the running jobs may ask for together */
+        uint64_t max_running_per_user; /* UINT64_MAX: no cap */
         uint64_t max_queued_per_user;
         uint64_t grace; /* usec, between SIGTERM and the cgroup kill on cancel */
 } Settings;

@@ -49,6 +49,7 @@
 #include "macro.h"
 #include "parse.h"
 #include "policy.h"
+#include "resources.h"
 #include "proctable.h"
 #include "protocol.h"
 #include "strv.h"
@@ -398,6 +399,10 @@ static void req_launch(Helper *h, const HMsg *msg) {
                                      (long long) m->uid);
         if (walltime == 0 || walltime > p->walltime)
                 return launch_failed(h, job, "walltime exceeds the policy's");
+        if (m->mem && res_max_mem(p->memory, p->max_mem) < m->mem)
+                return launch_failed(h, job, "its memory (--mem) exceeds what policy '%s' allows now", policy);
+        if (m->cpus && res_max_cpus(p->cpus, p->max_cpus) < m->cpus)
+                return launch_failed(h, job, "its CPUs (--cpus x --tasks) exceed what policy '%s' allows now", policy);
 
         r = make_output(h, pw, oid, out, err, sizeof out);
         if (r < 0)
@@ -427,6 +432,10 @@ static void req_launch(Helper *h, const HMsg *msg) {
         req.stderr_path = err;
         /* whole seconds, rounded up */
         req.walltime = (walltime + USEC_PER_SEC - 1) / USEC_PER_SEC * USEC_PER_SEC;
+        if (m->mem)
+                req.mem = m->mem;
+        if (m->cpus)
+                req.cpus = m->cpus;
         req.result_path = res;
         req.config_path = h->s->config_path;
         req.env = env;

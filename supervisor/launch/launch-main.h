@@ -19,6 +19,8 @@ typedef struct LaunchRequest {
         char **env; /* NAME=VALUE, NULL-terminated; NULL: none (may hold secrets) */
         const char *env_file; /* absolute; read as the user, before env */
         uint64_t walltime; /* usec, shorter than the policy's; UINT64_MAX: the policy's */
+        uint64_t mem; /* --mem: bytes, at most the policy's max_mem; 0: the policy's memory */
+        uint64_t cpus; /* --cpus: millicpus, at most the policy's max_cpus; 0: the policy's cpus */
         const char *result_path; /* --result; excludes result_fd */
         int result_fd; /* --result-fd; -1: none */
         const char *policy_dir, *config_path, *cgroup_parent; /* NULL: node config */

@@ -48,6 +48,7 @@
 #include "nodeconf.h"
 #include "parse.h"
 #include "policy.h"
+#include "resources.h"
 #include "runcache.h"
 #include "strv.h"
 
@@ -1112,6 +1113,30 @@ static void launch_done(Launch *l) {
  *    capabilities for that), then drops credentials for good, then forks
  *    the job, which loads seccomp last, because the filter would otherwise
  *    get in the way of the setup calls, and execs. */
+/* --mem and --cpus (the job's own, corral submit --mem/--cpus/--tasks):
+ * they replace the policy's memory and cpus for this job, up to the
+ * policy's max_mem and max_cpus, before step 2 makes the cgroup. */
+static int apply_job_resources(Launch *l) {
+        char a[FORMAT_BUF], b[FORMAT_BUF];
+        uint64_t max;
+
+        if (l->args.mem) {
+                max = res_max_mem(l->policy->memory, l->policy->max_mem);
+                if (max != UINT64_MAX && l->args.mem > max)
+                        return fail(l, STEP_POLICY, -EPERM, "--mem %s exceeds the %s policy '%s' allows (max_mem)",
+                                    format_size(a, l->args.mem), format_size(b, max), l->args.policy);
+                l->policy->memory = l->args.mem;
+        }
+        if (l->args.cpus) {
+                max = res_max_cpus(l->policy->cpus, l->policy->max_cpus);
+                if (max != UINT64_MAX && l->args.cpus > max)
+                        return fail(l, STEP_POLICY, -EPERM, "--cpus %s exceeds the %s policy '%s' allows (max_cpus)",
+                                    format_cpus(a, l->args.cpus), format_cpus(b, max), l->args.policy);
+                l->policy->cpus = l->args.cpus;
+        }
+        return 0;
+}
+
 static int run_setup(Launch *l) {
         int r;
 
@@ -1119,6 +1144,9 @@ static int run_setup(Launch *l) {
         if (r < 0)
                 return r;
         r = load_config(l);
+        if (r < 0)
+                return r;
+        r = apply_job_resources(l);
         if (r < 0)
                 return r;
         /* the walltime counts from the start of the launch (l->start_mono),

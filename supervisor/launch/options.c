@@ -35,6 +35,10 @@ void launch_help(void) {
                "                           NUL bytes (env -0); secrets stay out of argv (repeatable)\n"
                "      --env-file FILE      the same from FILE, opened as USER\n"
                "  -w, --walltime DUR       shorter walltime than the policy's (\"90s\", \"2h\")\n"
+               "      --mem SIZE           the job's memory limit instead of the policy's memory, at most\n"
+               "                           its max_mem (\"512M\", \"8G\")\n"
+               "      --cpus N             the job's CPU quota instead of the policy's cpus, at most its\n"
+               "                           max_cpus (\"2\", \"0.5\")\n"
                "  -r, --result FILE        write the JSON result record to FILE\n"
                "      --result-fd N        write the JSON result record to fd N\n"
                "  -d, --policy-dir DIR     policy directory (default: node config, %s)\n"
@@ -189,6 +193,8 @@ int launch_parse_args(int argc, char *argv[], LaunchRequest *ret) {
                 ARG_VERSION,
                 ARG_ENV_FD,
                 ARG_ENV_FILE,
+                ARG_MEM,
+                ARG_CPUS,
         };
         static const struct option options[] = {
                 { "policy", required_argument, NULL, 'p' },
@@ -202,6 +208,8 @@ int launch_parse_args(int argc, char *argv[], LaunchRequest *ret) {
                 { "env-fd", required_argument, NULL, ARG_ENV_FD },
                 { "env-file", required_argument, NULL, ARG_ENV_FILE },
                 { "walltime", required_argument, NULL, 'w' },
+                { "mem", required_argument, NULL, ARG_MEM },
+                { "cpus", required_argument, NULL, ARG_CPUS },
                 { "result", required_argument, NULL, 'r' },
                 { "result-fd", required_argument, NULL, ARG_RESULT_FD },
                 { "policy-dir", required_argument, NULL, 'd' },
@@ -272,6 +280,18 @@ int launch_parse_args(int argc, char *argv[], LaunchRequest *ret) {
                                 goto usage;
                         }
                         break;
+                case ARG_MEM:
+                        if (parse_size(optarg, &a.mem) < 0 || a.mem == 0 || a.mem == SIZE_UNLIMITED) {
+                                log_error("invalid --mem '%s': a size like 512M or 8G", optarg);
+                                goto usage;
+                        }
+                        break;
+                case ARG_CPUS:
+                        if (parse_cpus(optarg, &a.cpus) < 0 || a.cpus == UINT64_MAX) {
+                                log_error("invalid --cpus '%s': a number of CPUs like 2 or 0.5", optarg);
+                                goto usage;
+                        }
+                        break;
                 case 'r':
                         a.result_path = optarg;
                         break;
@@ -330,7 +350,7 @@ static int argv_add(char ***argv, const char *option, const char *value) {
 
 int launch_request_to_argv(const LaunchRequest *req, char ***ret_argv) {
         _cleanup_strv_free_ char **argv = NULL;
-        char wt[32] = "", fd[16] = "";
+        char wt[32] = "", fd[16] = "", mem[FORMAT_BUF] = "", cpus[FORMAT_BUF] = "";
 
         /* whole seconds as the helper always wrote them, else microseconds */
         if (req->walltime != USEC_INFINITY)
@@ -340,12 +360,17 @@ int launch_request_to_argv(const LaunchRequest *req, char ***ret_argv) {
                                 req->walltime % USEC_PER_SEC == 0 ? "s" : "us");
         if (req->result_fd != -1)
                 (void) snprintf(fd, sizeof fd, "%d", req->result_fd);
+        if (req->mem)
+                (void) format_size(mem, req->mem);
+        if (req->cpus)
+                (void) format_cpus(cpus, req->cpus);
 
         if (strv_extend(&argv, "corral-launch") < 0 || argv_add(&argv, "--policy", req->policy) < 0 ||
             argv_add(&argv, "--policy-dir", req->policy_dir) < 0 || argv_add(&argv, "--user", req->user) < 0 ||
             argv_add(&argv, "--job-id", req->job_id) < 0 || argv_add(&argv, "--cwd", req->cwd) < 0 ||
             argv_add(&argv, "--stdin", req->stdin_path) < 0 || argv_add(&argv, "--stdout", req->stdout_path) < 0 ||
             argv_add(&argv, "--stderr", req->stderr_path) < 0 || argv_add(&argv, "--walltime", wt[0] ? wt : NULL) < 0 ||
+            argv_add(&argv, "--mem", mem[0] ? mem : NULL) < 0 || argv_add(&argv, "--cpus", cpus[0] ? cpus : NULL) < 0 ||
             argv_add(&argv, "--result", req->result_path) < 0 ||
             argv_add(&argv, "--result-fd", fd[0] ? fd : NULL) < 0 ||
             argv_add(&argv, "--config", req->config_path) < 0 ||
