@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# corrald-wait.t — waiting that streams, against a real corrald: submit
+# --pipe shows the job's stdout and stderr while it runs (a line appears, the
+# job goes on only once the test saw it) and exits with its status; the wait
+# is one connection pushed by the daemon: one audit row, not one per poll;
+# `corral wait ID` on an ended job answers with its status; ^C leaves the job
+# running and says so, or with --cancel-on-interrupt cancels it; another
+# user's job is answered as a missing one; logs -f is pushed too.
+. "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$CORRAL_SRC/tests/corrald-lib.sh"
+require_root
+[ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
+plan 33
+
+make_tmpdir
+corrald_setup 2
+# jobs of policy w see the host's /tmp, where the test leaves its signals
+cat >"$TEST_TMP/policies/w.ini" <<EOP
+[policy]
+description = corrald-wait.t: t with the host's /tmp
+inherit = t
+[filesystem]
+private_tmp = no
+EOP
+chmod 0644 "$TEST_TMP/policies/w.ini"
+U=corraltestwt
+V=corraltestwv
+make_test_user $U 61201
+make_test_user $V 61202
+corrald_start --epilogue-dry-run; ok $? "corrald starts"
+DB=$TEST_TMP/state/queue.db
+SYNC=$TEST_TMP/sync
+mkdir -p "$SYNC"; chmod 0777 "$SYNC"
+
+# as_bg USER ARGS...: corral as USER in the background, $! its own pid
+# (setpriv and env exec it), stdin not a terminal
+as_bg() {
+    local user=$1; shift
+    cd /; setpriv --reuid="$user" --regid="$user" --init-groups env CORRAL_SOCKET="$SOCK" "$CORRAL" "$@" </dev/null &
+}
+# until_file FILE PATTERN: waits (60 s at most) for a line matching PATTERN
+until_file() {
+    local i
+    for i in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+last_job() { sqlite3 "$DB" "SELECT max(id) FROM jobs WHERE uid=$1"; }
+audit_max() { sqlite3 "$DB" "SELECT coalesce(max(id),0) FROM audit"; }
+audit_ops() { # audit_ops UID AFTER: the operations audited for UID since row AFTER
+    sqlite3 "$DB" "SELECT group_concat(op, ' ') FROM (SELECT op FROM audit WHERE uid=$1 AND id > $2 ORDER BY id)"
+}
+
+# --- submit --pipe streams while the job runs, and exits with its status ---
+a0=$(audit_max)
+as_bg $U submit -p w --pipe -- /bin/sh -c \
+    "echo first; echo first-err >&2; while [ ! -e $SYNC/go1 ]; do sleep 0.1; done; echo second; echo second-err >&2; exit 3" \
+    >"$TEST_TMP/out1" 2>"$TEST_TMP/err1"
+pid=$!
+until_file "$TEST_TMP/out1" '^first$'; ok $? "submit --pipe: the job's first stdout line is shown while it runs"
+until_file "$TEST_TMP/err1" '^first-err$'; ok $? "... its stderr on stderr"
+id=$(last_job 61201)
+is "$(job_field "$id" state)" RUNNING "... the job still running (it waits for the test)"
+grep -q second "$TEST_TMP/out1"; is $? 1 "... and nothing it has not written yet"
+touch "$SYNC/go1"
+wait $pid; rc=$?
+is "$rc" 3 "submit --pipe exits with the job's exit code"
+is "$(cat "$TEST_TMP/out1")" "$(printf 'first\nsecond')" "stdout holds exactly the job's stdout, in order"
+is "$(grep -c -- '-err$' "$TEST_TMP/err1")" 2 "stderr holds the job's stderr lines"
+grep -q -- '-err' "$TEST_TMP/out1"; is $? 1 "... and stdout none of them"
+like "$(cat "$TEST_TMP/err1")" "job $id FAILED, exit 3:0" "the end is reported on stderr"
+is "$(audit_ops 61201 "$a0")" "submit wait" "one audit row for the submit, one for the whole wait (no polling)"
+
+# --- corral wait ID on an ended job ---
+out=$(run_as $U timeout 60 "$CORRAL" wait "$id" 2>"$TEST_TMP/err2"); rc=$?
+is "$rc" 3 "corral wait ID on an ended job: its exit status"
+is "$out" "" "... nothing on stdout without --pipe"
+like "$(cat "$TEST_TMP/err2")" "job $id FAILED" "... its end on stderr"
+out=$(run_as $U timeout 60 "$CORRAL" wait --pipe "$id" 2>/dev/null)
+is "$out" "$(printf 'first\nsecond')" "corral wait --pipe ID on an ended job: all of its stdout"
+out=$(run_as $U timeout 60 "$CORRAL" wait --json "$id" 2>/dev/null)
+like "$out" "\"state\": \"FAILED\"" "corral wait --json: the job as show --json prints it"
+id2=$(submit_as $U -- /bin/sh -c 'exit 0')
+run_as $U timeout 60 "$CORRAL" wait "$id2" 2>/dev/null; is $? 0 "corral wait on a job that completes: 0"
+
+# --- submit --wait (no --pipe) does not show the output ---
+out=$(run_as $U timeout 60 "$CORRAL" submit --wait -- /bin/echo hidden 2>/dev/null); rc=$?
+is "$rc/$out" "0/" "submit --wait without --pipe: the job's status, not its output"
+
+# --- ^C: the job keeps running, and the message says how to cancel it ---
+as_bg $U submit --wait -- /bin/sleep 300 >/dev/null 2>"$TEST_TMP/err3"
+pid=$!
+until_file "$TEST_TMP/err3" 'submitted, waiting'
+id=$(last_job 61201)
+wait_state "$id" RUNNING; ok $? "a waited-for job runs"
+kill -INT $pid
+wait $pid; rc=$?
+is "$rc" 130 "^C while waiting: exit 130"
+like "$(cat "$TEST_TMP/err3")" "job $id is still running: corral cancel $id" "... saying the job is still running and how to cancel it"
+sleep 1
+is "$(job_field "$id" state)" RUNNING "... and the job is still running"
+as $U cancel "$id" >/dev/null
+
+# --- ^C with --cancel-on-interrupt cancels the job ---
+as_bg $U submit --wait --cancel-on-interrupt -- /bin/sleep 300 >/dev/null 2>"$TEST_TMP/err4"
+pid=$!
+until_file "$TEST_TMP/err4" 'submitted, waiting'
+id=$(last_job 61201)
+wait_state "$id" RUNNING
+kill -INT $pid
+wait $pid; rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 130 ]; ok $? "--cancel-on-interrupt: waits for the cancelled job's end (exit $rc)"
+like "$(cat "$TEST_TMP/err4")" "cancelling job $id" "... saying it cancels it"
+is "$(wait_final "$id" 60)" CANCELLED "... and the job ends CANCELLED"
+like "$(cat "$TEST_TMP/err4")" "job $id CANCELLED" "... which the wait reported"
+
+# --- another user's job: the same answer as a missing job ---
+id=$(submit_as $U -- /bin/sleep 300)
+err=$(run_as $V timeout 60 "$CORRAL" wait --pipe "$id" 2>&1); rc=$?
+is "$rc/$err" "1/corral: no job $id" "another user cannot wait for (or stream) a job: answered as a missing job"
+err=$(run_as $V timeout 60 "$CORRAL" wait 999999 2>&1)
+is "$err" "corral: no job 999999" "... the same as for a job that does not exist"
+is "$(sqlite3 "$DB" "SELECT result FROM audit WHERE uid=61202 AND op='wait' AND job=$id")" denied "... audited as denied"
+run_as $U timeout 60 "$CORRAL" wait 999999 >/dev/null 2>&1; is $? 1 "waiting for a missing job fails"
+as $U cancel "$id" >/dev/null
+
+# --- logs -f is pushed: lines appear as the job writes them, one audit row ---
+id=$(submit_as $U -p w -- /bin/sh -c "echo one; while [ ! -e $SYNC/go5 ]; do sleep 0.1; done; echo two")
+wait_state "$id" RUNNING
+a0=$(audit_max)
+as_bg $U logs -f "$id" >"$TEST_TMP/out5" 2>&1
+pid=$!
+until_file "$TEST_TMP/out5" '^one$'; ok $? "logs -f: the first line while the job runs"
+touch "$SYNC/go5"
+wait $pid; rc=$?
+is "$rc/$(cat "$TEST_TMP/out5")" "0/$(printf 'one\ntwo')" "... the rest as it comes, then it ends with the job"
+is "$(audit_ops 61201 "$a0")" "logs" "... one audit row"
