@@ -233,7 +233,6 @@ static int job_arg(int argc, char *argv[], int64_t *ret) {
         return 0;
 }
 
-
 /* ---- waiting: submit --wait/--pipe, wait ---- */
 
 enum { OPT_CANCEL_ON_INTERRUPT = 0x340 };
@@ -994,7 +993,7 @@ static const CliVerb job_verbs[] = {
         { "submit", verb_submit, NULL },     { "list", verb_list, NULL },     { "show", verb_show, NULL },
         { "cancel", verb_cancel, NULL },     { "logs", verb_logs, NULL },     { "hold", verb_hold, NULL },
         { "release", verb_release, NULL },   { "drain", verb_drain, NULL },   { "resume", verb_resume, NULL },
-        { "policies", verb_policies, NULL }, { "status", verb_status, NULL },     { "wait", verb_wait, NULL },
+        { "policies", verb_policies, NULL }, { "status", verb_status, NULL }, { "wait", verb_wait, NULL },
 };
 
 int verb_jobs(int argc, char *argv[]) {

@@ -176,9 +176,9 @@ static int send_output(Watch *w, int s) {
         if (w->mode == WATCH_WAIT)
                 r = try_send_json(w, api_event_output(s, w->offset[s], (size_t) n));
         else
-                r = try_send_json(w, json_pack("{s:b, s:I, s:I, s:b, s:s}", "ok", 1, "offset",
-                                               (json_int_t) w->offset[s], "bytes", (json_int_t) n, "eof", 0, "state",
-                                               job_state_to_string(w->state)));
+                r = try_send_json(w,
+                                  json_pack("{s:b, s:I, s:I, s:b, s:s}", "ok", 1, "offset", (json_int_t) w->offset[s],
+                                            "bytes", (json_int_t) n, "eof", 0, "state", job_state_to_string(w->state)));
         if (r <= 0)
                 return r < 0 ? r : -EAGAIN; /* nothing sent: read again when it can take it */
         w->offset[s] += (uint64_t) n;
