@@ -3,7 +3,9 @@
  * state changes, its output, its end: the messages are in lib/stream.h) and
  * `logs --follow` (one stream, as header and data pairs). No polling: the
  * lifecycle calls watch_job_changed() when a job changes state, and an
- * inotify watch on the job's spool directory says when it wrote.
+ * inotify watch on the job's spool directory says when it wrote (one
+ * inotify instance for the core, whatever the number of subscribers: the
+ * kernel allows 128 per user; subscribers to the same job share its watch).
  *
  * Bounded: the output is read from the spool files only when the socket
  * can take a message (EPOLLOUT), so a slow reader makes the daemon hold at
@@ -39,8 +41,7 @@ struct Watch {
         uint64_t offset[2];
         bool at_eof[2]; /* the last read found no more */
         int fds[2]; /* the spool files, once opened */
-        int inotify_fd;
-        sd_event_source *inotify_src;
+        int wd; /* the inotify watch on the spool directory, -1 none yet */
         char output_id[JOB_OUTPUT_ID_LEN + 1];
         char *stdout_path, *stderr_path; /* written elsewhere: not streamed */
         JobState state;
@@ -56,9 +57,16 @@ struct Watch {
 void watch_free(Watch *w) {
         if (!w)
                 return;
-        sd_event_source_disable_unref(w->inotify_src);
-        if (w->inotify_fd >= 0)
-                close(w->inotify_fd);
+        /* the last subscriber of the directory removes its watch (the
+         * connection is already off the list) */
+        if (w->wd >= 0) {
+                Core *c = w->conn->core;
+                bool shared = false;
+                for (Conn *o = c->conns; o && !shared; o = o->next)
+                        shared = o->watch && o->watch != w && o->watch->wd == w->wd;
+                if (!shared)
+                        (void) inotify_rm_watch(c->inotify_fd, w->wd);
+        }
         for (int i = 0; i < 2; i++)
                 if (w->fds[i] >= 0)
                         close(w->fds[i]);
@@ -97,13 +105,33 @@ static int try_send_json(Watch *w, json_t *msg) {
         return r < 0 ? r : try_send(w, s, n);
 }
 
+/* the subscribers of watch wd (all of them for -1) have something to read */
+static void wake(Core *c, int wd, bool gone) {
+        for (Conn *o = c->conns; o; o = o->next)
+                if (o->watch && o->watch->wd >= 0 && (wd < 0 || o->watch->wd == wd)) {
+                        if (gone)
+                                o->watch->wd = -1;
+                        want_out(o->watch, true);
+                }
+}
+
 static int on_inotify(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
-        Watch *w = userdata;
+        Core *c = userdata;
         char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        ssize_t n;
         /* what changed does not matter: the files are read again */
-        while (read(fd, buf, sizeof buf) > 0)
-                ;
-        want_out(w, true);
+        while ((n = read(fd, buf, sizeof buf)) > 0) {
+                int last = -2;
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *) p;
+                        if (ev->mask & IN_Q_OVERFLOW)
+                                wake(c, -1, false);
+                        else if (ev->wd != last || (ev->mask & IN_IGNORED))
+                                wake(c, ev->wd, ev->mask & IN_IGNORED);
+                        last = ev->wd;
+                        p += sizeof *ev + ev->len;
+                }
+        }
         return 0;
 }
 
@@ -111,21 +139,24 @@ static int on_inotify(sd_event_source *src, int fd, uint32_t revents, void *user
 static void watch_output_dir(Watch *w) {
         Core *c = w->conn->core;
         char dir[4200];
-        if (w->inotify_src || !(w->streams[0] || w->streams[1]))
+        if (w->wd >= 0 || !(w->streams[0] || w->streams[1]))
                 return;
-        if (w->inotify_fd < 0) {
-                w->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-                if (w->inotify_fd < 0) {
-                        log_warning_errno(negative_errno(), "Cannot stream job %lld's output: inotify: %m",
-                                          (long long) w->job);
+        if (!c->inotify_ready) {
+                c->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+                if (c->inotify_fd < 0) {
+                        log_warning_errno(negative_errno(), "Cannot stream job output: inotify: %m");
                         return;
                 }
+                /* floating: freed with the event loop */
+                if (sd_event_add_io(c->event, NULL, c->inotify_fd, EPOLLIN, on_inotify, c) < 0) {
+                        close(c->inotify_fd);
+                        return;
+                }
+                c->inotify_ready = true;
         }
         snprintf(dir, sizeof dir, "%s/%s", c->s->output_dir, w->output_id);
-        if (inotify_add_watch(w->inotify_fd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_ONLYDIR) < 0)
-                return; /* not there yet (queued): the next change of state tries again */
-        if (sd_event_add_io(c->event, &w->inotify_src, w->inotify_fd, EPOLLIN, on_inotify, w) < 0)
-                w->inotify_src = NULL;
+        w->wd = inotify_add_watch(c->inotify_fd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_ONLYDIR);
+        /* < 0: not there yet (queued): the next change of state tries again */
 }
 
 static int reload(Watch *w) {
@@ -276,7 +307,7 @@ int watch_start(Conn *conn, const Job *j, WatchMode mode, int stream, uint64_t o
         Watch *w = calloc(1, sizeof(Watch));
         if (!w)
                 return -ENOMEM;
-        *w = (Watch){ .conn = conn, .job = j->id, .mode = mode, .fds = { -1, -1 }, .inotify_fd = -1, .dirty = true };
+        *w = (Watch){ .conn = conn, .job = j->id, .mode = mode, .fds = { -1, -1 }, .wd = -1, .dirty = true };
         snprintf(w->output_id, sizeof w->output_id, "%s", j->output_id);
         if (mode == WATCH_LOGS) {
                 w->streams[stream] = true;

@@ -67,6 +67,10 @@ struct Core {
         bool metrics_dirty;
         bool metrics_failing; /* logged once, until a write succeeds again */
         bool status_pending;
+        /* core-watch.c: the inotify instance of every subscriber, made at the
+         * first that needs it */
+        bool inotify_ready;
+        int inotify_fd;
 };
 
 /* core.c: the jobs holding a slot (starting, running or in their epilogue),

@@ -11,7 +11,7 @@
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 26
+plan 28
 
 make_tmpdir
 corrald_setup 2
@@ -47,15 +47,24 @@ until_file() {
 }
 last_job() { sqlite3 "$DB" "SELECT max(id) FROM jobs WHERE uid=$1"; }
 audit_max() { sqlite3 "$DB" "SELECT coalesce(max(id),0) FROM audit"; }
-# the inotify descriptors of the core: one per subscriber whose job's output it watches
-inotify_fds() { ls -l "/proc/$(corrald_core_pid)/fd" 2>/dev/null | grep -c 'anon_inode:inotify'; }
+# the inotify watches of the core: one per job directory whose output it streams
+inotify_watches() {
+    local core f n=0
+    core=$(corrald_core_pid)
+    for f in /proc/"$core"/fd/*; do
+        [ "$(readlink "$f")" = "anon_inode:inotify" ] || continue
+        n=$((n + $(grep -c '^inotify wd:' "/proc/$core/fdinfo/${f##*/}")))
+    done
+    echo $n
+}
+rss_kb() { sed -n 's/^VmRSS: *\([0-9]*\) kB$/\1/p' "/proc/$(corrald_core_pid)/status"; }
 audit_ops() { # audit_ops UID AFTER: the operations audited for UID since row AFTER
     sqlite3 "$DB" "SELECT group_concat(op, ' ') FROM (SELECT op FROM audit WHERE uid=$1 AND id > $2 ORDER BY id)"
 }
 
 # --- submit --pipe streams while the job runs, and exits with its status ---
 a0=$(audit_max)
-base=$(inotify_fds)
+base=$(inotify_watches)
 as_bg $U submit -p w --pipe -- /bin/sh -c \
     "echo first; echo first-err >&2; while [ ! -e $SYNC/go1 ]; do sleep 0.1; done; echo second; echo second-err >&2; exit 3" \
     >"$TEST_TMP/out1" 2>"$TEST_TMP/err1"
@@ -65,7 +74,7 @@ until_file "$TEST_TMP/err1" '^first-err$'; ok $? "... its stderr on stderr"
 id=$(last_job 61201)
 is "$(job_field "$id" state)/$(grep -c second "$TEST_TMP/out1")" RUNNING/0 \
     "... the job still running (it waits for the test), nothing it has not written yet shown"
-is "$(inotify_fds)" $((base + 1)) "... corrald watches the job's output (inotify), it does not poll"
+is "$(inotify_watches)" $((base + 1)) "... corrald watches the job's output directory (inotify), it does not poll"
 touch "$SYNC/go1"
 wait $pid; rc=$?
 is "$rc" 3 "submit --pipe exits with the job's exit code"
@@ -133,12 +142,33 @@ as $U cancel "$id" >/dev/null
 id=$(submit_as $U -p w -- /bin/sh -c "echo one; while [ ! -e $SYNC/go5 ]; do sleep 0.1; done; echo two")
 wait_state "$id" RUNNING
 a0=$(audit_max)
-base=$(inotify_fds)
+base=$(inotify_watches)
 as_bg $U logs -f "$id" >"$TEST_TMP/out5" 2>&1
 pid=$!
 seen=no; until_file "$TEST_TMP/out5" '^one$' && seen=yes
-n=$(inotify_fds)
+n=$(inotify_watches)
 touch "$SYNC/go5"
 wait $pid; rc=$?
 is "$seen/$n/$rc/$(cat "$TEST_TMP/out5" | tr '\n' ' ')/$(audit_ops 61201 "$a0")" "yes/$((base + 1))/0/one two /logs" \
     "logs -f: lines as the job writes them, pushed (inotify, no timer), then it ends with the job; one audit row"
+
+# --- a client that stops reading: corrald neither buffers for it nor stalls ---
+rss0=$(rss_kb)
+id=$(submit_as $U -- /bin/sh -c 'head -c 40000000 /dev/zero | tr "\0" x; echo; exec sleep 300')
+wait_state "$id" RUNNING
+cd /; setpriv --reuid=$U --regid=$U --init-groups "$CORRAL_BUILD/tests/helpers/stallwait" "$SOCK" "$id" \
+    >"$TEST_TMP/stall" 2>&1 </dev/null &
+spid=$!
+until_file "$TEST_TMP/stall" 'event' && sub=subscribed
+outf="$(job_field "$id" output_dir)/stdout"
+for i in $(seq 600); do [ "$(stat -c %s "$outf" 2>/dev/null)" -ge 40000001 ] 2>/dev/null && break; sleep 0.1; done
+sleep 1
+st=$(timeout 30 "$CORRAL" status >/dev/null 2>&1 && echo answers)
+rss1=$(rss_kb)
+grew=$(( (rss1 - rss0) / 1024 ))
+[ "$grew" -lt 16 ] && bounded=bounded || bounded="grew ${grew} MiB"
+is "${sub:-no}/$(stat -c %s "$outf")/$st/$bounded" "subscribed/40000001/answers/bounded" \
+    "a subscriber that stops reading while its job writes 40 MB: corrald still answers, its memory does not follow"
+kill $spid; wait $spid 2>/dev/null
+as $U cancel "$id" >/dev/null
+is "$(wait_final "$id" 60)/$(inotify_watches)" CANCELLED/0 "... and once it is gone, no watch is left behind"

@@ -106,9 +106,9 @@ START_TEST(test_events_roundtrip) {
 
         /* a newer daemon may add fields */
         char *err = NULL;
-        ck_assert_int_eq(parse_ev("{\"ok\":true,\"event\":\"state\",\"job\":1,\"state\":\"QUEUED\",\"reason\":\"x\"}",
-                                  &e, &err),
-                         0);
+        ck_assert_int_eq(
+                parse_ev("{\"ok\":true,\"event\":\"state\",\"job\":1,\"state\":\"QUEUED\",\"reason\":\"x\"}", &e, &err),
+                0);
         ck_assert_int_eq(e.state, JOB_QUEUED);
         api_event_done(&e);
 }
