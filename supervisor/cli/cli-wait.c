@@ -146,9 +146,9 @@ int cli_wait(int fd, const CliWait *w) {
                 if (r == -EINTR) {
                         interrupted = 0;
                         if (!cancelling && ask_cancel(w) > 0) {
-                                if (w->cancel(w->userdata, w->job) < 0)
-                                        return 130;
-                                fprintf(stderr, "corral: cancelling job %lld\n", (long long) w->job);
+                                /* refused (it just ended, say): its end is on its way */
+                                if (w->cancel(w->userdata, w->job) >= 0)
+                                        fprintf(stderr, "corral: cancelling job %lld\n", (long long) w->job);
                                 cancelling = true;
                                 /* back to waiting, SIGINT caught again */
                                 sigaction(SIGINT, &sa, NULL);
