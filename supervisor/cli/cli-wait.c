@@ -84,7 +84,7 @@ static int ask_cancel(const CliWait *w) {
         if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
                 return 0;
         fprintf(stderr, "\ncancel job %lld? [y/N] ", (long long) w->job);
-        fflush(stderr);
+        (void) fflush(stderr);
         /* a second ^C at the question: the default answer, no */
         struct sigaction sa = { .sa_handler = SIG_DFL };
         sigaction(SIGINT, &sa, NULL);
@@ -124,11 +124,9 @@ int cli_wait(int fd, const CliWait *w) {
         json_decref(o);
         if (r < 0)
                 return log_oom(), CLI_EXIT_FAILURE;
-        if (send(fd, req, n, MSG_NOSIGNAL) < 0)
-                return log_error_errno(negative_errno(), "cannot send to corrald: %m"), CLI_EXIT_FAILURE;
-
         /* SIGINT is caught only while waiting for corrald (ppoll), so that
-         * it is never lost between a check and a wait */
+         * it is never lost between a check and a wait; from before the
+         * request, so that once corrald has it (and audited it) ^C is ours */
         interrupted = 0;
         struct sigaction sa = { .sa_handler = on_sigint };
         sigemptyset(&sa.sa_mask);
@@ -137,6 +135,9 @@ int cli_wait(int fd, const CliWait *w) {
         sigaddset(&block, SIGINT);
         sigprocmask(SIG_BLOCK, &block, &waitmask);
         sigdelset(&waitmask, SIGINT);
+
+        if (send(fd, req, n, MSG_NOSIGNAL) < 0)
+                return log_error_errno(negative_errno(), "cannot send to corrald: %m"), CLI_EXIT_FAILURE;
 
         for (;;) {
                 _cleanup_(api_event_done) ApiEvent e = { .type = _API_EVENT_INVALID };

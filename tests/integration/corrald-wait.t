@@ -11,7 +11,7 @@
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 28
+plan 29
 
 make_tmpdir
 corrald_setup 2
@@ -43,6 +43,15 @@ as_bg() {
 until_file() {
     local i
     for i in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+# until corrald has the wait request for job $1 (the CLI catches ^C from before it sends it)
+until_waiting() {
+    local i
+    for i in $(seq 600); do
+        [ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE op='wait' AND job=$1")" -ge 1 ] && return 0
+        sleep 0.1
+    done
     return 1
 }
 last_job() { sqlite3 "$DB" "SELECT max(id) FROM jobs WHERE uid=$1"; }
@@ -107,6 +116,7 @@ pid=$!
 until_file "$TEST_TMP/err3" 'submitted, waiting'
 id=$(last_job 61201)
 wait_state "$id" RUNNING
+until_waiting "$id"
 kill -INT $pid
 wait $pid; rc=$?
 msg=$(grep -c "^corral: job $id is still running: corral cancel $id\$" "$TEST_TMP/err3")
@@ -121,12 +131,31 @@ pid=$!
 until_file "$TEST_TMP/err4" 'submitted, waiting'
 id=$(last_job 61201)
 wait_state "$id" RUNNING
+until_waiting "$id"
 kill -INT $pid
 wait $pid; rc=$?
 [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ]; ok $? "--cancel-on-interrupt: waits for the cancelled job's end (exit $rc)"
 like "$(cat "$TEST_TMP/err4")" "cancelling job $id" "... saying it cancels it"
 is "$(wait_final "$id" 60)" CANCELLED "... and the job ends CANCELLED"
 like "$(cat "$TEST_TMP/err4")" "job $id CANCELLED" "... which the wait reported"
+
+# --- ^C on a terminal asks, and yes cancels ---
+mkfifo "$TEST_TMP/tty-in"; chmod 0666 "$TEST_TMP/tty-in"
+cd /; setpriv --reuid=$U --regid=$U --init-groups env CORRAL_SOCKET="$SOCK" \
+    script -qfec "$CORRAL submit --wait -- /bin/sleep 300" /dev/null <"$TEST_TMP/tty-in" >"$TEST_TMP/tty-out" 2>&1 &
+pid=$!
+exec 7>"$TEST_TMP/tty-in"
+until_file "$TEST_TMP/tty-out" 'submitted, waiting'
+id=$(last_job 61201)
+wait_state "$id" RUNNING
+until_waiting "$id"
+printf '\003' >&7 # ^C, typed on the terminal
+until_file "$TEST_TMP/tty-out" "cancel job $id? \[y/N\]" && asked=asked
+printf 'y\n' >&7
+wait $pid
+exec 7>&-
+is "${asked:-no}/$(wait_final "$id" 60)/$(grep -c "cancelling job $id" "$TEST_TMP/tty-out")" asked/CANCELLED/1 \
+    "^C on a terminal asks 'cancel job N? [y/N]'; y cancels the job"
 
 # --- another user's job: the same answer as a missing job ---
 id=$(submit_as $U -- /bin/sleep 300)
