@@ -85,7 +85,7 @@ static int ask_cancel(const CliWait *w) {
                 return 0;
         fprintf(stderr, "\ncancel job %lld? [y/N] ", (long long) w->job);
         (void) fflush(stderr);
-        /* a second ^C at the question: the default answer, no */
+        /* a second ^C at the question ends corral; the job goes on */
         struct sigaction sa = { .sa_handler = SIG_DFL };
         sigaction(SIGINT, &sa, NULL);
         sigset_t m;
