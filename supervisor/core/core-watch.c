@@ -39,7 +39,7 @@ struct Watch {
         WatchMode mode;
         bool streams[2]; /* which of stdout, stderr to send */
         uint64_t offset[2];
-        bool at_eof[2]; /* the last read found no more */
+        int next_stream; /* stdout and stderr take turns */
         int fds[2]; /* the spool files, once opened */
         int wd; /* the inotify watch on the spool directory, -1 none yet */
         char output_id[JOB_OUTPUT_ID_LEN + 1];
@@ -201,7 +201,6 @@ static int send_output(Watch *w, int s) {
         _cleanup_free_ char *buf = NULL;
         ssize_t n = read_chunk(w, s, &buf);
         int r;
-        w->at_eof[s] = n == 0;
         if (n <= 0)
                 return (int) n;
         if (w->mode == WATCH_WAIT)
@@ -273,15 +272,21 @@ static int flush(Watch *w) {
                         continue;
                 }
                 bool sent = false;
-                for (int s = 0; s < 2 && !sent; s++) {
+                for (int i = 0; i < 2 && !sent; i++) {
+                        int s = (w->next_stream + i) % 2;
                         if (!w->streams[s])
                                 continue;
                         r = send_output(w, s);
-                        if (r == -EAGAIN)
+                        if (r == -EAGAIN) {
+                                if (w->pending)
+                                        w->next_stream = !s; /* its header went out */
                                 return want_out(w, true), 0;
+                        }
                         if (r < 0)
                                 return r;
                         sent = r > 0;
+                        if (sent)
+                                w->next_stream = !s;
                 }
                 if (sent)
                         continue;
