@@ -141,6 +141,7 @@ like "$(cat "$TEST_TMP/err4")" "job $id CANCELLED" "... which the wait reported"
 
 # --- ^C on a terminal asks, and yes cancels ---
 mkfifo "$TEST_TMP/tty-in"; chmod 0666 "$TEST_TMP/tty-in"
+trap '' PIPE # a corral that is gone (no question asked) must fail this test, not kill it
 cd /; setpriv --reuid=$U --regid=$U --init-groups env CORRAL_SOCKET="$SOCK" \
     script -qfec "$CORRAL submit --wait -- /bin/sleep 300" /dev/null <"$TEST_TMP/tty-in" >"$TEST_TMP/tty-out" 2>&1 &
 pid=$!
