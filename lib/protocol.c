@@ -21,7 +21,7 @@
 static const char *const op_names[_API_OP_MAX] = {
         [API_SUBMIT] = "submit", [API_LIST] = "list",         [API_SHOW] = "show",       [API_CANCEL] = "cancel",
         [API_LOGS] = "logs",     [API_HOLD] = "hold",         [API_RELEASE] = "release", [API_DRAIN] = "drain",
-        [API_RESUME] = "resume", [API_POLICIES] = "policies", [API_VERSION] = "version",
+        [API_RESUME] = "resume", [API_POLICIES] = "policies", [API_VERSION] = "version", [API_WAIT] = "wait",
 };
 
 /* The fields each operation accepts besides "op". */
@@ -37,6 +37,7 @@ static const char *const op_fields[_API_OP_MAX][24] = {
         [API_LOGS] = { "job", "stream", "follow", "offset" },
         [API_HOLD] = { "job" },
         [API_RELEASE] = { "job" },
+        [API_WAIT] = { "job", "output" },
 };
 
 const char *api_op_to_string(ApiOp op) {
@@ -413,6 +414,14 @@ static int parse_logs(json_t *o, ApiRequest *req, char **ret_error) {
         return r < 0 ? r : 0;
 }
 
+static int parse_wait(json_t *o, ApiRequest *req, char **ret_error) {
+        int r = parse_job(o, req, ret_error);
+        if (r < 0)
+                return r;
+        r = get_bool(o, "output", &req->output, ret_error);
+        return r < 0 ? r : 0;
+}
+
 int api_request_parse(const char *buf, size_t len, ApiRequest *ret, char **ret_error) {
         ApiRequest req = { .op = _API_OP_INVALID };
         json_error_t jerr;
@@ -470,6 +479,9 @@ int api_request_parse(const char *buf, size_t len, ApiRequest *ret, char **ret_e
                 break;
         case API_LOGS:
                 r = parse_logs(o, &req, ret_error);
+                break;
+        case API_WAIT:
+                r = parse_wait(o, &req, ret_error);
                 break;
         default:
                 r = 0;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* protocol.h — corrald's API: one JSON request and one JSON response per
- * SOCK_SEQPACKET message on the Unix socket (`logs --follow` answers with
- * several messages). Requests are parsed strictly: unknown operations and
- * fields, wrong types, oversized or malformed input are errors naming the
- * field. Pure code (no I/O), so it is unit-tested and fuzzed.
+ * SOCK_SEQPACKET message on the Unix socket (`logs --follow` and `wait`
+ * answer with several messages, pushed by the daemon as the job goes on). Requests are parsed strictly: unknown
+ * operations and fields, wrong types, oversized or malformed input are errors naming the field. Pure code (no I/O), so
+ * it is unit-tested and fuzzed.
  *
  *   {"op":"submit","argv":["/bin/echo","hi"],"env":{"K":"V"},"cwd":"/home/a",
  *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false,
@@ -25,6 +25,13 @@
  *     (how many match without last/since) and "truncated")
  *   {"op":"show"|"cancel"|"hold"|"release","job":42}
  *   {"op":"logs","job":42,"stream":"stdout","follow":true,"offset":0}
+ *     (a JSON header {"ok":true,"offset":O,"bytes":B,"eof":E,"state":S},
+ *     then, when B > 0, one message of B raw bytes; with follow, more
+ *     pairs as the job writes, pushed (inotify), until "eof":true)
+ *   {"op":"wait","job":42,"output":true}
+ *     (a subscription: the job's state changes, with "output" its stdout
+ *     and stderr as it writes them, then its end; the messages and their
+ *     bounds are in stream.h; one audit row for the whole wait)
  *   {"op":"drain"|"resume"|"policies"|"version"}
  *
  * Responses: {"ok":true,...} or {"ok":false,"error":"what","code":"CODE"}
@@ -59,6 +66,7 @@ typedef enum ApiOp {
         API_RESUME,
         API_POLICIES,
         API_VERSION,
+        API_WAIT,
         _API_OP_MAX,
         _API_OP_INVALID = -1,
 } ApiOp;
@@ -92,6 +100,8 @@ typedef struct ApiRequest {
         int stream; /* 0 stdout, 1 stderr */
         bool follow;
         uint64_t offset;
+        /* wait */
+        bool output; /* stream the job's stdout and stderr too */
 } ApiRequest;
 
 const char *api_op_to_string(ApiOp op);

@@ -234,13 +234,68 @@ static int job_arg(int argc, char *argv[], int64_t *ret) {
         return 0;
 }
 
-static int exit_code_of(json_t *job) {
-        const char *st = json_string_value(json_object_get(job, "state"));
-        const char *ex = json_string_value(json_object_get(job, "exit"));
-        int code, sig;
-        if (ex && sscanf(ex, "%d:%d", &code, &sig) == 2)
-                return sig > 0 ? 128 + sig : code;
-        return st && streq(st, "COMPLETED") ? 0 : 1;
+/* ---- waiting: submit --wait/--pipe, wait ---- */
+
+enum { OPT_CANCEL_ON_INTERRUPT = 0x340 };
+
+typedef struct WaitOpts {
+        bool pipe, cancel_on_interrupt;
+} WaitOpts;
+
+static int wait_opt(int c, WaitOpts *w) {
+        if (c == 'P')
+                w->pipe = true;
+        else if (c == OPT_CANCEL_ON_INTERRUPT)
+                w->cancel_on_interrupt = true;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+static int cancel_for_wait(void *userdata, int64_t id) {
+        json_t *resp = NULL;
+        int r = call(userdata, json_pack("{s:s, s:I}", "op", "cancel", "job", (json_int_t) id), &resp);
+        json_decref(resp);
+        return r;
+}
+
+/* one connection, the daemon pushes (cli-wait.c) */
+static int wait_job(const Opts *o, const WaitOpts *wo, int64_t id) {
+        _cleanup_close_ int fd = connect_daemon(o);
+        if (fd < 0)
+                return CLI_EXIT_FAILURE;
+        CliWait w = { .job = id,
+                      .pipe = wo->pipe,
+                      .json = o->json,
+                      .cancel_on_interrupt = wo->cancel_on_interrupt,
+                      .cancel = cancel_for_wait,
+                      .userdata = (void *) o };
+        return cli_wait(fd, &w);
+}
+
+static int wait_verb_opt(int c, void *u) {
+        return wait_opt(c, u);
+}
+
+static int verb_wait(int argc, char *argv[]) {
+        static const struct option extra[] = {
+                { "pipe", no_argument, NULL, 'P' },
+                { "cancel-on-interrupt", no_argument, NULL, OPT_CANCEL_ON_INTERRUPT },
+                {},
+        };
+        Opts o = { 0 };
+        WaitOpts w = { 0 };
+        int64_t id;
+
+        PARSE("Usage: corral wait [--pipe] [--cancel-on-interrupt] ID\n"
+              "\n"
+              "Wait for a job to end (at once if it has) and exit with its status.\n"
+              "  -P, --pipe                 show its stdout and stderr (all of it, then as it writes)\n"
+              "      --cancel-on-interrupt  ^C cancels the job (else, on a terminal, ^C asks)\n",
+              "P", extra, wait_verb_opt, &w);
+        if (job_arg(argc, argv, &id) < 0)
+                return CLI_EXIT_USAGE;
+        return wait_job(&o, &w, id);
 }
 
 /* ---- submit ---- */
@@ -307,6 +362,7 @@ typedef struct SubmitOpts {
         /* environment and output (issue 13, items 1 and 3) */
         const char *export_arg, *name;
         SubmitRes res;
+        WaitOpts w;
 } SubmitOpts;
 
 enum { OPT_EXPORT = 0x310 };
@@ -521,26 +577,7 @@ static int submit_opt(int c, void *u) {
                 s->export_arg = optarg;
                 return 0;
         }
-        return -EINVAL;
-}
-
-static int wait_for(const Opts *o, int64_t id, json_t **ret) {
-        for (;;) {
-                json_t *resp = NULL;
-                int r = call(o, json_pack("{s:s, s:I}", "op", "show", "job", (json_int_t) id), &resp);
-                if (r < 0)
-                        return r;
-                json_t *job = json_object_get(resp, "job");
-                JobState st = job_state_from_string(json_string_value(json_object_get(job, "state")));
-                if (job_state_is_final(st) && !json_is_null(json_object_get(job, "epilogue"))) {
-                        *ret = json_incref(job);
-                        json_decref(resp);
-                        return 0;
-                }
-                json_decref(resp);
-                struct timespec ts = { 0, 100L * 1000 * 1000 };
-                nanosleep(&ts, NULL);
-        }
+        return wait_opt(c, &s->w);
 }
 
 static int verb_submit(int argc, char *argv[]) {
@@ -556,6 +593,8 @@ static int verb_submit(int argc, char *argv[]) {
                 { "export", required_argument, NULL, OPT_EXPORT },
                 { "name", required_argument, NULL, 'J' },
                 { "wait", no_argument, NULL, 'W' },
+                { "pipe", no_argument, NULL, 'P' },
+                { "cancel-on-interrupt", no_argument, NULL, OPT_CANCEL_ON_INTERRUPT },
                 { "hold", no_argument, NULL, 'H' },
                 { "mem", required_argument, NULL, OPT_MEM },
                 { "cpus", required_argument, NULL, 'c' },
@@ -593,9 +632,17 @@ static int verb_submit(int argc, char *argv[]) {
               "                        %j the job id, %x its name, %u your user name, %% a %\n"
               "      --hold            queue it held (corral release ID lets it run)\n"
               "  -W, --wait            wait for the job and exit with its status\n"
+              "  -P, --pipe            --wait, showing its stdout and stderr as it writes them\n"
+              "      --cancel-on-interrupt  with --wait or --pipe: ^C cancels the job (else, on a\n"
+              "                        terminal, ^C asks; otherwise the job goes on)\n"
               "Options end at CMD: what follows it is the job's own arguments, options too.\n",
-              "+p:w:C:o:e:E:WHJ:c:n:t:", extra, submit_opt, &s);
+              "+p:w:C:o:e:E:WPHJ:c:n:t:", extra, submit_opt, &s);
         _cleanup_strv_free_ char **env = s.env;
+        s.wait = s.wait || s.w.pipe;
+        if (s.w.cancel_on_interrupt && !s.wait) {
+                log_error("submit: --cancel-on-interrupt needs --wait or --pipe");
+                return CLI_EXIT_USAGE;
+        }
         if (optind >= argc) {
                 log_error("submit: no command given (corral submit -- CMD ...)");
                 return CLI_EXIT_USAGE;
@@ -664,18 +711,7 @@ static int verb_submit(int argc, char *argv[]) {
                 return CLI_EXIT_OK;
         if (!o.json)
                 fprintf(stderr, "corral: job %lld submitted, waiting\n", (long long) id);
-        json_t *job = NULL;
-        if (wait_for(&o, id, &job) < 0)
-                return CLI_EXIT_FAILURE;
-        if (o.json)
-                print_json(job);
-        else
-                fprintf(stderr, "corral: job %lld %s, exit %s\n", (long long) id,
-                        json_string_value(json_object_get(job, "state")),
-                        json_string_value(json_object_get(job, "exit")) ?: "none");
-        r = exit_code_of(job);
-        json_decref(job);
-        return r;
+        return wait_job(&o, &s.w, id);
 }
 
 /* ---- list, show ---- */
@@ -1249,7 +1285,7 @@ static const CliVerb job_verbs[] = {
         { "submit", verb_submit, NULL },     { "list", verb_list, NULL },     { "show", verb_show, NULL },
         { "cancel", verb_cancel, NULL },     { "logs", verb_logs, NULL },     { "hold", verb_hold, NULL },
         { "release", verb_release, NULL },   { "drain", verb_drain, NULL },   { "resume", verb_resume, NULL },
-        { "policies", verb_policies, NULL }, { "status", verb_status, NULL },
+        { "policies", verb_policies, NULL }, { "status", verb_status, NULL }, { "wait", verb_wait, NULL },
 };
 
 int verb_jobs(int argc, char *argv[]) {

@@ -2,6 +2,9 @@
 /* cli.h — shared between the verbs of the `corral` command line. */
 #pragma once
 
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum {
@@ -17,7 +20,7 @@ typedef struct CliVerb {
 } CliVerb;
 
 int verb_policy(int argc, char *argv[]);
-/* submit, list, show, cancel, logs, hold, release, drain, resume, policies, status */
+/* submit, list, show, cancel, logs, hold, release, drain, resume, policies, status, wait */
 int verb_jobs(int argc, char *argv[]);
 
 /* The policy directory to use: --policy-dir, else $CORRAL_POLICY_DIR, else
@@ -31,3 +34,22 @@ char *cli_policy_dir(const char *opt_dir, const char *opt_config);
  * argv[1], the options before it after it, where the verb parses them.
  * Returns 1, or -1 when there is no such argument. */
 int cli_hoist_verb(int argc, char *argv[]);
+
+/* cli-wait.c: waits for job `job` on fd, a fresh connection to corrald,
+ * with the daemon pushing (the wait op); with pipe, copies the job's stdout
+ * and stderr to ours as it writes them. Returns the exit status for the
+ * CLI: the job's (cli_exit_code_of), CLI_EXIT_FAILURE, or 130 after ^C:
+ * with cancel_on_interrupt, or when the answer to "cancel job N? [y/N]"
+ * (asked on a terminal) is yes, cancel() (a new connection) cancels the job
+ * and the wait goes on to its end; otherwise it says the job is still
+ * running and how to cancel it. */
+typedef struct CliWait {
+        int64_t job;
+        bool pipe, json, cancel_on_interrupt;
+        int (*cancel)(void *userdata, int64_t job); /* < 0: failed, logged */
+        void *userdata;
+} CliWait;
+int cli_wait(int fd, const CliWait *w);
+/* a job's exit status as a shell's: its code, 128 + its signal, else 0
+ * when COMPLETED and 1 otherwise */
+int cli_exit_code_of(json_t *job);

@@ -13,11 +13,12 @@
 #include "macro.h"
 
 static const CliVerb verbs[] = {
-        { "submit", verb_jobs, "queue a job: corral submit [--wait] [--] CMD [ARG]..." },
+        { "submit", verb_jobs, "queue a job: corral submit [--wait|--pipe] [--] CMD [ARG]..." },
         { "list", verb_jobs, "your jobs not over, and the last that ended (--all: every one)" },
         { "show", verb_jobs, "show one job" },
         { "cancel", verb_jobs, "cancel a job" },
         { "logs", verb_jobs, "print a job's output (-f to follow)" },
+        { "wait", verb_jobs, "wait for a job to end (--pipe: show its output)" },
         { "hold", verb_jobs, "keep a queued job from starting" },
         { "release", verb_jobs, "let a held job start" },
         { "drain", verb_jobs, "admins: start no new jobs on this node" },

@@ -2,7 +2,8 @@
 /* core-api.c — the core's API socket: connections and who may make them
  * (on_accept), their requests (handle_request) and the operations
  * (api_ops[]): submit, list, show, cancel, logs, hold, release, drain,
- * resume, policies, version. Every request is in the audit log. */
+ * resume, policies, version, wait. Every request is in the audit log (a
+ * wait or a logs --follow once, however long the daemon then pushes). */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -34,7 +35,6 @@
 /* out of fds (EMFILE): accepting again after this, not in a busy loop */
 #define ACCEPT_RETRY_USEC (250 * USEC_PER_MSEC)
 #define LOGS_CHUNK ((size_t) 60 * 1024)
-#define FOLLOW_INTERVAL_USEC (200 * USEC_PER_MSEC)
 
 /* -J, -o, -e: "name" (null: none), "stdout"/"stderr" with their patterns
  * replaced (what the job writes to) when it has them. */
@@ -62,7 +62,7 @@ static void job_resources_to_json(Core *c, const Job *j, json_t *o) {
                 json_object_set_new(o, "pending_reason", json_string(pend_reason_to_string(why)));
 }
 
-static json_t *job_to_json(Core *c, const Job *j, bool full) {
+json_t *job_to_json(Core *c, const Job *j, bool full) {
         char buf[FORMAT_BUF], outdir[4200];
         json_t *o = json_pack("{s:I, s:s, s:i, s:s, s:s, s:s}", "id", (json_int_t) j->id, "user", j->user, "uid",
                               (int) j->uid, "state", job_state_to_string(j->state), "policy", j->policy, "cwd", j->cwd);
@@ -125,7 +125,7 @@ void conn_free(Conn *conn) {
                         break;
                 }
         sd_event_source_disable_unref(conn->src);
-        sd_event_source_disable_unref(conn->follow_timer);
+        watch_free(conn->watch);
         sd_event_source_disable_unref(conn->idle_timer);
         if (conn->fd >= 0)
                 close(conn->fd);
@@ -490,6 +490,7 @@ static json_t *op_cancel(Ctx *x) {
                         log_job_full(LOG_INFO, (long long) j->id, j->user,
                                      (const char *const[]){ CORRAL_MESSAGE_JOB_ENDED, "CORRAL_STATE=CANCELLED", NULL },
                                      "cancelled while queued");
+                        watch_job_changed(c, j->id);
                         job_free(j);
                         update_status(c);
                         return ok(x);
@@ -534,6 +535,7 @@ static json_t *op_hold_release(Ctx *x) {
         if (r == 0)
                 return deny(x, "conflict", "job %lld is %s, not %s", (long long) x->req->job, job_state_to_string(was),
                             hold ? "QUEUED" : "HELD");
+        watch_job_changed(x->c, x->req->job);
         if (!hold)
                 dispatch(x->c);
         update_status(x->c);
@@ -628,31 +630,6 @@ static int send_chunk(Conn *conn, const Job *j, int stream, uint64_t *offset, bo
         return r;
 }
 
-static int on_follow(sd_event_source *src, uint64_t usec, void *userdata) {
-        Conn *conn = userdata;
-        Core *c = conn->core;
-        Job *j = NULL;
-        bool eof = false;
-        int r = store_get(c->store, conn->follow_job, &j);
-        if (r >= 0) {
-                /* send what there is, up to a few chunks per tick */
-                for (int i = 0; i < 8 && r >= 0 && !eof; i++) {
-                        uint64_t before = conn->follow_offset;
-                        r = send_chunk(conn, j, conn->follow_stream, &conn->follow_offset, &eof);
-                        if (conn->follow_offset == before)
-                                break;
-                }
-                job_free(j);
-        }
-        if (r < 0 || eof) {
-                conn_free(conn);
-                return 0;
-        }
-        sd_event_source_set_time_relative(src, FOLLOW_INTERVAL_USEC);
-        sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
-        return 0;
-}
-
 static json_t *op_logs(Ctx *x) {
         Job *j = NULL;
         bool eof = false;
@@ -670,22 +647,34 @@ static json_t *op_logs(Ctx *x) {
                 return e;
         }
         int r = send_chunk(x->conn, j, x->req->stream, &offset, &eof);
-        job_free(j);
-        if (r < 0)
+        if (r < 0) {
+                job_free(j);
                 return deny(x, "internal", "cannot read the job's output: %s", strerror(-r));
+        }
         x->result = "ok";
         if (x->req->follow && !eof) {
-                Conn *conn = x->conn;
-                conn->follow_job = x->req->job;
-                conn->follow_stream = x->req->stream;
-                conn->follow_offset = offset;
-                r = sd_event_add_time_relative(x->c->event, &conn->follow_timer, CLOCK_MONOTONIC, FOLLOW_INTERVAL_USEC,
-                                               0, on_follow, conn);
+                /* the rest is pushed as the job writes (core-watch.c) */
+                r = watch_start(x->conn, j, WATCH_LOGS, x->req->stream, offset);
                 if (r < 0)
-                        return deny(x, "internal", "%s", strerror(-r));
-                sd_event_source_set_enabled(conn->follow_timer, SD_EVENT_ONESHOT);
+                        x->result = "internal";
         }
+        job_free(j);
         return NULL; /* already answered */
+}
+
+/* wait: the connection becomes a subscription to the job (core-watch.c),
+ * audited once, here; another user's job is "not_found" */
+static json_t *op_wait(Ctx *x) {
+        Job *j = NULL;
+        json_t *e = get_own_job(x, x->req->job, &j);
+        if (e)
+                return e;
+        int r = watch_start(x->conn, j, WATCH_WAIT, x->req->output ? 0 : -1, 0);
+        job_free(j);
+        if (r < 0)
+                return deny(x, "internal", "cannot wait for the job: %s", strerror(-r));
+        x->result = "ok";
+        return NULL; /* the first state event is the answer */
 }
 
 static const struct {
@@ -695,7 +684,7 @@ static const struct {
         { API_SUBMIT, op_submit },        { API_LIST, op_list },          { API_SHOW, op_show },
         { API_CANCEL, op_cancel },        { API_LOGS, op_logs },          { API_HOLD, op_hold_release },
         { API_RELEASE, op_hold_release }, { API_DRAIN, op_drain_resume }, { API_RESUME, op_drain_resume },
-        { API_POLICIES, op_policies },    { API_VERSION, op_version },
+        { API_POLICIES, op_policies },    { API_VERSION, op_version },    { API_WAIT, op_wait },
 };
 
 static void handle_request(Conn *conn, const char *buf, size_t len) {
@@ -738,17 +727,13 @@ static int on_conn(sd_event_source *src, int fd, uint32_t revents, void *userdat
         char *buf;
         ssize_t n;
 
-        if (conn->follow_timer) {
-                /* streaming: the client only reads; EOF or error ends it */
-                if (revents & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
-                        conn_free(conn);
-                else {
-                        char tmp[64];
-                        if (recv(fd, tmp, sizeof tmp, MSG_DONTWAIT) == 0)
-                                conn_free(conn);
-                }
+        if (conn->watch) {
+                /* pushed to: the client only reads; EOF or error ends it */
+                watch_on_io(conn, revents);
                 return 0;
         }
+        if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+                return 0;
         buf = malloc(API_MAX_MESSAGE + 1);
         if (!buf) {
                 conn_free(conn);
@@ -784,12 +769,12 @@ static int on_conn(sd_event_source *src, int fd, uint32_t revents, void *userdat
 
 /* A connection that sent no request for idle_timeout is closed: a client
  * that connects and stays silent holds a slot of max_connections (and of
- * its user's 64) for nothing. One that follows a job's output (logs -f) is
- * being served, not idle. */
+ * its user's 64) for nothing. One that waits for a job or follows its
+ * output (wait, logs -f) is being served, not idle. */
 static int on_idle(sd_event_source *src, uint64_t usec, void *userdata) {
         Conn *conn = userdata;
         char buf[FORMAT_BUF];
-        if (conn->follow_timer)
+        if (conn->watch)
                 return 0;
         log_debug("Closing the connection of uid %u pid %d: no request for %s", (unsigned) conn->uid, (int) conn->pid,
                   format_duration(buf, conn->core->s->node->idle_timeout));

@@ -313,6 +313,8 @@ int on_helper(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
                 log_warning("Message '%s' from the helper about an unknown job, ignoring", hmsg_type_name(m.type));
         else
                 helper_messages[m.type](c, &m, j);
+        if (j)
+                watch_job_changed(c, j->id); /* wait: pushed, not polled */
         job_free(j);
         hmsg_done(&m);
         c->metrics_dirty = true;
@@ -337,6 +339,7 @@ void dispatch(Core *c) {
                         job_free(j);
                         continue;
                 }
+                watch_job_changed(c, j->id);
                 /* round robin: the next pick starts after this user */
                 c->last_uid = j->uid;
                 c->have_last_uid = true;

@@ -9,10 +9,12 @@
  *                     dispatcher, crash recovery
  *   core-pack.c       the packing dispatcher's choice, pending reasons
  *   core-status.c     sd_notify STATUS= and the metrics file
+ *   core-watch.c      connections the daemon pushes to: wait, logs --follow
  * corrald.h stays the interface between corrald.c, helper.c and the core. */
 #pragma once
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <systemd/sd-event.h>
@@ -23,6 +25,7 @@
 #include "store.h"
 
 typedef struct Core Core;
+typedef struct Watch Watch;
 
 typedef struct Conn {
         Core *core;
@@ -31,12 +34,9 @@ typedef struct Conn {
         gid_t gid;
         pid_t pid;
         bool admin;
-        sd_event_source *src, *follow_timer;
+        sd_event_source *src;
         sd_event_source *idle_timer; /* closes the connection after idle_timeout without a request */
-        /* logs --follow */
-        int64_t follow_job;
-        int follow_stream;
-        uint64_t follow_offset;
+        Watch *watch; /* wait, logs --follow: the daemon pushes, the client only reads */
         struct Conn *next;
 } Conn;
 
@@ -71,6 +71,10 @@ struct Core {
         bool metrics_dirty;
         bool metrics_failing; /* logged once, until a write succeeds again */
         bool status_pending;
+        /* core-watch.c: the inotify instance of every subscriber, made at the
+         * first that needs it */
+        bool inotify_ready;
+        int inotify_fd;
 };
 
 /* core.c: the jobs holding a slot (starting, running or in their epilogue),
@@ -84,6 +88,23 @@ void active_remove(Core *c, int64_t id);
  * a connection (core_main closes those left at exit). */
 int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata);
 void conn_free(Conn *conn);
+/* a job as `show` answers it (full: with env, usage, result, epilogue) */
+json_t *job_to_json(Core *c, const Job *j, bool full);
+
+/* core-watch.c: a connection becomes a subscription to job j (after the
+ * API checked the caller may see it): WATCH_WAIT sends its state changes,
+ * its spooled stdout and stderr unless stream is -1, then its end;
+ * WATCH_LOGS sends one stream from offset until the job ended. The
+ * lifecycle calls watch_job_changed() after a job changed state; the
+ * connection's handler hands its events to watch_on_io(). */
+typedef enum WatchMode {
+        WATCH_WAIT,
+        WATCH_LOGS,
+} WatchMode;
+int watch_start(Conn *conn, const Job *j, WatchMode mode, int stream, uint64_t offset);
+void watch_job_changed(Core *c, int64_t id);
+void watch_on_io(Conn *conn, uint32_t revents);
+void watch_free(Watch *w);
 
 /* core-lifecycle.c: core_main's handler of the helper's socket; the
  * dispatcher (after a submit, release or resume, and when a slot frees);
