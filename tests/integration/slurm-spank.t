@@ -49,7 +49,7 @@ done
 [ -e /usr/include/slurm/spank.h ] || plan_skip_unless_must slurm "no <slurm/spank.h> (apt-get install libslurm-dev)"
 [ -f "$SO" ] || plan_skip "spank_corral.so not built (make)"
 
-plan 83
+plan 85
 
 # not below /tmp: the jobs get a private one, and must still see the
 # Slurm spool (their batch script), the shared directory and the helpers
@@ -87,9 +87,33 @@ required $T/lib/spank_corral.so policy=default policy_dir=$P selectable=strict,t
 EOF
 make_test_user $U1 $UID1 || { echo "Bail out! cannot create $U1"; exit 1; }
 
+# corral-epilogue as the cluster's Epilog (fake spools under T/root; only
+# this test's uid): after scancel it must find nothing the job left (l)
+mkdir -p "$T/ep" "$T/ep-policies" "$T/root/etc" "$T/root/var/spool/cron/crontabs" \
+    "$T/root/var/spool/cron/atjobs" "$T/root/var/lib/systemd/linger" "$T/root/var/lib/corral"
+chmod 0755 "$T/ep-policies"
+cat >"$T/ep-policies/test.ini" <<EOF
+[epilogue]
+min_uid = $UID1
+max_uid = $UID1
+grace = 2s
+deadline = 20s
+quarantine_dir = /var/lib/corral/quarantine
+EOF
+chmod 0644 "$T/ep-policies/test.ini"
+# (only while T/ep-on exists: (m) keeps a process of the user outside jobs)
+cat >"$T/epilog.sh" <<EOF
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+[ -e $T/ep-on ] || exit 0
+$CORRAL_BUILD/corral-epilogue --policy-dir $T/ep-policies --policy test --root $T/root \\
+    --uid-range $UID1-$UID1 --slurm --json --log-file $T/epilogue.log >$T/ep/\$SLURM_JOB_ID.json 2>&1
+EOF
+chmod 0755 "$T/epilog.sh"
+
 W=$T/slurm
 _cleanup_add "'$RECIPE' stop '$W'"
-SLURM_PLUGSTACK=$T/plugstack.conf "$RECIPE" start "$W" >"$T/start.log" 2>&1
+SLURM_EPILOG=$T/epilog.sh SLURM_PLUGSTACK=$T/plugstack.conf "$RECIPE" start "$W" >"$T/start.log" 2>&1
 START=$?
 export SLURM_CONF=$W/etc/slurm.conf
 LOG=$W/log/slurmd.log
@@ -317,6 +341,7 @@ for _ in $(seq 300); do [ ! -e "$T/ns/$jk2" ] && break; sleep 0.1; done
 ok $? "the job's epilog unmounted and removed its published namespaces"
 
 # (l) scancel of a running contained job
+touch "$T/ep-on"
 jl=$(sub l --wrap "echo started; sleep 600")
 for _ in $(seq 600); do
     [ "$(job_state "$jl")" = RUNNING ] && grep -q started "$SH/l.out" 2>/dev/null && break
@@ -330,6 +355,12 @@ for _ in $(seq 300); do
     sleep 0.1
 done
 is "$(ps -u $UID1 -o pid=,args= 2>/dev/null)" "" "no process of the job's user is left"
+for _ in $(seq 600); do grep -q '"clean"' "$T/ep/$jl.json" 2>/dev/null && break; sleep 0.1; done
+ep=$(tr -d ' \n' <"$T/ep/$jl.json" 2>/dev/null)
+like "$ep" '"clean":true' "corral-epilogue (the Epilog) then finds the node clean after the cancelled job"
+like "$ep" '"killed":0[,}]' "and kills nothing"
+[ -n "$ep" ] || fail_diag "no $T/ep/$jl.json; epilogue log: $(tail -5 "$T/epilogue.log" 2>/dev/null)"
+rm -f "$T/ep-on"
 
 # (m) the escape programs (tests/escape/) as a Slurm job under the default
 # policy: privileged syscalls, a setuid-root binary, the host's SysV IPC, an
