@@ -42,6 +42,10 @@ typedef enum NodeKey {
         NK_LOG_LEVEL,
         NK_MAX_CONNECTIONS,
         NK_IDLE_TIMEOUT,
+        NK_KEEP_FINISHED,
+        NK_KEEP_FINISHED_JOBS,
+        NK_KEEP_AUDIT,
+        NK_PURGE_INTERVAL,
         _NK_MAX,
 } NodeKey;
 
@@ -63,6 +67,11 @@ typedef struct NodeConfig {
         char *log_level;
         uint64_t max_connections; /* API connections at once, the reserve included */
         uint64_t idle_timeout; /* usec a connection may stay without a request; USEC_INFINITY: for ever */
+        /* history retention (core-purge.c): 0 or USEC_INFINITY keeps for ever */
+        uint64_t keep_finished; /* usec a finished job is kept after it ended */
+        uint64_t keep_finished_jobs; /* the most finished jobs kept; 0: no cap */
+        uint64_t keep_audit; /* usec an audit row is kept */
+        uint64_t purge_interval; /* usec between purges */
 
         ConfOrigin origin[_NK_MAX];
         char **files;

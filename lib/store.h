@@ -90,6 +90,32 @@ int store_count_waiting(Store *s, uid_t uid, uint64_t *ret);
  * uid order (wrapping around); 0 and *ret = NULL when nothing is queued. */
 int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret);
 
+/* History (`corral history`): the ended jobs of f (user, states; the states
+ * not over are never included) that ended in [since, until) (usec; until 0:
+ * no bound), in the order they ended (end_time, then id), after the cursor
+ * (after_end, after_id: the last row of the previous page; 0, 0 for the
+ * first), at most limit. Read along the (uid, end_time) or (end_time)
+ * index, so a page costs the same with 100 or 1,000,000 jobs. */
+int store_list_ended(Store *s, const StoreFilter *f, uint64_t since, uint64_t until, uint64_t after_end,
+                     int64_t after_id, uint64_t limit, Job ***ret, size_t *ret_n);
+
+/* Purge (core-purge.c). The ended jobs to purge, those that ended first
+ * first, at most max: those that ended before ended_before (usec; 0: none by
+ * age) and, when more than keep_jobs have ended (0: no cap), the oldest of
+ * them beyond it. ret gets ids and output ids (ret_n of them). */
+typedef struct StorePurgeItem {
+        int64_t id;
+        char output_id[JOB_OUTPUT_ID_LEN + 1];
+} StorePurgeItem;
+int store_purge_candidates(Store *s, uint64_t ended_before, uint64_t keep_jobs, size_t max, StorePurgeItem **ret,
+                           size_t *ret_n);
+/* Deletes these jobs, in one transaction, if they are (still) in a final
+ * state; returns how many it deleted. */
+int store_delete_ended(Store *s, const int64_t *ids, size_t n);
+/* Deletes at most max audit rows written before `before` (usec), the oldest
+ * first; returns how many. */
+int store_purge_audit(Store *s, uint64_t before, size_t max);
+
 int store_audit(Store *s, uid_t uid, pid_t pid, const char *op, int64_t job, const char *result, const char *detail);
 /* Count of audit rows, for tests and metrics. */
 int store_audit_count(Store *s, uint64_t *ret);

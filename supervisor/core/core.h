@@ -8,6 +8,7 @@
  *   core-lifecycle.c  messages to and from the root helper, the
  *                     dispatcher, crash recovery
  *   core-status.c     sd_notify STATUS= and the metrics file
+ *   core-purge.c      the history's retention (keep_finished, keep_audit)
  * corrald.h stays the interface between corrald.c, helper.c and the core. */
 #pragma once
 
@@ -67,6 +68,8 @@ struct Core {
         bool metrics_dirty;
         bool metrics_failing; /* logged once, until a write succeeds again */
         bool status_pending;
+        /* purge: what the current run deleted so far (logged at its end) */
+        uint64_t purged_jobs, purged_audit;
 };
 
 /* core.c: the jobs holding a slot (starting, running or in their epilogue),
@@ -97,3 +100,8 @@ void start_cancel(Core *c, const Job *j);
 void update_status(Core *c);
 int on_status_timer(sd_event_source *src, uint64_t usec, void *userdata);
 int on_metrics_timer(sd_event_source *src, uint64_t usec, void *userdata);
+
+/* core-purge.c: arms the purge of ended jobs and audit rows beyond the
+ * node's retention (its first run right away, then every purge_interval);
+ * core_main calls it once the recovery is over. */
+int purge_start(Core *c);

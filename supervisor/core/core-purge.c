@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* core-purge.c — the history's retention: ended jobs beyond the node
+ * config's keep_finished (age) or keep_finished_jobs (count) and audit rows
+ * beyond keep_audit are deleted from the store, and the jobs' output
+ * directories in output_dir removed (by the root helper: the user owns
+ * them; it removes them without following symlinks, see rmtree.h).
+ *
+ * When: at start, once the recovery is over (a job whose epilogue still has
+ * to run is never purged), then every purge_interval. A run goes in batches
+ * of PURGE_BATCH jobs and AUDIT_BATCH rows, each batch its own event at idle
+ * priority: the API and the dispatcher run between two batches, so purging a
+ * long history never stalls the queue. A job that holds a slot (starting,
+ * running, or in its epilogue) is never purged: only jobs in a final state
+ * are candidates, those still in c->active are skipped, and the store
+ * deletes a row only if its state is final at that moment.
+ *
+ * Order: the helper is asked to remove the directory before the row goes:
+ * after a crash between the two the row is still there and the next run
+ * sends the request again (a missing directory is success). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "hmsg.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+
+/* 200 jobs: one transaction and 200 messages to the helper, a few ms */
+#define PURGE_BATCH 200
+#define AUDIT_BATCH 2000
+
+static bool keeps_forever(uint64_t usec) {
+        return usec == 0 || usec == USEC_INFINITY;
+}
+
+/* usec since the epoch before which what ended (or was written) is purged;
+ * 0: nothing by age */
+static uint64_t cutoff(uint64_t keep) {
+        uint64_t now = now_usec();
+        if (keeps_forever(keep))
+                return 0;
+        return now > keep ? now - keep : 0;
+}
+
+/* One batch of jobs; returns how many rows it deleted, *ret_more when a
+ * full batch was found (there may be more). */
+static int purge_jobs_batch(Core *c, bool *ret_more) {
+        const NodeConfig *n = c->s->node;
+        _cleanup_free_ StorePurgeItem *l = NULL;
+        _cleanup_free_ int64_t *ids = NULL;
+        size_t nl = 0, nids = 0;
+        int r;
+
+        *ret_more = false;
+        r = store_purge_candidates(c->store, cutoff(n->keep_finished), n->keep_finished_jobs, PURGE_BATCH, &l, &nl);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot find the jobs to purge, ignoring: %m");
+        if (nl == 0)
+                return 0;
+        ids = calloc(nl, sizeof(int64_t));
+        if (!ids)
+                return log_oom();
+        for (size_t i = 0; i < nl; i++) {
+                if (active_find(c, l[i].id))
+                        continue; /* its epilogue still runs: next time */
+                HMsg m = { .type = HMSG_T_PURGE, .purge = { .job = l[i].id, .output_id = l[i].output_id } };
+                const char *field = NULL;
+                r = hmsg_send(c->helper_fd, &m, &field);
+                if (r == -EINVAL) {
+                        /* a row whose output id is not one we made: no directory to remove */
+                        log_warning("Job %lld has an invalid %s; purging its row only", (long long) l[i].id,
+                                    field ?: "field");
+                } else if (r < 0) {
+                        log_error_errno(r, "Cannot talk to the root helper: %m; exiting");
+                        sd_event_exit(c->event, EXIT_FAILURE);
+                        return r;
+                }
+                ids[nids++] = l[i].id;
+        }
+        r = store_delete_ended(c->store, ids, nids);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot delete purged jobs from the store, ignoring: %m");
+        *ret_more = nl == PURGE_BATCH && r > 0;
+        return r;
+}
+
+static int on_purge(sd_event_source *src, uint64_t usec, void *userdata);
+
+/* Runs one batch of each; rearms the timer at once while there is more, else
+ * after purge_interval. */
+static int on_purge(sd_event_source *src, uint64_t usec, void *userdata) {
+        Core *c = userdata;
+        const NodeConfig *n = c->s->node;
+        bool more = false;
+        int r;
+
+        r = purge_jobs_batch(c, &more);
+        if (r > 0) {
+                c->purged_jobs += (uint64_t) r;
+                update_status(c);
+        }
+        uint64_t before = cutoff(n->keep_audit);
+        if (before > 0) {
+                r = store_purge_audit(c->store, before, AUDIT_BATCH);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot purge the audit log, ignoring: %m");
+                else {
+                        c->purged_audit += (uint64_t) r;
+                        more = more || r == AUDIT_BATCH;
+                }
+        }
+        if (!more && (c->purged_jobs || c->purged_audit)) {
+                log_info("Purged %llu ended jobs (keep_finished %s, keep_finished_jobs %llu) and %llu audit rows "
+                         "(keep_audit %s)",
+                         (unsigned long long) c->purged_jobs, format_duration((char[FORMAT_BUF]){}, n->keep_finished),
+                         (unsigned long long) n->keep_finished_jobs, (unsigned long long) c->purged_audit,
+                         format_duration((char[FORMAT_BUF]){}, n->keep_audit));
+                c->purged_jobs = c->purged_audit = 0;
+        }
+        r = sd_event_source_set_time_relative(src, more ? 0 : n->purge_interval);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_warning_errno(r, "Cannot rearm the purge timer, no more purges until a restart: %m");
+        return 0;
+}
+
+int purge_start(Core *c) {
+        sd_event_source *src = NULL;
+        /* the first run right after start-up, at idle priority */
+        int r = sd_event_add_time_relative(c->event, &src, CLOCK_MONOTONIC, 0, 0, on_purge, c);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_priority(src, SD_EVENT_PRIORITY_IDLE);
+        (void) sd_event_source_set_floating(src, true);
+        return 0;
+}
