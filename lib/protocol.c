@@ -20,8 +20,7 @@
 static const char *const op_names[_API_OP_MAX] = {
         [API_SUBMIT] = "submit", [API_LIST] = "list",         [API_SHOW] = "show",       [API_CANCEL] = "cancel",
         [API_LOGS] = "logs",     [API_HOLD] = "hold",         [API_RELEASE] = "release", [API_DRAIN] = "drain",
-        [API_RESUME] = "resume", [API_POLICIES] = "policies", [API_VERSION] = "version",
-        [API_HISTORY] = "history",
+        [API_RESUME] = "resume", [API_POLICIES] = "policies", [API_VERSION] = "version", [API_HISTORY] = "history",
 };
 
 /* The fields each operation accepts besides "op". */

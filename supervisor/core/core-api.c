@@ -386,8 +386,8 @@ static json_t *op_history(Ctx *x) {
         /* a 64 KiB answer holds a few hundred jobs: read no more rows than that */
         if (!limit || limit > API_MAX_MESSAGE / 128)
                 limit = API_MAX_MESSAGE / 128;
-        r = store_list_ended(c->store, &f, x->req->since, x->req->until, x->req->after_end, x->req->after_id, limit,
-                             &l, &n);
+        r = store_list_ended(c->store, &f, x->req->since, x->req->until, x->req->after_end, x->req->after_id, limit, &l,
+                             &n);
         if (r < 0)
                 return deny(x, "internal", "cannot read the history: %s", strerror(-r));
         json_t *jobs = json_array();
@@ -413,9 +413,9 @@ static json_t *op_history(Ctx *x) {
         json_object_set_new(resp, "jobs", jobs ? jobs : json_array());
         /* more may follow when the page is full or did not fit */
         if (shown > 0 && (shown < n || n == limit))
-                json_object_set_new(resp, "next",
-                                    json_pack("[I, I]", (json_int_t) l[shown - 1]->end_time,
-                                              (json_int_t) l[shown - 1]->id));
+                json_object_set_new(
+                        resp, "next",
+                        json_pack("[I, I]", (json_int_t) l[shown - 1]->end_time, (json_int_t) l[shown - 1]->id));
         job_list_free(l, n);
         return resp;
 }
@@ -652,7 +652,7 @@ static const struct {
         { API_SUBMIT, op_submit },        { API_LIST, op_list },          { API_SHOW, op_show },
         { API_CANCEL, op_cancel },        { API_LOGS, op_logs },          { API_HOLD, op_hold_release },
         { API_RELEASE, op_hold_release }, { API_DRAIN, op_drain_resume }, { API_RESUME, op_drain_resume },
-        { API_POLICIES, op_policies },    { API_VERSION, op_version },      { API_HISTORY, op_history },
+        { API_POLICIES, op_policies },    { API_VERSION, op_version },    { API_HISTORY, op_history },
 };
 
 static void handle_request(Conn *conn, const char *buf, size_t len) {
