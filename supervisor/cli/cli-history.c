@@ -115,11 +115,16 @@ static const char history_usage[] =
 
 int verb_history(int argc, char *argv[]) {
         static const struct option extra[] = {
-                { "user", required_argument, NULL, 'u' },  { "all-users", no_argument, NULL, 'A' },
-                { "since", required_argument, NULL, 'S' }, { "starttime", required_argument, NULL, 'S' },
-                { "until", required_argument, NULL, 'E' }, { "endtime", required_argument, NULL, 'E' },
-                { "state", required_argument, NULL, 's' }, { "output", required_argument, NULL, 'o' },
-                { "format", required_argument, NULL, 'o' }, { "noheadings", no_argument, NULL, 'n' },
+                { "user", required_argument, NULL, 'u' },
+                { "all-users", no_argument, NULL, 'A' },
+                { "since", required_argument, NULL, 'S' },
+                { "starttime", required_argument, NULL, 'S' },
+                { "until", required_argument, NULL, 'E' },
+                { "endtime", required_argument, NULL, 'E' },
+                { "state", required_argument, NULL, 's' },
+                { "output", required_argument, NULL, 'o' },
+                { "format", required_argument, NULL, 'o' },
+                { "noheadings", no_argument, NULL, 'n' },
                 {},
         };
         _cleanup_free_ char *usage = NULL, *table_error = NULL;
