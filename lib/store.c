@@ -57,6 +57,9 @@ static const char schema_v1[] =
         " op TEXT NOT NULL, job INTEGER, result TEXT NOT NULL, detail TEXT);"
         /* the audit retention (store_purge_audit): added like jobs_end */
         "CREATE INDEX IF NOT EXISTS audit_time ON audit(time);"
+        /* recovery (store_list_unfinished): the few rows without an
+         * epilogue summary, not the whole history */
+        "CREATE INDEX IF NOT EXISTS jobs_no_epilogue ON jobs(id) WHERE epilogue IS NULL;"
         "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
 /* Columns added to the jobs table after version 1, each with a default:
@@ -604,6 +607,27 @@ int store_list_ended(Store *s, const StoreFilter *f, uint64_t since, uint64_t un
                 off += (size_t) snprintf(sql + off, sizeof sql - off, " AND (end_time > %lld OR id > %lld)",
                                          sql_u64(after_end), (long long) after_id);
         snprintf(sql + off, sizeof sql - off, " ORDER BY end_time, id LIMIT %lld", sql_u64(limit ? limit : STORE_ALL));
+        r = append_jobs(s, sql, &l, &n, &cap);
+        if (r < 0) {
+                job_list_free(l, n);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int store_list_unfinished(Store *s, Job ***ret, size_t *ret_n) {
+        char sql[2048];
+        size_t off, n = 0, cap = 0;
+        Job **l = NULL;
+        int r;
+
+        off = (size_t) snprintf(sql, sizeof sql,
+                                "SELECT " JOB_COLUMNS " FROM jobs WHERE state IN ('STARTING','RUNNING') UNION ALL "
+                                "SELECT " JOB_COLUMNS " FROM jobs WHERE epilogue IS NULL AND start_time > 0");
+        off = final_states_sql(0, sql, off, sizeof sql);
+        snprintf(sql + off, sizeof sql - off, " ORDER BY id");
         r = append_jobs(s, sql, &l, &n, &cap);
         if (r < 0) {
                 job_list_free(l, n);

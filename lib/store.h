@@ -99,6 +99,12 @@ int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret);
 int store_list_ended(Store *s, const StoreFilter *f, uint64_t since, uint64_t until, uint64_t after_end,
                      int64_t after_id, uint64_t limit, Job ***ret, size_t *ret_n);
 
+/* What crash recovery looks at: the jobs starting or running, and those that
+ * ended (and had started) without their epilogue's summary, by id. Read
+ * along the state index and a partial index of the rows without an
+ * epilogue summary, so a start does not read the whole history. */
+int store_list_unfinished(Store *s, Job ***ret, size_t *ret_n);
+
 /* Purge (core-purge.c). The ended jobs to purge, those that ended first
  * first, at most max: those that ended before ended_before (usec; 0: none by
  * age) and, when more than keep_jobs have ended (0: no cap), the oldest of

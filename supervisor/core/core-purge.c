@@ -16,10 +16,21 @@
  *
  * Order: the helper is asked to remove the directory before the row goes:
  * after a crash between the two the row is still there and the next run
- * sends the request again (a missing directory is success). */
+ * sends the request again (a missing directory is success).
+ *
+ * The socket to the helper: the core's sends block, and so do the
+ * helper's. A batch that filled the core's send buffer with purge requests
+ * while the helper was itself blocked sending to the core (an epilogue's
+ * summary) deadlocked both (seen at a restart with 500 jobs to purge). So a
+ * batch stops while more than PURGE_MAX_QUEUED bytes of requests wait for
+ * the helper (SIOCOUTQ), and goes on after PURGE_BACKOFF, once the event
+ * loop has read what the helper sent: the buffer never fills with purges,
+ * and a launch always finds room. */
 #include <errno.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "core.h"
 #include "hmsg.h"
@@ -30,6 +41,9 @@
 /* 200 jobs: one transaction and 200 messages to the helper, a few ms */
 #define PURGE_BATCH 200
 #define AUDIT_BATCH 2000
+/* a purge request takes about 1 KiB of the 208 KiB send buffer (its skb) */
+#define PURGE_MAX_QUEUED (32 * 1024)
+#define PURGE_BACKOFF (20 * USEC_PER_MSEC)
 
 static bool keeps_forever(uint64_t usec) {
         return usec == 0 || usec == USEC_INFINITY;
@@ -44,16 +58,26 @@ static uint64_t cutoff(uint64_t keep) {
         return now > keep ? now - keep : 0;
 }
 
+/* Whether the helper still has more than PURGE_MAX_QUEUED bytes of our
+ * requests to read. */
+static bool helper_busy(Core *c) {
+        int queued = 0;
+        if (ioctl(c->helper_fd, SIOCOUTQ, &queued) < 0)
+                return false; /* cannot tell: the batch limit still holds */
+        return queued > PURGE_MAX_QUEUED;
+}
+
 /* One batch of jobs; returns how many rows it deleted, *ret_more when a
- * full batch was found (there may be more). */
-static int purge_jobs_batch(Core *c, bool *ret_more) {
+ * full batch was found (there may be more), *ret_busy when it stopped for
+ * the helper to catch up. */
+static int purge_jobs_batch(Core *c, bool *ret_more, bool *ret_busy) {
         const NodeConfig *n = c->s->node;
         _cleanup_free_ StorePurgeItem *l = NULL;
         _cleanup_free_ int64_t *ids = NULL;
         size_t nl = 0, nids = 0;
         int r;
 
-        *ret_more = false;
+        *ret_more = *ret_busy = false;
         r = store_purge_candidates(c->store, cutoff(n->keep_finished), n->keep_finished_jobs, PURGE_BATCH, &l, &nl);
         if (r < 0)
                 return log_warning_errno(r, "Cannot find the jobs to purge, ignoring: %m");
@@ -65,6 +89,10 @@ static int purge_jobs_batch(Core *c, bool *ret_more) {
         for (size_t i = 0; i < nl; i++) {
                 if (active_find(c, l[i].id))
                         continue; /* its epilogue still runs: next time */
+                if (helper_busy(c)) {
+                        *ret_busy = true;
+                        break;
+                }
                 HMsg m = { .type = HMSG_T_PURGE, .purge = { .job = l[i].id, .output_id = l[i].output_id } };
                 const char *field = NULL;
                 r = hmsg_send(c->helper_fd, &m, &field);
@@ -82,7 +110,7 @@ static int purge_jobs_batch(Core *c, bool *ret_more) {
         r = store_delete_ended(c->store, ids, nids);
         if (r < 0)
                 return log_warning_errno(r, "Cannot delete purged jobs from the store, ignoring: %m");
-        *ret_more = nl == PURGE_BATCH && r > 0;
+        *ret_more = *ret_busy || (nl == PURGE_BATCH && r > 0);
         return r;
 }
 
@@ -93,10 +121,10 @@ static int on_purge(sd_event_source *src, uint64_t usec, void *userdata);
 static int on_purge(sd_event_source *src, uint64_t usec, void *userdata) {
         Core *c = userdata;
         const NodeConfig *n = c->s->node;
-        bool more = false;
+        bool more = false, busy = false;
         int r;
 
-        r = purge_jobs_batch(c, &more);
+        r = purge_jobs_batch(c, &more, &busy);
         if (r > 0) {
                 c->purged_jobs += (uint64_t) r;
                 update_status(c);
@@ -119,7 +147,7 @@ static int on_purge(sd_event_source *src, uint64_t usec, void *userdata) {
                          format_duration((char[FORMAT_BUF]){}, n->keep_audit));
                 c->purged_jobs = c->purged_audit = 0;
         }
-        r = sd_event_source_set_time_relative(src, more ? 0 : n->purge_interval);
+        r = sd_event_source_set_time_relative(src, busy ? PURGE_BACKOFF : more ? 0 : n->purge_interval);
         if (r >= 0)
                 r = sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
         if (r < 0)

@@ -43,10 +43,10 @@ now=$(date +%s)
 ins() {
     sqlite3 "$DB" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < $4)
       INSERT INTO jobs(uid,gid,user,state,policy,argv,env,cwd,walltime,output_id,submit_time,start_time,end_time,
-                       exit_code,exit_signal)
+                       exit_code,exit_signal,epilogue)
       SELECT $1,$1,'$2','$3','t','[\"/bin/echo\",\"history\"]','[]','/',3600000000,printf('%032x', i + $5),
              ($now - $6 - i * $7 - 120) * 1000000,($now - $6 - i * $7 - 60) * 1000000,
-             ($now - $6 - i * $7) * 1000000, 0, 0 FROM n;"
+             ($now - $6 - i * $7) * 1000000, 0, 0, '{\"skipped\":\"written by the test\"}' FROM n;"
 }
 dbids() { sqlite3 "$DB" "$1" | tr '\n' ' ' | sed 's/ $//'; }
 

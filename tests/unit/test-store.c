@@ -367,6 +367,30 @@ START_TEST(test_list_ended) {
 }
 END_TEST
 
+START_TEST(test_list_unfinished) {
+        Job *jobs[7], *j = NULL, **l = NULL;
+        Store *s = history_store(jobs);
+        size_t n = 0;
+
+        /* 2 and 5 had started; 5's epilogue ran, 2's did not */
+        for (int64_t id = 2; id <= 5; id += 3) {
+                ck_assert_int_eq(store_get(s, id, &j), 0);
+                j->start_time = 10;
+                j->epilogue = id == 5 ? strdup("{}") : NULL;
+                ck_assert_int_eq(store_update(s, j), 0);
+                j = job_free(j);
+        }
+        ck_assert_int_eq(store_list_unfinished(s, &l, &n), 0);
+        ck_assert_uint_eq(n, 2);
+        ck_assert_int_eq(l[0]->id, 1); /* running */
+        ck_assert_int_eq(l[1]->id, 2); /* its epilogue to run */
+        job_list_free(l, n);
+        for (int i = 0; i < 7; i++)
+                job_free(jobs[i]);
+        store_close(s);
+}
+END_TEST
+
 START_TEST(test_purge) {
         Job *jobs[7];
         Store *s = history_store(jobs);
@@ -420,6 +444,7 @@ Suite *store_suite(void) {
         tcase_add_test(tc, test_audit_settings_version);
         tcase_add_test(tc, test_added_columns);
         tcase_add_test(tc, test_list_ended);
+        tcase_add_test(tc, test_list_unfinished);
         tcase_add_test(tc, test_purge);
         suite_add_tcase(s, tc);
         return s;
