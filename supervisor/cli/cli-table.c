@@ -38,7 +38,7 @@ static const struct {
         int flags;
         double width;
 } columns[] = {
-        { "id", "id", "job id", CELL_INT, SCOLS_FL_RIGHT, 0 },
+        { "id", "id", "job id", CELL_INT, 0, 0 }, /* left: `corral list | grep "^17 "` */
         { "name", "name", "job name (-J)", CELL_STRING, SCOLS_FL_TRUNC, 0 },
         { "user", "user", "owner", CELL_STRING, 0, 0 },
         { "uid", "uid", "owner's uid", CELL_INT, SCOLS_FL_RIGHT, 0 },
