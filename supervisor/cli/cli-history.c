@@ -177,7 +177,13 @@ int verb_history(int argc, char *argv[]) {
                         return CLI_EXIT_USAGE;
                 }
         }
-        /* a page per answer, until no "next" */
+        /* a page per answer, until no "next", all on one connection */
+        _cleanup_close_ int fd = cli_connect(&o);
+        if (fd < 0) {
+                json_decref(all);
+                cli_table_free(t);
+                return CLI_EXIT_FAILURE;
+        }
         for (;;) {
                 json_t *resp = NULL, *req, *j;
                 size_t i;
@@ -201,7 +207,7 @@ int verb_history(int argc, char *argv[]) {
                 if (after)
                         json_object_set_new(req, "after", after);
                 after = NULL;
-                r = cli_call(&o, req, &resp);
+                r = cli_call_on(fd, req, &resp);
                 if (r < 0)
                         break;
                 json_array_foreach(json_object_get(resp, "jobs"), i, j) {

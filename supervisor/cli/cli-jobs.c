@@ -968,6 +968,27 @@ int cli_call(const Opts *o, json_t *req, json_t **ret) {
         return call(o, req, ret);
 }
 
+int cli_connect(const Opts *o) {
+        return connect_daemon(o);
+}
+
+int cli_call_on(int fd, json_t *req, json_t **ret) {
+        json_t *resp;
+        int r = send_request(fd, req);
+        if (r < 0)
+                return r;
+        r = recv_json(fd, &resp);
+        if (r < 0)
+                return r;
+        if (!json_is_true(json_object_get(resp, "ok"))) {
+                log_error("%s", json_string_value(json_object_get(resp, "error")) ?: "request refused");
+                json_decref(resp);
+                return -EPERM;
+        }
+        *ret = resp;
+        return 0;
+}
+
 int cli_parse(int argc, char *argv[], Opts *o, const char *usage, const char *extra_short, const struct option *extra,
               int (*on_opt)(int c, void *u), void *u) {
         return parse_common(argc, argv, o, usage, extra_short, extra, on_opt, u);

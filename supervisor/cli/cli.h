@@ -45,6 +45,10 @@ typedef struct Opts {
 /* One request, one answer ({"ok":true,...} in *ret); prints the error of a
  * refused request and returns -errno. Takes req. */
 int cli_call(const Opts *o, json_t *req, json_t **ret);
+/* The same over a connection of cli_connect() (an fd, or -errno, printed),
+ * for several requests in a row (history's pages). */
+int cli_connect(const Opts *o);
+int cli_call_on(int fd, json_t *req, json_t **ret);
 /* The options every such verb takes (--json, --socket, --config, --help)
  * and its own (extra_short, extra, on_opt). 1: --help was printed; 0; or
  * -EINVAL (a usage error, printed). */
