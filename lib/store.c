@@ -638,25 +638,27 @@ int store_list_unfinished(Store *s, Job ***ret, size_t *ret_n) {
         return 0;
 }
 
-int store_purge_candidates(Store *s, uint64_t ended_before, uint64_t keep_jobs, size_t max, StorePurgeItem **ret,
+int store_count_ended(Store *s, uint64_t *ret) {
+        uint64_t counts[_JOB_STATE_MAX], n = 0;
+        int r = store_count_states(s, counts);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < _JOB_STATE_MAX; i++)
+                if (job_state_is_final((JobState) i))
+                        n += counts[i];
+        *ret = n;
+        return 0;
+}
+
+int store_purge_candidates(Store *s, uint64_t ended_before, uint64_t oldest, size_t max, StorePurgeItem **ret,
                            size_t *ret_n) {
-        uint64_t counts[_JOB_STATE_MAX], ended = 0, excess = 0;
         _cleanup_free_ StorePurgeItem *l = NULL;
         sqlite3_stmt *st = NULL;
         char sql[1024];
         size_t off, n = 0;
         int r;
 
-        if (keep_jobs > 0) {
-                r = store_count_states(s, counts);
-                if (r < 0)
-                        return r;
-                for (int i = 0; i < _JOB_STATE_MAX; i++)
-                        if (job_state_is_final((JobState) i))
-                                ended += counts[i];
-                excess = ended > keep_jobs ? ended - keep_jobs : 0;
-        }
-        if (max == 0 || (excess == 0 && ended_before == 0)) {
+        if (max == 0 || (oldest == 0 && ended_before == 0)) {
                 *ret = NULL;
                 *ret_n = 0;
                 return 0;
@@ -675,7 +677,7 @@ int store_purge_candidates(Store *s, uint64_t ended_before, uint64_t keep_jobs, 
         while ((r = sqlite3_step(st)) == SQLITE_ROW) {
                 uint64_t end = (uint64_t) sqlite3_column_int64(st, 2);
                 const char *oid = (const char *) sqlite3_column_text(st, 1);
-                if (n >= excess && end >= ended_before)
+                if (n >= oldest && end >= ended_before)
                         break;
                 l[n].id = sqlite3_column_int64(st, 0);
                 snprintf(l[n].output_id, sizeof l[n].output_id, "%s", oid ? oid : "");

@@ -105,15 +105,17 @@ int store_list_ended(Store *s, const StoreFilter *f, uint64_t since, uint64_t un
  * epilogue summary, so a start does not read the whole history. */
 int store_list_unfinished(Store *s, Job ***ret, size_t *ret_n);
 
-/* Purge (core-purge.c). The ended jobs to purge, those that ended first
- * first, at most max: those that ended before ended_before (usec; 0: none by
- * age) and, when more than keep_jobs have ended (0: no cap), the oldest of
- * them beyond it. ret gets ids and output ids (ret_n of them). */
+/* Purge (core-purge.c). How many jobs have ended (final states). */
+int store_count_ended(Store *s, uint64_t *ret);
+/* The ended jobs to purge, those that ended first first, at most max: the
+ * `oldest` that ended first (the count cap: how many ended beyond it), and
+ * after them those that ended before ended_before (usec; 0: none by age).
+ * ret gets ids and output ids (ret_n of them). */
 typedef struct StorePurgeItem {
         int64_t id;
         char output_id[JOB_OUTPUT_ID_LEN + 1];
 } StorePurgeItem;
-int store_purge_candidates(Store *s, uint64_t ended_before, uint64_t keep_jobs, size_t max, StorePurgeItem **ret,
+int store_purge_candidates(Store *s, uint64_t ended_before, uint64_t oldest, size_t max, StorePurgeItem **ret,
                            size_t *ret_n);
 /* Deletes these jobs, in one transaction, if they are (still) in a final
  * state; returns how many it deleted. */

@@ -68,8 +68,11 @@ struct Core {
         bool metrics_dirty;
         bool metrics_failing; /* logged once, until a write succeeds again */
         bool status_pending;
-        /* purge: what the current run deleted so far (logged at its end) */
-        uint64_t purged_jobs, purged_audit;
+        /* purge: what the current run deleted so far (logged at its end);
+         * how many of the oldest ended jobs it still purges for the count
+         * cap (counted once per run) */
+        uint64_t purged_jobs, purged_audit, purge_excess;
+        bool purge_running;
 };
 
 /* core.c: the jobs holding a slot (starting, running or in their epilogue),

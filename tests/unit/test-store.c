@@ -312,11 +312,11 @@ static const char *ended_ids(Store *s, const StoreFilter *f, uint64_t since, uin
         return buf;
 }
 
-static const char *purge_ids(Store *s, uint64_t before, uint64_t keep, size_t max) {
+static const char *purge_ids(Store *s, uint64_t before, uint64_t oldest, size_t max) {
         static char buf[256];
         StorePurgeItem *l = NULL;
         size_t n = 0, off = 0;
-        ck_assert_int_eq(store_purge_candidates(s, before, keep, max, &l, &n), 0);
+        ck_assert_int_eq(store_purge_candidates(s, before, oldest, max, &l, &n), 0);
         buf[0] = '\0';
         for (size_t i = 0; i < n; i++) {
                 ck_assert_int_eq(strlen(l[i].output_id), JOB_OUTPUT_ID_LEN);
@@ -400,12 +400,14 @@ START_TEST(test_purge) {
         ck_assert_str_eq(purge_ids(s, 250, 0, 100), "3 5");
         ck_assert_str_eq(purge_ids(s, 250, 0, 1), "3");
         ck_assert_str_eq(purge_ids(s, 0, 0, 100), "");
-        /* by count: 4 ended, keep 1 */
-        ck_assert_str_eq(purge_ids(s, 0, 1, 100), "3 5 2");
-        ck_assert_str_eq(purge_ids(s, 0, 4, 100), "");
+        /* by count: 4 ended; keeping 1 purges the 3 that ended first */
+        ck_assert_int_eq(store_count_ended(s, &n), 0);
+        ck_assert_uint_eq(n, 4);
+        ck_assert_str_eq(purge_ids(s, 0, 3, 100), "3 5 2");
+        ck_assert_str_eq(purge_ids(s, 0, 9, 100), "3 5 2 6");
         /* both: what either says */
         ck_assert_str_eq(purge_ids(s, 150, 2, 100), "3 5");
-        ck_assert_str_eq(purge_ids(s, 350, 3, 100), "3 5 2");
+        ck_assert_str_eq(purge_ids(s, 350, 1, 100), "3 5 2");
 
         /* delete: only jobs in a final state, whatever the caller passes */
         int64_t ids[] = { 3, 5, 1, 4, 7 };
