@@ -7,8 +7,10 @@
  *
  * When: at start, once the recovery is over (a job whose epilogue still has
  * to run is never purged), then every purge_interval. A run goes in batches
- * of PURGE_BATCH jobs and AUDIT_BATCH rows, each batch its own event at idle
- * priority: the API and the dispatcher run between two batches, so purging a
+ * of PURGE_BATCH jobs (their rows deleted in one transaction) and
+ * AUDIT_BATCH rows, in steps at idle priority, each step as many requests to
+ * the helper as its socket takes without waiting: the API and the
+ * dispatcher run between two steps, so purging a
  * long history never stalls the queue. A job that holds a slot (starting,
  * running, or in its epilogue) is never purged: only jobs in a final state
  * are candidates, those still in c->active are skipped, and the store
@@ -38,8 +40,9 @@
 #include "macro.h"
 #include "parse.h"
 
-/* 200 jobs: one transaction and 200 messages to the helper, a few ms */
-#define PURGE_BATCH 200
+/* jobs per transaction; the requests to the helper go a few dozen per turn
+ * of the event loop */
+#define PURGE_BATCH 1000
 #define AUDIT_BATCH 2000
 /* a purge request takes about 1 KiB of the 208 KiB send buffer (its skb);
  * the helper takes one in tens of microseconds */
@@ -68,51 +71,67 @@ static bool helper_busy(Core *c) {
         return queued > PURGE_MAX_QUEUED;
 }
 
-/* One batch of jobs; returns how many rows it deleted, *ret_more when a
- * full batch was found (there may be more), *ret_busy when it stopped for
+/* One step of a batch of jobs: loads the batch if none is loaded, sends the
+ * helper the purge requests it has room for, and once all are sent deletes
+ * the batch's rows in one transaction (a transaction per few dozen rows
+ * made the purge wait for SQLite's checkpoints). Returns how many rows it
+ * deleted; *ret_more when there may be more, *ret_busy when it stopped for
  * the helper to catch up. */
-static int purge_jobs_batch(Core *c, bool *ret_more, bool *ret_busy) {
+static int purge_jobs_step(Core *c, bool *ret_more, bool *ret_busy) {
         const NodeConfig *n = c->s->node;
-        _cleanup_free_ StorePurgeItem *l = NULL;
         _cleanup_free_ int64_t *ids = NULL;
-        size_t nl = 0, nids = 0;
+        size_t nids = 0;
         int r;
 
         *ret_more = *ret_busy = false;
-        r = store_purge_candidates(c->store, cutoff(n->keep_finished), c->purge_excess, PURGE_BATCH, &l, &nl);
-        if (r < 0)
-                return log_warning_errno(r, "Cannot find the jobs to purge, ignoring: %m");
-        if (nl == 0)
-                return 0;
-        ids = calloc(nl, sizeof(int64_t));
-        if (!ids)
-                return log_oom();
-        for (size_t i = 0; i < nl; i++) {
-                if (active_find(c, l[i].id))
-                        continue; /* its epilogue still runs: next time */
-                if (helper_busy(c)) {
-                        *ret_busy = true;
-                        break;
+        if (!c->purge_batch) {
+                c->purge_n = c->purge_sent = 0;
+                r = store_purge_candidates(c->store, cutoff(n->keep_finished), c->purge_excess, PURGE_BATCH,
+                                           &c->purge_batch, &c->purge_n);
+                if (r < 0)
+                        return log_warning_errno(r, "Cannot find the jobs to purge, ignoring: %m");
+                if (c->purge_n == 0)
+                        return 0;
+        }
+        for (; c->purge_sent < c->purge_n; c->purge_sent++) {
+                StorePurgeItem *it = &c->purge_batch[c->purge_sent];
+                if (active_find(c, it->id)) {
+                        it->id = 0; /* its epilogue still runs: next time */
+                        continue;
                 }
-                HMsg m = { .type = HMSG_T_PURGE, .purge = { .job = l[i].id, .output_id = l[i].output_id } };
+                if (helper_busy(c)) {
+                        *ret_busy = *ret_more = true;
+                        return 0;
+                }
+                HMsg m = { .type = HMSG_T_PURGE, .purge = { .job = it->id, .output_id = it->output_id } };
                 const char *field = NULL;
                 r = hmsg_send(c->helper_fd, &m, &field);
-                if (r == -EINVAL) {
+                if (r == -EINVAL)
                         /* a row whose output id is not one we made: no directory to remove */
-                        log_warning("Job %lld has an invalid %s; purging its row only", (long long) l[i].id,
+                        log_warning("Job %lld has an invalid %s; purging its row only", (long long) it->id,
                                     field ?: "field");
-                } else if (r < 0) {
+                else if (r < 0) {
                         log_error_errno(r, "Cannot talk to the root helper: %m; exiting");
                         sd_event_exit(c->event, EXIT_FAILURE);
                         return r;
                 }
-                ids[nids++] = l[i].id;
         }
+        /* all sent: the rows go */
+        ids = calloc(c->purge_n, sizeof(int64_t));
+        if (!ids)
+                return log_oom();
+        for (size_t i = 0; i < c->purge_n; i++)
+                if (c->purge_batch[i].id > 0)
+                        ids[nids++] = c->purge_batch[i].id;
+        bool full = c->purge_n == PURGE_BATCH;
+        free(c->purge_batch);
+        c->purge_batch = NULL;
+        c->purge_n = c->purge_sent = 0;
         r = store_delete_ended(c->store, ids, nids);
         if (r < 0)
                 return log_warning_errno(r, "Cannot delete purged jobs from the store, ignoring: %m");
         c->purge_excess -= (uint64_t) r < c->purge_excess ? (uint64_t) r : c->purge_excess;
-        *ret_more = *ret_busy || (nl == PURGE_BATCH && r > 0);
+        *ret_more = full && r > 0;
         return r;
 }
 
@@ -140,7 +159,7 @@ static int on_purge(sd_event_source *src, uint64_t usec, void *userdata) {
                 }
                 c->purge_running = true;
         }
-        r = purge_jobs_batch(c, &more, &busy);
+        r = purge_jobs_step(c, &more, &busy);
         if (r > 0) {
                 c->purged_jobs += (uint64_t) r;
                 update_status(c);

@@ -125,6 +125,7 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
         r = sd_event_loop(c.event);
         while (c.conns)
                 conn_free(c.conns);
+        free(c.purge_batch);
         sd_event_source_disable_unref(c.accept_retry);
         while (c.active)
                 active_remove(&c, c.active->id);

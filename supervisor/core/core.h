@@ -73,6 +73,10 @@ struct Core {
          * cap (counted once per run) */
         uint64_t purged_jobs, purged_audit, purge_excess;
         bool purge_running;
+        /* the batch of jobs being purged: requests sent to the helper for
+         * the first purge_sent of purge_n, their rows deleted at the end */
+        StorePurgeItem *purge_batch;
+        size_t purge_n, purge_sent;
 };
 
 /* core.c: the jobs holding a slot (starting, running or in their epilogue),
