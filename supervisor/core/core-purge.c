@@ -195,7 +195,9 @@ static int on_purge(sd_event_source *src, uint64_t usec, void *userdata) {
 int purge_start(Core *c) {
         sd_event_source *src = NULL;
         /* the first run right after start-up, at idle priority */
-        int r = sd_event_add_time_relative(c->event, &src, CLOCK_MONOTONIC, 0, 0, on_purge, c);
+        /* accuracy 1 ms: sd-event's default (250 ms) held every step of a long
+         * purge back by up to a quarter second (50,000 jobs took 138 s) */
+        int r = sd_event_add_time_relative(c->event, &src, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_purge, c);
         if (r < 0)
                 return r;
         (void) sd_event_source_set_priority(src, SD_EVENT_PRIORITY_IDLE);
