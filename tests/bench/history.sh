@@ -81,7 +81,7 @@ corrald_start || exit 1
 t_ready=$((($(date +%s%N) - t0) / 1000000))
 while ! grep -q "Purged" "$TEST_TMP/corrald.log"; do sleep 0.05; done
 t_purge=$((($(date +%s%N) - t0) / 1000000))
-t_list_during=$(ms run_as $U "$CORRAL" list)
+t_list_after=$(ms run_as $U "$CORRAL" list)
 left=$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE state IN ('COMPLETED','FAILED')")
 for id in $running; do "$CORRAL" cancel "$id" >/dev/null; done
 for id in $running; do wait_final "$id" >/dev/null; done
@@ -100,7 +100,7 @@ printf '  history --since 31d (%6d jobs)     %6s ms   --json %s ms\n' "$n_30d" "
 printf '  history --since 31d --state failed (%5d) %6s ms\n' "$n_failed" "$t_hist_failed"
 printf '  history -u OTHER --since 31d (admin)  %6s ms\n' "$t_hist_other"
 printf '  daemon RSS after these               %6.1f MB (helper + core)\n' "$(echo "$rss / 1024" | bc -l)"
-printf '  purge to 50,000 at start: ready %d ms, purged (%d left) after %d ms; list meanwhile %s ms\n' \
-    "$t_ready" "$left" "$t_purge" "$t_list_during"
+printf '  purge to 50,000 at start: ready %d ms, purged (%d left) after %d ms; list right after %s ms\n' \
+    "$t_ready" "$left" "$t_purge" "$t_list_after"
 printf '  store: %.1f MB before, %.1f MB after the purge (%.1f MB after VACUUM)\n' \
     "$(echo "$size_before / 1048576" | bc -l)" "$(echo "$size_after / 1048576" | bc -l)" "$(echo "$size_vacuum / 1048576" | bc -l)"
