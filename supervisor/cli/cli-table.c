@@ -111,7 +111,7 @@ CliTable *cli_table_new(const char *list, bool noheadings, char **ret_error) {
                 }
                 char header[32];
                 size_t k;
-                for (k = 0; columns[i].name[k] && k < sizeof header - 1; k++)
+                for (k = 0; k < sizeof header - 1 && columns[i].name[k]; k++)
                         header[k] = (char) toupper((unsigned char) columns[i].name[k]);
                 header[k] = '\0';
                 if (!scols_table_new_column(t->tb, header, columns[i].width, columns[i].flags))
@@ -192,8 +192,9 @@ static char *cell(size_t col, json_t *job) {
                 FILE *f = open_memstream(&out, &len);
                 if (!f)
                         return NULL;
-                json_array_foreach(json_object_get(job, "argv"), k, a)
+                json_array_foreach(json_object_get(job, "argv"), k, a) {
                         fprintf(f, "%s%s", k ? " " : "", json_string_value(a) ?: "");
+                }
                 if (fclose(f) != 0) {
                         free(out);
                         return NULL;
