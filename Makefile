@@ -32,7 +32,7 @@ SANITIZE ?=
 FUZZ_SECONDS ?= 60
 PROVE ?= prove
 
-PKGS := libcap-ng libseccomp libcgroup libsystemd inih sqlite3 jansson
+PKGS := libcap-ng libseccomp libcgroup libsystemd inih sqlite3 jansson smartcols
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)

@@ -106,6 +106,11 @@ static const Field f_adopt[] = {
         FIELD(adopt, "start", start, F_U64, C_NONE),
         FIELDS_END,
 };
+static const Field f_purge[] = {
+        FIELD(purge, "job", job, F_JOB, C_NONE),
+        FIELD(purge, "output_id", output_id, F_STR, C_OUTPUT_ID),
+        FIELDS_END,
+};
 static const Field f_launched[] = {
         FIELD(launched, "job", job, F_JOB, C_NONE),
         FIELD(launched, "pid", pid, F_PID, C_NONE),
@@ -152,6 +157,7 @@ static const struct {
         [HMSG_T_EPILOGUE] = { "epilogue", true, f_epilogue },
         [HMSG_T_RECOVERY] = { "recovery", true, f_recovery },
         [HMSG_T_ADOPT] = { "adopt", true, f_adopt },
+        [HMSG_T_PURGE] = { "purge", true, f_purge },
         [HMSG_T_LAUNCHED] = { "launched", false, f_launched },
         [HMSG_T_LAUNCH_FAILED] = { "launch-failed", false, f_launch_failed },
         [HMSG_T_EXITED] = { "exited", false, f_exited },
@@ -204,6 +210,10 @@ const char *hmsg_refusal(const HMsg *m, HMsgPhase phase, bool job_tracked) {
                 if (phase == HMSG_PHASE_START)
                         return "an epilogue before the recovery began";
                 return job_tracked ? "an epilogue for a job whose launcher or epilogue still runs" : NULL;
+        case HMSG_T_PURGE:
+                if (phase != HMSG_PHASE_RUNNING)
+                        return "a purge before the recovery ended";
+                return job_tracked ? "a purge of a job whose launcher or epilogue still runs" : NULL;
         case HMSG_T_SIGNAL:
         case HMSG_T_KILL:
                 /* a job already gone is ignored: its end is on its way */

@@ -36,6 +36,7 @@ typedef enum HMsgType {
         HMSG_T_EPILOGUE,
         HMSG_T_RECOVERY, /* the core starts (begin) or ends its recovery after a restart */
         HMSG_T_ADOPT,
+        HMSG_T_PURGE, /* remove an ended job's output directory (the history's retention) */
         /* helper -> core */
         HMSG_T_LAUNCHED,
         HMSG_T_LAUNCH_FAILED,
@@ -93,6 +94,14 @@ typedef struct HMsgAdopt {
         uint64_t start;
 } HMsgAdopt;
 
+/* purge: remove the output directory of an ended job the core deletes from
+ * its store; the helper never tracks it (a job with a launcher or an
+ * epilogue is refused) */
+typedef struct HMsgPurge {
+        int64_t job;
+        char *output_id;
+} HMsgPurge;
+
 typedef struct HMsgLaunched {
         int64_t job;
         pid_t pid;
@@ -134,6 +143,7 @@ typedef struct HMsg {
                 HMsgEpilogue epilogue;
                 HMsgRecovery recovery;
                 HMsgAdopt adopt;
+                HMsgPurge purge;
                 HMsgLaunched launched;
                 HMsgLaunchFailed launch_failed;
                 HMsgExited exited;

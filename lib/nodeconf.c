@@ -67,6 +67,19 @@ const ConfKey nodeconf_keys[_NK_MAX] = {
         KEY("max_running_per_user", CONF_UINT, NK_MAX_RUNNING_PER_USER, max_running_per_user, .min = 1, .max = 1000000,
             .unlimited = true, .def = "unlimited",
             .help = "jobs of one user that may run at once (their others wait with the reason USER_CAP)"),
+        KEY("keep_finished", CONF_DURATION, NK_KEEP_FINISHED, keep_finished, .min = 0, .max = USEC_INFINITY,
+            .def = "30d",
+            .help = "a finished job (its row and its output directory in output_dir) is purged this long after it "
+                    "ended (0 or infinity: kept for ever)"),
+        KEY("keep_finished_jobs", CONF_UINT, NK_KEEP_FINISHED_JOBS, keep_finished_jobs, .min = 0, .max = 100000000,
+            .def = "100000",
+            .help = "the most finished jobs kept: beyond it, those that ended first are purged (0: no cap)"),
+        KEY("keep_audit", CONF_DURATION, NK_KEEP_AUDIT, keep_audit, .min = 0, .max = USEC_INFINITY, .def = "90d",
+            .help = "an audit row is purged this long after it was written (0 or infinity: kept for ever)"),
+        KEY("purge_interval", CONF_DURATION, NK_PURGE_INTERVAL, purge_interval, .min = USEC_PER_SEC,
+            .max = 24 * 3600 * USEC_PER_SEC, .def = "10min",
+            .help = "how often corrald purges what is beyond keep_finished, keep_finished_jobs and keep_audit (it "
+                    "also does at start), in batches between which the queue runs"),
 };
 
 const ConfSchema nodeconf_schema = {

@@ -45,6 +45,10 @@ typedef enum NodeKey {
         NK_MEMORY,
         NK_CPUS,
         NK_MAX_RUNNING_PER_USER,
+        NK_KEEP_FINISHED,
+        NK_KEEP_FINISHED_JOBS,
+        NK_KEEP_AUDIT,
+        NK_PURGE_INTERVAL,
         _NK_MAX,
 } NodeKey;
 
@@ -69,6 +73,11 @@ typedef struct NodeConfig {
         uint64_t memory; /* bytes the jobs may ask for together; 0: the machine's (nodeconf_detect) */
         uint64_t cpus; /* CPUs the jobs may ask for together; 0: the machine's (nodeconf_detect) */
         uint64_t max_running_per_user; /* jobs of one user holding a slot at once; UINT64_MAX: no cap */
+        /* history retention (core-purge.c): 0 or USEC_INFINITY keeps for ever */
+        uint64_t keep_finished; /* usec a finished job is kept after it ended */
+        uint64_t keep_finished_jobs; /* the most finished jobs kept; 0: no cap */
+        uint64_t keep_audit; /* usec an audit row is kept */
+        uint64_t purge_interval; /* usec between purges */
 
         ConfOrigin origin[_NK_MAX];
         char **files;

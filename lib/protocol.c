@@ -19,9 +19,10 @@
 #include "strv.h"
 
 static const char *const op_names[_API_OP_MAX] = {
-        [API_SUBMIT] = "submit", [API_LIST] = "list",         [API_SHOW] = "show",       [API_CANCEL] = "cancel",
-        [API_LOGS] = "logs",     [API_HOLD] = "hold",         [API_RELEASE] = "release", [API_DRAIN] = "drain",
-        [API_RESUME] = "resume", [API_POLICIES] = "policies", [API_VERSION] = "version", [API_WAIT] = "wait",
+        [API_SUBMIT] = "submit",   [API_LIST] = "list",         [API_SHOW] = "show",       [API_CANCEL] = "cancel",
+        [API_LOGS] = "logs",       [API_HOLD] = "hold",         [API_RELEASE] = "release", [API_DRAIN] = "drain",
+        [API_RESUME] = "resume",   [API_POLICIES] = "policies", [API_VERSION] = "version", [API_WAIT] = "wait",
+        [API_HISTORY] = "history",
 };
 
 /* The fields each operation accepts besides "op". */
@@ -38,6 +39,7 @@ static const char *const op_fields[_API_OP_MAX][24] = {
         [API_HOLD] = { "job" },
         [API_RELEASE] = { "job" },
         [API_WAIT] = { "job", "output" },
+        [API_HISTORY] = { "states", "user", "all", "limit", "since", "until", "after" },
 };
 
 const char *api_op_to_string(ApiOp op) {
@@ -391,6 +393,30 @@ static int parse_list_req(json_t *o, ApiRequest *req, char **ret_error) {
         return 0;
 }
 
+static int parse_history(json_t *o, ApiRequest *req, char **ret_error) {
+        json_t *after = json_object_get(o, "after");
+        int r;
+
+        /* states, user, all, limit and since as list takes them (op_fields
+         * keeps "last" out) */
+        r = parse_list_req(o, req, ret_error);
+        if (r < 0)
+                return r;
+        r = get_uint(o, "until", API_MAX_TIME, &req->until, ret_error);
+        if (r < 0)
+                return r;
+        req->until *= USEC_PER_SEC;
+        if (after) {
+                json_t *e = json_array_get(after, 0), *id = json_array_get(after, 1);
+                if (!json_is_array(after) || json_array_size(after) != 2 || !json_is_integer(e) ||
+                    !json_is_integer(id) || json_integer_value(e) < 0 || json_integer_value(id) < 0)
+                        return fail(ret_error, "field 'after' must be the [END,ID] cursor of a previous answer");
+                req->after_end = (uint64_t) json_integer_value(e);
+                req->after_id = json_integer_value(id);
+        }
+        return 0;
+}
+
 static int parse_logs(json_t *o, ApiRequest *req, char **ret_error) {
         _cleanup_free_ char *stream = NULL;
         int r = parse_job(o, req, ret_error);
@@ -470,6 +496,9 @@ int api_request_parse(const char *buf, size_t len, ApiRequest *ret, char **ret_e
                 break;
         case API_LIST:
                 r = parse_list_req(o, &req, ret_error);
+                break;
+        case API_HISTORY:
+                r = parse_history(o, &req, ret_error);
                 break;
         case API_SHOW:
         case API_CANCEL:

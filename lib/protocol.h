@@ -23,6 +23,12 @@
  *     `last` that ended last, those that ended at or after `since`, seconds
  *     since the epoch; without either every one; answers "jobs", "total"
  *     (how many match without last/since) and "truncated")
+ *   {"op":"history","states":["FAILED"],"user":"alice","all":true,
+ *    "since":1795338781,"until":1795425181,"limit":100,"after":[END,ID]}
+ *     (`corral history`: the jobs that ended in [since, until), seconds since
+ *     the epoch, in the order they ended, each with its "usage"; answers
+ *     "jobs" and, when more follow, "next": the [END,ID] cursor to send as
+ *     "after" for the next page (END in microseconds))
  *   {"op":"show"|"cancel"|"hold"|"release","job":42}
  *   {"op":"logs","job":42,"stream":"stdout","follow":true,"offset":0}
  *     (a JSON header {"ok":true,"offset":O,"bytes":B,"eof":E,"state":S},
@@ -67,6 +73,7 @@ typedef enum ApiOp {
         API_POLICIES,
         API_VERSION,
         API_WAIT,
+        API_HISTORY,
         _API_OP_MAX,
         _API_OP_INVALID = -1,
 } ApiOp;
@@ -94,6 +101,10 @@ typedef struct ApiRequest {
         bool has_last; /* only the `last` jobs that ended last */
         uint64_t last;
         uint64_t since; /* usec since the epoch: only jobs that ended since; 0: any time */
+        /* history (with states, user, all, since, limit) */
+        uint64_t until; /* usec since the epoch: only jobs that ended before; 0: no bound */
+        uint64_t after_end; /* the cursor: the end time (usec) and id of the last job of the previous page */
+        int64_t after_id;
         /* show, cancel, logs, hold, release */
         int64_t job;
         /* logs */

@@ -55,6 +55,11 @@ static const char schema_v1[] =
         "CREATE TABLE IF NOT EXISTS audit("
         " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, uid INTEGER NOT NULL, pid INTEGER NOT NULL,"
         " op TEXT NOT NULL, job INTEGER, result TEXT NOT NULL, detail TEXT);"
+        /* the audit retention (store_purge_audit): added like jobs_end */
+        "CREATE INDEX IF NOT EXISTS audit_time ON audit(time);"
+        /* recovery (store_list_unfinished): the few rows without an
+         * epilogue summary, not the whole history */
+        "CREATE INDEX IF NOT EXISTS jobs_no_epilogue ON jobs(id) WHERE epilogue IS NULL;"
         "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
 /* Columns added to the jobs table after version 1, each with a default:
@@ -601,6 +606,177 @@ int store_list_recent(Store *s, const StoreFilter *f, uint64_t last, uint64_t en
         *ret = l;
         *ret_n = n;
         return 0;
+}
+
+/* " AND +state IN ('COMPLETED',...)": the final states of mask (none: every
+ * final state), unindexed, so an index on end_time serves the query. */
+static size_t final_states_sql(unsigned mask, char *sql, size_t off, size_t len) {
+        bool first = true;
+        off += (size_t) snprintf(sql + off, len - off, " AND +state IN (");
+        for (int i = 0; i < _JOB_STATE_MAX; i++)
+                if (job_state_is_final((JobState) i) && (!mask || (mask & (1u << i)))) {
+                        off += (size_t) snprintf(sql + off, len - off, "%s'%s'", first ? "" : ",",
+                                                 job_state_to_string((JobState) i));
+                        first = false;
+                }
+        /* a mask of states not over only: nothing matches */
+        off += (size_t) snprintf(sql + off, len - off, "%s)", first ? "NULL" : "");
+        return off;
+}
+
+static long long sql_u64(uint64_t v) {
+        return (long long) min_u64(v, (uint64_t) INT64_MAX);
+}
+
+int store_list_ended(Store *s, const StoreFilter *f, uint64_t since, uint64_t until, uint64_t after_end,
+                     int64_t after_id, uint64_t limit, Job ***ret, size_t *ret_n) {
+        char sql[2048];
+        size_t off, n = 0, cap = 0;
+        Job **l = NULL;
+        int r;
+
+        off = (size_t) snprintf(sql, sizeof sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
+        if (f && f->by_uid)
+                off += (size_t) snprintf(sql + off, sizeof sql - off, " AND uid = %u", (unsigned) f->uid);
+        off = final_states_sql(f ? f->states : 0, sql, off, sizeof sql);
+        if (since || after_end)
+                off += (size_t) snprintf(sql + off, sizeof sql - off, " AND end_time >= %lld",
+                                         sql_u64(since > after_end ? since : after_end));
+        if (until)
+                off += (size_t) snprintf(sql + off, sizeof sql - off, " AND end_time < %lld", sql_u64(until));
+        if (after_end || after_id)
+                off += (size_t) snprintf(sql + off, sizeof sql - off, " AND (end_time > %lld OR id > %lld)",
+                                         sql_u64(after_end), (long long) after_id);
+        snprintf(sql + off, sizeof sql - off, " ORDER BY end_time, id LIMIT %lld", sql_u64(limit ? limit : STORE_ALL));
+        r = append_jobs(s, sql, &l, &n, &cap);
+        if (r < 0) {
+                job_list_free(l, n);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int store_list_unfinished(Store *s, Job ***ret, size_t *ret_n) {
+        char sql[2048];
+        size_t off, n = 0, cap = 0;
+        Job **l = NULL;
+        int r;
+
+        off = (size_t) snprintf(sql, sizeof sql,
+                                "SELECT " JOB_COLUMNS " FROM jobs WHERE state IN ('STARTING','RUNNING') UNION ALL "
+                                "SELECT " JOB_COLUMNS " FROM jobs WHERE epilogue IS NULL AND start_time > 0");
+        off = final_states_sql(0, sql, off, sizeof sql);
+        snprintf(sql + off, sizeof sql - off, " ORDER BY id");
+        r = append_jobs(s, sql, &l, &n, &cap);
+        if (r < 0) {
+                job_list_free(l, n);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int store_count_ended(Store *s, uint64_t *ret) {
+        uint64_t counts[_JOB_STATE_MAX], n = 0;
+        int r = store_count_states(s, counts);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < _JOB_STATE_MAX; i++)
+                if (job_state_is_final((JobState) i))
+                        n += counts[i];
+        *ret = n;
+        return 0;
+}
+
+int store_purge_candidates(Store *s, uint64_t ended_before, uint64_t oldest, size_t max, StorePurgeItem **ret,
+                           size_t *ret_n) {
+        _cleanup_free_ StorePurgeItem *l = NULL;
+        sqlite3_stmt *st = NULL;
+        char sql[1024];
+        size_t off, n = 0;
+        int r;
+
+        if (max == 0 || (oldest == 0 && ended_before == 0)) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        l = calloc(max, sizeof(StorePurgeItem));
+        if (!l)
+                return -ENOMEM;
+        /* along the end_time index, the one that ended first first: the first
+         * row neither too old nor beyond the cap ends the scan */
+        off = (size_t) snprintf(sql, sizeof sql, "SELECT id, output_id, end_time FROM jobs WHERE 1");
+        off = final_states_sql(0, sql, off, sizeof sql);
+        snprintf(sql + off, sizeof sql - off, " ORDER BY end_time, id LIMIT %lld", sql_u64(max));
+        r = sqlite_errno(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
+        if (r < 0)
+                return r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                uint64_t end = (uint64_t) sqlite3_column_int64(st, 2);
+                const char *oid = (const char *) sqlite3_column_text(st, 1);
+                if (n >= oldest && end >= ended_before)
+                        break;
+                l[n].id = sqlite3_column_int64(st, 0);
+                snprintf(l[n].output_id, sizeof l[n].output_id, "%s", oid ? oid : "");
+                n++;
+        }
+        r = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : sqlite_errno(r);
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        *ret = n ? TAKE_PTR(l) : NULL;
+        *ret_n = n;
+        return 0;
+}
+
+int store_delete_ended(Store *s, const int64_t *ids, size_t n) {
+        sqlite3_stmt *st = NULL;
+        char sql[1024];
+        size_t off;
+        int r, deleted = 0;
+
+        off = (size_t) snprintf(sql, sizeof sql, "DELETE FROM jobs WHERE id = ?");
+        final_states_sql(0, sql, off, sizeof sql);
+        r = exec_sql(s, "BEGIN IMMEDIATE;");
+        if (r < 0)
+                return r;
+        r = sqlite_errno(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                sqlite3_reset(st);
+                sqlite3_bind_int64(st, 1, ids[i]);
+                r = sqlite_errno(sqlite3_step(st));
+                if (r >= 0)
+                        deleted += sqlite3_changes(s->db);
+        }
+        sqlite3_finalize(st);
+        if (r < 0) {
+                (void) exec_sql(s, "ROLLBACK;");
+                return r;
+        }
+        r = exec_sql(s, "COMMIT;");
+        if (r < 0) {
+                (void) exec_sql(s, "ROLLBACK;");
+                return r;
+        }
+        return deleted;
+}
+
+int store_purge_audit(Store *s, uint64_t before, size_t max) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(
+                s->db, "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE time < ? ORDER BY time LIMIT ?)", -1,
+                &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, sql_u64(before));
+        sqlite3_bind_int64(st, 2, sql_u64(max));
+        r = sqlite_errno(sqlite3_step(st));
+        sqlite3_finalize(st);
+        return r < 0 ? r : sqlite3_changes(s->db);
 }
 
 int store_transition(Store *s, int64_t id, JobState from, JobState to) {

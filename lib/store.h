@@ -100,6 +100,39 @@ int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret);
  * with queued jobs, at most max, in the order store_next_queued() would
  * serve the users (after after_uid in uid order, wrapping around). */
 int store_queued_heads(Store *s, uid_t after_uid, bool have_after, size_t max, Job ***ret, size_t *ret_n);
+/* History (`corral history`): the ended jobs of f (user, states; the states
+ * not over are never included) that ended in [since, until) (usec; until 0:
+ * no bound), in the order they ended (end_time, then id), after the cursor
+ * (after_end, after_id: the last row of the previous page; 0, 0 for the
+ * first), at most limit. Read along the (uid, end_time) or (end_time)
+ * index, so a page costs the same with 100 or 1,000,000 jobs. */
+int store_list_ended(Store *s, const StoreFilter *f, uint64_t since, uint64_t until, uint64_t after_end,
+                     int64_t after_id, uint64_t limit, Job ***ret, size_t *ret_n);
+
+/* What crash recovery looks at: the jobs starting or running, and those that
+ * ended (and had started) without their epilogue's summary, by id. Read
+ * along the state index and a partial index of the rows without an
+ * epilogue summary, so a start does not read the whole history. */
+int store_list_unfinished(Store *s, Job ***ret, size_t *ret_n);
+
+/* Purge (core-purge.c). How many jobs have ended (final states). */
+int store_count_ended(Store *s, uint64_t *ret);
+/* The ended jobs to purge, those that ended first first, at most max: the
+ * `oldest` that ended first (the count cap: how many ended beyond it), and
+ * after them those that ended before ended_before (usec; 0: none by age).
+ * ret gets ids and output ids (ret_n of them). */
+typedef struct StorePurgeItem {
+        int64_t id;
+        char output_id[JOB_OUTPUT_ID_LEN + 1];
+} StorePurgeItem;
+int store_purge_candidates(Store *s, uint64_t ended_before, uint64_t oldest, size_t max, StorePurgeItem **ret,
+                           size_t *ret_n);
+/* Deletes these jobs, in one transaction, if they are (still) in a final
+ * state; returns how many it deleted. */
+int store_delete_ended(Store *s, const int64_t *ids, size_t n);
+/* Deletes at most max audit rows written before `before` (usec), the oldest
+ * first; returns how many. */
+int store_purge_audit(Store *s, uint64_t before, size_t max);
 
 int store_audit(Store *s, uid_t uid, pid_t pid, const char *op, int64_t job, const char *result, const char *detail);
 /* Count of audit rows, for tests and metrics. */

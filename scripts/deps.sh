@@ -10,7 +10,7 @@ set -euo pipefail
 build_pkgs=(
     gcc make pkg-config libc6-dev
     libcap-ng-dev libseccomp-dev libcgroup-dev libsystemd-dev libinih-dev
-    libsqlite3-dev libjansson-dev
+    libsqlite3-dev libjansson-dev libsmartcols-dev
 )
 test_pkgs=(
     check perl                      # Check unit tests, prove

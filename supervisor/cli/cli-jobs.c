@@ -28,11 +28,6 @@
 #include "resources.h"
 #include "strv.h"
 
-typedef struct Opts {
-        const char *socket, *config;
-        bool json;
-} Opts;
-
 static char *socket_path(const Opts *o) {
         _cleanup_nodeconf_free_ NodeConfig *c = NULL;
         ConfDiags d = { 0 };
@@ -719,9 +714,11 @@ static int verb_submit(int argc, char *argv[]) {
 #define LIST_LAST_DEFAULT 10
 _Static_assert(LIST_LAST_DEFAULT == 10, "list's usage text and corral(1) say 10");
 
+#define LIST_COLUMNS "id,user,state,policy,name,submitted,exit,pending,command"
+
 typedef struct ListOpts {
-        bool all, all_users, has_last;
-        const char *user, *since_arg;
+        bool all, all_users, has_last, noheadings;
+        const char *user, *since_arg, *output;
         uint64_t last, since;
         char **states;
 } ListOpts;
@@ -737,6 +734,12 @@ static int list_opt(int c, void *u) {
                 return 0;
         case 'u':
                 l->user = optarg;
+                return 0;
+        case 'o':
+                l->output = optarg;
+                return 0;
+        case 'N':
+                l->noheadings = true;
                 return 0;
         case 'n':
                 if (parse_uint64(optarg, 0, 1000000, &l->last) < 0) {
@@ -805,13 +808,16 @@ static int verb_list(int argc, char *argv[]) {
                 { "state", required_argument, NULL, 's' },
                 { "last", required_argument, NULL, 'n' },
                 { "since", required_argument, NULL, 'S' },
+                { "output", required_argument, NULL, 'o' },
+                { "noheadings", no_argument, NULL, 'N' },
                 {},
         };
         Opts o = { 0 };
         ListOpts l = { 0 };
         json_t *resp = NULL, *jobs, *j;
         size_t i;
-        int uw = 12; /* wider for longer user names, up to 32 */
+        _cleanup_free_ char *table_error = NULL;
+        CliTable *t = NULL;
 
         PARSE("Usage: corral list [--last N | --since TIME | --all] [--state STATE[,STATE...]]\n"
               "                   [--user USER | --all-users]\n"
@@ -824,8 +830,11 @@ static int verb_list(int argc, char *argv[]) {
               "  -a, --all             every job, however long ago it ended\n"
               "  -s, --state STATES    only jobs in these states (RUNNING,QUEUED)\n"
               "  -u, --user USER       USER's jobs (admins)\n"
-              "  -A, --all-users       every user's jobs (admins)\n",
-              "aAu:s:n:S:", extra, list_opt, &l);
+              "  -A, --all-users       every user's jobs (admins)\n"
+              "  -o, --output COLUMNS  the columns to show, comma-separated (default\n"
+              "                        " LIST_COLUMNS "; see corral history --help)\n"
+              "      --noheadings      no header line\n",
+              "aAu:s:n:S:o:", extra, list_opt, &l);
         _cleanup_strv_free_ char **states = l.states;
         if (optind != argc) {
                 log_error("list takes no arguments, got '%s'", argv[optind]);
@@ -865,31 +874,24 @@ static int verb_list(int argc, char *argv[]) {
                 json_decref(resp);
                 return CLI_EXIT_OK;
         }
-        json_array_foreach(jobs, i, j) {
-                const char *u = json_string_value(json_object_get(j, "user"));
-                if (u && (int) strlen(u) > uw)
-                        uw = strlen(u) < 32 ? (int) strlen(u) : 32;
+        t = cli_table_new(l.output ?: LIST_COLUMNS, l.noheadings, &table_error);
+        if (!t) {
+                json_decref(resp);
+                if (!table_error)
+                        return log_oom(), CLI_EXIT_FAILURE;
+                log_error("%s", table_error);
+                return CLI_EXIT_USAGE;
         }
-        printf("%-7s %-*s %-13s %-9s %-12s %-14s %-7s %-10s %s\n", "ID", uw, "USER", "STATE", "POLICY", "NAME",
-               "SUBMITTED", "EXIT", "REASON", "COMMAND");
         json_array_foreach(jobs, i, j) {
-                char tb[64], cmd[80] = "";
-                size_t off = 0;
-                size_t k;
-                json_t *a;
-                json_array_foreach(json_object_get(j, "argv"), k, a) {
-                        if (off < sizeof cmd)
-                                off += (size_t) snprintf(cmd + off, sizeof cmd - off, "%s%s", k ? " " : "",
-                                                         json_string_value(a));
+                if (cli_table_add_job(t, j) < 0) {
+                        cli_table_free(t);
+                        json_decref(resp);
+                        return log_oom(), CLI_EXIT_FAILURE;
                 }
-                printf("%-7lld %-*s %-13s %-9s %-12.32s %-14s %-7s %-10s %s\n",
-                       (long long) json_integer_value(json_object_get(j, "id")), uw,
-                       json_string_value(json_object_get(j, "user")), json_string_value(json_object_get(j, "state")),
-                       json_string_value(json_object_get(j, "policy")),
-                       json_string_value(json_object_get(j, "name")) ?: "-",
-                       fmt_time(json_object_get(j, "submitted"), false, tb, sizeof tb),
-                       json_string_value(json_object_get(j, "exit")) ?: "-",
-                       json_string_value(json_object_get(j, "pending_reason")) ?: "-", cmd);
+        }
+        if (cli_table_print(t, stdout) < 0) {
+                json_decref(resp);
+                return log_error_errno(-EIO, "cannot print the table: %m"), CLI_EXIT_FAILURE;
         }
         if (json_is_true(json_object_get(resp, "truncated"))) {
                 fflush(stdout); /* the note after the table, also when both go to one file */
@@ -1287,6 +1289,40 @@ static const CliVerb job_verbs[] = {
         { "release", verb_release, NULL },   { "drain", verb_drain, NULL },   { "resume", verb_resume, NULL },
         { "policies", verb_policies, NULL }, { "status", verb_status, NULL }, { "wait", verb_wait, NULL },
 };
+
+int cli_call(const Opts *o, json_t *req, json_t **ret) {
+        return call(o, req, ret);
+}
+
+int cli_connect(const Opts *o) {
+        return connect_daemon(o);
+}
+
+int cli_call_on(int fd, json_t *req, json_t **ret) {
+        json_t *resp;
+        int r = send_request(fd, req);
+        if (r < 0)
+                return r;
+        r = recv_json(fd, &resp);
+        if (r < 0)
+                return r;
+        if (!json_is_true(json_object_get(resp, "ok"))) {
+                log_error("%s", json_string_value(json_object_get(resp, "error")) ?: "request refused");
+                json_decref(resp);
+                return -EPERM;
+        }
+        *ret = resp;
+        return 0;
+}
+
+int cli_parse(int argc, char *argv[], Opts *o, const char *usage, const char *extra_short, const struct option *extra,
+              int (*on_opt)(int c, void *u), void *u) {
+        return parse_common(argc, argv, o, usage, extra_short, extra, on_opt, u);
+}
+
+void cli_print_json(json_t *o) {
+        print_json(o);
+}
 
 int verb_jobs(int argc, char *argv[]) {
         for (size_t i = 0; i < ELEMENTSOF(job_verbs); i++)

@@ -2,6 +2,7 @@
 /* cli.h — shared between the verbs of the `corral` command line. */
 #pragma once
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,3 +54,41 @@ int cli_wait(int fd, const CliWait *w);
 /* a job's exit status as a shell's: its code, 128 + its signal, else 0
  * when COMPLETED and 1 otherwise */
 int cli_exit_code_of(json_t *job);
+
+/* ---- shared by the verbs that talk to corrald (cli-jobs.c) ---- */
+
+typedef struct Opts {
+        const char *socket, *config;
+        bool json;
+} Opts;
+
+/* One request, one answer ({"ok":true,...} in *ret); prints the error of a
+ * refused request and returns -errno. Takes req. */
+int cli_call(const Opts *o, json_t *req, json_t **ret);
+/* The same over a connection of cli_connect() (an fd, or -errno, printed),
+ * for several requests in a row (history's pages). */
+int cli_connect(const Opts *o);
+int cli_call_on(int fd, json_t *req, json_t **ret);
+/* The options every such verb takes (--json, --socket, --config, --help)
+ * and its own (extra_short, extra, on_opt). 1: --help was printed; 0; or
+ * -EINVAL (a usage error, printed). */
+int cli_parse(int argc, char *argv[], Opts *o, const char *usage, const char *extra_short, const struct option *extra,
+              int (*on_opt)(int c, void *u), void *u);
+void cli_print_json(json_t *o);
+
+/* history: corral history (cli-history.c) */
+int verb_history(int argc, char *argv[]);
+
+/* ---- tables (cli-table.c, libsmartcols) ---- */
+
+typedef struct CliTable CliTable;
+/* A table of jobs (the API's job objects) with these columns: a
+ * comma-separated list of the names of cli_table_columns_help(), any case.
+ * NULL and *ret_error (a malloc'd message) on a bad list. */
+CliTable *cli_table_new(const char *columns, bool noheadings, char **ret_error);
+int cli_table_add_job(CliTable *t, json_t *job);
+/* Prints and frees the table. */
+int cli_table_print(CliTable *t, FILE *f);
+CliTable *cli_table_free(CliTable *t);
+/* The column names with what each shows, one per line, for --help. */
+void cli_table_columns_help(FILE *f);

@@ -16,6 +16,7 @@ static const CliVerb verbs[] = {
         { "submit", verb_jobs, "queue a job: corral submit [--wait|--pipe] [--] CMD [ARG]..." },
         { "list", verb_jobs, "your jobs not over, and the last that ended (--all: every one)" },
         { "show", verb_jobs, "show one job" },
+        { "history", verb_history, "the jobs that ended, sacct-like (--since, --until, --state, -o COLUMNS)" },
         { "cancel", verb_jobs, "cancel a job" },
         { "logs", verb_jobs, "print a job's output (-f to follow)" },
         { "wait", verb_jobs, "wait for a job to end (--pipe: show its output)" },

@@ -459,6 +459,75 @@ static json_t *op_list(Ctx *x) {
         return resp;
 }
 
+/* `corral history`: the ended jobs of the caller (of a user or of every
+ * user for admins) that ended in [since, until), in the order they ended,
+ * one page per answer; "next" is the cursor of the next page. Each job has
+ * its usage (from the launcher's result) for the accounting columns. */
+static json_t *op_history(Ctx *x) {
+        Core *c = x->c;
+        StoreFilter f = { .states = x->req->states };
+        uint64_t limit = x->req->limit;
+        Job **l = NULL;
+        size_t n = 0;
+        int r;
+
+        if (x->req->user) {
+                struct passwd *pw = getpwnam(x->req->user);
+                if (!pw)
+                        return deny(x, "not_found", "no user %s", x->req->user);
+                if (pw->pw_uid != x->conn->uid && !x->conn->admin)
+                        return deny(x, "denied", "only admins may see other users' history");
+                f.by_uid = true;
+                f.uid = pw->pw_uid;
+        } else if (!(x->req->all && x->conn->admin)) {
+                if (x->req->all)
+                        return deny(x, "denied", "only admins may see every user's history");
+                f.by_uid = true;
+                f.uid = x->conn->uid;
+        }
+        /* a 64 KiB answer holds a few hundred jobs: read no more rows than that */
+        if (!limit || limit > API_MAX_MESSAGE / 128)
+                limit = API_MAX_MESSAGE / 128;
+        r = store_list_ended(c->store, &f, x->req->since, x->req->until, x->req->after_end, x->req->after_id, limit, &l,
+                             &n);
+        if (r < 0)
+                return deny(x, "internal", "cannot read the history: %s", strerror(-r));
+        json_t *jobs = json_array();
+        size_t size = 256, shown = 0;
+        for (size_t i = 0; jobs && i < n; i++) {
+                json_t *o = job_to_json(c, l[i], false);
+                json_t *res = l[i]->result ? json_loads(l[i]->result, 0, NULL) : NULL;
+                json_t *usage = res ? json_object_get(res, "usage") : NULL;
+                if (o)
+                        json_object_set(o, "usage", usage ? usage : json_null());
+                json_decref(res);
+                char *one = o ? json_dumps(o, JSON_COMPACT) : NULL;
+                size += one ? strlen(one) + 1 : 0;
+                free(one);
+                if (size > API_MAX_MESSAGE - 512 && shown == 0 && o) {
+                        /* one job alone too large (argv near the API's 64 KiB): its
+                         * command is left out, so the pages still move on */
+                        json_object_set_new(o, "argv", json_pack("[s]", "(too long: corral show ID)"));
+                        size = 1024;
+                }
+                if (size > API_MAX_MESSAGE - 512) {
+                        json_decref(o);
+                        break;
+                }
+                json_array_append_new(jobs, o);
+                shown++;
+        }
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "jobs", jobs ? jobs : json_array());
+        /* more may follow when the page is full or did not fit */
+        if (shown > 0 && (shown < n || n == limit))
+                json_object_set_new(
+                        resp, "next",
+                        json_pack("[I, I]", (json_int_t) l[shown - 1]->end_time, (json_int_t) l[shown - 1]->id));
+        job_list_free(l, n);
+        return resp;
+}
+
 static json_t *op_show(Ctx *x) {
         Job *j = NULL;
         json_t *e = get_own_job(x, x->req->job, &j);
@@ -685,6 +754,7 @@ static const struct {
         { API_CANCEL, op_cancel },        { API_LOGS, op_logs },          { API_HOLD, op_hold_release },
         { API_RELEASE, op_hold_release }, { API_DRAIN, op_drain_resume }, { API_RESUME, op_drain_resume },
         { API_POLICIES, op_policies },    { API_VERSION, op_version },    { API_WAIT, op_wait },
+        { API_HISTORY, op_history },
 };
 
 static void handle_request(Conn *conn, const char *buf, size_t len) {

@@ -410,13 +410,11 @@ int job_output_path(const Job *j, bool err, char **ret) {
 /* ---- recovery after a restart ---- */
 
 int recover(Core *c) {
-        StoreFilter f = { .states = (1u << JOB_STARTING) | (1u << JOB_RUNNING) | (1u << JOB_COMPLETED) |
-                                    (1u << JOB_FAILED) | (1u << JOB_CANCELLED) | (1u << JOB_TIMEOUT) |
-                                    (1u << JOB_OUT_OF_MEMORY) | (1u << JOB_LOST) };
         Job **l = NULL;
         size_t n = 0;
         unsigned adopted = 0, epilogues = 0;
-        int r = store_list(c->store, &f, &l, &n);
+        /* not the whole history: the jobs running and the epilogues unfinished */
+        int r = store_list_unfinished(c->store, &l, &n);
         if (r < 0)
                 return r;
         /* the helper takes adopts only between these two */

@@ -11,6 +11,8 @@
  *                     epilogue-done...) and the requests sent to it; the
  *                     dispatcher; crash recovery
  *   core-status.c     sd_notify status and metrics
+ *   core-purge.c      the history's retention: old jobs, their output
+ *                     directories and audit rows are purged
  *
  * Lifecycle: submit -> QUEUED (or HELD) -> the dispatcher moves it to
  * STARTING and asks the helper to launch -> RUNNING when the launcher runs ->
@@ -110,6 +112,9 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
                 return log_error_errno(r, "Cannot recover the queue: %m");
         c.recovering = false;
         dispatch(&c);
+        r = purge_start(&c);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the purge timer: %m");
 
         c.metrics_dirty = true;
         (void) on_status_timer(NULL, 0, &c); /* the first STATUS= and metrics come with READY= */
@@ -120,6 +125,7 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
         r = sd_event_loop(c.event);
         while (c.conns)
                 conn_free(c.conns);
+        free(c.purge_batch);
         sd_event_source_disable_unref(c.accept_retry);
         while (c.active)
                 active_remove(&c, c.active->id);

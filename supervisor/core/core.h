@@ -10,6 +10,7 @@
  *   core-pack.c       the packing dispatcher's choice, pending reasons
  *   core-status.c     sd_notify STATUS= and the metrics file
  *   core-watch.c      connections the daemon pushes to: wait, logs --follow
+ *   core-purge.c      the history's retention (keep_finished, keep_audit)
  * corrald.h stays the interface between corrald.c, helper.c and the core. */
 #pragma once
 
@@ -75,6 +76,15 @@ struct Core {
          * first that needs it */
         bool inotify_ready;
         int inotify_fd;
+        /* purge: what the current run deleted so far (logged at its end);
+         * how many of the oldest ended jobs it still purges for the count
+         * cap (counted once per run) */
+        uint64_t purged_jobs, purged_audit, purge_excess;
+        bool purge_running;
+        /* the batch of jobs being purged: requests sent to the helper for
+         * the first purge_sent of purge_n, their rows deleted at the end */
+        StorePurgeItem *purge_batch;
+        size_t purge_n, purge_sent;
 };
 
 /* core.c: the jobs holding a slot (starting, running or in their epilogue),
@@ -134,3 +144,8 @@ void active_set_ask(Active *a, const Job *j);
 void update_status(Core *c);
 int on_status_timer(sd_event_source *src, uint64_t usec, void *userdata);
 int on_metrics_timer(sd_event_source *src, uint64_t usec, void *userdata);
+
+/* core-purge.c: arms the purge of ended jobs and audit rows beyond the
+ * node's retention (its first run right away, then every purge_interval);
+ * core_main calls it once the recovery is over. */
+int purge_start(Core *c);

@@ -52,6 +52,7 @@
 #include "resources.h"
 #include "proctable.h"
 #include "protocol.h"
+#include "rmtree.h"
 #include "strv.h"
 
 #define RESULT_MAX ((size_t) 256 * 1024)
@@ -547,6 +548,29 @@ static void req_kill(Helper *h, const HMsg *m) {
                 log_helper_job(LOG_WARNING, r, job, "helper: cannot kill the cgroup of job %lld: %m", (long long) job);
 }
 
+/* ---- purge ---- */
+
+/* The most levels of directories removed below a job's output directory:
+ * corral makes none; a job may make a few. Deeper is left for an admin. */
+#define PURGE_MAX_DEPTH 64
+
+/* The output directory of an ended job the core purges from its store. Its
+ * user owns it and may still change it (a process that outlived the job):
+ * rmtree_at() removes it entry by entry through fds, following no symlink
+ * and entering no other file system. A failure is logged and tolerated: the
+ * row is gone either way, the directory is left for an admin. */
+static void req_purge(Helper *h, const HMsg *m) {
+        int64_t job = m->purge.job;
+        _cleanup_close_ int dfd = open(h->s->output_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int r = dfd < 0 ? negative_errno() : rmtree_at(dfd, m->purge.output_id, PURGE_MAX_DEPTH);
+        if (r < 0)
+                log_helper_job(LOG_WARNING, r, job,
+                               "helper: cannot remove the output directory %s/%s of purged job %lld, ignoring: %m",
+                               h->s->output_dir, m->purge.output_id, (long long) job);
+        else
+                log_debug("helper: removed the output directory of purged job %lld", (long long) job);
+}
+
 /* ---- adopt (after a restart) ---- */
 
 /* Which process is a job's launcher, after a restart. Not the one whose
@@ -871,7 +895,7 @@ static void req_epilogue(Helper *h, const HMsg *msg) {
  * Everything else ends the helper. */
 static void (*const helper_requests[_HMSG_T_MAX])(Helper *h, const HMsg *m) = {
         [HMSG_T_LAUNCH] = req_launch,     [HMSG_T_SIGNAL] = req_signal, [HMSG_T_KILL] = req_kill,
-        [HMSG_T_EPILOGUE] = req_epilogue, [HMSG_T_ADOPT] = req_adopt,
+        [HMSG_T_EPILOGUE] = req_epilogue, [HMSG_T_ADOPT] = req_adopt,   [HMSG_T_PURGE] = req_purge,
 };
 
 static bool job_tracked(Helper *h, int64_t job) {

@@ -61,6 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
                 if (m.type == HMSG_T_EPILOGUE && (phase == HMSG_PHASE_START || is_tracked))
                         abort();
+                /* a purge removes a directory: never for a job that runs or is cleaned up */
+                if (m.type == HMSG_T_PURGE && (phase != HMSG_PHASE_RUNNING || is_tracked))
+                        abort();
                 if (m.type != HMSG_T_RECOVERY && job <= 0)
                         abort();
                 HMsgPhase next = hmsg_phase_after(&m, phase);

@@ -353,11 +353,38 @@ START_TEST(test_when) {
 }
 END_TEST
 
+/* purge: only after the recovery, never for a job the helper tracks, and
+ * only with an output id corral makes (no path can be smuggled in) */
+START_TEST(test_purge) {
+        HMsg m = { .type = HMSG_T_PURGE, .purge = { .job = 7, .output_id = OID } }, back;
+        json_t *o = NULL;
+        const char *field = NULL;
+
+        ck_assert_ptr_nonnull(hmsg_refusal(&m, HMSG_PHASE_START, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&m, HMSG_PHASE_RECOVERING, false));
+        ck_assert_ptr_null(hmsg_refusal(&m, HMSG_PHASE_RUNNING, false));
+        ck_assert_ptr_nonnull(hmsg_refusal(&m, HMSG_PHASE_RUNNING, true));
+        ck_assert_int_eq(hmsg_pack(&m, &o, &field), 0);
+        ck_assert_int_eq(hmsg_unpack(o, &back, &field), 0);
+        ck_assert_int_eq(back.purge.job, 7);
+        ck_assert_str_eq(back.purge.output_id, OID);
+        hmsg_done(&back);
+        json_object_set_new(o, "output_id", json_string("../../etc"));
+        ck_assert_int_eq(hmsg_unpack(o, &back, &field), -EBADMSG);
+        ck_assert_str_eq(field, "output_id");
+        json_decref(o);
+        m.purge.output_id = "..";
+        ck_assert_int_eq(hmsg_pack(&m, &o, &field), -EINVAL);
+        ck_assert_str_eq(field, "output_id");
+}
+END_TEST
+
 Suite *hmsg_suite(void) {
         Suite *s = suite_create("hmsg");
         TCase *tc = tcase_create("messages");
         tcase_add_test(tc, test_launch);
         tcase_add_test(tc, test_launch_refusals);
+        tcase_add_test(tc, test_purge);
         tcase_add_test(tc, test_limits);
         tcase_add_test(tc, test_other_types);
         tcase_add_test(tc, test_keep_sessions_limit);

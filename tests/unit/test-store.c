@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-store.c — the SQLite queue store on a real file: submit (group
  * commit), get, list filters, compare-and-set transitions, fair dispatch
- * order, per-user counts, audit, settings, schema version checks. */
+ * order, per-user counts, audit, settings, schema version checks; history
+ * pages and the purge's queries (by age, by count, never a job not over). */
 #include <check.h>
 #include <errno.h>
 #include <sqlite3.h>
@@ -303,6 +304,142 @@ START_TEST(test_added_columns) {
 }
 END_TEST
 
+/* The ids store_list_ended returns, as "3 5 2". */
+static const char *ended_ids(Store *s, const StoreFilter *f, uint64_t since, uint64_t until, uint64_t after_end,
+                             int64_t after_id, uint64_t limit) {
+        static char buf[256];
+        Job **l = NULL;
+        size_t n = 0, off = 0;
+        ck_assert_int_eq(store_list_ended(s, f, since, until, after_end, after_id, limit, &l, &n), 0);
+        buf[0] = '\0';
+        for (size_t i = 0; i < n; i++)
+                off += (size_t) snprintf(buf + off, sizeof buf - off, "%s%lld", i ? " " : "", (long long) l[i]->id);
+        job_list_free(l, n);
+        return buf;
+}
+
+static const char *purge_ids(Store *s, uint64_t before, uint64_t oldest, size_t max) {
+        static char buf[256];
+        StorePurgeItem *l = NULL;
+        size_t n = 0, off = 0;
+        ck_assert_int_eq(store_purge_candidates(s, before, oldest, max, &l, &n), 0);
+        buf[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+                ck_assert_int_eq(strlen(l[i].output_id), JOB_OUTPUT_ID_LEN);
+                off += (size_t) snprintf(buf + off, sizeof buf - off, "%s%lld", i ? " " : "", (long long) l[i].id);
+        }
+        free(l);
+        return buf;
+}
+
+/* 1 runs, 4 is held (both with an end time, which must not matter), 7
+ * queued; 2, 3, 5 of a and 6 of b ended in the order 3, 5, 2, 6 */
+static Store *history_store(Job *jobs[7]) {
+        Store *s = NULL;
+        ck_assert_int_eq(store_open(path, &s), 0);
+        for (int i = 0; i < 7; i++)
+                jobs[i] = mkjob(i == 5 ? 61002 : 61001, i == 5 ? "b" : "a");
+        ck_assert_int_eq(store_submit(s, jobs, 7), 0);
+        set_state(s, 1, JOB_RUNNING, 50);
+        set_state(s, 2, JOB_COMPLETED, 300);
+        set_state(s, 3, JOB_FAILED, 100);
+        set_state(s, 4, JOB_HELD, 60);
+        set_state(s, 5, JOB_COMPLETED, 200);
+        set_state(s, 6, JOB_CANCELLED, 400);
+        return s;
+}
+
+START_TEST(test_list_ended) {
+        Job *jobs[7];
+        Store *s = history_store(jobs);
+        StoreFilter f = { .by_uid = true, .uid = 61001 };
+
+        ck_assert_str_eq(ended_ids(s, &f, 0, 0, 0, 0, 0), "3 5 2");
+        ck_assert_str_eq(ended_ids(s, NULL, 0, 0, 0, 0, 0), "3 5 2 6");
+        ck_assert_str_eq(ended_ids(s, &f, 150, 0, 0, 0, 0), "5 2");
+        ck_assert_str_eq(ended_ids(s, &f, 150, 300, 0, 0, 0), "5");
+        ck_assert_str_eq(ended_ids(s, &f, 0, 0, 0, 0, 2), "3 5");
+        /* the next page starts after the cursor (end time, id) */
+        ck_assert_str_eq(ended_ids(s, &f, 0, 0, 200, 5, 2), "2");
+        ck_assert_str_eq(ended_ids(s, &f, 0, 0, 300, 2, 2), "");
+        f.states = 1u << JOB_FAILED;
+        ck_assert_str_eq(ended_ids(s, &f, 0, 0, 0, 0, 0), "3");
+        /* states not over never come back, even when asked for */
+        f.states = 1u << JOB_RUNNING | 1u << JOB_HELD;
+        ck_assert_str_eq(ended_ids(s, &f, 0, 0, 0, 0, 0), "");
+        for (int i = 0; i < 7; i++)
+                job_free(jobs[i]);
+        store_close(s);
+}
+END_TEST
+
+START_TEST(test_list_unfinished) {
+        Job *jobs[7], *j = NULL, **l = NULL;
+        Store *s = history_store(jobs);
+        size_t n = 0;
+
+        /* 2 and 5 had started; 5's epilogue ran, 2's did not */
+        for (int64_t id = 2; id <= 5; id += 3) {
+                ck_assert_int_eq(store_get(s, id, &j), 0);
+                j->start_time = 10;
+                j->epilogue = id == 5 ? strdup("{}") : NULL;
+                ck_assert_int_eq(store_update(s, j), 0);
+                j = job_free(j);
+        }
+        ck_assert_int_eq(store_list_unfinished(s, &l, &n), 0);
+        ck_assert_uint_eq(n, 2);
+        ck_assert_int_eq(l[0]->id, 1); /* running */
+        ck_assert_int_eq(l[1]->id, 2); /* its epilogue to run */
+        job_list_free(l, n);
+        for (int i = 0; i < 7; i++)
+                job_free(jobs[i]);
+        store_close(s);
+}
+END_TEST
+
+START_TEST(test_purge) {
+        Job *jobs[7];
+        Store *s = history_store(jobs);
+        uint64_t n = 0;
+
+        /* by age: those that ended before 250, oldest first; never 1 or 4 */
+        ck_assert_str_eq(purge_ids(s, 250, 0, 100), "3 5");
+        ck_assert_str_eq(purge_ids(s, 250, 0, 1), "3");
+        ck_assert_str_eq(purge_ids(s, 0, 0, 100), "");
+        /* by count: 4 ended; keeping 1 purges the 3 that ended first */
+        ck_assert_int_eq(store_count_ended(s, &n), 0);
+        ck_assert_uint_eq(n, 4);
+        ck_assert_str_eq(purge_ids(s, 0, 3, 100), "3 5 2");
+        ck_assert_str_eq(purge_ids(s, 0, 9, 100), "3 5 2 6");
+        /* both: what either says */
+        ck_assert_str_eq(purge_ids(s, 150, 2, 100), "3 5");
+        ck_assert_str_eq(purge_ids(s, 350, 1, 100), "3 5 2");
+
+        /* delete: only jobs in a final state, whatever the caller passes */
+        int64_t ids[] = { 3, 5, 1, 4, 7 };
+        ck_assert_int_eq(store_delete_ended(s, ids, 5), 2);
+        Job *j = NULL;
+        ck_assert_int_eq(store_get(s, 3, &j), -ENOENT);
+        ck_assert_int_eq(store_get(s, 1, &j), 0);
+        job_free(j);
+        ck_assert_int_eq(store_get(s, 4, &j), 0);
+        job_free(j);
+        ck_assert_str_eq(purge_ids(s, 1000, 0, 100), "2 6");
+
+        /* audit: rows written before a time, at most max at once */
+        ck_assert_int_eq(store_audit(s, 61001, 1, "list", 0, "ok", NULL), 0);
+        ck_assert_int_eq(store_audit(s, 61001, 1, "list", 0, "ok", NULL), 0);
+        ck_assert_int_eq(store_audit(s, 61001, 1, "list", 0, "ok", NULL), 0);
+        ck_assert_int_eq(store_purge_audit(s, 1, 10), 0); /* all are newer */
+        ck_assert_int_eq(store_purge_audit(s, now_usec() + 1000000, 2), 2);
+        ck_assert_int_eq(store_audit_count(s, &n), 0);
+        ck_assert_uint_eq(n, 1);
+        for (int i = 0; i < 7; i++)
+                job_free(jobs[i]);
+        store_close(s);
+}
+END_TEST
+
 Suite *store_suite(void) {
         Suite *s = suite_create("store");
         TCase *tc = tcase_create("store");
@@ -314,6 +451,9 @@ Suite *store_suite(void) {
         tcase_add_test(tc, test_fair_order);
         tcase_add_test(tc, test_audit_settings_version);
         tcase_add_test(tc, test_added_columns);
+        tcase_add_test(tc, test_list_ended);
+        tcase_add_test(tc, test_list_unfinished);
+        tcase_add_test(tc, test_purge);
         suite_add_tcase(s, tc);
         return s;
 }
