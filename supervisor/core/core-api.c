@@ -401,6 +401,27 @@ static json_t *op_submit(Ctx *x) {
         return resp;
 }
 
+/* list and history: whose jobs (the request's user, or every user's for an
+ * admin's "all", else the caller's) into f; NULL, or the denial. what:
+ * "list other users' jobs" / "see other users' history"... */
+static json_t *filter_user(Ctx *x, StoreFilter *f, const char *others, const char *every) {
+        if (x->req->user) {
+                struct passwd *pw = getpwnam(x->req->user);
+                if (!pw)
+                        return deny(x, "not_found", "no user %s", x->req->user);
+                if (pw->pw_uid != x->conn->uid && !x->conn->admin)
+                        return deny(x, "denied", "only admins may %s", others);
+                f->by_uid = true;
+                f->uid = pw->pw_uid;
+        } else if (!(x->req->all && x->conn->admin)) {
+                if (x->req->all)
+                        return deny(x, "denied", "only admins may %s", every);
+                f->by_uid = true;
+                f->uid = x->conn->uid;
+        }
+        return NULL;
+}
+
 static json_t *op_list(Ctx *x) {
         Core *c = x->c;
         StoreFilter f = { .states = x->req->states, .limit = x->req->limit };
@@ -408,20 +429,9 @@ static json_t *op_list(Ctx *x) {
         size_t n = 0;
         int r;
 
-        if (x->req->user) {
-                struct passwd *pw = getpwnam(x->req->user);
-                if (!pw)
-                        return deny(x, "not_found", "no user %s", x->req->user);
-                if (pw->pw_uid != x->conn->uid && !x->conn->admin)
-                        return deny(x, "denied", "only admins may list other users' jobs");
-                f.by_uid = true;
-                f.uid = pw->pw_uid;
-        } else if (!(x->req->all && x->conn->admin)) {
-                if (x->req->all)
-                        return deny(x, "denied", "only admins may list every user's jobs");
-                f.by_uid = true;
-                f.uid = x->conn->uid;
-        }
+        json_t *denied = filter_user(x, &f, "list other users' jobs", "list every user's jobs");
+        if (denied)
+                return denied;
         /* a 64 KiB answer holds a few hundred jobs: read no more rows than that */
         uint64_t total = 0;
         r = store_count(c->store, &f, &total);
@@ -471,20 +481,9 @@ static json_t *op_history(Ctx *x) {
         size_t n = 0;
         int r;
 
-        if (x->req->user) {
-                struct passwd *pw = getpwnam(x->req->user);
-                if (!pw)
-                        return deny(x, "not_found", "no user %s", x->req->user);
-                if (pw->pw_uid != x->conn->uid && !x->conn->admin)
-                        return deny(x, "denied", "only admins may see other users' history");
-                f.by_uid = true;
-                f.uid = pw->pw_uid;
-        } else if (!(x->req->all && x->conn->admin)) {
-                if (x->req->all)
-                        return deny(x, "denied", "only admins may see every user's history");
-                f.by_uid = true;
-                f.uid = x->conn->uid;
-        }
+        json_t *denied = filter_user(x, &f, "see other users' history", "see every user's history");
+        if (denied)
+                return denied;
         /* a 64 KiB answer holds a few hundred jobs: read no more rows than that */
         if (!limit || limit > API_MAX_MESSAGE / 128)
                 limit = API_MAX_MESSAGE / 128;
