@@ -20,6 +20,7 @@
  * message) and the process exits with the step's code. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,6 +76,31 @@ static int cloexec_all(void) {
         return 0;
 }
 
+/* execvp()'s error, as a shell would put it: execvp() says EACCES when a
+ * directory of PATH could not be searched (the submitter's PATH, exported,
+ * may name one the job's user cannot enter, /root/bin), even though the
+ * command is in none of them: that is "No such file or directory". EACCES
+ * stays when a file of that name is there (not executable). */
+static int exec_errno(const char *name) {
+        int r = negative_errno();
+        const char *path = getenv("PATH");
+
+        if (r != -EACCES || strchr(name, '/') || !path)
+                return r;
+        for (const char *p = path; *p;) {
+                size_t n = strcspn(p, ":");
+                char buf[PATH_MAX];
+                struct stat st;
+                if (snprintf(buf, sizeof buf, "%.*s/%s", (int) n, n ? p : ".", name) < (int) sizeof buf &&
+                    stat(buf, &st) == 0)
+                        return r;
+                p += n;
+                if (*p == ':')
+                        p++;
+        }
+        return -ENOENT;
+}
+
 _noreturn_ static void exec_job(JobSpec *spec) {
         sigset_t none;
         const char *cwd = spec->cwd;
@@ -115,7 +142,7 @@ _noreturn_ static void exec_job(JobSpec *spec) {
                 die(spec, &e);
 
         execvp(spec->argv[0], spec->argv);
-        die_errno(spec, STEP_EXEC, negative_errno(), "cannot execute '%s': %m", spec->argv[0]);
+        die_errno(spec, STEP_EXEC, exec_errno(spec->argv[0]), "cannot execute '%s': %m", spec->argv[0]);
 }
 
 _noreturn_ static void init_loop(JobSpec *spec, pid_t job) {

@@ -10,7 +10,7 @@
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 21
+plan 23
 
 make_tmpdir
 corrald_setup 2
@@ -25,6 +25,13 @@ is "$(as corraltestf logs --stderr "$id")" "corral-launch: cannot execute 'nosuc
     "corral logs --stderr gives the reason"
 is "$(as corraltestf logs "$id")" "" "... and stdout stays empty"
 like "$(job_field "$id" reason)" "cannot execute 'nosuchcmd'" "... the same reason as corral show"
+# a PATH with a directory the user cannot search (a submitter's exported
+# /root/bin): still "No such file or directory", not execvp's EACCES
+mkdir -m 0700 "$TEST_TMP/closed"
+id=$(submit_as corraltestf -E PATH="$TEST_TMP/closed:/usr/bin:/bin" -- nosuchcmd)
+st=$(wait_final "$id"); is "$st" FAILED "not found in a PATH with an unsearchable directory: FAILED"
+is "$(as corraltestf logs --stderr "$id")" "corral-launch: cannot execute 'nosuchcmd': No such file or directory" \
+    "... and the reason is that it does not exist (not Permission denied)"
 
 # --- the working directory does not exist ---
 id=$(submit_as corraltestf --cwd /nonexistent-corraltest -- /bin/true)
