@@ -127,28 +127,15 @@ static int recv_json(int fd, json_t **ret) {
         return 0;
 }
 
-/* One request, one answer; prints the error of a refused request. */
+/* One request, one answer on fd; prints the error of a refused request. */
+/* The same on a connection of its own. */
 static int call(const Opts *o, json_t *req, json_t **ret) {
         _cleanup_close_ int fd = connect_daemon(o);
-        json_t *resp;
-        int r;
         if (fd < 0) {
                 json_decref(req);
                 return fd;
         }
-        r = send_request(fd, req);
-        if (r < 0)
-                return r;
-        r = recv_json(fd, &resp);
-        if (r < 0)
-                return r;
-        if (!json_is_true(json_object_get(resp, "ok"))) {
-                log_error("%s", json_string_value(json_object_get(resp, "error")) ?: "request refused");
-                json_decref(resp);
-                return -EPERM;
-        }
-        *ret = resp;
-        return 0;
+        return cli_call_on(fd, req, ret);
 }
 
 static void print_json(json_t *o) {
