@@ -22,6 +22,15 @@ sdns_start() {
 # it is visible there, else from /)
 inside() { "$CORRAL_RECIPES/systemd-ns/run.sh" "$WD" "$@"; }
 
+# inside_as USER CMD...: runs CMD as USER inside systemd-ns, in a session of
+# its own, as a login would. The session must be one corrald can see: a job's
+# epilogue spares the session it was submitted from, and the test's own
+# session lies outside systemd-ns's PID namespace (corrald reads it as 0).
+# Without it a job that fails at once has its epilogue kill the user's
+# `corral submit` before that has printed the id (seen under ASan, whose
+# leak check runs at exit before stdout is flushed).
+inside_as() { local u=$1; shift; inside setsid -w setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }
+
 # sdns_install_corrald: the shipped units (corrald.service, corrald.socket,
 # corral.slice), pointed at the test build, TEST_TMP/corral.conf and $SOCK
 # (tests/corrald-lib.sh), into systemd-ns's /etc/systemd/system, plus any

@@ -48,7 +48,7 @@ sdns_install_corrald "corrald.service.d/watchdog.conf=$(printf '[Service]\nWatch
 ok $? "corrald.socket and systemd-logind start"
 
 # submit USER ARGS... -> the job id (inside)
-submit() { local u=$1; shift; inside setpriv --reuid="$u" --regid="$u" --init-groups env CORRAL_SOCKET="$SOCK" "$CORRAL" submit --cwd / "$@"; }
+submit() { local u=$1; shift; inside_as "$u" env CORRAL_SOCKET="$SOCK" "$CORRAL" submit --cwd / "$@"; }
 # done_job ID: waits (two minutes at most: under ASan every step inside
 # systemd-ns is slow) until the job's epilogue has run; prints its state.
 # The next job of the same user must not start before: that epilogue kills

@@ -53,7 +53,7 @@ ok $? "the units load and corrald.service starts"
 # job_probe POLICY: the probe as a job of corrald (the service); its stdout
 job_probe() {
     local id st i
-    id=$(inside setpriv --reuid=$TUSER --regid=$TUSER --init-groups env CORRAL_SOCKET="$SOCK" \
+    id=$(inside_as $TUSER env CORRAL_SOCKET="$SOCK" \
         "$CORRAL" submit --policy "$1" --cwd / -E "$ASAN_ENV" -- "$PROBE")
     [ -n "$id" ] || { echo "NO-JOB"; return; }
     for i in $(seq 300); do
@@ -63,7 +63,7 @@ job_probe() {
     done
     [ "$st" = COMPLETED ] || { echo "JOB-$st"; fail_diag "$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show "$id")"; return; }
     # the output belongs to the user (root cannot read it through corral logs)
-    inside setpriv --reuid=$TUSER --regid=$TUSER --init-groups env CORRAL_SOCKET="$SOCK" "$CORRAL" logs "$id"
+    inside_as $TUSER env CORRAL_SOCKET="$SOCK" "$CORRAL" logs "$id"
 }
 # launch_probe POLICY ID: the probe through corral-launch, outside the service
 launch_probe() {
@@ -73,7 +73,7 @@ launch_probe() {
 
 in_service=$(job_probe t)
 direct=$(launch_probe t direct1)
-bare=$(inside setpriv --reuid=$TUSER --regid=$TUSER --init-groups env "$ASAN_ENV" "$PROBE")
+bare=$(inside_as $TUSER env "$ASAN_ENV" "$PROBE")
 diag "in the service: $(echo $in_service)"
 diag "corral-launch:  $(echo $direct)"
 diag "no corral:      $(echo $bare)"

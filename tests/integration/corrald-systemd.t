@@ -34,7 +34,7 @@ is "$rc" 0 "the first connection starts corrald.service (socket activation)"
 is "$(inside systemctl show -p ActiveState --value corrald.service)" "active" "Type=notify: the service became active (READY=1)"
 like "$(inside systemctl show -p StatusText --value corrald.service)" '^[0-9]+ running, [0-9]+ queued' "STATUS= shows running and queued counts"
 
-id=$(inside setpriv --reuid=corraltestsd --regid=corraltestsd --init-groups env CORRAL_SOCKET="$SOCK" "$CORRAL" submit --cwd / -- /bin/echo under-systemd)
+id=$(inside_as corraltestsd env CORRAL_SOCKET="$SOCK" "$CORRAL" submit --cwd / -- /bin/echo under-systemd)
 for i in $(seq 100); do
     st=$(inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show --json "$id" | sed -n 's/^  "state": "\(.*\)",$/\1/p')
     [ "$st" = COMPLETED ] && break; sleep 0.2
@@ -48,7 +48,7 @@ like "$j" "submitted" "the journal has the job's messages under CORRAL_JOB= and 
 
 # a job that ends while another job of the same user runs: its epilogue
 # spares the other, found where the backend put it (below the slice)
-as_user() { inside setpriv --reuid=corraltestsd --regid=corraltestsd --init-groups env CORRAL_SOCKET="$SOCK" "$CORRAL" "$@"; }
+as_user() { inside_as corraltestsd env CORRAL_SOCKET="$SOCK" "$CORRAL" "$@"; }
 state_of() { inside env CORRAL_SOCKET="$SOCK" "$CORRAL" show --json "$1" | sed -n 's/^  "state": "\(.*\)",$/\1/p'; }
 long=$(as_user submit --cwd / -- /bin/sleep 8)
 for i in $(seq 100); do [ "$(state_of "$long")" = RUNNING ] && break; sleep 0.1; done

@@ -58,7 +58,7 @@ host_user=$(getent passwd corral)
 cd / || exit 1
 sdns_start $TEST_TMP
 plan 37
-as_user() { inside setpriv --reuid="$U" --regid="$U" --init-groups sh -c 'cd / && exec "$@"' sh corral "$@"; }
+as_user() { inside_as "$U" sh -c 'cd / && exec "$@"' sh corral "$@"; }
 field() { # field ID FIELD: from `corral show --json` (as root inside)
     inside corral show --json "$1" | sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p"
 }
