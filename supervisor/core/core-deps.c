@@ -99,12 +99,12 @@ json_t *deps_to_json(Core *c, const Job *j) {
         for (size_t i = 0; i < l.n; i++) {
                 Job *d = NULL;
                 int r = store_get(c->store, l.v[i].job, &d);
-                json_array_append_new(
-                        a, json_pack("{s:s, s:I, s:o, s:s}", "type", dep_type_to_string(l.v[i].type), "job",
-                                     (json_int_t) l.v[i].job, "state",
-                                     d ? json_string(job_state_to_string(d->state)) : json_null(), "status",
-                                     dep_status_to_string(
-                                             dep_status(l.v[i].type, r >= 0, d ? d->state : _JOB_STATE_INVALID))));
+                json_array_append_new(a,
+                                      json_pack("{s:s, s:I, s:o, s:s}", "type", dep_type_to_string(l.v[i].type), "job",
+                                                (json_int_t) l.v[i].job, "state",
+                                                d ? json_string(job_state_to_string(d->state)) : json_null(), "status",
+                                                dep_status_to_string(dep_status(l.v[i].type, r >= 0,
+                                                                                d ? d->state : _JOB_STATE_INVALID))));
                 job_free(d);
         }
         return a;
