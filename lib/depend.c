@@ -196,10 +196,10 @@ static int parse_offset(const char *s, uint64_t *ret) {
                 const char *name;
                 uint64_t sec;
         } units[] = {
-                { "", 1 },          { "s", 1 },         { "sec", 1 },        { "secs", 1 },      { "second", 1 },
-                { "seconds", 1 },   { "m", 60 },        { "min", 60 },       { "mins", 60 },     { "minute", 60 },
-                { "minutes", 60 },  { "h", 3600 },      { "hour", 3600 },    { "hours", 3600 },  { "d", 86400 },
-                { "day", 86400 },   { "days", 86400 },
+                { "", 1 },         { "s", 1 },        { "sec", 1 },     { "secs", 1 },     { "second", 1 },
+                { "seconds", 1 },  { "m", 60 },       { "min", 60 },    { "mins", 60 },    { "minute", 60 },
+                { "minutes", 60 }, { "h", 3600 },     { "hour", 3600 }, { "hours", 3600 }, { "d", 86400 },
+                { "day", 86400 },  { "days", 86400 },
         };
         uint64_t v = 0;
         const char *p = s;
