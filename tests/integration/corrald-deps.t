@@ -14,12 +14,13 @@
 #  - --begin now+3s: BEGIN_TIME, then it runs (no assertion on timing);
 #  - dependencies and --begin survive a restart of corrald, and a --begin
 #    time that passed while it was stopped is seen at start-up;
-#  - the JSON of cancel and of show's dependency fields.
+#  - the JSON of cancel and of show's dependency fields; corral wait says
+#    what a job waits for (the stream's pending_reason and dependency).
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 55
+plan 57
 
 make_tmpdir
 corrald_setup 4
@@ -144,8 +145,15 @@ corrald_start --epilogue-dry-run; ok $? "corrald restarts"
 is "$(state "$k2")/$(pending "$k2")/$(job_field "$k2" dependency)" "QUEUED/DEPENDENCY/afterok:$k1" "after the restart the dependency is still there"
 is "$(pending "$k3")" BEGIN_TIME "... and a --begin time ahead"
 is "$(wait_final "$k4" 60)" COMPLETED "a --begin time that passed while corrald was stopped: it runs"
+as $A wait "$k2" >"$TEST_TMP/wait.out" 2>&1 &
+waiter=$!
+for i in $(seq 100); do grep -q "waits for" "$TEST_TMP/wait.out" && break; sleep 0.1; done
 "$CORRAL" release "$k1" >/dev/null
 is "$(wait_final "$k1")/$(wait_final "$k2")" "COMPLETED/COMPLETED" "... and the dependent job runs when its dependency completes"
+wait "$waiter"; rc=$?
+out=$(cat "$TEST_TMP/wait.out")
+like "$out" "job $k2 waits for its dependencies \(afterok:$k1\)" "corral wait: the stream says what the job waits for"
+like "$rc: $out" "^0: .*job $k2 COMPLETED" "... and follows it to its end"
 cancel_wait "$k3"
 is "$(corrald_cgroups_left)" 0 "no job cgroup is left"
 [ "$_tap_failed" = 0 ] || fail_diag "corrald's log:" "$(tail -40 "$TEST_TMP/corrald.log")"
