@@ -350,6 +350,8 @@ static json_t *op_submit(Ctx *x) {
                 return deny(x, "invalid", "%s", why);
         /* the jobs it depends on: existing, and the submitter's (admins: anyone's) */
         if (rq->depends) {
+                free(why);
+                why = NULL;
                 r = deps_validate(c, rq->depends, x->conn->uid, x->conn->admin, &why);
                 if (r == -ENOMEM)
                         return deny(x, "internal", "out of memory");
