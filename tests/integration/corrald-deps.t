@@ -20,7 +20,7 @@
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 57
+plan 60
 
 make_tmpdir
 corrald_setup 4
@@ -28,6 +28,10 @@ A=corraltestda
 B=corraltestdb
 make_test_user $A 61251 || plan_skip "cannot create test users"
 make_test_user $B 61252 || plan_skip "cannot create test users"
+# an admin that is not root: a member of the node's admin_group
+C=corraltestdc
+make_test_user $C 61253 || plan_skip "cannot create test users"
+usermod -a -G corraltestadm $C
 corrald_start --epilogue-dry-run; ok $? "corrald starts"
 
 pending() { job_field "$1" pending_reason; }
@@ -72,8 +76,13 @@ like "$out" "only admins may cancel other users' jobs" "... with the reason"
 out=$(as $B cancel --json -u $B --state HELD "$b1"); rc=$?
 is "$rc/$(state "$b1")/$(state "$b2")" "0/CANCELLED/HELD" "a user may name themself with -u"
 like "$(echo "$out" | compact)" "\"jobs\":\\[\\{\"job\":$b1,\"result\":\"cancelled\",\"state\":\"CANCELLED\"\\}\\]" "--json: each job's result and state"
-"$CORRAL" cancel -u $B >/dev/null; ok $? "an admin cancels -u $B"
+"$CORRAL" cancel -u $B >/dev/null; ok $? "root cancels -u $B"
 is "$(state "$b2")" CANCELLED "... $B's jobs are cancelled"
+b3=$(submit_as $B --hold -- /bin/true)
+b4=$(submit_as $B --hold -- /bin/true)
+out=$(as $C cancel -u $B --state held "$b3"); rc=$?
+is "$rc/$(state "$b3")/$(state "$b4")" "0/CANCELLED/HELD" "a member of the admin group cancels another user's job with -u"
+as $C cancel "$b4" >/dev/null; is "$?/$(state "$b4")" "0/CANCELLED" "... and by id"
 as $A cancel 5-2 >/dev/null 2>&1; is $? 2 "a range FROM > TO is a usage error"
 cancel_wait "$r1"
 
@@ -117,6 +126,8 @@ cancel_wait "$s1"
 out=$(submit_as $B --afterok "$c1" -- /bin/true 2>&1); rc=$?
 is "$rc" 1 "a dependency on another user's job is refused"
 like "$out" "no job $c1 to depend on \\(--afterok $c1\\)" "... naming the id, as if it did not exist"
+c4=$(submit_as $C --afterany "$c1" -- /bin/true); rc=$?
+is "$rc/$(wait_final "$c4")" "0/COMPLETED" "an admin's job may depend on another user's job"
 out=$(submit_as $A --afterany 999999 -- /bin/true 2>&1)
 like "$out" "no job 999999 to depend on" "a dependency on no job is refused"
 out=$(submit_as $A -d "afterwards:$c1" -- /bin/true 2>&1); rc=$?
