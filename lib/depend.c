@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "macro.h"
+#include "parse.h"
 
 static const char *const dep_type_names[_DEP_TYPE_MAX] = {
         [DEP_AFTER] = "after",
@@ -220,34 +221,9 @@ static int parse_offset(const char *s, uint64_t *ret) {
         return -EINVAL;
 }
 
-/* exactly n digits at *p, in [min, max] */
-static int digits(const char **p, int n, int min, int max, int *ret) {
-        int v = 0;
-        for (int i = 0; i < n; i++) {
-                if (!isdigit((unsigned char) (*p)[i]))
-                        return -EINVAL;
-                v = v * 10 + ((*p)[i] - '0');
-        }
-        if (v < min || v > max)
-                return -EINVAL;
-        *p += n;
-        *ret = v;
-        return 0;
-}
-
-/* "HH:MM[:SS]" at the end of the string */
-static int parse_clock(const char *p, struct tm *tm) {
-        if (digits(&p, 2, 0, 23, &tm->tm_hour) < 0 || *p++ != ':' || digits(&p, 2, 0, 59, &tm->tm_min) < 0)
-                return -EINVAL;
-        tm->tm_sec = 0;
-        if (*p == ':' && (p++, digits(&p, 2, 0, 60, &tm->tm_sec) < 0))
-                return -EINVAL;
-        return *p ? -EINVAL : 0;
-}
-
 int begin_parse(const char *s, time_t now, time_t *ret) {
-        struct tm tm;
-        uint64_t off;
+        uint64_t off, us;
+        time_t t;
         int r;
 
         if (!s)
@@ -263,45 +239,25 @@ int begin_parse(const char *s, time_t now, time_t *ret) {
                 *ret = now + (time_t) off;
                 return 0;
         }
-        if (!localtime_r(&now, &tm))
+        /* a local date and time, or a time of day (parse.h's parse_time(),
+         * whose durations mean "ago": not taken here) */
+        if (!isdigit((unsigned char) s[0]) || (!strchr(s, ':') && !strchr(s, '-')))
                 return -EINVAL;
-        if (strlen(s) <= 8 && strchr(s, ':')) {
-                /* HH:MM[:SS]: the next time the clock shows it */
-                if (parse_clock(s, &tm) < 0)
+        r = parse_time(s, (uint64_t) now * USEC_PER_SEC, &us);
+        if (r < 0)
+                return r;
+        t = (time_t) (us / USEC_PER_SEC);
+        if (!strchr(s, '-') && t <= now) {
+                /* HH:MM[:SS]: the next time the clock shows it, tomorrow */
+                struct tm tm;
+                if (!localtime_r(&t, &tm))
                         return -EINVAL;
+                tm.tm_mday++;
                 tm.tm_isdst = -1;
-                time_t t = mktime(&tm);
+                t = mktime(&tm);
                 if (t == (time_t) -1)
                         return -EINVAL;
-                if (t <= now) {
-                        tm.tm_mday++;
-                        tm.tm_isdst = -1;
-                        t = mktime(&tm);
-                        if (t == (time_t) -1)
-                                return -EINVAL;
-                }
-                *ret = t;
-                return 0;
         }
-        /* YYYY-MM-DD[THH:MM[:SS]] */
-        const char *p = s;
-        memset(&tm, 0, sizeof tm);
-        int year, mon;
-        if (digits(&p, 4, 1970, 9999, &year) < 0 || *p++ != '-' || digits(&p, 2, 1, 12, &mon) < 0 || *p++ != '-' ||
-            digits(&p, 2, 1, 31, &tm.tm_mday) < 0)
-                return -EINVAL;
-        tm.tm_year = year - 1900;
-        tm.tm_mon = mon - 1;
-        if (*p == 'T' || *p == ' ') {
-                if (parse_clock(p + 1, &tm) < 0)
-                        return -EINVAL;
-        } else if (*p)
-                return -EINVAL;
-        tm.tm_isdst = -1;
-        int mday = tm.tm_mday;
-        time_t t = mktime(&tm);
-        if (t == (time_t) -1 || tm.tm_mday != mday) /* 2026-02-30: normalised to March */
-                return -EINVAL;
         *ret = t;
         return 0;
 }
