@@ -49,6 +49,7 @@ typedef struct Job {
         uint64_t mem; /* bytes */
         uint64_t cpus; /* millicpus, all its tasks */
         uint64_t tasks; /* task slots, >= 1 */
+        int64_t parent_job; /* the job it was submitted from ([users] submit_from_jobs); 0: none */
 } Job;
 
 Job *job_free(Job *j);
