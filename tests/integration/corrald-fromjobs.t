@@ -54,7 +54,6 @@ id=$(submit_as $U -p tdef -- /bin/sh -c "$(inner_alt)")
 st=$(wait_final "$id")
 out=$(as $U logs "$id")
 [ "$st" = COMPLETED ] || fail_diag "$st: $(job_field "$id" reason)"
-fail_diag "job $id: $out"
 like "$out" "submissions from inside job $id are not allowed by policy tdef \(\[users\] submit_from_jobs = no\)" \
     "submit_from_jobs = no: a job's corral submit is refused, naming the job, the policy and the key"
 like "$st/$out" "^COMPLETED/.*rc=1" "... the inner corral submit fails (exit 1), the job itself completes"
