@@ -53,6 +53,9 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "members (primary or supplementary) of these groups may run jobs"),
         KEY("users", "deny_users", CONF_NAMES, PK_DENY_USERS, deny_users, .def = "",
             .help = "these users may never run jobs (wins over the allow lists)"),
+        KEY("users", "submit_from_jobs", CONF_BOOL, PK_SUBMIT_FROM_JOBS, submit_from_jobs, .def = "no",
+            .help = "may a job of this policy submit jobs itself (corrald knows a job's processes by their cgroup "
+                    "and PID namespace); no also hides the socket's directory from the job"),
 
         KEY("limits", "memory", CONF_SIZE, PK_MEMORY, memory, .min = 4 * MiB, .max = UINT64_MAX - 1, .def = "4G",
             .help = "memory limit of the job's cgroup (RAM, page cache included)"),

@@ -44,6 +44,7 @@ typedef enum PolicyKey {
         PK_ALLOW_USERS,
         PK_ALLOW_GROUPS,
         PK_DENY_USERS,
+        PK_SUBMIT_FROM_JOBS,
         PK_MEMORY,
         PK_SWAP,
         PK_CPUS,
@@ -112,6 +113,7 @@ typedef struct Policy {
         char **allow_users; /* empty: everybody not denied */
         char **allow_groups;
         char **deny_users;
+        bool submit_from_jobs; /* may a process inside a job of this policy submit jobs? */
         /* [limits]: UINT64_MAX is unlimited */
         uint64_t memory, swap;
         uint64_t cpus; /* millicpus */

@@ -84,6 +84,9 @@ static const struct {
         { "depends", "TEXT" },
         { "begin_time", "INTEGER NOT NULL DEFAULT 0" },
         { "blocked", "INTEGER NOT NULL DEFAULT 0" },
+        /* the job a submission came from, when its policy allows that
+         * ([users] submit_from_jobs); 0: none */
+        { "parent_job", "INTEGER NOT NULL DEFAULT 0" },
 };
 
 /* read by name (job_res_from_row), wherever they are in the list */
@@ -92,14 +95,14 @@ static const struct {
 #define JOB_COLUMNS                                                                                                    \
         "id, uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, output_id, "           \
         "submit_time, start_time, end_time, exit_code, exit_signal, launcher_pid, launcher_start, cgroup, result, "    \
-        "epilogue, reason, cancel_requested, submit_sid, name, " JOB_RES_COLUMNS ", " JOB_DEP_COLUMNS
+        "epilogue, reason, cancel_requested, submit_sid, name, " JOB_RES_COLUMNS ", " JOB_DEP_COLUMNS ", parent_job"
 
 static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_INSERT_JOB] =
                 "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, "
                 "stderr_path, output_id, submit_time, submit_sid, name, " JOB_RES_COLUMNS ", " JOB_DEP_COLUMNS
-                ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, :mem, :cpus, :tasks, :depends, :begin_time, "
-                ":blocked)",
+                ", parent_job) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, :mem, :cpus, :tasks, :depends, :begin_time, "
+                ":blocked, :parent_job)",
         [STMT_GET_JOB] = "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?",
         [STMT_TRANSITION] = "UPDATE jobs SET state = ? WHERE id = ? AND state = ?",
         [STMT_UPDATE_JOB] = "UPDATE jobs SET state=?, start_time=?, end_time=?, exit_code=?, exit_signal=?, "
@@ -352,6 +355,8 @@ static void job_res_from_row(sqlite3_stmt *st, Job *j) {
                         j->cpus = (uint64_t) v;
                 else if (strcmp(n, "tasks") == 0 && v > 0)
                         j->tasks = (uint64_t) v;
+                else if (strcmp(n, "parent_job") == 0)
+                        j->parent_job = (int64_t) v;
         }
 }
 
@@ -378,6 +383,9 @@ static void bind_res(sqlite3_stmt *st, const Job *j) {
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":mem"), clamp_i64(j->mem));
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":cpus"), clamp_i64(j->cpus));
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":tasks"), clamp_i64(j->tasks ? j->tasks : 1));
+        int pj = sqlite3_bind_parameter_index(st, ":parent_job");
+        if (pj > 0)
+                sqlite3_bind_int64(st, pj, j->parent_job > 0 ? j->parent_job : 0);
 }
 
 static void bind_dep(sqlite3_stmt *st, const Job *j) {

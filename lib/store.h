@@ -56,6 +56,7 @@ typedef struct Job {
         char *depends;
         uint64_t begin_time;
         unsigned blocked;
+        int64_t parent_job; /* the job it was submitted from ([users] submit_from_jobs); 0: none */
 } Job;
 
 #define STORE_BLOCKED_DEPENDENCY 1u

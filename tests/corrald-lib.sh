@@ -18,7 +18,10 @@ RAWSEND=$CORRAL_BUILD/tests/helpers/rawsend
 corrald_setup() {
     local slots=${1:-2}
     CG_PARENT=corraltest-$$
-    SOCK=$TEST_TMP/corral.sock
+    # in a directory of its own: jobs whose policy says [users]
+    # submit_from_jobs = no (the default) do not see the socket's directory,
+    # and the jobs of the tests work below $TEST_TMP
+    SOCK=$TEST_TMP/sock/corral.sock
     mkdir -p "$TEST_TMP/policies"
     chmod 0755 "$TEST_TMP/policies"
     cp "$CORRAL_SRC/policies/default.ini" "$TEST_TMP/policies/default.ini"

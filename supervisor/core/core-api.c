@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "core.h"
 #include "job.h"
 #include "log.h"
@@ -85,6 +87,9 @@ json_t *job_to_json(Core *c, const Job *j, bool full) {
         json_object_set_new(o, "walltime", json_string(format_duration(buf, j->walltime)));
         job_resources_to_json(c, j, o);
         json_object_set_new(o, "submitted", json_integer((json_int_t) (j->submit_time / USEC_PER_SEC)));
+        /* the job it was submitted from ([users] submit_from_jobs = yes) */
+        json_object_set_new(o, "parent_job",
+                            j->parent_job > 0 ? json_integer((json_int_t) j->parent_job) : json_null());
         json_object_set_new(o, "started",
                             j->start_time ? json_integer((json_int_t) (j->start_time / USEC_PER_SEC)) : json_null());
         json_object_set_new(o, "ended",
@@ -299,6 +304,130 @@ static int submit_resources(Core *c, const ApiRequest *rq, const Policy *p, cons
         return res_resolve(&req, &l, policy, ret, ret_reason);
 }
 
+/* ---- submissions from inside a job ---- */
+
+/* "job-12" (cgroupfs) or "corral-job-12.scope" (systemd): 12; else 0 */
+static int64_t job_id_of_component(const char *comp, size_t n) {
+        char buf[64];
+        uint64_t id;
+        size_t k = n;
+        if (n >= sizeof buf)
+                return 0;
+        if (n > 11 + 6 && strncmp(comp, "corral-job-", 11) == 0 && strncmp(comp + n - 6, ".scope", 6) == 0) {
+                comp += 11;
+                k = n - 11 - 6;
+        } else if (n > 4 && strncmp(comp, "job-", 4) == 0) {
+                comp += 4;
+                k = n - 4;
+        } else
+                return 0;
+        memcpy(buf, comp, k);
+        buf[k] = '\0';
+        if (parse_uint64(buf, 1, INT64_MAX, &id) < 0)
+                return 0;
+        return (int64_t) id;
+}
+
+/* The active job whose cgroup, as recorded when it started (a component
+ * named like a job's is not enough: users may name their own cgroups so),
+ * is path or above it; 0: none. */
+static int64_t job_of_cgroup_path(Core *c, const char *path) {
+        while (*path == '/')
+                path++;
+        for (const char *p = path; *p;) {
+                size_t n = strcspn(p, "/");
+                int64_t id = job_id_of_component(p, n);
+                Job *j = NULL;
+                if (id > 0 && active_find(c, id) && store_get(c->store, id, &j) >= 0) {
+                        char expect[256];
+                        const char *cg = j->cgroup;
+                        if (!cg && job_cgroup_name_num(c->s->node->cgroup_parent, id, sizeof expect, expect) >= 0)
+                                cg = expect; /* starting: cgroupfs's rule */
+                        while (cg && *cg == '/')
+                                cg++;
+                        size_t k = cg ? strlen(cg) : 0;
+                        bool in = k > 0 && strncmp(path, cg, k) == 0 && (path[k] == '\0' || path[k] == '/');
+                        job_free(j);
+                        if (in)
+                                return id;
+                }
+                p += n;
+                while (*p == '/')
+                        p++;
+        }
+        return 0;
+}
+
+/* Is the client of conn inside a job? From the kernel, never from what it
+ * says (CORRAL_JOB_ID...): its cgroup names an active job (*ret_job), or it
+ * is in a PID namespace below ours (*ret_job 0: corrald cannot tell which
+ * job). 1: inside, 0: not, <0: cannot tell (the client is gone...). */
+static int peer_job(Core *c, Conn *conn, int64_t *ret_job) {
+        _cleanup_free_ char *cg = NULL;
+        int depth = 0;
+        int r = peer_inspect(conn->fd, conn->pid, conn->accepted, &cg, &depth);
+        if (r < 0)
+                return r;
+        for (char *line = cg, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                /* "ID:CONTROLLERS:PATH" */
+                char *path = strchr(line, ':');
+                path = path ? strchr(path + 1, ':') : NULL;
+                if (!path)
+                        continue;
+                int64_t id = job_of_cgroup_path(c, path + 1);
+                if (id > 0) {
+                        *ret_job = id;
+                        return 1;
+                }
+        }
+        *ret_job = 0;
+        return depth > 0;
+}
+
+/* [users] submit_from_jobs of the job the client runs in: NULL and
+ * *ret_parent (0: not in a job), or the refusal. */
+static json_t *check_submit_origin(Ctx *x, int64_t *ret_parent) {
+        Core *c = x->c;
+        int64_t parent = 0;
+        int r = peer_job(c, x->conn, &parent);
+        if (r < 0)
+                return deny(x, "denied",
+                            "cannot tell whether the client runs inside a job (%s): a submission is only taken from a "
+                            "client that waits for the answer",
+                            strerror(-r));
+        if (r == 0) {
+                *ret_parent = 0;
+                return NULL;
+        }
+        if (parent == 0)
+                return deny(x, "denied",
+                            "submissions from a PID namespace of its own that is in no job's cgroup are not allowed: "
+                            "corrald cannot tell which job's policy applies (submit from the host)");
+        _cleanup_job_free_ Job *pj = NULL;
+        r = store_get(c->store, parent, &pj);
+        if (r < 0)
+                return deny(x, "internal", "cannot read job %lld: %s", (long long) parent, strerror(-r));
+        _cleanup_policy_free_ Policy *pp = NULL;
+        ConfDiags d = { 0 };
+        r = policy_load(c->s->policy_dir, pj->policy, POLICY_STRICT_PERMS, &pp, &d);
+        conf_diags_clear(&d);
+        if (r < 0)
+                return deny(x, "denied",
+                            "submissions from inside job %lld are not allowed: its policy %s cannot be loaded "
+                            "(corral policy check %s)",
+                            (long long) parent, pj->policy, pj->policy);
+        if (!pp->submit_from_jobs)
+                return deny(x, "denied",
+                            "submissions from inside job %lld are not allowed by policy %s ([users] submit_from_jobs "
+                            "= no)",
+                            (long long) parent, pj->policy);
+        *ret_parent = parent;
+        return NULL;
+}
+
 static json_t *op_submit(Ctx *x) {
         Core *c = x->c;
         ApiRequest *rq = x->req;
@@ -315,6 +444,11 @@ static json_t *op_submit(Ctx *x) {
         pw = getpwuid(x->conn->uid);
         if (!pw)
                 return deny(x, "denied", "uid %u has no account on this node", (unsigned) x->conn->uid);
+        /* a job may queue jobs only when its own policy says so */
+        int64_t parent = 0;
+        json_t *refused = check_submit_origin(x, &parent);
+        if (refused)
+                return refused;
         r = policy_load(c->s->policy_dir, policy, POLICY_STRICT_PERMS, &p, &d);
         if (r < 0) {
                 json_t *e = r == -ENOENT ? deny(x, "invalid", "no policy named '%s'", policy)
@@ -385,6 +519,7 @@ static json_t *op_submit(Ctx *x) {
         j->mem = ask.mem;
         j->cpus = ask.cpus;
         j->tasks = ask.tasks;
+        j->parent_job = parent;
         j->submit_time = now_usec();
         /* what it waits for besides a slot: deps_update() below clears what
          * is met already */
@@ -908,6 +1043,125 @@ static const struct {
         { API_HISTORY, op_history },
 };
 
+/* ---- rejected requests, audited in aggregate ----
+ *
+ * A client that sends rejected requests in a loop (20,000 in 1.3 s) would
+ * otherwise add a row to the audit log and a line to the journal for each.
+ * Per uid and per window of REJECT_WINDOW: the first REJECT_ROWS rejections
+ * are audited one by one, the rest only counted, and when the window closes
+ * one row says how many ("N more rejected requests from uid U in the last
+ * 60 s"). The requests are still answered at once, each with its reason;
+ * the core serves one request per wake-up of a connection, so one uid's
+ * flood (at most its 64 connections) takes its turn with everyone else. */
+#define REJECT_WINDOW (60 * USEC_PER_SEC)
+#define REJECT_ROWS 5
+
+typedef struct RejectWindow {
+        uid_t uid;
+        uint64_t start; /* CLOCK_MONOTONIC usec */
+        unsigned rows; /* audited one by one */
+        uint64_t counted; /* only counted */
+        struct RejectWindow *next;
+} RejectWindow;
+
+static uint64_t now_mono(void) {
+        struct timespec ts;
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int on_reject_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        reject_windows_flush(userdata, false);
+        return 0;
+}
+
+/* Closes the windows that are over (all: every one), with their summary
+ * row, and arms the timer for the next to close. */
+void reject_windows_flush(Core *c, bool all) {
+        uint64_t now = now_mono(), next = UINT64_MAX;
+        for (RejectWindow **p = &c->reject_windows; *p;) {
+                RejectWindow *w = *p;
+                if (!all && now - w->start < REJECT_WINDOW) {
+                        next = w->start + REJECT_WINDOW < next ? w->start + REJECT_WINDOW : next;
+                        p = &w->next;
+                        continue;
+                }
+                if (w->counted > 0) {
+                        char detail[160];
+                        uint64_t secs = (now - w->start + USEC_PER_SEC / 2) / USEC_PER_SEC;
+                        snprintf(detail, sizeof detail, "%llu more rejected requests from uid %u in the last %llu s",
+                                 (unsigned long long) w->counted, (unsigned) w->uid,
+                                 (unsigned long long) (secs > REJECT_WINDOW / USEC_PER_SEC
+                                                               ? REJECT_WINDOW / USEC_PER_SEC
+                                                               : secs));
+                        int r = store_audit(c->store, w->uid, 0, "rejected", 0, "summary", detail);
+                        if (r < 0)
+                                log_warning_errno(r, "Cannot write the audit log, ignoring: %m");
+                        log_notice("audit: %s", detail);
+                }
+                *p = w->next;
+                free(w);
+        }
+        if (next == UINT64_MAX || all) {
+                if (c->reject_timer)
+                        (void) sd_event_source_set_enabled(c->reject_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (!c->reject_timer) {
+                if (sd_event_add_time(c->event, &c->reject_timer, CLOCK_MONOTONIC, next, 0, on_reject_timer, c) < 0)
+                        return;
+        } else
+                (void) sd_event_source_set_time(c->reject_timer, next);
+        (void) sd_event_source_set_enabled(c->reject_timer, SD_EVENT_ONESHOT);
+}
+
+/* A request of uid was rejected: does it get an audit row of its own? */
+static bool reject_audited(Core *c, uid_t uid) {
+        uint64_t now = now_mono();
+        RejectWindow *w;
+        for (w = c->reject_windows; w; w = w->next)
+                if (w->uid == uid)
+                        break;
+        if (w && now - w->start >= REJECT_WINDOW) {
+                /* over, the timer not run yet: its summary first */
+                reject_windows_flush(c, false);
+                w = NULL;
+        }
+        if (!w) {
+                w = calloc(1, sizeof(RejectWindow));
+                if (!w)
+                        return true;
+                *w = (RejectWindow){ .uid = uid, .start = now, .next = c->reject_windows };
+                c->reject_windows = w;
+                if (!c->reject_timer || sd_event_source_get_enabled(c->reject_timer, NULL) == 0)
+                        reject_windows_flush(c, false); /* arms the timer */
+        }
+        if (w->rows < REJECT_ROWS) {
+                w->rows++;
+                return true;
+        }
+        w->counted++;
+        return false;
+}
+
+/* One audit row (and journal line) for the request, unless it was rejected
+ * and its uid had its share of rows in this window. */
+static void audit_request(Conn *conn, const char *opname, int64_t job, const char *result, const char *detail) {
+        Core *c = conn->core;
+        bool rejected = !streq(result, "ok") && !streq(result, "internal");
+        if (rejected && !reject_audited(c, conn->uid)) {
+                log_debug("audit (counted): %s by uid %u pid %d: %s%s%s", opname, (unsigned) conn->uid, (int) conn->pid,
+                          result, detail ? ": " : "", detail ? detail : "");
+                return;
+        }
+        /* every request is in the audit log: time, uid, pid, operation, job, result */
+        int ar = store_audit(c->store, conn->uid, conn->pid, opname, job, result, detail);
+        if (ar < 0)
+                log_warning_errno(ar, "Cannot write the audit log, ignoring: %m");
+        log_full_errno(streq(result, "ok") ? LOG_INFO : LOG_NOTICE, 0, "audit: %s by uid %u pid %d: %s%s%s", opname,
+                       (unsigned) conn->uid, (int) conn->pid, result, detail ? ": " : "", detail ? detail : "");
+}
+
 static void handle_request(Conn *conn, const char *buf, size_t len) {
         Core *c = conn->core;
         ApiRequest req = { .op = _API_OP_INVALID };
@@ -929,12 +1183,7 @@ static void handle_request(Conn *conn, const char *buf, size_t len) {
                         }
         }
         const char *opname = r < 0 ? "malformed" : api_op_to_string(req.op);
-        /* every request is in the audit log: time, uid, pid, operation, job, result */
-        int ar = store_audit(c->store, conn->uid, conn->pid, opname, x.job, x.result, x.detail[0] ? x.detail : NULL);
-        if (ar < 0)
-                log_warning_errno(ar, "Cannot write the audit log, ignoring: %m");
-        log_full_errno(streq(x.result, "ok") ? LOG_INFO : LOG_NOTICE, 0, "audit: %s by uid %u pid %d: %s%s%s", opname,
-                       (unsigned) conn->uid, (int) conn->pid, x.result, x.detail[0] ? ": " : "", x.detail);
+        audit_request(conn, opname, x.job, x.result, x.detail[0] ? x.detail : NULL);
         api_request_done(&req);
         c->metrics_dirty = true;
         if (resp && conn_send(conn, resp) < 0) {
@@ -977,7 +1226,7 @@ static int on_conn(sd_event_source *src, int fd, uint32_t revents, void *userdat
         }
         if ((size_t) n > API_MAX_MESSAGE) {
                 /* oversized: refused with a reason, and the daemon goes on */
-                (void) store_audit(conn->core->store, conn->uid, conn->pid, "oversized", 0, "invalid", NULL);
+                audit_request(conn, "oversized", 0, "invalid", NULL);
                 (void) conn_send(conn,
                                  api_error("invalid", "request too large (%zd bytes, limit %zu)", n, API_MAX_MESSAGE));
                 free(buf);
@@ -1079,7 +1328,15 @@ int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
                 return 0;
         }
         /* identity from the kernel, never from the request */
-        *conn = (Conn){ .core = c, .fd = cfd, .uid = cred.uid, .gid = cred.gid, .pid = cred.pid, .next = c->conns };
+        struct timespec ts;
+        (void) clock_gettime(CLOCK_BOOTTIME, &ts);
+        *conn = (Conn){ .core = c,
+                        .fd = cfd,
+                        .uid = cred.uid,
+                        .gid = cred.gid,
+                        .pid = cred.pid,
+                        .accepted = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000,
+                        .next = c->conns };
         conn->admin = privileged;
         if (sd_event_add_io(c->event, &conn->src, cfd, EPOLLIN | EPOLLRDHUP, on_conn, conn) < 0 ||
             (c->s->node->idle_timeout != USEC_INFINITY &&

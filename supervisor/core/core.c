@@ -126,6 +126,8 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
                  s->policy_dir, c.drained ? ", drained" : "");
 
         r = sd_event_loop(c.event);
+        reject_windows_flush(&c, true);
+        sd_event_source_disable_unref(c.reject_timer);
         while (c.conns)
                 conn_free(c.conns);
         free(c.purge_batch);

@@ -35,6 +35,7 @@ typedef struct Conn {
         uid_t uid;
         gid_t gid;
         pid_t pid;
+        uint64_t accepted; /* CLOCK_BOOTTIME usec of the accept (peer_inspect()) */
         bool admin;
         sd_event_source *src;
         sd_event_source *idle_timer; /* closes the connection after idle_timeout without a request */
@@ -70,6 +71,10 @@ struct Core {
         /* metrics: rewritten on every tick (metrics_interval) and, when a
          * job changed state, with the next STATUS= (coalesced) */
         uint64_t launches, launch_failures, epilogue_kills, requests, denied;
+        /* rejected requests, audited in aggregate (core-api.c): one window
+         * per uid with rejections in the last REJECT_WINDOW */
+        struct RejectWindow *reject_windows;
+        sd_event_source *reject_timer;
         bool metrics_dirty;
         bool metrics_failing; /* logged once, until a write succeeds again */
         bool status_pending;
@@ -103,6 +108,8 @@ void active_remove(Core *c, int64_t id);
  * a connection (core_main closes those left at exit). */
 int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata);
 void conn_free(Conn *conn);
+/* writes the summary rows of the open windows of rejected requests (at exit) */
+void reject_windows_flush(Core *c, bool all);
 /* a job as `show` answers it (full: with env, usage, result, epilogue) */
 json_t *job_to_json(Core *c, const Job *j, bool full);
 

@@ -75,3 +75,13 @@ int selfsandbox_apply(const char **ret_step);
 int pid_start_time(pid_t pid, uint64_t *ret);
 /* The session id (field 6 of /proc/PID/stat). */
 int pid_session(pid_t pid, pid_t *ret);
+/* What the kernel says of the process that connected on the socket fd (pid:
+ * its SO_PEERCRED pid): the text of its /proc/PID/cgroup and how many PID
+ * namespaces below ours it is in. Through its pidfd (SO_PEERPIDFD, Linux
+ * 6.5; else pidfd_open() of pid and a start time no later than
+ * accepted_usec, CLOCK_BOOTTIME), checked after the reads to still be alive,
+ * so that a reused pid is never read in its place. -ESRCH: the process is
+ * gone. */
+int peer_inspect(int fd, pid_t pid, uint64_t accepted_usec, char **ret_cgroup, int *ret_pidns_depth);
+/* The "NSpid:" line's entries less one (pure; -EBADMSG without one). */
+int proc_status_pidns_depth(const char *status);

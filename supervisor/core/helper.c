@@ -486,6 +486,7 @@ static void req_launch(Helper *h, const HMsg *msg) {
                 req.cpus = m->cpus;
         req.result_path = res;
         req.config_path = h->s->config_path;
+        req.socket = h->s->socket; /* hidden from jobs that may not submit */
         req.env = env;
         req.argv = argv;
 

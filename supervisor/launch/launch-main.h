@@ -24,6 +24,9 @@ typedef struct LaunchRequest {
         const char *result_path; /* --result; excludes result_fd */
         int result_fd; /* --result-fd; -1: none */
         const char *policy_dir, *config_path, *cgroup_parent; /* NULL: node config */
+        /* --socket: corrald's API socket, whose directory a job whose policy
+         * says [users] submit_from_jobs = no does not see; NULL: node config */
+        const char *socket;
         char **argv; /* the command, NULL-terminated, argv[0] non-empty */
 } LaunchRequest;
 

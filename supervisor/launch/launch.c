@@ -383,6 +383,29 @@ static int open_result(Launch *l) {
 
 /* ---- the steps before clone ---- */
 
+/* [users] submit_from_jobs = no: the job does not see corrald's socket. Its
+ * directory is hidden, so that a socket made again (corrald restarted) stays
+ * out of sight too; when the directory is one other programs share, only the
+ * socket itself (a mount on a file that is removed goes with it: corrald
+ * still refuses such a job's submissions, by its cgroup). Added to the
+ * policy's hide list, which mounts.c applies (paths missing here skipped). */
+static int hide_socket(Policy *p, const char *sock) {
+        char dir[PATH_MAX];
+        struct stat st;
+
+        if (p->submit_from_jobs || p->ns_mount != NS_ISOLATED || !sock || sock[0] != '/' || strlen(sock) >= sizeof dir)
+                return 0;
+        strcpy(dir, sock);
+        char *slash = strrchr(dir, '/');
+        *(slash == dir ? slash + 1 : slash) = '\0';
+        bool shared = streq(dir, "/") || streq(dir, "/run") || streq(dir, "/var/run") ||
+                      (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH));
+        const char *what = shared ? sock : dir;
+        if (strv_contains(p->hide, what))
+                return 0;
+        return strv_extend(&p->hide, what);
+}
+
 static int load_config(Launch *l) {
         ConfDiags d = {};
         const char *dir;
@@ -427,6 +450,9 @@ static int load_config(Launch *l) {
         l->cgroup_parent = l->args.cgroup_parent ? l->args.cgroup_parent : l->node->cgroup_parent;
         if (!cgjob_parent_valid(l->cgroup_parent))
                 return fail(l, STEP_POLICY, -EINVAL, "invalid cgroup_parent '%s' in the node config", l->cgroup_parent);
+        r = hide_socket(l->policy, l->args.socket ? l->args.socket : l->node->socket);
+        if (r < 0)
+                return fail(l, STEP_POLICY, r, "cannot add corrald's socket to the hidden paths: %m");
         return 0;
 }
 

@@ -16,8 +16,10 @@
  *      with the host would keep what the job left there after it ended,
  *      charged to no cgroup, for the epilogue to find.
  *   5. hidden paths: an empty read-only tmpfs with mode 000 over a
- *      directory; a mode-000 file bound read-only over a file. Done after 2
- *      so that a hidden path inside a read-only tree is covered as well.
+ *      directory; a mode-000 file bound read-only over a file (the
+ *      directories first: the file is made on a scratch tmpfs over /tmp,
+ *      which would hide a directory below /tmp). Done after 2 so that a
+ *      hidden path inside a read-only tree is covered as well.
  *   6. hostname (UTS namespace) and loopback up (network namespace).
  * Everything disappears with the mount namespace when the job ends: nothing
  * is ever mounted on the host. Paths that do not exist on this node are
@@ -82,17 +84,28 @@ static int make_readonly(const char *path) {
         return 0;
 }
 
+/* A directory: an empty read-only tmpfs with mode 000 over it (no staging
+ * file needed); 0 when path is not a directory (hide() does it). */
+static int hide_dir(const char *path) {
+        struct stat st;
+
+        if (lstat(path, &st) < 0)
+                return negative_errno();
+        if (!S_ISDIR(st.st_mode))
+                return 0;
+        if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "mode=000,size=4k,nr_inodes=1") < 0)
+                return negative_errno();
+        return 1;
+}
+
 static int hide(const char *path, const char *inaccessible) {
         struct stat st;
 
         if (lstat(path, &st) < 0)
                 return negative_errno();
-        if (S_ISDIR(st.st_mode)) {
-                if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                          "mode=000,size=4k,nr_inodes=1") < 0)
-                        return negative_errno();
-                return 0;
-        }
+        if (S_ISDIR(st.st_mode))
+                return 0; /* hidden already, by hide_dir() */
         if (mount(inaccessible, path, NULL, MS_BIND, NULL) < 0)
                 return negative_errno();
         if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
@@ -108,6 +121,14 @@ static int setup_hidden(const Policy *p, const JobUser *u, ChildError *err) {
 
         if (!p->hide || !p->hide[0])
                 return 0;
+        /* directories first, before the scratch tmpfs covers STAGING: a
+         * hidden directory below /tmp (corrald's socket's, when the host's
+         * /tmp is the job's) is then still found */
+        for (char **h = p->hide; *h; h++) {
+                r = hide_dir(*h);
+                if (r < 0 && r != -ENOENT)
+                        return fail(err, r, "cannot hide %s: %m", *h);
+        }
         /* a scratch tmpfs for the mode-000 file; detached afterwards, the
          * bind mounts keep the file alive */
         (void) snprintf(opts, sizeof opts, "mode=0700,size=4k,uid=%u,gid=%u", (unsigned) u->uid, (unsigned) u->gid);

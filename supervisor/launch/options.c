@@ -44,6 +44,8 @@ void launch_help(void) {
                "  -d, --policy-dir DIR     policy directory (default: node config, %s)\n"
                "      --config FILE        node config (default: %s)\n"
                "      --cgroup-parent NAME parent of job cgroups (default: node config, \"corral\")\n"
+               "      --socket PATH        corrald's API socket, hidden from a job that may not submit\n"
+               "                           (default: node config)\n"
                "  -h, --help               this help\n"
                "      --version            version\n"
                "\n"
@@ -112,6 +114,14 @@ static int check_cgroup_parent(const char *s) {
         return 0;
 }
 
+static int check_socket(const char *s) {
+        if (!conf_path_valid(s) || streq(s, "/")) {
+                log_error("invalid --socket '%s': an absolute path without '..' (corrald's socket)", s);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 int launch_request_check(const LaunchRequest *req) {
         size_t n = 0;
 
@@ -135,6 +145,8 @@ int launch_request_check(const LaunchRequest *req) {
                         return -EINVAL;
         }
         if (req->cgroup_parent && check_cgroup_parent(req->cgroup_parent) < 0)
+                return -EINVAL;
+        if (req->socket && check_socket(req->socket) < 0)
                 return -EINVAL;
         if (!req->policy || !req->user) {
                 log_error("--policy and --user are required; see --help");
@@ -190,6 +202,7 @@ int launch_parse_args(int argc, char *argv[], LaunchRequest *ret) {
                 ARG_RESULT_FD,
                 ARG_CONFIG,
                 ARG_CGROUP_PARENT,
+                ARG_SOCKET,
                 ARG_VERSION,
                 ARG_ENV_FD,
                 ARG_ENV_FILE,
@@ -215,6 +228,7 @@ int launch_parse_args(int argc, char *argv[], LaunchRequest *ret) {
                 { "policy-dir", required_argument, NULL, 'd' },
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "cgroup-parent", required_argument, NULL, ARG_CGROUP_PARENT },
+                { "socket", required_argument, NULL, ARG_SOCKET },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {},
@@ -314,6 +328,11 @@ int launch_parse_args(int argc, char *argv[], LaunchRequest *ret) {
                                 goto usage;
                         a.cgroup_parent = optarg;
                         break;
+                case ARG_SOCKET:
+                        if (check_socket(optarg) < 0)
+                                goto usage;
+                        a.socket = optarg;
+                        break;
                 case 'h':
                         launch_help();
                         launch_request_done(&a);
@@ -375,7 +394,7 @@ int launch_request_to_argv(const LaunchRequest *req, char ***ret_argv) {
             argv_add(&argv, "--result-fd", fd[0] ? fd : NULL) < 0 ||
             argv_add(&argv, "--config", req->config_path) < 0 ||
             argv_add(&argv, "--cgroup-parent", req->cgroup_parent) < 0 ||
-            argv_add(&argv, "--env-file", req->env_file) < 0)
+            argv_add(&argv, "--socket", req->socket) < 0 || argv_add(&argv, "--env-file", req->env_file) < 0)
                 return -ENOMEM;
         for (char **e = req->env; e && *e; e++)
                 if (argv_add(&argv, "--env", *e) < 0)

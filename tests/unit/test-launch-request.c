@@ -47,6 +47,7 @@ static void assert_request_eq(const LaunchRequest *a, const LaunchRequest *b) {
         assert_str_eq_null(a->policy_dir, b->policy_dir);
         assert_str_eq_null(a->config_path, b->config_path);
         assert_str_eq_null(a->cgroup_parent, b->cgroup_parent);
+        assert_str_eq_null(a->socket, b->socket);
         assert_strv_eq(a->argv, b->argv);
 }
 
@@ -81,6 +82,7 @@ START_TEST(test_round_trip_all_fields) {
                 .policy_dir = "/etc/corral/policies dir",
                 .config_path = "/etc/corral/node.ini",
                 .cgroup_parent = "corral/sub.1",
+                .socket = "/run/corral dir/corral.sock",
                 .argv = cmd,
         };
         _cleanup_strv_free_ char **argv = NULL;
@@ -217,6 +219,8 @@ START_TEST(test_invalid_rejected) {
                   NULL },
                 { "cgroup parent", REQ(.cgroup_parent = "../x"),
                   "invalid --cgroup-parent '../x': names of [A-Za-z0-9_.-] separated by /", NULL },
+                { "relative socket", REQ(.socket = "run/corral.sock"),
+                  "invalid --socket 'run/corral.sock': an absolute path without '..' (corrald's socket)", NULL },
                 { "no user", REQ(.user = NULL), "--policy and --user are required; see --help", NULL },
                 { "no policy", REQ(.policy = NULL), "--policy and --user are required; see --help", NULL },
                 { "result twice", REQ(.result_path = "/r.json", .result_fd = 2),

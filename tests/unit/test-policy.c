@@ -101,10 +101,14 @@ START_TEST(test_shipped_policies) {
         ck_assert_uint_eq(p->cpus, 1000);
         ck_assert_int_eq(p->seccomp_mode, SECCOMP_MODE_DENYLIST);
         ck_assert_int_eq(p->seccomp_errno, EPERM);
+        /* a job may not queue jobs itself, and it says so in the file */
+        ck_assert(!p->submit_from_jobs);
+        ck_assert_uint_gt(p->origin[PK_SUBMIT_FROM_JOBS].line, 0);
         policy_free(p);
         p = NULL;
         ck_assert_int_eq(policy_load(pdir, "strict", 0, &p, &d), 0);
         ck_assert_str_eq(p->name, "strict");
+        ck_assert(!p->submit_from_jobs); /* inherited */
         ck_assert_int_eq(p->ns_net, NS_ISOLATED);
         ck_assert_int_eq(p->seccomp_mode, SECCOMP_MODE_ALLOWLIST);
         ck_assert_uint_eq(p->memory, 4ULL << 30); /* inherited */
@@ -133,6 +137,32 @@ START_TEST(test_inheritance) {
         ck_assert_uint_eq(strv_length(p->read_only), 0); /* an empty value clears */
         ck_assert_uint_eq(strv_length(p->chain), 3);
         ck_assert_uint_eq(p->origin[PK_TASKS].line, 4);
+        policy_free(p);
+}
+END_TEST
+
+/* [users] submit_from_jobs: no by default, yes inherited, no again in a child */
+START_TEST(test_submit_from_jobs) {
+        Policy *p = NULL;
+        char *diags;
+        write_file("sfj.ini", "[policy]\ndescription = x\n");
+        ck_assert_int_eq(load("sfj", &p, &diags), 0);
+        free(diags);
+        ck_assert(!p->submit_from_jobs);
+        policy_free(p);
+        p = NULL;
+        write_file("sfjyes.ini", "[users]\nsubmit_from_jobs = yes\n");
+        write_file("sfjkid.ini", "[policy]\ninherit = sfjyes\n");
+        write_file("sfjno.ini", "[policy]\ninherit = sfjyes\n[users]\nsubmit_from_jobs = no\n");
+        ck_assert_int_eq(load("sfjkid", &p, &diags), 0);
+        free(diags);
+        ck_assert(p->submit_from_jobs);
+        ck_assert_uint_eq(p->origin[PK_SUBMIT_FROM_JOBS].line, 2);
+        policy_free(p);
+        p = NULL;
+        ck_assert_int_eq(load("sfjno", &p, &diags), 0);
+        free(diags);
+        ck_assert(!p->submit_from_jobs);
         policy_free(p);
 }
 END_TEST
@@ -181,6 +211,13 @@ START_TEST(test_errors) {
         assert_error("[filesystem]\nhostname = -bad-\n", "t.ini:2: invalid hostname '-bad-'");
         assert_error("[users]\nallow_users = ok, b@d\n", "t.ini:2: invalid user or group name 'b@d'");
         assert_error("[users]\nmin_uid = 0\n", "t.ini:2: value 0 for 'min_uid' is out of range");
+        assert_error("[users]\nsubmit_from_jobs = sometimes\n",
+                     "t.ini:2: invalid value 'sometimes' for 'submit_from_jobs': expected yes or no");
+        assert_error("[users]\nsubmit_from_jobs = yes\nsubmit_from_jobs = no\n",
+                     "t.ini:3: duplicate key 'submit_from_jobs' in [users] (first set on line 2)");
+        assert_error("[job]\nsubmit_from_jobs = yes\n", "t.ini:2: unknown key 'submit_from_jobs' in [job]");
+        assert_error("[users]\nsubmit_from_job = yes\n",
+                     "t.ini:2: unknown key 'submit_from_job' in [users] (did you mean 'submit_from_jobs'?)");
         assert_error("[limits]\ncpus = 2000\n", "t.ini:2: value 2000 for 'cpus' is out of range");
         assert_error("[seccomp]\nmode = allowlist\n", "t.ini:2: mode = allowlist needs a non-empty 'allow' list");
         assert_error("[seccomp]\ndeny = execve\n", "t.ini:2: 'deny' denies execve");
@@ -682,6 +719,7 @@ Suite *policy_suite(void) {
         tcase_add_test(tc, test_defaults_valid);
         tcase_add_test(tc, test_shipped_policies);
         tcase_add_test(tc, test_inheritance);
+        tcase_add_test(tc, test_submit_from_jobs);
         tcase_add_test(tc, test_continuation_lines);
         tcase_add_test(tc, test_errors);
         tcase_add_test(tc, test_env_deny);

@@ -51,6 +51,7 @@ START_TEST(test_submit_get) {
         ck_assert_int_eq(store_open(path, &s), 0);
         Job *jobs[3] = { mkjob(61001, "a"), mkjob(61002, "b"), mkjob(61001, "a") };
         jobs[1]->name = strdup("my run"); /* -J */
+        jobs[2]->parent_job = 1; /* submitted from inside job 1 */
         ck_assert_int_eq(store_submit(s, jobs, 3), 0);
         ck_assert_int_eq(jobs[0]->id, 1);
         ck_assert_int_eq(jobs[2]->id, 3);
@@ -67,9 +68,13 @@ START_TEST(test_submit_get) {
         ck_assert_str_eq(j->output_id, jobs[1]->output_id);
         ck_assert_int_eq(j->exit_code, -1);
         ck_assert_str_eq(j->name, "my run");
+        ck_assert_int_eq(j->parent_job, 0);
         job_free(j);
         ck_assert_int_eq(store_get(s, 1, &j), 0);
         ck_assert_ptr_null(j->name); /* none given */
+        job_free(j);
+        ck_assert_int_eq(store_get(s, 3, &j), 0);
+        ck_assert_int_eq(j->parent_job, 1);
         job_free(j);
         ck_assert_int_eq(store_get(s, 99, &j), -ENOENT);
         for (int i = 0; i < 3; i++)
@@ -287,6 +292,7 @@ START_TEST(test_added_columns) {
         ck_assert_int_eq(store_get(s, 7, &j), 0);
         ck_assert_str_eq(j->argv[0], "/bin/true");
         ck_assert_ptr_null(j->name); /* the added column's default */
+        ck_assert_int_eq(j->parent_job, 0);
         job_free(j);
         store_close(s);
         /* opened twice: nothing added twice */
