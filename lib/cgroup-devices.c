@@ -66,8 +66,7 @@ static bool seen_before(const DevList *l, size_t i) {
         const DevNode *n = &l->v[i];
         for (size_t k = 0; k < i; k++) {
                 const DevNode *o = &l->v[k];
-                if (o->type == n->type && o->major == n->major &&
-                    (o->minor == DEV_ANY_MINOR || o->minor == n->minor))
+                if (o->type == n->type && o->major == n->major && (o->minor == DEV_ANY_MINOR || o->minor == n->minor))
                         return true;
         }
         return false;
