@@ -795,8 +795,12 @@ static int fs_clone_fd(CgroupJob *head) {
 
         /* CLONE_INTO_CGROUP places the child in one v2 cgroup; only when
          * every hierarchy of the job is that one can it replace attaching */
-        if (j->v2 < 0 || j->n_hier != 1 || !j->hier[j->v2].made)
+        if (j->v2 < 0 || !j->hier[j->v2].made)
                 return -EOPNOTSUPP;
+        /* (a v1 devices hierarchy the job did not join does not count) */
+        for (unsigned i = 0; i < j->n_hier; i++)
+                if (j->hier[i].made && (int) i != j->v2)
+                        return -EOPNOTSUPP;
         fd = open(j->hier[j->v2].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         return fd < 0 ? negative_errno() : fd;
 }
