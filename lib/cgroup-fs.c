@@ -13,7 +13,9 @@
  * lock), killing (cgroup.kill, or freeze + SIGKILL + thaw on v1) and usage.
  *
  * A job is a set of hierarchies ("memory", "cpu,cpuacct" co-mounted, or the
- * single v2 tree), each with the job's directory in it. */
+ * single v2 tree), each with the job's directory in it. A job whose devices
+ * are restricted (CgroupLimits.devices) also has one in the v1 "devices"
+ * hierarchy, or else a device program on its v2 cgroup (cgroup-devices.c). */
 #include "cgroup.h"
 
 #include <dirent.h>
