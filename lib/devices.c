@@ -24,8 +24,8 @@ static const struct {
         const char *path;
         uint32_t major, minor;
 } basic_nodes[] = {
-        { "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 }, { "/dev/random", 1, 8 },
-        { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+        { "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
+        { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
 static bool have_path(const DevList *l, const char *path) {

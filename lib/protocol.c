@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "depend.h"
 #include "job.h"
 #include "macro.h"
 #include "parse.h"
@@ -31,10 +32,12 @@ static const char *const op_fields[_API_OP_MAX][24] = {
                          /* environment and output (issue 13, items 1 and 3) */
                          "env_explicit", "name",
                          /* resources (item 2) */
-                         "mem", "cpus", "tasks" },
+                         "mem", "cpus", "tasks",
+                         /* dependencies, --begin (item 7) */
+                         "depends", "begin" },
         [API_LIST] = { "states", "user", "all", "limit", "last", "since" },
         [API_SHOW] = { "job" },
-        [API_CANCEL] = { "job" },
+        [API_CANCEL] = { "job", "jobs", "user", "states" },
         [API_LOGS] = { "job", "stream", "follow", "offset" },
         [API_HOLD] = { "job" },
         [API_RELEASE] = { "job" },
@@ -138,6 +141,8 @@ void api_request_done(ApiRequest *r) {
         strv_free(r->env_explicit);
         free(r->name);
         free(r->user);
+        free(r->depends);
+        free(r->ranges);
         *r = (ApiRequest){ .op = _API_OP_INVALID };
 }
 
@@ -255,6 +260,34 @@ static int parse_resources(json_t *o, ApiRequest *req, char **ret_error) {
         return r < 0 ? r : 0;
 }
 
+/* submit's dependencies (stored in their canonical text) and --begin */
+static int parse_depends(json_t *o, ApiRequest *req, char **ret_error) {
+        _cleanup_free_ char *spec = NULL;
+        DepList l = { .n = 0 };
+        const char *bad = NULL;
+        int r = get_string(o, "depends", 4096, &spec, ret_error);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                r = dep_parse(spec, &l, &bad);
+                if (r == -E2BIG)
+                        return fail(ret_error, "field 'depends' names more than %d dependencies", DEP_MAX);
+                if (r < 0)
+                        return fail(ret_error,
+                                    "field 'depends': cannot parse '%.32s' (TYPE:ID[:ID...][,TYPE:ID...], TYPE "
+                                    "after, afterok or afterany)",
+                                    bad ? bad : spec);
+                r = dep_format(&l, &req->depends);
+                if (r < 0)
+                        return r;
+        }
+        r = get_uint(o, "begin", API_MAX_TIME, &req->begin, ret_error);
+        if (r < 0)
+                return r;
+        req->begin *= USEC_PER_SEC;
+        return 0;
+}
+
 static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
         json_t *argv = json_object_get(o, "argv"), *env = json_object_get(o, "env"), *wt;
         size_t i;
@@ -342,7 +375,10 @@ static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
         r = get_bool(o, "hold", &req->hold, ret_error);
         if (r < 0)
                 return r;
-        return parse_resources(o, req, ret_error);
+        r = parse_resources(o, req, ret_error);
+        if (r < 0)
+                return r;
+        return parse_depends(o, req, ret_error);
 }
 
 static int parse_job(json_t *o, ApiRequest *req, char **ret_error) {
@@ -415,6 +451,49 @@ static int parse_history(json_t *o, ApiRequest *req, char **ret_error) {
                 req->after_id = json_integer_value(id);
         }
         return 0;
+}
+
+/* cancel: one "job", or a selection (bulk) of "jobs" (ids and [FROM,TO]
+ * ranges) filtered by "user" and "states" */
+static int parse_cancel(json_t *o, ApiRequest *req, char **ret_error) {
+        json_t *jobs = json_object_get(o, "jobs"), *v;
+        uint64_t total = 0;
+        size_t i;
+        int r;
+
+        if (!jobs && !json_object_get(o, "user") && !json_object_get(o, "states"))
+                return parse_job(o, req, ret_error);
+        if (json_object_get(o, "job"))
+                return fail(ret_error, "cancel takes 'job' or a selection ('jobs', 'user', 'states'), not both");
+        req->bulk = true;
+        if (jobs) {
+                if (!json_is_array(jobs) || json_array_size(jobs) == 0)
+                        return fail(ret_error, "field 'jobs' must be a non-empty array of ids and [FROM,TO] ranges");
+                if (json_array_size(jobs) > API_MAX_CANCEL)
+                        return fail(ret_error, "field 'jobs' names more than %d jobs", API_MAX_CANCEL);
+                req->ranges = calloc(json_array_size(jobs), sizeof *req->ranges);
+                if (!req->ranges)
+                        return -ENOMEM;
+                json_array_foreach(jobs, i, v) {
+                        json_t *a = json_is_array(v) ? json_array_get(v, 0) : v;
+                        json_t *b = json_is_array(v) ? json_array_get(v, 1) : v;
+                        if ((json_is_array(v) && json_array_size(v) != 2) || !json_is_integer(a) ||
+                            !json_is_integer(b) || json_integer_value(a) <= 0 ||
+                            json_integer_value(b) < json_integer_value(a))
+                                return fail(ret_error,
+                                            "jobs[%zu] must be a positive job id or a [FROM,TO] range with FROM <= TO",
+                                            i);
+                        total += (uint64_t) (json_integer_value(b) - json_integer_value(a)) + 1;
+                        if (total > API_MAX_CANCEL)
+                                return fail(ret_error, "the selection names more than %d jobs", API_MAX_CANCEL);
+                        req->ranges[i][0] = json_integer_value(a);
+                        req->ranges[i][1] = json_integer_value(b);
+                }
+                req->n_ranges = json_array_size(jobs);
+        }
+        /* user and states as list takes them (op_fields keeps the rest out) */
+        r = parse_list_req(o, req, ret_error);
+        return r < 0 ? r : 0;
 }
 
 static int parse_logs(json_t *o, ApiRequest *req, char **ret_error) {
@@ -500,8 +579,10 @@ int api_request_parse(const char *buf, size_t len, ApiRequest *ret, char **ret_e
         case API_HISTORY:
                 r = parse_history(o, &req, ret_error);
                 break;
-        case API_SHOW:
         case API_CANCEL:
+                r = parse_cancel(o, &req, ret_error);
+                break;
+        case API_SHOW:
         case API_HOLD:
         case API_RELEASE:
                 r = parse_job(o, &req, ret_error);

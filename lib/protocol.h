@@ -7,7 +7,8 @@
  *
  *   {"op":"submit","argv":["/bin/echo","hi"],"env":{"K":"V"},"cwd":"/home/a",
  *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false,
- *    "mem":1073741824,"cpus":2,"tasks":1}
+ *    "mem":1073741824,"cpus":2,"tasks":1,
+ *    "depends":"afterok:3:4,afterany:5","begin":1795338781}
  *     ("env" is the job's environment, usually the submitter's exported one;
  *     "env_explicit" the names of it the user set explicitly (-E): a variable
  *     the policy's [job] env_deny matches is dropped from "env", and named in
@@ -16,7 +17,8 @@
  *     absolute paths that may hold %j (the job id), %x (the job's name, else
  *     its command's base name), %u (the user) and %% (a %), replaced when the
  *     job starts. mem in bytes, cpus per task and tasks whole numbers, each
- *     optional: see resources.h)
+ *     optional: see resources.h. "depends" is Slurm's --dependency text
+ *     (depend.h), "begin" the time it may start, seconds since the epoch)
  *   {"op":"list","states":["RUNNING","QUEUED"],"user":"alice","all":true,
  *    "last":10,"since":1795338781}
  *     (every job not over yet, newest first, then those that ended last: the
@@ -30,6 +32,14 @@
  *     "jobs" and, when more follow, "next": the [END,ID] cursor to send as
  *     "after" for the next page (END in microseconds))
  *   {"op":"show"|"cancel"|"hold"|"release","job":42}
+ *   {"op":"cancel","jobs":[3,[5,9],12],"user":"alice","states":["QUEUED"]}
+ *     (bulk cancel: ids and [FROM,TO] ranges, at most API_MAX_CANCEL ids in
+ *     all; "user" and "states" filter them, or without "jobs" select the
+ *     user's (default: the caller's) jobs not over yet; answers "jobs":
+ *     [{"job":ID,"result":R,"state":S}] with R cancelled, cancel_requested,
+ *     not_found, already_final or skipped (not matching the filters),
+ *     "cancelled" and "failed" counts, and "truncated" when a selection by
+ *     filters matched more than one answer holds)
  *   {"op":"logs","job":42,"stream":"stdout","follow":true,"offset":0}
  *     (a JSON header {"ok":true,"offset":O,"bytes":B,"eof":E,"state":S},
  *     then, when B > 0, one message of B raw bytes; with follow, more
@@ -59,6 +69,9 @@
 #define API_MAX_ENV_BYTES ((size_t) 32 * 1024)
 #define API_MAX_JOB_NAME 128
 #define API_MAX_TIME UINT64_C(253402300799) /* 9999-12-31 23:59:59 UTC, in seconds */
+/* jobs one cancel names (ids and the ids of its ranges) or selects: the
+ * answer lists each of them and stays one message */
+#define API_MAX_CANCEL 1000
 
 typedef enum ApiOp {
         API_SUBMIT,
@@ -93,6 +106,8 @@ typedef struct ApiRequest {
         uint64_t mem; /* bytes; 0: the policy's memory */
         uint64_t cpus; /* whole CPUs per task; 0: the policy's cpus */
         uint64_t tasks; /* task slots; 0: one */
+        char *depends; /* depend.h's canonical text; NULL: none */
+        uint64_t begin; /* usec since the epoch; 0: none */
         /* list */
         unsigned states; /* bit mask of 1 << JobState; 0: all */
         char *user;
@@ -111,6 +126,11 @@ typedef struct ApiRequest {
         int stream; /* 0 stdout, 1 stderr */
         bool follow;
         uint64_t offset;
+        /* cancel of a selection: ids and ranges (from, to), with user and
+         * states as filters; bulk: the answer lists every job */
+        bool bulk;
+        int64_t (*ranges)[2];
+        size_t n_ranges;
         /* wait */
         bool output; /* stream the job's stdout and stderr too */
 } ApiRequest;

@@ -100,6 +100,12 @@ json_t *job_to_json(Core *c, const Job *j, bool full) {
         if (j->reason)
                 json_object_set_new(o, "reason", json_string(j->reason));
         json_object_set_new(o, "cancel_requested", json_boolean(j->cancel_requested));
+        /* --after/--afterok/--afterany (canonical text; null: none), --begin */
+        json_object_set_new(o, "dependency", j->depends ? json_string(j->depends) : json_null());
+        json_object_set_new(o, "begin",
+                            j->begin_time ? json_integer((json_int_t) (j->begin_time / USEC_PER_SEC)) : json_null());
+        if (full && j->depends)
+                json_object_set_new(o, "dependencies", deps_to_json(c, j));
         if (full) {
                 json_t *res = j->result ? json_loads(j->result, 0, NULL) : NULL;
                 json_t *usage = res ? json_object_get(res, "usage") : NULL;
@@ -342,6 +348,16 @@ static json_t *op_submit(Ctx *x) {
                 return deny(x, "internal", "out of memory");
         if (r < 0)
                 return deny(x, "invalid", "%s", why);
+        /* the jobs it depends on: existing, and the submitter's (admins: anyone's) */
+        if (rq->depends) {
+                free(why);
+                why = NULL;
+                r = deps_validate(c, rq->depends, x->conn->uid, x->conn->admin, &why);
+                if (r == -ENOMEM)
+                        return deny(x, "internal", "out of memory");
+                if (r < 0)
+                        return deny(x, r == -ENOENT ? "not_found" : "internal", "%s", why);
+        }
         r = store_count_waiting(c->store, x->conn->uid, &waiting);
         if (r < 0)
                 return deny(x, "internal", "cannot count queued jobs: %s", strerror(-r));
@@ -370,6 +386,12 @@ static json_t *op_submit(Ctx *x) {
         j->cpus = ask.cpus;
         j->tasks = ask.tasks;
         j->submit_time = now_usec();
+        /* what it waits for besides a slot: deps_update() below clears what
+         * is met already */
+        j->depends = TAKE_PTR(rq->depends);
+        j->begin_time = rq->begin;
+        j->blocked = (j->depends ? STORE_BLOCKED_DEPENDENCY : 0) |
+                     (j->begin_time > j->submit_time ? STORE_BLOCKED_BEGIN : 0);
         j->exit_code = j->exit_signal = -1;
         /* The session it came from is the user's interactive session, never
          * the job's (jobs run in their own PID namespace): its epilogue spares it. */
@@ -387,6 +409,15 @@ static json_t *op_submit(Ctx *x) {
                                          asprintf(&pf, "CORRAL_POLICY=%s", j->policy) < 0 ? NULL : pf, NULL };
                 log_job_full(LOG_INFO, (long long) j->id, j->user, fields, "submitted (%s, policy %s)", j->argv[0],
                              j->policy);
+        }
+        if (j->blocked) {
+                /* met already, or never to be met (cancelled at once) */
+                _cleanup_job_free_ Job *now = NULL;
+                (void) deps_update(c);
+                if (store_get(c->store, j->id, &now) >= 0) {
+                        j->state = now->state;
+                        j->blocked = now->blocked;
+                }
         }
         json_t *resp = ok(x);
         json_object_set_new(resp, "job", json_integer((json_int_t) j->id));
@@ -538,53 +569,174 @@ static json_t *op_show(Ctx *x) {
         return resp;
 }
 
-static json_t *op_cancel(Ctx *x) {
+/* Cancels j (the caller may act on it): a queued or held one at once, a
+ * starting or running one through its launcher (SIGTERM, then its cgroup
+ * killed after the grace). What happened: "cancelled", "cancel_requested",
+ * "already_final", or "internal" (why in x->detail). */
+static const char *cancel_one(Ctx *x, Job **jp) {
         Core *c = x->c;
-        Job *j = NULL;
-        json_t *e = get_own_job(x, x->req->job, &j);
+        Job *j = *jp;
         int r;
-        if (e)
-                return e;
         if (j->state == JOB_QUEUED || j->state == JOB_HELD) {
-                r = store_transition(c->store, j->id, j->state, JOB_CANCELLED);
-                if (r > 0) {
-                        j->state = JOB_CANCELLED;
-                        j->end_time = now_usec();
-                        free(j->reason);
-                        j->reason = strdup("cancelled before it started");
-                        free(j->epilogue);
-                        j->epilogue = strdup("{\"skipped\":\"the job never ran\"}");
-                        (void) store_update(c->store, j);
-                        log_job_full(LOG_INFO, (long long) j->id, j->user,
-                                     (const char *const[]){ CORRAL_MESSAGE_JOB_ENDED, "CORRAL_STATE=CANCELLED", NULL },
-                                     "cancelled while queued");
-                        watch_job_changed(c, j->id);
-                        job_free(j);
-                        update_status(c);
-                        return ok(x);
-                }
+                r = cancel_waiting(c, j, "cancelled before it started");
+                if (r > 0)
+                        return "cancelled";
                 /* it just started: cancel it as a running job */
-                job_free(j);
-                j = NULL;
-                r = store_get(c->store, x->req->job, &j);
-                if (r < 0)
-                        return deny(x, "internal", "cannot read job: %s", strerror(-r));
+                int64_t id = j->id;
+                *jp = j = job_free(j);
+                r = store_get(c->store, id, jp);
+                if (r < 0) {
+                        snprintf(x->detail, sizeof x->detail, "cannot read job %lld: %s", (long long) id, strerror(-r));
+                        return "internal";
+                }
+                j = *jp;
         }
         if (job_state_is_active(j->state)) {
                 j->cancel_requested = true;
                 r = store_update(c->store, j);
                 if (r < 0) {
-                        job_free(j);
-                        return deny(x, "internal", "cannot record the cancel: %s", strerror(-r));
+                        snprintf(x->detail, sizeof x->detail, "cannot record the cancel of job %lld: %s",
+                                 (long long) j->id, strerror(-r));
+                        return "internal";
                 }
                 if (j->state == JOB_RUNNING)
                         start_cancel(c, j);
                 log_job(LOG_INFO, (long long) j->id, j->user, "cancel requested by uid %u", (unsigned) x->conn->uid);
-                job_free(j);
-                return ok(x);
+                return "cancel_requested";
         }
-        json_t *resp =
-                deny(x, "conflict", "job %lld already ended (%s)", (long long) j->id, job_state_to_string(j->state));
+        return "already_final";
+}
+
+/* One job of a bulk cancel: its entry in the answer; *failed when it was
+ * named and could not be cancelled. */
+static json_t *cancel_entry(Ctx *x, Job **jp, int64_t id, uid_t *only_uid, bool *failed) {
+        Job *j = *jp;
+        if (!j || (j->uid != x->conn->uid && !x->conn->admin)) {
+                /* another user's job is answered as a missing one (the
+                 * audit row's detail and the denied counter tell the admin) */
+                if (j)
+                        x->c->denied++;
+                *failed = true;
+                return json_pack("{s:I, s:s}", "job", (json_int_t) id, "result", "not_found");
+        }
+        if ((only_uid && j->uid != *only_uid) || (x->req->states && !(x->req->states & (1u << j->state))))
+                return json_pack("{s:I, s:s, s:s}", "job", (json_int_t) id, "result", "skipped", "state",
+                                 job_state_to_string(j->state));
+        const char *what = cancel_one(x, jp);
+        j = *jp;
+        *failed = !streq(what, "cancelled") && !streq(what, "cancel_requested");
+        json_t *e = json_pack("{s:I, s:s}", "job", (json_int_t) id, "result", what);
+        if (e && j)
+                json_object_set_new(e, "state", json_string(job_state_to_string(j->state)));
+        return e;
+}
+
+/* cancel of a selection (corral cancel 3 5-9 12 -u USER --state STATE):
+ * every id named gets its entry; without ids, the user's (default: the
+ * caller's) jobs not over yet that match the states. */
+static json_t *op_cancel_bulk(Ctx *x) {
+        Core *c = x->c;
+        ApiRequest *rq = x->req;
+        uid_t uid = x->conn->uid;
+        bool by_user = false;
+        unsigned cancelled = 0, failed = 0, named = 0;
+        bool truncated = false;
+        int r;
+
+        if (rq->user) {
+                struct passwd *pw = getpwnam(rq->user);
+                if (!pw)
+                        return deny(x, "not_found", "no user %s", rq->user);
+                if (pw->pw_uid != x->conn->uid && !x->conn->admin)
+                        return deny(x, "denied", "only admins may cancel other users' jobs");
+                uid = pw->pw_uid;
+                by_user = true;
+        }
+        json_t *list = json_array();
+        if (!list)
+                return deny(x, "internal", "out of memory");
+        if (rq->n_ranges > 0) {
+                for (size_t i = 0; i < rq->n_ranges; i++)
+                        for (int64_t id = rq->ranges[i][0]; id <= rq->ranges[i][1]; id++) {
+                                Job *j = NULL;
+                                bool bad = false;
+                                r = store_get(c->store, id, &j);
+                                if (r < 0 && r != -ENOENT) {
+                                        json_decref(list);
+                                        return deny(x, "internal", "cannot read job %lld: %s", (long long) id,
+                                                    strerror(-r));
+                                }
+                                json_t *e = cancel_entry(x, &j, id, by_user ? &uid : NULL, &bad);
+                                const char *res = json_string_value(json_object_get(e, "result"));
+                                cancelled += res && (streq(res, "cancelled") || streq(res, "cancel_requested"));
+                                failed += bad;
+                                named++;
+                                if (!x->job)
+                                        x->job = id;
+                                job_free(j);
+                                json_array_append_new(list, e);
+                        }
+        } else {
+                unsigned open_states =
+                        (1u << JOB_QUEUED) | (1u << JOB_HELD) | (1u << JOB_STARTING) | (1u << JOB_RUNNING);
+                StoreFilter f = { .by_uid = true,
+                                  .uid = uid,
+                                  .states = rq->states ? rq->states & open_states : open_states,
+                                  .limit = API_MAX_CANCEL + 1 };
+                Job **l = NULL;
+                size_t n = 0;
+                if (f.states) {
+                        r = store_list(c->store, &f, &l, &n);
+                        if (r < 0) {
+                                json_decref(list);
+                                return deny(x, "internal", "cannot list jobs: %s", strerror(-r));
+                        }
+                }
+                truncated = n > API_MAX_CANCEL;
+                for (size_t i = 0; i < n && i < API_MAX_CANCEL; i++) {
+                        bool bad = false;
+                        int64_t id = l[i]->id;
+                        json_t *e = cancel_entry(x, &l[i], id, &uid, &bad);
+                        const char *res = json_string_value(json_object_get(e, "result"));
+                        cancelled += res && (streq(res, "cancelled") || streq(res, "cancel_requested"));
+                        /* a job selected by the filters that ended meanwhile is no failure */
+                        json_array_append_new(list, e);
+                }
+                job_list_free(l, n);
+        }
+        if (deps_update(c))
+                dispatch(c);
+        update_status(c);
+        json_t *resp = ok(x);
+        snprintf(x->detail, sizeof x->detail, "bulk: %u cancelled, %u failed of %u named%s", cancelled, failed, named,
+                 by_user ? " (by user)" : "");
+        json_object_set_new(resp, "jobs", list);
+        json_object_set_new(resp, "cancelled", json_integer(cancelled));
+        json_object_set_new(resp, "failed", json_integer(failed));
+        json_object_set_new(resp, "truncated", json_boolean(truncated));
+        return resp;
+}
+
+static json_t *op_cancel(Ctx *x) {
+        Core *c = x->c;
+        Job *j = NULL;
+        if (x->req->bulk)
+                return op_cancel_bulk(x);
+        json_t *e = get_own_job(x, x->req->job, &j);
+        if (e)
+                return e;
+        const char *what = cancel_one(x, &j);
+        json_t *resp;
+        if (streq(what, "cancelled") || streq(what, "cancel_requested")) {
+                /* the jobs that depended on it */
+                if (deps_update(c))
+                        dispatch(c);
+                resp = ok(x);
+        } else if (streq(what, "already_final"))
+                resp = deny(x, "conflict", "job %lld already ended (%s)", (long long) j->id,
+                            job_state_to_string(j->state));
+        else
+                resp = deny(x, "internal", "%s", x->detail);
         job_free(j);
         return resp;
 }

@@ -80,6 +80,11 @@ PendReason pending_reason(Core *c, const Job *j) {
                 return PEND_HELD;
         if (j->state != JOB_QUEUED)
                 return PEND_NONE;
+        /* core-deps.c: what it waits for before the dispatcher considers it */
+        if (j->blocked & STORE_BLOCKED_DEPENDENCY)
+                return PEND_DEPENDENCY;
+        if (j->blocked & STORE_BLOCKED_BEGIN)
+                return PEND_BEGIN_TIME;
         if (c->drained)
                 return PEND_DRAINED;
         if (running_of(c, j->uid) >= c->s->max_running_per_user)
