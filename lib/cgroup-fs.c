@@ -13,7 +13,9 @@
  * lock), killing (cgroup.kill, or freeze + SIGKILL + thaw on v1) and usage.
  *
  * A job is a set of hierarchies ("memory", "cpu,cpuacct" co-mounted, or the
- * single v2 tree), each with the job's directory in it. */
+ * single v2 tree), each with the job's directory in it. A job whose devices
+ * are restricted (CgroupLimits.devices) also has one in the v1 "devices"
+ * hierarchy, or else a device program on its v2 cgroup (cgroup-devices.c). */
 #include "cgroup.h"
 
 #include <dirent.h>
@@ -31,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices.h"
 #include "parse.h"
 
 /* exported by libcgroup 2.0.2 but not declared in its headers */
@@ -44,6 +47,7 @@ typedef struct Hier {
         char label[64]; /* "memory", "cpu,cpuacct" or the v2 controllers */
         char *dir; /* mount + job path */
         struct cgroup *cg;
+        unsigned controllers; /* 1 << C_* */
         bool made;
 } Hier;
 
@@ -51,13 +55,15 @@ typedef struct FsJob {
         CgroupJob head;
         Hier hier[FS_MAX_HIER];
         unsigned n_hier;
-        int memory, cpu, cpuacct, pids, freezer, v2; /* index into hier[] or -1 */
+        int memory, cpu, cpuacct, pids, freezer, devices, v2; /* index into hier[] or -1 */
         pid_t spare; /* left alone by signal and kill (cgroup_fs_open_path()) */
 } FsJob;
 
-/* The controllers a job uses. Limits decide which ones are required. */
-enum { C_MEMORY, C_CPU, C_PIDS, C_CPUACCT, C_FREEZER, _C_MAX };
-static const char *const controllers[_C_MAX] = { "memory", "cpu", "pids", "cpuacct", "freezer" };
+/* The controllers a job uses. Limits decide which ones are required.
+ * devices: v1 only (v2 has a BPF program on the job cgroup instead), and
+ * its hierarchy is joined only by a job whose devices are restricted. */
+enum { C_MEMORY, C_CPU, C_PIDS, C_CPUACCT, C_FREEZER, C_DEVICES, _C_MAX };
+static const char *const controllers[_C_MAX] = { "memory", "cpu", "pids", "cpuacct", "freezer", "devices" };
 
 static int cg_errno(int r) {
         switch (r) {
@@ -257,7 +263,7 @@ static int fs_state_key(char **ret) {
         /* which libcgroup answered (a package upgrade changes the file) */
         if (dladdr((void *) cgroup_init, &dl) == 0 || !dl.dli_fname || stat(dl.dli_fname, &st) < 0)
                 return -ENOENT;
-        if (asprintf(&key, "corral cgroupfs state 1 %s\nlibcgroup %s %llu:%llu %lld.%09ld\n%s", CORRAL_VERSION,
+        if (asprintf(&key, "corral cgroupfs state 2 %s\nlibcgroup %s %llu:%llu %lld.%09ld\n%s", CORRAL_VERSION,
                      dl.dli_fname, (unsigned long long) st.st_dev, (unsigned long long) st.st_ino,
                      (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec, mounts) < 0) {
                 key = NULL;
@@ -402,8 +408,9 @@ static int discover(FsJob *j, unsigned required, char **ret_where) {
                         continue;
                 }
                 version = found.version[c];
-                if (version == 2 && (c == C_CPUACCT || c == C_FREEZER)) {
-                        /* v1-only controllers: v2 has cpu.stat and cgroup.freeze built in */
+                if (version == 2 && (c == C_CPUACCT || c == C_FREEZER || c == C_DEVICES)) {
+                        /* v1-only controllers: v2 has cpu.stat and cgroup.freeze
+                         * built in, and device programs */
                         free(mp);
                         continue;
                 }
@@ -436,6 +443,7 @@ static int discover(FsJob *j, unsigned required, char **ret_where) {
                 if (!cgroup_add_controller(j->hier[h].cg, controllers[c]))
                         return -ENOMEM;
                 idx[c] = h;
+                j->hier[h].controllers |= 1u << c;
                 if (j->hier[h].version == 2)
                         j->v2 = h;
         }
@@ -444,6 +452,7 @@ static int discover(FsJob *j, unsigned required, char **ret_where) {
         j->pids = idx[C_PIDS];
         j->cpuacct = idx[C_CPUACCT];
         j->freezer = idx[C_FREEZER];
+        j->devices = idx[C_DEVICES];
         return j->n_hier > 0 ? 0 : -ENODEV;
 }
 
@@ -458,7 +467,7 @@ static int fsjob_new(const char *parent, const char *name, FsJob **ret) {
         if (!j)
                 return -ENOMEM;
         j->head.backend = &cgroup_backend_cgroupfs;
-        j->memory = j->cpu = j->pids = j->cpuacct = j->freezer = j->v2 = -1;
+        j->memory = j->cpu = j->pids = j->cpuacct = j->freezer = j->devices = j->v2 = -1;
         if (asprintf(&j->head.path, "/%s/%s", parent, name) < 0) {
                 free(j);
                 return -ENOMEM;
@@ -580,6 +589,29 @@ static int fs_remove(CgroupJob *head, char **ret_where) {
         return ret;
 }
 
+/* The job's devices: v1 deny all, then allow each (a new cgroup starts
+ * with its parent's rules); v2 the device program (cgroup-devices.c). Done
+ * before any process is in the cgroup. */
+static int set_devices(Hier *h, const DevList *l) {
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (h->version == 2) {
+                fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return negative_errno();
+                return cgroup_device_bpf_attach(fd, l);
+        }
+        r = cgroup_fs_write_file(h->dir, "devices.deny", "a");
+        for (size_t i = 0; r >= 0 && i < l->n; i++) {
+                char line[CGROUP_DEVICE_LINE_MAX];
+                r = cgroup_device_v1_line(l->v[i].type, l->v[i].major, l->v[i].minor, line);
+                if (r >= 0)
+                        r = cgroup_fs_write_file(h->dir, "devices.allow", line);
+        }
+        return r;
+}
+
 static int fs_create(const char *parent, const char *name, const CgroupLimits *l, CgroupJob **ret, char **ret_where) {
         FsJob *j = NULL;
         unsigned required = 0;
@@ -597,11 +629,23 @@ static int fs_create(const char *parent, const char *name, const CgroupLimits *l
         r = discover(j, required, ret_where);
         if (r < 0)
                 goto fail;
+        if (l->devices && j->devices < 0 && j->v2 < 0) {
+                /* neither the v1 controller nor a v2 cgroup for a program */
+                r = -ENODEV;
+                if (ret_where) {
+                        free(*ret_where);
+                        *ret_where = strdup("devices");
+                }
+                goto fail;
+        }
 
         for (unsigned i = 0; i < j->n_hier; i++) {
                 Hier *h = &j->hier[i];
                 struct cgroup_controller *ctl;
 
+                /* the devices hierarchy alone is for restricted jobs only */
+                if (!l->devices && h->controllers == 1u << C_DEVICES)
+                        continue;
                 r = make_parent(h, parent, ret_where);
                 if (r < 0)
                         goto fail;
@@ -618,7 +662,7 @@ static int fs_create(const char *parent, const char *name, const CgroupLimits *l
                         unsigned have = 0, warn = 0;
                         int n;
 
-                        if (c == C_CPUACCT || c == C_FREEZER)
+                        if (c == C_CPUACCT || c == C_FREEZER || c == C_DEVICES)
                                 continue;
                         if ((c == C_MEMORY ? j->memory : c == C_CPU ? j->cpu : j->pids) != (int) i)
                                 continue;
@@ -655,6 +699,13 @@ static int fs_create(const char *parent, const char *name, const CgroupLimits *l
                                         set_where(ret_where, h, j->head.path);
                                         goto fail;
                                 }
+                        }
+                }
+                if (l->devices && (j->devices == (int) i || (j->devices < 0 && j->v2 == (int) i))) {
+                        r = set_devices(h, l->devices);
+                        if (r < 0) {
+                                set_where(ret_where, h, j->head.path);
+                                goto fail;
                         }
                 }
         }
@@ -746,8 +797,12 @@ static int fs_clone_fd(CgroupJob *head) {
 
         /* CLONE_INTO_CGROUP places the child in one v2 cgroup; only when
          * every hierarchy of the job is that one can it replace attaching */
-        if (j->v2 < 0 || j->n_hier != 1 || !j->hier[j->v2].made)
+        if (j->v2 < 0 || !j->hier[j->v2].made)
                 return -EOPNOTSUPP;
+        /* (a v1 devices hierarchy the job did not join does not count) */
+        for (unsigned i = 0; i < j->n_hier; i++)
+                if (j->hier[i].made && (int) i != j->v2)
+                        return -EOPNOTSUPP;
         fd = open(j->hier[j->v2].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         return fd < 0 ? negative_errno() : fd;
 }
@@ -809,7 +864,7 @@ static int fs_self_attach_fds(CgroupJob *head, bool with_clone_fd, int *ret_fds,
 
 /* The hierarchy whose cgroup.procs lists the job's processes. */
 static const Hier *tracking(FsJob *j) {
-        int order[] = { j->v2, j->freezer, j->pids, j->memory, j->cpu, j->cpuacct };
+        int order[] = { j->v2, j->freezer, j->pids, j->memory, j->cpu, j->cpuacct, j->devices };
         for (size_t i = 0; i < ELEMENTSOF(order); i++)
                 if (order[i] >= 0 && j->hier[order[i]].made)
                         return &j->hier[order[i]];

@@ -11,7 +11,8 @@
  *      keeper process is forked (see below); StartTransientUnit(scope,
  *      "fail", Description, Slice, Delegate=yes, accounting, CollectMode=
  *      inactive-or-failed, MemoryMax, MemorySwapMax, CPUQuotaPerSecUSec,
- *      TasksMax, PIDs=[job, keeper]); the match for JobRemoved is installed
+ *      TasksMax, DevicePolicy=strict with DeviceAllow= when the job's
+ *      devices are restricted, PIDs=[job, keeper]); the match for JobRemoved is installed
  *      before the call, and the call returns when the start job is removed.
  *      The scope's cgroup (its ControlGroup property) is then opened with the
  *      cgroupfs backend (cgroup_fs_open_path()), which signals, kills and
@@ -53,6 +54,7 @@
 #include <unistd.h>
 
 #include "parse.h"
+#include "strv.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
@@ -68,7 +70,8 @@ typedef struct SdJob {
         sd_bus *bus;
         char unit[SYSTEMD_UNIT_NAME_MAX];
         char slice[SYSTEMD_UNIT_NAME_MAX];
-        CgroupLimits limits;
+        CgroupLimits limits; /* its devices: NULL, see device_allow */
+        char **device_allow; /* DeviceAllow= names; NULL: no device restriction */
         bool unified;
         bool started; /* the unit is ours: stop it at remove */
         pid_t keeper; /* our child that holds the scope */
@@ -270,6 +273,7 @@ static void sdjob_free(CgroupJob *head) {
         j->bus = sd_bus_flush_close_unref(j->bus);
         free(j->job_path);
         free(j->job_result);
+        strv_free(j->device_allow);
         free(j->head.path);
         free(j);
 }
@@ -333,9 +337,16 @@ static int sd_create(const char *parent, const char *name, const CgroupLimits *l
                 sd_bus_error_free(&error);
         }
         j->limits = *l;
+        /* the list is the caller's for create only: its names are kept */
+        j->limits.devices = NULL;
+        if (l->devices) {
+                r = systemd_device_allow(l->devices, &j->device_allow);
+                if (r < 0)
+                        goto fail;
+        }
         j->unified = is_unified();
         /* checked now, so that a limit systemd cannot take fails here */
-        r = systemd_scope_properties("", j->slice, l, 1, j->unified, props, &j->head.warnings);
+        r = systemd_scope_properties("", j->slice, l, j->device_allow, 1, j->unified, props, &j->head.warnings);
         if (r < 0) {
                 set_where(ret_where, j, "the limits cannot be expressed");
                 goto fail;
@@ -438,6 +449,25 @@ static int append_property(sd_bus_message *m, const SystemdProperty *p) {
                 return sd_bus_message_append(m, "(sv)", p->name, "s", p->s);
         case 't':
                 return sd_bus_message_append(m, "(sv)", p->name, "t", p->u);
+        case 'A': {
+                /* DeviceAllow: a(ss), (path or name, permissions) */
+                int r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", p->name);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "a(ss)");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "(ss)");
+                for (char *const *d = p->strv; r >= 0 && d && *d; d++)
+                        r = sd_bus_message_append(m, "(ss)", *d, "rwm");
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                return r;
+        }
         default:
                 return -EINVAL;
         }
@@ -451,7 +481,7 @@ static int start_scope(SdJob *j, pid_t pid, char **ret_where) {
         int n, r;
 
         (void) snprintf(description, sizeof description, "corral job %s", j->unit);
-        n = systemd_scope_properties(description, j->slice, &j->limits, 1, j->unified, props, NULL);
+        n = systemd_scope_properties(description, j->slice, &j->limits, j->device_allow, 1, j->unified, props, NULL);
         if (n < 0)
                 return n;
         r = sd_bus_message_new_method_call(j->bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");

@@ -340,8 +340,9 @@ static void prop_t(SystemdProperty *p, const char *name, uint64_t v) {
         *p = (SystemdProperty){ .name = name, .type = 't', .u = v };
 }
 
-int systemd_scope_properties(const char *description, const char *slice, const CgroupLimits *l, uint64_t extra_tasks,
-                             bool unified, SystemdProperty ret[static SYSTEMD_PROPERTIES_MAX], unsigned *ret_warnings) {
+int systemd_scope_properties(const char *description, const char *slice, const CgroupLimits *l,
+                             char *const *device_allow, uint64_t extra_tasks, bool unified,
+                             SystemdProperty ret[static SYSTEMD_PROPERTIES_MAX], unsigned *ret_warnings) {
         unsigned n = 0, warnings = 0;
 
         prop_s(&ret[n++], "Description", description);
@@ -380,6 +381,13 @@ int systemd_scope_properties(const char *description, const char *slice, const C
                 if (l->tasks > UINT64_MAX - 1 - extra_tasks)
                         return -ERANGE;
                 prop_t(&ret[n++], "TasksMax", l->tasks + extra_tasks);
+        }
+        if (device_allow) {
+                /* "strict": only what DeviceAllow= lists; "closed" would
+                 * add systemd's own set (null, zero, full, random, urandom,
+                 * tty, ptmx, pts) whatever the list says */
+                prop_s(&ret[n++], "DevicePolicy", "strict");
+                ret[n++] = (SystemdProperty){ .name = "DeviceAllow", .type = 'A', .strv = device_allow };
         }
         if (ret_warnings)
                 *ret_warnings = warnings;

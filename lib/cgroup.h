@@ -29,11 +29,17 @@
 #define CGROUP_NAME_MAX 128
 #define CGROUP_SETTINGS_MAX 8
 
+struct DevList;
+
 typedef struct CgroupLimits {
         uint64_t memory; /* bytes; CGROUP_LIMIT_MAX: none */
         uint64_t swap; /* bytes on top of memory */
         uint64_t cpus; /* millicpus: 1000 = one CPU */
         uint64_t tasks; /* processes and threads */
+        /* the only devices the job may open or mknod (read, write, mknod),
+         * every other one denied (devices.h); NULL: no device restriction.
+         * Used by create only: the caller's list need not outlive it. */
+        const struct DevList *devices;
 } CgroupLimits;
 
 #define CGROUP_USAGE_UNKNOWN UINT64_MAX
@@ -237,20 +243,55 @@ int systemd_scope_name(const char *name, size_t size, char *ret);
 
 typedef struct SystemdProperty {
         const char *name;
-        char type; /* 'b', 's' or 't' */
+        char type; /* 'b', 's', 't' or 'A' (a(ss): each of strv with "rwm") */
         uint64_t u; /* 'b', 't' */
         const char *s; /* 's' */
+        char *const *strv; /* 'A' */
 } SystemdProperty;
 #define SYSTEMD_PROPERTIES_MAX 16
 /* The StartTransientUnit properties of a job scope (PIDs apart): the
  * description, slice, Delegate, accounting, CollectMode and the limits.
- * extra_tasks: processes of ours in the scope besides the job (TasksMax
- * counts them). unified: the memory controller is cgroup v2 (on v1 systemd
- * does not apply MemorySwapMax: *ret_warnings gets CGROUP_WARN_SWAP).
- * Returns the count or -ERANGE. */
+ * device_allow: the DeviceAllow= names (systemd_device_allow()), with
+ * DevicePolicy=strict; NULL: no device restriction (limits->devices is not
+ * read here). extra_tasks: processes of ours in the scope besides the job
+ * (TasksMax counts them). unified: the memory controller is cgroup v2 (on v1
+ * systemd does not apply MemorySwapMax: *ret_warnings gets
+ * CGROUP_WARN_SWAP). Returns the count or -ERANGE. */
 int systemd_scope_properties(const char *description, const char *slice, const CgroupLimits *limits,
-                             uint64_t extra_tasks, bool unified, SystemdProperty ret[static SYSTEMD_PROPERTIES_MAX],
-                             unsigned *ret_warnings);
+                             char *const *device_allow, uint64_t extra_tasks, bool unified,
+                             SystemdProperty ret[static SYSTEMD_PROPERTIES_MAX], unsigned *ret_warnings);
+/* The DeviceAllow= names of a device list: a node's path ("/dev/nvidia0"),
+ * or its systemd name where it has one ("char-pts", once for all its
+ * majors); systemd looks paths up when it starts the scope and names in
+ * /proc/devices. Each once. 0, or -ENOMEM. */
+int systemd_device_allow(const struct DevList *l, char ***ret);
+
+/* ---- the device cgroup (cgroup-devices.c) ----
+ *
+ * The same list three ways: v1 devices.allow lines after devices.deny "a";
+ * on v2 a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the job cgroup;
+ * for systemd DevicePolicy=strict and DeviceAllow= (above). Every allowed
+ * device gets read, write and mknod ("rwm"). */
+
+/* One devices.allow line: "c 195:0 rwm", "c 136:* rwm" (DEV_ANY_MINOR).
+ * -EINVAL for a node that is not 'c' or 'b'. Pure. */
+#define CGROUP_DEVICE_LINE_MAX 40
+int cgroup_device_v1_line(char type, uint32_t major, uint32_t minor, char ret[static CGROUP_DEVICE_LINE_MAX]);
+
+/* The v2 device program for a list: it returns 1 (allow) for an access to
+ * a device in the list and 0 (deny) for any other. Instructions: 4 to load
+ * the type, major and minor, then per distinct (type, major, minor) 5 (4
+ * for every minor of a major), then 2 (deny). *ret: malloc'd struct
+ * bpf_insn[*ret_n]. -E2BIG beyond CGROUP_DEVICE_BPF_MAX instructions,
+ * -ENOMEM, -EINVAL for a node of another type. Pure. */
+#define CGROUP_DEVICE_BPF_MAX 65536
+struct bpf_insn;
+int cgroup_device_bpf_program(const struct DevList *l, struct bpf_insn **ret, size_t *ret_n);
+/* Loads that program and attaches it (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI,
+ * as systemd does, so that programs of other managers above still apply)
+ * to the v2 cgroup open at cgroup_fd. The kernel keeps it attached for as
+ * long as the cgroup lives; no fd is left open. */
+int cgroup_device_bpf_attach(int cgroup_fd, const struct DevList *l);
 
 /* ---- the v1 <-> v2 setting-name mapping (pure; unit-tested) ---- */
 

@@ -42,6 +42,7 @@
 
 #include "cgroup.h"
 #include "contain.h"
+#include "devices.h"
 #include "launch-main.h"
 #include "launch.h"
 #include "log.h"
@@ -85,6 +86,7 @@ typedef struct Launch {
         struct winsize tty_size;
         bool have_tty_size;
         LandlockPlan landlock;
+        DevList devices; /* private_dev: the devices of the job's /dev and device cgroup */
         uint64_t start_mono, start_real;
 } Launch;
 
@@ -531,6 +533,20 @@ static void prepare_cgroup_backend(Launch *l) {
                 log_debug_errno(r, "cannot store the cgroup backend's set-up in the cache, ignoring: %m");
 }
 
+/* The devices of a job under private_dev (the basic set and the policy's
+ * devices found on this node): its /dev shows them and its device cgroup
+ * allows them and no other. */
+static int step_devices(Launch *l) {
+        int r;
+
+        if (!l->policy->private_dev || l->devices.v)
+                return 0;
+        r = devlist_for_policy(l->policy, "/dev", &l->devices);
+        if (r < 0)
+                return fail(l, STEP_INTERNAL, r, "cannot list the job's devices: %m");
+        return 0;
+}
+
 static int step_cgroup(Launch *l) {
         const CgroupBackend *b = l->backend;
         _cleanup_free_ char *where = NULL;
@@ -539,11 +555,22 @@ static int step_cgroup(Launch *l) {
                 .swap = l->policy->swap,
                 .cpus = l->policy->cpus,
                 .tasks = l->policy->tasks,
+                /* private_dev = no: every device, as the host's /dev */
+                .devices = l->policy->private_dev ? &l->devices : NULL,
         };
         int r;
 
+        r = step_devices(l);
+        if (r < 0)
+                return r;
         prepare_cgroup_backend(l);
         r = cgjob_create(b, l->cgroup_parent, l->cgroup_name, &lim, &l->cg, &where);
+        if (r == -ENODEV && where && streq(where, "devices"))
+                return fail(l, STEP_CGROUP, r,
+                            "cannot create cgroup %s/%s: the policy's private_dev needs the devices controller "
+                            "(cgroup v1) or cgroup v2, and this node has neither (mount the v1 devices controller, "
+                            "or set [filesystem] private_dev = no in the policy)",
+                            l->cgroup_parent, l->cgroup_name);
         if (r == -ENODEV && where && !strchr(where, ':'))
                 return fail(l, STEP_CGROUP, r, "cannot create cgroup %s/%s: controller %s is not mounted",
                             l->cgroup_parent, l->cgroup_name, where);
@@ -1120,6 +1147,7 @@ static void launch_done(Launch *l) {
         free(l->message);
         strv_free(l->warnings);
         free(l->cgroup_path);
+        devlist_done(&l->devices);
         l->env = strv_free(l->env);
 }
 

@@ -7,6 +7,12 @@
 #      policy's, memory.swap.max 0, cpu.max the quota, under PARENT/job-ID;
 #   2. a job over its memory limit: OOM-killed, state OUT_OF_MEMORY;
 #   3. a fork bomb under the tasks limit;
+#   4. the device cgroup's BPF program (private_dev): a 0666 node with the
+#      numbers of no driver (c 240:0, "local use"), in a directory jobs
+#      reach, refused with EPERM by the program, while with private_dev = no
+#      or the guest's /dev node of the same numbers listed in devices the
+#      open gets past the program to the missing driver (ENXIO), and
+#      /dev/null opens;
 # and afterwards no job cgroup and no process of the user is left.
 # The recipe's guest runs us chrooted, where the kernel refuses new user
 # namespaces (EPERM), so the policy here keeps the host's user namespace:
@@ -25,7 +31,7 @@ mkdir -p "$WD/share"
 if ! "$R/build.sh" "$WD" >"$TEST_TMP/build.log" 2>&1; then
         plan_skip_unless_must cgroup2 "qemu-cgroup2 recipe cannot build here: $(tail -1 "$TEST_TMP/build.log")"
 fi
-plan 13
+plan 17
 
 cat >"$WD/share/guest.sh" <<'GUEST'
 #!/bin/bash
@@ -58,6 +64,27 @@ out oom2 "$(grep -o '"oom_kills":[0-9]*' /tmp/r2 | cut -d: -f2)"
         while read -r _ n <"$f"; [ "$n" = 0 ] && [ $i -lt 3000000 ]; do i=$((i + 1)); done
         echo "pids_max_hits=$n"; echo survived' 2>/dev/null
 out rc3 $?
+# 4. devices: EPERM from the program, ENXIO past it (no driver for 240:0)
+mknod -m 0666 /dev/corraltest-dev c 240 0
+mkdir -m 0755 /var/lib/corraltest-dv && mknod -m 0666 /var/lib/corraltest-dv/copy c 240 0
+printf '%s\n' '[policy]' 'inherit = v2' '[filesystem]' 'private_dev = no' >$P/v2nodev.ini
+printf '%s\n' '[policy]' 'inherit = v2' '[filesystem]' 'devices = /dev/corraltest-dev' >$P/v2dev.ini
+chmod 0644 $P/*.ini
+try_open() { # try_open POLICY PATH: "denied", "reached" (ENXIO), "opened" or the error
+        local m
+        m=$("$B/corral-launch" --user corraltestq --policy-dir $P --cgroup-parent corraltest-v2 --policy "$1" \
+                --env ASAN_OPTIONS=detect_leaks=0 -- sh -c ": <'$2' && echo opened" 2>&1)
+        case $m in
+        *"Operation not permitted"*) echo denied ;;
+        *"No such device or address"*) echo reached ;;
+        *opened*) echo opened ;;
+        *) echo "$m" | tr '\n' ' ' ;;
+        esac
+}
+out dev_default "$(try_open v2 /var/lib/corraltest-dv/copy)"
+out dev_nodev "$(try_open v2nodev /var/lib/corraltest-dv/copy)"
+out dev_listed "$(try_open v2dev /var/lib/corraltest-dv/copy)"
+out dev_null "$(try_open v2 /dev/null)"
 out procs "$(ps -e -o uid= | grep -c '^ *61430$')"
 out left "$(ls -d /sys/fs/cgroup/corraltest-v2/job-* 2>/dev/null | wc -l)"
 rmdir /sys/fs/cgroup/corraltest-v2 2>/dev/null
@@ -86,6 +113,10 @@ is "$(get cpu_max)" "50000 100000" "cpu.max is half a CPU"
 like "$(get state2):$(get oom2)" "^OUT_OF_MEMORY:[1-9][0-9]*$" "over memory.max: OOM-killed, OUT_OF_MEMORY, oom_kill counted"
 [ "$(get pids_max_hits)" -ge 1 ] 2>/dev/null; ok $? "a fork bomb is stopped by pids.max (pids.events max $(get pids_max_hits))"
 is "$(get rc3)" 0 "... and the job's shell goes on"
+is "$(get dev_default)" denied "private_dev: the device program refuses a copied node of an unlisted device (EPERM)"
+is "$(get dev_nodev)" reached "private_dev = no: no program, the open reaches the (missing) driver"
+is "$(get dev_listed)" reached "devices = /dev/corraltest-dev: the program lets the copy of the same numbers through"
+is "$(get dev_null)" opened "/dev/null, of the basic set, opens under the program"
 is "$(get procs)" 0 "no process of the user is left in the guest"
 is "$(get left1):$(get left)" "0:0" "every job cgroup was removed"
 done_testing

@@ -11,6 +11,11 @@
 #   2. a job over its memory limit: OOM-killed, OUT_OF_MEMORY, the OOM kill
 #      and the peak read back from the scope;
 #   3. a fork bomb held by pids.max;
+#   4. the scope's DevicePolicy=strict and DeviceAllow= (private_dev), which
+#      systemd makes a BPF device program: a 0666 node with the numbers of
+#      no driver (c 240:0) is refused (EPERM), reaches the missing driver
+#      (ENXIO) with private_dev = no or with the guest's /dev node of the
+#      same numbers in devices, and /dev/null opens;
 # and afterwards no scope, no job cgroup and no process of the user is left.
 # As in launch-cgroup2.t, the guest runs us chrooted, where the kernel
 # refuses new user namespaces: the policy keeps the host's.
@@ -25,7 +30,7 @@ mkdir -p "$WD/share"
 if ! "$R/build.sh" "$WD" >"$TEST_TMP/build.log" 2>&1; then
         plan_skip_unless_must cgroup2 "qemu-cgroup2 recipe cannot build here: $(tail -1 "$TEST_TMP/build.log")"
 fi
-plan 14
+plan 18
 
 cat >"$WD/share/guest.sh" <<'GUEST'
 #!/bin/bash
@@ -65,6 +70,27 @@ out peak2 "$(grep -o '"memory_peak_bytes":[0-9]*' /tmp/r2 | cut -d: -f2)"
         while read -r _ n <"$f"; [ "$n" = 0 ] && [ $i -lt 3000000 ]; do i=$((i + 1)); done
         echo "pids_max_hits=$n"; echo survived' 2>/dev/null
 out rc3 $?
+# 4. devices: EPERM from systemd's program, ENXIO past it
+mknod -m 0666 /dev/corraltest-dev c 240 0
+mkdir -m 0755 /var/lib/corraltest-dv && mknod -m 0666 /var/lib/corraltest-dv/copy c 240 0
+printf '%s\n' '[policy]' 'inherit = v2' '[filesystem]' 'private_dev = no' >$P/v2nodev.ini
+printf '%s\n' '[policy]' 'inherit = v2' '[filesystem]' 'devices = /dev/corraltest-dev' >$P/v2dev.ini
+chmod 0644 $P/*.ini
+try_open() { # try_open POLICY PATH: "denied", "reached" (ENXIO), "opened" or the messages
+        local m
+        m=$("$B/corral-launch" --config /tmp/etc/corral.conf --user corraltestqs --policy-dir $P --policy "$1" \
+                --env ASAN_OPTIONS=detect_leaks=0 -- sh -c ": <'$2' && echo opened" 2>&1)
+        case $m in
+        *"Operation not permitted"*) echo denied ;;
+        *"No such device or address"*) echo reached ;;
+        *opened*) echo opened ;;
+        *) echo "$m" | tr '\n' ' ' ;;
+        esac
+}
+out dev_default "$(try_open v2 /var/lib/corraltest-dv/copy)"
+out dev_nodev "$(try_open v2nodev /var/lib/corraltest-dv/copy)"
+out dev_listed "$(try_open v2dev /var/lib/corraltest-dv/copy)"
+out dev_null "$(try_open v2 /dev/null)"
 out procs "$(ps -e -o uid= | grep -c '^ *61431$')"
 sleep 1 # systemd collects a stopped scope in its next loop iteration
 out units "$(systemctl list-units --all --no-legend 'corral-job-*' | wc -l)"
@@ -95,6 +121,10 @@ like "$(get state2):$(get oom2)" "^OUT_OF_MEMORY:[1-9][0-9]*$" "over memory.max:
 ok "$([ "$(get peak2)" -gt 0 ] && [ "$(get peak2)" -le $((32 << 20)) ] 2>/dev/null && echo 0 || echo 1)" \
         "... and the peak (memory.peak, $(get peak2)) within 32M"
 [ "$(get pids_max_hits)" -ge 1 ] 2>/dev/null; ok $? "a fork bomb is stopped by pids.max (pids.events max $(get pids_max_hits))"
+is "$(get dev_default)" denied "DevicePolicy=strict: systemd's device program refuses a copied node of an unlisted device"
+is "$(get dev_nodev)" reached "private_dev = no: no device policy, the open reaches the (missing) driver"
+is "$(get dev_listed)" reached "devices = /dev/corraltest-dev: DeviceAllow= lets the copy of the same numbers through"
+is "$(get dev_null)" opened "/dev/null, of the basic set, opens"
 is "$(get procs)" 0 "no process of the user is left in the guest"
 is "$(get units):$(get left)" "0:0" "no scope and no job cgroup is left"
 done_testing

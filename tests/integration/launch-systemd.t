@@ -8,7 +8,10 @@
 # usage is read back (memory peak, OOM kills); a taken scope name is refused;
 # a job killed through its scope by another process (corrald's cancel) is
 # still reported with its usage;
-# the memory limit OOM-kills, TasksMax holds a fork bomb; afterwards the
+# the memory limit OOM-kills, TasksMax holds a fork bomb; the policy's
+# private_dev is DevicePolicy=strict with the job's devices in DeviceAllow=
+# (v1 devices.list), and a 0666 copy of an unlisted device is refused (and
+# reached with private_dev = no); afterwards the
 # scope and its cgroups are gone. cgroup_backend = auto picks systemd there
 # and cgroupfs on a host without systemd, where "systemd" fails naming the
 # backend, the bus and the fix.
@@ -36,6 +39,7 @@ user = host
 grace = 1s
 EOF
 sed -e 's/^walltime = 60s/walltime = 3s/' "$POLDIR/sd.ini" >"$POLDIR/sdshort.ini"
+printf '[policy]\ninherit = sd\n[filesystem]\nprivate_dev = no\n' >"$POLDIR/sdnodev.ini"
 chmod 0644 "$POLDIR"/*.ini
 for b in systemd auto; do
         printf '[node]\ncgroup_backend = %s\ncgroup_parent = corral\nrun_dir = %s/run-%s\n' "$b" "$TEST_TMP" "$b" \
@@ -45,13 +49,15 @@ done
 SIG=$(mktemp -d /var/lib/corraltest-sd.XXXXXX)
 chmod 0755 "$SIG"
 _cleanup_add "rm -rf '$SIG'"
+# a 0666 copy of a harmless device outside the job's device list (tun, 10:200)
+mknod -m 0666 "$SIG/devcopy" c 10 200
 
 WD=$(mktemp -d /tmp/corraltest-sdns.XXXXXX)
 if ! SDNS_BIND="$CORRAL_SRC $CORRAL_BUILD $TEST_TMP $SIG" "$R/systemd-ns/start.sh" "$WD" >/dev/null 2>"$WD.err" 8>&-; then
         plan_skip_unless_must systemd "systemd-ns cannot start here: $(tail -1 "$WD.err")"
 fi
 _cleanup_add "'$R/systemd-ns/stop.sh' '$WD'; rm -rf '$WD' '$WD.err'"
-plan 21
+plan 26
 inside() { "$R/systemd-ns/run.sh" "$WD" "$@"; }
 
 # sd_job CONF POLICY JOBID CMD...: corral-launch inside the namespace; sets
@@ -63,7 +69,7 @@ sd_job() {
         inside "$LAUNCH" --config "$TEST_TMP/$conf.conf" --policy "$policy" --user "$TUSER" --policy-dir "$POLDIR" \
                 --job-id "$id" --result "$RESF" "${JOB_ENV[@]}" -- "$@" >"$OUTF" 2>"$ERRF" </dev/null
         RC=$?
-        ERR=$(cat "$ERRF") RES=$(cat "$RESF" 2>/dev/null)
+        OUT=$(cat "$OUTF") ERR=$(cat "$ERRF") RES=$(cat "$RESF" 2>/dev/null)
         rm -f "$OUTF" "$ERRF" "$RESF"
 }
 # the unit's LoadState, polled until it is not-found (10 s at most)
@@ -94,6 +100,20 @@ is "$(inside systemctl show -p Delegate,MemoryMax,TasksMax,CPUQuotaPerSecUSec,Sl
         "systemctl show: Delegate=yes and the policy's limits (TasksMax: 24 + the process that holds the scope)"
 is "$(inside cat /sys/fs/cgroup/memory/corral.slice/corral-job-1.scope/memory.limit_in_bytes)" 67108864 \
         "systemd gave the kernel the memory limit (memory.limit_in_bytes)"
+dl=$(inside systemctl show -p DevicePolicy,DeviceAllow corral-job-1.scope | LC_ALL=C sort | tr '\n' ' ')
+like "$dl" "DevicePolicy=strict" "private_dev: DevicePolicy=strict (systemd's closed would add its own set)"
+is "${dl% DevicePolicy=strict }" \
+        "DeviceAllow=/dev/full rwm DeviceAllow=/dev/null rwm DeviceAllow=/dev/ptmx rwm DeviceAllow=/dev/random rwm DeviceAllow=/dev/tty rwm DeviceAllow=/dev/urandom rwm DeviceAllow=/dev/zero rwm DeviceAllow=char-pts rwm" \
+        "... DeviceAllow= the basic set: paths, and char-pts by name"
+if inside test -d /sys/fs/cgroup/devices/corral.slice/corral-job-1.scope; then
+        # (systemd finds char-pts's majors in /proc/devices: 136 only here)
+        is "$(inside cat /sys/fs/cgroup/devices/corral.slice/corral-job-1.scope/devices.list | LC_ALL=C sort | tr '\n' ' ')" \
+                "$({ for m in $(awk '$2 == "pts" {print $1}' /proc/devices); do echo "c $m:* rwm"; done
+                    printf 'c 1:%s rwm\n' 3 5 7 8 9; printf 'c 5:%s rwm\n' 0 2; } | LC_ALL=C sort | tr '\n' ' ')" \
+                "... which systemd wrote into the scope's v1 devices.list, nothing else"
+else
+        skip "no v1 devices hierarchy inside systemd-ns"
+fi
 
 # the name is taken while job 1 runs: another launch with that id is refused
 sd_job systemd sd 1 true
@@ -158,7 +178,14 @@ ok "$([ "$(json exit)" = 0:9 ] && [ "$(json memory_peak_bytes)" -gt 0 ] 2>/dev/n
         "... the launcher reports it killed (exit $(json exit)) with its usage (the process holding the scope was spared)"
 is "$(scope_gone corral-job-5.scope):$(scope_dirs corral-job-5.scope)" "not-found:0" "... and the scope is gone"
 
-# 5. auto: systemd here, cgroupfs on this host when it runs no systemd
+# 5. a device outside the list: refused by the scope's device policy
+sd_job systemd sd 7 "$CORRAL_BUILD/tests/escape/escape-devices" open "$SIG/devcopy"
+is "$RC:$OUT" "0:contained" "a 0666 copy of /dev/net/tun (c 10:200) is refused in the scope (EPERM)"
+[ "$OUT" = contained ] || diag "$ERR"
+sd_job systemd sdnodev 8 "$CORRAL_BUILD/tests/escape/escape-devices" open "$SIG/devcopy"
+is "$RC:$OUT" "0:escaped" "... and opens with private_dev = no (no DevicePolicy)"
+
+# 6. auto: systemd here, cgroupfs on this host when it runs no systemd
 sd_job auto sd 6 true
 is "$(json state):$(json cgroup)" "COMPLETED:/corral.slice/corral-job-6.scope" "cgroup_backend = auto picks systemd under systemd"
 if [ -d /run/systemd/system ]; then

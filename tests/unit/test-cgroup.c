@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/bpf.h>
+
 #include "cgroup.h"
+#include "devices.h"
+#include "strv.h"
 
 static const CgroupLimits none = {
         .memory = CGROUP_LIMIT_MAX,
@@ -295,7 +299,7 @@ START_TEST(test_systemd_properties) {
         int n;
 
         /* no limits: the fixed ones only */
-        n = systemd_scope_properties("corral job 1", "corral.slice", &l, 1, true, p, &warn);
+        n = systemd_scope_properties("corral job 1", "corral.slice", &l, NULL, 1, true, p, &warn);
         ck_assert_int_eq(n, 7);
         ck_assert_uint_eq(warn, 0);
         q = find_prop(p, n, "Slice");
@@ -316,7 +320,7 @@ START_TEST(test_systemd_properties) {
         l.swap = 1ULL << 30;
         l.cpus = 1500;
         l.tasks = 24;
-        n = systemd_scope_properties("d", "corral.slice", &l, 1, true, p, &warn);
+        n = systemd_scope_properties("d", "corral.slice", &l, NULL, 1, true, p, &warn);
         ck_assert_int_eq(n, 11);
         ck_assert_uint_eq(warn, 0);
         q = find_prop(p, n, "MemoryMax");
@@ -327,7 +331,7 @@ START_TEST(test_systemd_properties) {
         ck_assert_uint_eq(find_prop(p, n, "TasksMax")->u, 25); /* the keeper is one more task */
 
         /* v1: systemd sets no memsw, so swap is a warning, not a property */
-        n = systemd_scope_properties("d", "corral.slice", &l, 0, false, p, &warn);
+        n = systemd_scope_properties("d", "corral.slice", &l, NULL, 0, false, p, &warn);
         ck_assert_int_eq(n, 10);
         ck_assert_uint_eq(warn, CGROUP_WARN_SWAP);
         ck_assert_ptr_null(find_prop(p, n, "MemorySwapMax"));
@@ -335,13 +339,152 @@ START_TEST(test_systemd_properties) {
 
         /* the kernel's minimum quota (1 ms per 100 ms), as for cgroupfs */
         l.cpus = 1;
-        n = systemd_scope_properties("d", "corral.slice", &l, 0, true, p, &warn);
+        n = systemd_scope_properties("d", "corral.slice", &l, NULL, 0, true, p, &warn);
         ck_assert_uint_eq(find_prop(p, n, "CPUQuotaPerSecUSec")->u, 10000);
         l.cpus = 0;
-        ck_assert_int_eq(systemd_scope_properties("d", "corral.slice", &l, 0, true, p, &warn), -ERANGE);
+        ck_assert_int_eq(systemd_scope_properties("d", "corral.slice", &l, NULL, 0, true, p, &warn), -ERANGE);
         l.cpus = CGROUP_LIMIT_MAX;
         l.tasks = UINT64_MAX - 1;
-        ck_assert_int_eq(systemd_scope_properties("d", "corral.slice", &l, 1, true, p, &warn), -ERANGE);
+        ck_assert_int_eq(systemd_scope_properties("d", "corral.slice", &l, NULL, 1, true, p, &warn), -ERANGE);
+}
+END_TEST
+
+/* ---- the device cgroup ---- */
+
+static DevNode test_nodes[] = {
+        { .path = (char *) "/dev/null", .type = 'c', .major = 1, .minor = 3 },
+        { .path = (char *) "/dev/pts", .type = 'c', .major = 136, .minor = DEV_ANY_MINOR, .systemd = "char-pts" },
+        { .path = NULL, .type = 'c', .major = 137, .minor = DEV_ANY_MINOR, .systemd = "char-pts" },
+        { .path = (char *) "/dev/sda", .type = 'b', .major = 8, .minor = 0 },
+        /* the same device again (a link's path): no second block */
+        { .path = (char *) "/dev/disk/by-id/x", .type = 'b', .major = 8, .minor = 0 },
+        /* covered by 136:* */
+        { .path = (char *) "/dev/pts/0", .type = 'c', .major = 136, .minor = 0 },
+        { .path = (char *) "/dev/nvidia0", .type = 'c', .major = 195, .minor = 0 },
+};
+static const DevList test_list = { .v = test_nodes, .n = ELEMENTSOF(test_nodes) };
+
+START_TEST(test_device_v1_lines) {
+        char line[CGROUP_DEVICE_LINE_MAX];
+
+        ck_assert_int_eq(cgroup_device_v1_line('c', 195, 0, line), 0);
+        ck_assert_str_eq(line, "c 195:0 rwm");
+        ck_assert_int_eq(cgroup_device_v1_line('c', 136, DEV_ANY_MINOR, line), 0);
+        ck_assert_str_eq(line, "c 136:* rwm");
+        ck_assert_int_eq(cgroup_device_v1_line('b', 4095, 1048575, line), 0);
+        ck_assert_str_eq(line, "b 4095:1048575 rwm");
+        ck_assert_int_eq(cgroup_device_v1_line('x', 1, 3, line), -EINVAL);
+}
+END_TEST
+
+/* Runs a device program the way the kernel would, for the instructions
+ * the generator uses; -1 for any other (the test fails). */
+static int run_bpf(const struct bpf_insn *p, size_t n, uint32_t type, uint32_t access, uint32_t major, uint32_t minor) {
+        struct bpf_cgroup_dev_ctx ctx = { .access_type = access << 16 | type, .major = major, .minor = minor };
+        uint64_t r[11] = { 0 };
+
+        for (size_t pc = 0; pc < n; pc++) {
+                const struct bpf_insn *i = &p[pc];
+                switch (i->code) {
+                case BPF_LDX | BPF_MEM | BPF_W:
+                        if (i->src_reg != BPF_REG_1 || i->off < 0 || (size_t) i->off + 4 > sizeof ctx)
+                                return -1;
+                        memcpy((uint32_t *) &r[i->dst_reg], (const char *) &ctx + i->off, 4);
+                        r[i->dst_reg] &= 0xffffffffu;
+                        break;
+                case BPF_ALU | BPF_AND | BPF_K:
+                        r[i->dst_reg] = (uint32_t) (r[i->dst_reg] & (uint32_t) i->imm);
+                        break;
+                case BPF_ALU64 | BPF_MOV | BPF_K:
+                        r[i->dst_reg] = (uint64_t) (int64_t) i->imm;
+                        break;
+                case BPF_JMP | BPF_JNE | BPF_K:
+                        if (r[i->dst_reg] != (uint64_t) (int64_t) i->imm) {
+                                if (i->off < 0)
+                                        return -1; /* no loops */
+                                pc += (size_t) i->off;
+                        }
+                        break;
+                case BPF_JMP | BPF_EXIT:
+                        return (int) r[BPF_REG_0];
+                default:
+                        return -1;
+                }
+        }
+        return -1; /* fell off the end */
+}
+
+START_TEST(test_device_bpf) {
+        struct bpf_insn *p = NULL;
+        size_t n = 0;
+        const uint32_t C = BPF_DEVCG_DEV_CHAR, B = BPF_DEVCG_DEV_BLOCK;
+        const uint32_t RW = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE, M = BPF_DEVCG_ACC_MKNOD;
+
+        ck_assert_int_eq(cgroup_device_bpf_program(&test_list, &p, &n), 0);
+        /* 4 loads, 1:3 (5), 136:* (4), 137:* (4), b 8:0 (5), 195:0 (5), deny (2) */
+        ck_assert_uint_eq(n, 4 + 5 + 4 + 4 + 5 + 5 + 2);
+        ck_assert_int_eq(p[n - 1].code, BPF_JMP | BPF_EXIT);
+        ck_assert_int_eq(p[n - 2].imm, 0);
+
+        ck_assert_int_eq(run_bpf(p, n, C, RW, 1, 3), 1);
+        ck_assert_int_eq(run_bpf(p, n, C, M, 1, 3), 1);
+        ck_assert_int_eq(run_bpf(p, n, C, RW, 136, 0), 1);
+        ck_assert_int_eq(run_bpf(p, n, C, RW, 137, 99999), 1);
+        ck_assert_int_eq(run_bpf(p, n, B, RW, 8, 0), 1);
+        ck_assert_int_eq(run_bpf(p, n, C, RW, 195, 0), 1);
+        /* the wrong type, minor or major */
+        ck_assert_int_eq(run_bpf(p, n, B, RW, 1, 3), 0);
+        ck_assert_int_eq(run_bpf(p, n, C, RW, 8, 0), 0);
+        ck_assert_int_eq(run_bpf(p, n, C, RW, 1, 11), 0);
+        ck_assert_int_eq(run_bpf(p, n, B, RW, 8, 1), 0);
+        ck_assert_int_eq(run_bpf(p, n, C, RW, 195, 1), 0);
+        ck_assert_int_eq(run_bpf(p, n, C, RW, 10, 200), 0);
+        ck_assert_int_eq(run_bpf(p, n, C, RW, 138, 0), 0);
+        free(p);
+
+        /* an empty list denies everything */
+        DevList empty = {};
+        ck_assert_int_eq(cgroup_device_bpf_program(&empty, &p, &n), 0);
+        ck_assert_uint_eq(n, 6);
+        ck_assert_int_eq(run_bpf(p, n, C, RW, 1, 3), 0);
+        free(p);
+
+        DevNode bad = { .type = 'p', .major = 1, .minor = 1 };
+        DevList bl = { .v = &bad, .n = 1 };
+        ck_assert_int_eq(cgroup_device_bpf_program(&bl, &p, &n), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_device_systemd) {
+        SystemdProperty p[SYSTEMD_PROPERTIES_MAX];
+        CgroupLimits l = none;
+        _cleanup_strv_free_ char **allow = NULL;
+        const SystemdProperty *q;
+        int n;
+
+        ck_assert_int_eq(systemd_device_allow(&test_list, &allow), 0);
+        /* paths, and "char-pts" once for its majors */
+        ck_assert_uint_eq(strv_length(allow), 6);
+        ck_assert_str_eq(allow[0], "/dev/null");
+        ck_assert_str_eq(allow[1], "char-pts");
+        ck_assert_str_eq(allow[2], "/dev/sda");
+        ck_assert_str_eq(allow[3], "/dev/disk/by-id/x");
+        ck_assert_str_eq(allow[4], "/dev/pts/0");
+        ck_assert_str_eq(allow[5], "/dev/nvidia0");
+
+        l.devices = &test_list;
+        n = systemd_scope_properties("d", "corral.slice", &l, allow, 1, true, p, NULL);
+        ck_assert_int_eq(n, 9);
+        /* strict: "closed" would add systemd's own set */
+        ck_assert_str_eq(find_prop(p, n, "DevicePolicy")->s, "strict");
+        q = find_prop(p, n, "DeviceAllow");
+        ck_assert_ptr_nonnull(q);
+        ck_assert_int_eq(q->type, 'A');
+        ck_assert_ptr_eq(q->strv, allow);
+        /* no list: no device properties */
+        n = systemd_scope_properties("d", "corral.slice", &l, NULL, 1, true, p, NULL);
+        ck_assert_int_eq(n, 7);
+        ck_assert_ptr_null(find_prop(p, n, "DevicePolicy"));
 }
 END_TEST
 
@@ -406,6 +549,9 @@ Suite *cgroup_suite(void) {
         tcase_add_test(tc, test_systemd_names);
         tcase_add_test(tc, test_systemd_properties);
         tcase_add_test(tc, test_delegation_paths);
+        tcase_add_test(tc, test_device_v1_lines);
+        tcase_add_test(tc, test_device_bpf);
+        tcase_add_test(tc, test_device_systemd);
         suite_add_tcase(s, tc);
         return s;
 }
