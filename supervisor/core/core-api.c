@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "core.h"
 #include "job.h"
 #include "log.h"
@@ -84,6 +85,17 @@ json_t *job_to_json(Core *c, const Job *j, bool full) {
         }
         json_object_set_new(o, "walltime", json_string(format_duration(buf, j->walltime)));
         job_resources_to_json(c, j, o);
+        if (j->array_job_id > 0) {
+                /* an element of an array: "array" is ARRAY_TASK as Slurm writes it */
+                char at[64];
+                snprintf(at, sizeof at, "%lld_%llu", (long long) j->array_job_id,
+                         (unsigned long long) j->array_task_id);
+                json_object_set_new(o, "array", json_string(at));
+                json_object_set_new(o, "array_job_id", json_integer((json_int_t) j->array_job_id));
+                json_object_set_new(o, "array_task_id", json_integer((json_int_t) j->array_task_id));
+                json_object_set_new(o, "array_throttle",
+                                    j->array_throttle ? json_integer((json_int_t) j->array_throttle) : json_null());
+        }
         json_object_set_new(o, "submitted", json_integer((json_int_t) (j->submit_time / USEC_PER_SEC)));
         json_object_set_new(o, "started",
                             j->start_time ? json_integer((json_int_t) (j->start_time / USEC_PER_SEC)) : json_null());
@@ -184,6 +196,8 @@ typedef struct Ctx {
         int64_t job; /* for the audit log */
         const char *result; /* "ok", "denied", "invalid", ... */
         char detail[256];
+        Job **array_jobs; /* submit --array: the elements stored */
+        size_t n_array_jobs;
 } Ctx;
 
 static json_t *deny(Ctx *x, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -293,6 +307,89 @@ static int submit_resources(Core *c, const ApiRequest *rq, const Policy *p, cons
         return res_resolve(&req, &l, policy, ret, ret_reason);
 }
 
+/* The submission's array elements, stored (all or none) in one
+ * transaction; x->array_jobs the elements. NULL, or the denial. */
+static json_t *submit_array(Ctx *x, const Job *proto, const ArraySpec *spec) {
+        Core *c = x->c;
+        Job **l = calloc(spec->n, sizeof(Job *));
+        int r = 0;
+        if (!l)
+                return deny(x, "internal", "out of memory");
+        for (size_t i = 0; i < spec->n && r >= 0; i++) {
+                Job *e = calloc(1, sizeof(Job));
+                if (!e) {
+                        r = -ENOMEM;
+                        break;
+                }
+                *e = *proto;
+                e->user = strdup(proto->user);
+                e->policy = strdup(proto->policy);
+                e->argv = strv_copy(proto->argv);
+                e->env = strv_copy(proto->env);
+                e->cwd = strdup(proto->cwd);
+                e->stdout_path = proto->stdout_path ? strdup(proto->stdout_path) : NULL;
+                e->stderr_path = proto->stderr_path ? strdup(proto->stderr_path) : NULL;
+                e->name = proto->name ? strdup(proto->name) : NULL;
+                e->cgroup = e->result = e->epilogue = e->reason = NULL;
+                l[i] = e;
+                if (!e->user || !e->policy || !e->argv || !e->env || !e->cwd ||
+                    (proto->stdout_path && !e->stdout_path) || (proto->stderr_path && !e->stderr_path) ||
+                    (proto->name && !e->name) || job_output_id_new(e->output_id) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                e->array_job_id = STORE_ARRAY_NEW;
+                e->array_task_id = spec->ids[i];
+                e->array_throttle = spec->throttle;
+                e->array_count = spec->n;
+                e->array_min = spec->ids[0];
+                e->array_max = spec->ids[spec->n - 1];
+        }
+        /* acknowledged only after the commit is on disk (synchronous=FULL) */
+        if (r >= 0)
+                r = store_submit(c->store, l, spec->n);
+        if (r < 0) {
+                job_list_free(l, spec->n);
+                return deny(x, "internal", "cannot store the array: %s", strerror(-r));
+        }
+        x->job = l[0]->id;
+        x->array_jobs = l;
+        x->n_array_jobs = spec->n;
+        {
+                _cleanup_free_ char *pf = NULL;
+                const char *fields[] = { CORRAL_MESSAGE_JOB_SUBMITTED, "CORRAL_STATE=QUEUED",
+                                         asprintf(&pf, "CORRAL_POLICY=%s", l[0]->policy) < 0 ? NULL : pf, NULL };
+                log_job_full(LOG_INFO, (long long) l[0]->id, l[0]->user, fields,
+                             "submitted array %lld of %zu jobs %lld-%lld (%s, policy %s)", (long long) l[0]->id,
+                             spec->n, (long long) l[0]->id, (long long) l[spec->n - 1]->id, l[0]->argv[0],
+                             l[0]->policy);
+        }
+        return NULL;
+}
+
+/* {"ok":true,"job":FIRST,"array_job_id":ID,"tasks":N,"jobs":[ids],"state":S} */
+static json_t *submit_array_answer(Ctx *x, char **dropped) {
+        Job **l = x->array_jobs;
+        json_t *resp = ok(x), *ids = json_array();
+        for (size_t i = 0; ids && i < x->n_array_jobs; i++)
+                json_array_append_new(ids, json_integer((json_int_t) l[i]->id));
+        json_object_set_new(resp, "job", json_integer((json_int_t) l[0]->id));
+        json_object_set_new(resp, "array_job_id", json_integer((json_int_t) l[0]->array_job_id));
+        json_object_set_new(resp, "tasks", json_integer((json_int_t) x->n_array_jobs));
+        json_object_set_new(resp, "jobs", ids ? ids : json_null());
+        json_object_set_new(resp, "state", json_string(job_state_to_string(l[0]->state)));
+        if (dropped) {
+                json_t *a = json_array();
+                for (char **dv = dropped; a && *dv; dv++)
+                        json_array_append_new(a, json_string(*dv));
+                json_object_set_new(resp, "env_dropped", a ? a : json_null());
+        }
+        job_list_free(l, x->n_array_jobs);
+        x->array_jobs = NULL;
+        x->n_array_jobs = 0;
+        return resp;
+}
+
 static json_t *op_submit(Ctx *x) {
         Core *c = x->c;
         ApiRequest *rq = x->req;
@@ -342,12 +439,26 @@ static json_t *op_submit(Ctx *x) {
                 return deny(x, "internal", "out of memory");
         if (r < 0)
                 return deny(x, "invalid", "%s", why);
+        /* --array: one job per task id, all checked before any is stored */
+        _cleanup_(array_spec_done) ArraySpec spec = { 0 };
+        if (rq->array) {
+                _cleanup_free_ char *aerr = NULL;
+                r = array_spec_parse(rq->array, c->s->node->max_array_size, &spec, &aerr);
+                if (r == -ENOMEM)
+                        return deny(x, "internal", "out of memory");
+                if (r < 0)
+                        return deny(x, r == -E2BIG ? "limit" : "invalid", "%s", aerr ? aerr : "invalid --array");
+        }
+        size_t n_jobs = rq->array ? spec.n : 1;
         r = store_count_waiting(c->store, x->conn->uid, &waiting);
         if (r < 0)
                 return deny(x, "internal", "cannot count queued jobs: %s", strerror(-r));
-        if (waiting >= c->s->max_queued_per_user)
-                return deny(x, "limit", "%s already has %llu jobs waiting (the limit is %llu)", pw->pw_name,
-                            (unsigned long long) waiting, (unsigned long long) c->s->max_queued_per_user);
+        if (waiting + n_jobs > c->s->max_queued_per_user)
+                return deny(x, "limit",
+                            "%s already has %llu jobs waiting and this submission adds %zu (the limit is %llu, "
+                            "[node] max_queued_per_user)",
+                            pw->pw_name, (unsigned long long) waiting, n_jobs,
+                            (unsigned long long) c->s->max_queued_per_user);
 
         j = calloc(1, sizeof(Job));
         if (!j)
@@ -376,6 +487,13 @@ static json_t *op_submit(Ctx *x) {
         (void) pid_session(x->conn->pid, &j->submit_sid);
         if (!j->user || !j->policy || job_output_id_new(j->output_id) < 0)
                 return deny(x, "internal", "out of memory");
+        if (rq->array) {
+                json_t *e = submit_array(x, j, &spec);
+                if (e)
+                        return e;
+                dispatch(c);
+                return submit_array_answer(x, dropped);
+        }
         /* acknowledged only after the commit is on disk (synchronous=FULL) */
         r = store_submit(c->store, &j, 1);
         if (r < 0)
@@ -538,13 +656,11 @@ static json_t *op_show(Ctx *x) {
         return resp;
 }
 
-static json_t *op_cancel(Ctx *x) {
+/* Cancels job j (owned, checked by the caller; freed here). */
+static json_t *cancel_one(Ctx *x, Job *j) {
         Core *c = x->c;
-        Job *j = NULL;
-        json_t *e = get_own_job(x, x->req->job, &j);
+        int64_t id = j->id;
         int r;
-        if (e)
-                return e;
         if (j->state == JOB_QUEUED || j->state == JOB_HELD) {
                 r = store_transition(c->store, j->id, j->state, JOB_CANCELLED);
                 if (r > 0) {
@@ -566,7 +682,7 @@ static json_t *op_cancel(Ctx *x) {
                 /* it just started: cancel it as a running job */
                 job_free(j);
                 j = NULL;
-                r = store_get(c->store, x->req->job, &j);
+                r = store_get(c->store, id, &j);
                 if (r < 0)
                         return deny(x, "internal", "cannot read job: %s", strerror(-r));
         }
@@ -586,6 +702,61 @@ static json_t *op_cancel(Ctx *x) {
         json_t *resp =
                 deny(x, "conflict", "job %lld already ended (%s)", (long long) j->id, job_state_to_string(j->state));
         job_free(j);
+        return resp;
+}
+
+/* cancel ID of an array (its first element's id): every element not over
+ * yet; cancel ID with "task": that element only; any other id: that job. */
+static json_t *op_cancel(Ctx *x) {
+        Job *j = NULL, **l = NULL;
+        size_t n = 0;
+        json_t *e = get_own_job(x, x->req->job, &j);
+        if (e)
+                return e;
+        bool is_array = j->array_job_id > 0 && j->array_job_id == j->id;
+        if (!is_array && !x->req->has_task)
+                return cancel_one(x, j);
+        if (!is_array) {
+                e = deny(x, "not_found", "job %lld is not an array (a task id names an element of an array: ID_TASK)",
+                         (long long) j->id);
+                job_free(j);
+                return e;
+        }
+        StoreFilter f = { .array_job_id = j->id };
+        job_free(j);
+        int r = store_list(x->c->store, &f, &l, &n);
+        if (r < 0)
+                return deny(x, "internal", "cannot read the array's jobs: %s", strerror(-r));
+        if (x->req->has_task) {
+                for (size_t i = 0; i < n; i++)
+                        if (l[i]->array_task_id == x->req->task) {
+                                Job *one = l[i];
+                                l[i] = NULL;
+                                job_list_free(l, n);
+                                x->job = one->id;
+                                return cancel_one(x, one);
+                        }
+                job_list_free(l, n);
+                return deny(x, "not_found", "array %lld has no task %llu", (long long) x->req->job,
+                            (unsigned long long) x->req->task);
+        }
+        uint64_t cancelled = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (job_state_is_final(l[i]->state))
+                        continue;
+                Job *one = l[i];
+                l[i] = NULL;
+                json_t *a = cancel_one(x, one);
+                cancelled += json_is_true(json_object_get(a, "ok"));
+                json_decref(a);
+        }
+        job_list_free(l, n);
+        x->job = x->req->job;
+        if (cancelled == 0)
+                return deny(x, "conflict", "every job of array %lld already ended", (long long) x->req->job);
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "array_job_id", json_integer((json_int_t) x->req->job));
+        json_object_set_new(resp, "cancelled", json_integer((json_int_t) cancelled));
         return resp;
 }
 
