@@ -343,6 +343,7 @@ typedef struct SubmitOpts {
         bool wait, hold;
         /* environment and output (issue 13, items 1 and 3) */
         const char *export_arg, *name;
+        const char *array; /* --array SPEC */
         SubmitRes res;
         WaitOpts w;
 } SubmitOpts;
@@ -355,8 +356,8 @@ enum { OPT_EXPORT = 0x310 };
  * variable the policy denies is then an error, not a note). Variables whose
  * name a job cannot have (bash's exported functions, BASH_FUNC_f%%) are not
  * exported, nor USER, LOGNAME, HOME and SHELL, which corral-launch sets from
- * the password entry (unless named or set), nor CORRAL_JOB_ID and
- * CORRAL_POLICY (a submission from inside a job: corral-launch sets the new
+ * the password entry (unless named or set), nor CORRAL_JOB_ID,
+ * CORRAL_POLICY and CORRAL_ARRAY_* (a submission from inside a job: corral-launch sets the new
  * job's, and they win even when set). Never cut short: too much is an error
  * naming the fix. */
 static int submit_env(const SubmitOpts *s, json_t **ret_env, json_t **ret_explicit) {
@@ -405,7 +406,8 @@ static int submit_env(const SubmitOpts *s, json_t **ret_env, json_t **ret_explic
                             streq(name, "SHELL"))
                                 continue;
                         /* corral's own (the job's id and policy), never another job's */
-                        if (streq(name, "CORRAL_JOB_ID") || streq(name, "CORRAL_POLICY"))
+                        if (streq(name, "CORRAL_JOB_ID") || streq(name, "CORRAL_POLICY") ||
+                            strncmp(name, "CORRAL_ARRAY_", 13) == 0)
                                 continue;
                         if (api_env_name_valid(name) && json_object_set_new(env, name, json_string(*e + n + 1)) < 0)
                                 goto oom;
@@ -558,6 +560,9 @@ static int submit_opt(int c, void *u) {
         case OPT_EXPORT:
                 s->export_arg = optarg;
                 return 0;
+        case 'a':
+                s->array = optarg;
+                return 0;
         }
         return wait_opt(c, &s->w);
 }
@@ -584,6 +589,7 @@ static int verb_submit(int argc, char *argv[]) {
                 { "tasks", required_argument, NULL, 'n' },
                 { "ntasks", required_argument, NULL, 'n' },
                 { "time", required_argument, NULL, 't' },
+                { "array", required_argument, NULL, 'a' },
                 {},
         };
         Opts o = { 0 };
@@ -612,13 +618,17 @@ static int verb_submit(int argc, char *argv[]) {
               "  -o, --output FILE     the job's stdout in FILE (default: corral logs ID)\n"
               "  -e, --error FILE      its stderr in FILE; relative to the working directory,\n"
               "                        %j the job id, %x its name, %u your user name, %% a %\n"
+              "                        (with --array: %A the array's id, %a the task id)\n"
+              "  -a, --array SPEC      a job array: one job per task id of SPEC, as sbatch's\n"
+              "                        (1-100, 0-15:4, 1,3,5-7; %N after it: at most N at once);\n"
+              "                        prints the array's id (corral cancel ID cancels them all)\n"
               "      --hold            queue it held (corral release ID lets it run)\n"
               "  -W, --wait            wait for the job and exit with its status\n"
               "  -P, --pipe            --wait, showing its stdout and stderr as it writes them\n"
               "      --cancel-on-interrupt  with --wait or --pipe: ^C cancels the job (else, on a\n"
               "                        terminal, ^C asks; otherwise the job goes on)\n"
               "Options end at CMD: what follows it is the job's own arguments, options too.\n",
-              "+p:w:C:o:e:E:WPHJ:c:n:t:", extra, submit_opt, &s);
+              "+p:w:C:o:e:E:WPHJ:c:n:t:a:", extra, submit_opt, &s);
         _cleanup_strv_free_ char **env = s.env;
         s.wait = s.wait || s.w.pipe;
         if (s.w.cancel_on_interrupt && !s.wait) {
@@ -627,6 +637,11 @@ static int verb_submit(int argc, char *argv[]) {
         }
         if (optind >= argc) {
                 log_error("submit: no command given (corral submit -- CMD ...)");
+                return CLI_EXIT_USAGE;
+        }
+        if (s.array && s.wait) {
+                log_error("submit: --wait and --pipe follow one job, not an --array: corral wait ID for one of "
+                          "its jobs");
                 return CLI_EXIT_USAGE;
         }
         if (!s.cwd) {
@@ -672,6 +687,8 @@ static int verb_submit(int argc, char *argv[]) {
                 json_object_set_new(req, e ? "stderr" : "stdout", json_string(path));
         }
         submit_res_json(&s.res, req);
+        if (s.array)
+                json_object_set_new(req, "array", json_string(s.array));
         r = call(&o, req, &resp);
         if (r < 0)
                 return CLI_EXIT_FAILURE;
@@ -684,6 +701,18 @@ static int verb_submit(int argc, char *argv[]) {
                 fprintf(stderr, " from the job's environment (not exported)\n");
         }
         int64_t id = json_integer_value(json_object_get(resp, "job"));
+        json_t *ids = json_object_get(resp, "jobs");
+        if (s.array && !o.json) {
+                /* the array's id on stdout, as the id of one job: what
+                 * cancel takes; the rest for people */
+                long long aid = (long long) json_integer_value(json_object_get(resp, "array_job_id"));
+                printf("%lld\n", aid);
+                fprintf(stderr, "corral: array job %lld: %zu tasks, jobs %lld to %lld (listed as %lld_TASK)\n", aid,
+                        json_array_size(ids), (long long) json_integer_value(json_array_get(ids, 0)),
+                        (long long) json_integer_value(json_array_get(ids, json_array_size(ids) - 1)), aid);
+                json_decref(resp);
+                return CLI_EXIT_OK;
+        }
         if (o.json && !s.wait)
                 print_json(resp);
         else if (!s.wait)
@@ -701,7 +730,7 @@ static int verb_submit(int argc, char *argv[]) {
 #define LIST_LAST_DEFAULT 10
 _Static_assert(LIST_LAST_DEFAULT == 10, "list's usage text and corral(1) say 10");
 
-#define LIST_COLUMNS "id,user,state,policy,name,submitted,exit,pending,command"
+#define LIST_COLUMNS "id,array,user,state,policy,name,submitted,exit,pending,command"
 
 typedef struct ListOpts {
         bool all, all_users, has_last, noheadings;
@@ -1118,6 +1147,9 @@ static int simple_job_op(int argc, char *argv[], const char *op, const char *usa
                 return CLI_EXIT_FAILURE;
         if (o.json)
                 print_json(resp);
+        else if (json_is_integer(json_object_get(resp, "cancelled")))
+                printf("array %lld: cancel requested for %lld jobs\n", (long long) id,
+                       (long long) json_integer_value(json_object_get(resp, "cancelled")));
         else
                 printf("job %lld: %s\n", (long long) id, done);
         json_decref(resp);
@@ -1125,10 +1157,43 @@ static int simple_job_op(int argc, char *argv[], const char *op, const char *usa
 }
 
 static int verb_cancel(int argc, char *argv[]) {
-        return simple_job_op(argc, argv, "cancel",
-                             "Usage: corral cancel ID\n\nCancel a job: a queued one is removed, a running one gets "
-                             "SIGTERM and,\nafter the policy's grace, its cgroup is killed.\n",
-                             "cancel requested");
+        static const char usage[] =
+                "Usage: corral cancel ID | ARRAYID_TASKID\n\nCancel a job: a queued one is removed, a running one "
+                "gets SIGTERM and,\nafter the policy's grace, its cgroup is killed. The id of an array (submit "
+                "--array)\ncancels every job of it not over yet; ARRAYID_TASKID (12_3) one of them.\n";
+        const char *us = NULL;
+        for (int i = 1; i < argc && !us; i++)
+                if (argv[i][0] != '-')
+                        us = strchr(argv[i], '_');
+        if (!us)
+                return simple_job_op(argc, argv, "cancel", usage, "cancel requested");
+        /* ARRAYID_TASKID: one element */
+        Opts o = { 0 };
+        uint64_t aid, task;
+        json_t *resp = NULL;
+        PARSE(usage, NULL, NULL, NULL, NULL);
+        if (optind != argc - 1) {
+                log_error("expected exactly one job id");
+                return CLI_EXIT_USAGE;
+        }
+        _cleanup_free_ char *a = strndup(argv[optind], (size_t) (strchr(argv[optind], '_') - argv[optind]));
+        if (!a)
+                return log_oom(), CLI_EXIT_FAILURE;
+        if (parse_uint64(a, 1, INT64_MAX, &aid) < 0 ||
+            parse_uint64(strchr(argv[optind], '_') + 1, 0, UINT32_MAX, &task) < 0) {
+                log_error("invalid job id '%s': a job id, or an array's id and a task id as ARRAYID_TASKID (12_3)",
+                          argv[optind]);
+                return CLI_EXIT_USAGE;
+        }
+        if (call(&o, json_pack("{s:s, s:I, s:I}", "op", "cancel", "job", (json_int_t) aid, "task", (json_int_t) task),
+                 &resp) < 0)
+                return CLI_EXIT_FAILURE;
+        if (o.json)
+                print_json(resp);
+        else
+                printf("job %llu_%llu: cancel requested\n", (unsigned long long) aid, (unsigned long long) task);
+        json_decref(resp);
+        return CLI_EXIT_OK;
 }
 
 static int verb_hold(int argc, char *argv[]) {
