@@ -730,7 +730,7 @@ static int verb_submit(int argc, char *argv[]) {
 #define LIST_LAST_DEFAULT 10
 _Static_assert(LIST_LAST_DEFAULT == 10, "list's usage text and corral(1) say 10");
 
-#define LIST_COLUMNS "id,array,user,state,policy,name,submitted,exit,pending,command"
+#define LIST_COLUMNS "id,user,state,policy,name,array,submitted,exit,pending,command"
 
 typedef struct ListOpts {
         bool all, all_users, has_last, noheadings;

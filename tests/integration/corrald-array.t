@@ -62,7 +62,7 @@ for i in $(seq 600); do
     run=$(printf '%s\n' "$json" | grep -c '"state": "RUNNING"')
     [ "$run" -gt "$max" ] && max=$run
     printf '%s\n' "$json" | grep -q '"pending_reason": "ARRAY_LIMIT"' && limit_seen=$((limit_seen + 1))
-    [ "$table_seen" = 0 ] && "$CORRAL" list -u $A | grep -Eq "^[0-9]+ +${aid}_[0-9] .* QUEUED .* ARRAY_LIMIT " && table_seen=1
+    [ "$table_seen" = 0 ] && "$CORRAL" list -u $A | grep -Eq "^[0-9]+ .* QUEUED .* ${aid}_[0-9] .* ARRAY_LIMIT " && table_seen=1
     final=$(printf '%s\n' "$json" | grep -cE '"state": "(COMPLETED|FAILED|CANCELLED|TIMEOUT|OUT_OF_MEMORY|LOST)"')
     [ "$final" = 6 ] && break
     sleep 0.1
