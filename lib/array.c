@@ -92,7 +92,6 @@ int array_spec_parse(const char *spec, uint64_t max_tasks, ArraySpec *ret, char 
                 }
                 for (uint64_t t = from; t <= to; t += step) {
                         if (a.n >= max_tasks) {
-                                /* count the rest without storing it, for the message */
                                 r = fail(ret_error, -E2BIG,
                                          "--array '%s' has more than %llu elements, the most this node allows "
                                          "([node] max_array_size): split it or ask the admin to raise the limit",
