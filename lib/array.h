@@ -11,6 +11,9 @@
 
 #define ARRAY_MAX_TASK_ID 4000000 /* the largest task id a spec may name */
 #define ARRAY_MAX_SPEC 1024 /* bytes of a spec */
+/* CORRAL_ARRAY_JOB_ID, _TASK_ID, _TASK_COUNT, _TASK_MIN, _TASK_MAX: added to
+ * an element's environment when it is launched */
+#define ARRAY_ENV_VARS 5
 
 typedef struct ArraySpec {
         uint32_t *ids; /* ascending, no duplicates */

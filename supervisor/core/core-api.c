@@ -449,14 +449,23 @@ static json_t *op_submit(Ctx *x) {
                 if (r < 0)
                         return deny(x, r == -E2BIG ? "limit" : "invalid", "%s", aerr ? aerr : "invalid --array");
         }
+        /* corrald adds CORRAL_ARRAY_* (5) to each element's environment */
+        if (rq->array && strv_length(rq->env) > API_MAX_ENV - ARRAY_ENV_VARS)
+                return deny(x, "invalid",
+                            "the environment has %zu variables and a job array's may have %d (corral adds its "
+                            "CORRAL_ARRAY_* to each job): --export=NAME,... or --export=NONE",
+                            strv_length(rq->env), API_MAX_ENV - ARRAY_ENV_VARS);
         size_t n_jobs = rq->array ? spec.n : 1;
         r = store_count_waiting(c->store, x->conn->uid, &waiting);
         if (r < 0)
                 return deny(x, "internal", "cannot count queued jobs: %s", strerror(-r));
+        if (!rq->array && waiting >= c->s->max_queued_per_user)
+                return deny(x, "limit", "%s already has %llu jobs waiting (the limit is %llu)", pw->pw_name,
+                            (unsigned long long) waiting, (unsigned long long) c->s->max_queued_per_user);
         if (waiting + n_jobs > c->s->max_queued_per_user)
                 return deny(x, "limit",
-                            "%s already has %llu jobs waiting and this submission adds %zu (the limit is %llu, "
-                            "[node] max_queued_per_user)",
+                            "%s already has %llu jobs waiting and this array adds %zu (the limit is %llu, [node] "
+                            "max_queued_per_user)",
                             pw->pw_name, (unsigned long long) waiting, n_jobs,
                             (unsigned long long) c->s->max_queued_per_user);
 

@@ -328,10 +328,14 @@ int on_helper(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
 /* j's stored environment and its array's variables (Slurm's
  * SLURM_ARRAY_* as CORRAL_ARRAY_*). */
 static int job_array_env(const Job *j, char ***ret) {
-        _cleanup_strv_free_ char **l = strv_copy(j->env);
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
         char *kv = NULL;
         if (!l)
                 return -ENOMEM;
+        /* the stored ones but for CORRAL_ARRAY_* (-E): the array's own win */
+        for (char **e = j->env; e && *e; e++)
+                if (strncmp(*e, "CORRAL_ARRAY_", 13) != 0 && strv_extend(&l, *e) < 0)
+                        return -ENOMEM;
         if (asprintf(&kv, "CORRAL_ARRAY_JOB_ID=%lld", (long long) j->array_job_id) < 0 || strv_consume(&l, kv) < 0 ||
             asprintf(&kv, "CORRAL_ARRAY_TASK_ID=%llu", (unsigned long long) j->array_task_id) < 0 ||
             strv_consume(&l, kv) < 0 ||

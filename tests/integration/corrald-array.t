@@ -10,18 +10,19 @@
 #  - cancel of one element by its id, and by ARRAYID_TASKID, cancels only
 #    it; cancel of the array's id cancels the rest;
 #  - a spec with a step and a list makes the right task ids;
-#  - refused specs (bad syntax, more than max_array_size elements) store
-#    nothing and say why; %a without --array is refused;
+#  - refused specs (bad syntax, more than max_array_size elements, more
+#    than max_queued_per_user may wait) store nothing and say why; %a
+#    without --array is refused;
 #  - another user can neither see nor cancel the array;
 #  - after a restart of corrald the throttle still holds.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 40
+plan 41
 
 make_tmpdir
-corrald_setup 4
+MAXQ=40 corrald_setup 4
 echo "max_array_size = 50" >>"$TEST_TMP/corral.conf"
 # the jobs of this test see the host's /tmp, where they write their output
 cat >"$TEST_TMP/policies/arr.ini" <<EOP
@@ -123,6 +124,9 @@ out=$(submit_as $A --array '5-1' -- /bin/true 2>&1); rc=$?
 like "$rc:$out" "^1:.*ends before it starts" "a range that ends before it starts is refused"
 out=$(submit_as $A --array '1-51' -- /bin/true 2>&1); rc=$?
 like "$rc:$out" "^1:.*more than 50 elements.*max_array_size" "51 elements with max_array_size = 50: refused, naming the limit and the knob"
+out=$(submit_as $A --array '1-45' -- /bin/true 2>&1); rc=$?
+like "$rc:$out" "^1:.*this array adds 45 \(the limit is 40, \[node\] max_queued_per_user\)" \
+    "an array past max_queued_per_user is refused as a whole"
 out=$(submit_as $A --array '1-3%0' -- /bin/true 2>&1); rc=$?
 like "$rc:$out" "^1:.*throttle" "a throttle of 0 is refused"
 out=$(in_dir "$W" $A "$CORRAL" submit -o '%a.out' -- /bin/true 2>&1); rc=$?
