@@ -173,8 +173,12 @@ TAP_TESTS = $(sort $(wildcard tests/integration/*.t tests/escape/*.t))
 ifdef SANITIZE
 # Slurm's accounting with and without spank_corral.so: the plugin is never
 # a sanitizer build (spank/module.mk) and the test runs no other corral code,
-# so make check-asan would only repeat make check's run
-TAP_TESTS := $(filter-out tests/integration/slurm-sacct.t,$(TAP_TESTS))
+# so make check-asan would only repeat make check's run. The same holds for
+# the Debian package (deb-package.t builds and installs its own, never a
+# sanitizer build) and a newcomer's first hour (newcomer.t builds the
+# user's clone with a plain make and runs what that built).
+TAP_TESTS := $(filter-out tests/integration/slurm-sacct.t tests/integration/deb-package.t \
+                          tests/integration/newcomer.t,$(TAP_TESTS))
 endif
 export CORRAL_BUILD = $(abspath $(BUILD))
 export CORRAL_SRC = $(CURDIR)

@@ -99,6 +99,12 @@ const ConfKey policy_keys[_PK_MAX] = {
             .help = "an empty /tmp for the job, gone when it ends"),
         KEY("filesystem", "private_devshm", CONF_BOOL, PK_PRIVATE_DEVSHM, private_devshm, .def = "yes",
             .help = "an empty /dev/shm for the job"),
+        KEY("filesystem", "private_dev", CONF_BOOL, PK_PRIVATE_DEV, private_dev, .def = "yes",
+            .help = "a /dev of the job's own: null, zero, full, random, urandom, tty, its own pts and ptmx, shm, "
+                    "mqueue, and the devices listed; the device cgroup allows those and no other device"),
+        KEY("filesystem", "devices", CONF_PATHS, PK_DEVICES, devices, .def = "",
+            .help = "host devices the job may use besides (private_dev): paths below /dev, glob patterns and "
+                    "directories (/dev/nvidia*, /dev/infiniband); missing ones are skipped"),
         KEY("filesystem", "private_dirs", CONF_PATHS, PK_PRIVATE_DIRS, private_dirs, .def = "/var/tmp, /run/lock",
             .help = "more world-writable directories that get an empty tmpfs of the job's own, like /tmp"),
         KEY("filesystem", "read_only", CONF_PATHS, PK_READ_ONLY, read_only, .def = "",
@@ -303,8 +309,22 @@ int policy_validate(const Policy *p, ConfDiags *d) {
                 diag_at(p, d, PK_HOSTNAME, "hostname is set but namespaces.uts = host: the job would rename the node");
                 errors++;
         }
-        if ((p->private_tmp || p->private_devshm || strv_length(p->private_dirs) || strv_length(p->read_only) ||
-             strv_length(p->hide)) &&
+        for (char **dv = p->devices; dv && *dv; dv++)
+                if (strncmp(*dv, "/dev/", 5) != 0 || !(*dv)[5]) {
+                        diag_at(p, d, PK_DEVICES,
+                                "devices: '%s' is not below /dev (a device node, a glob pattern "
+                                "of them or a directory of them: /dev/nvidia0, /dev/nvidia*, /dev/infiniband)",
+                                *dv);
+                        errors++;
+                }
+        if (strv_length(p->devices) && !p->private_dev) {
+                diag_at(p, d, PK_DEVICES,
+                        "devices is set but private_dev = no: the job sees every device of the host anyway (set "
+                        "private_dev = yes, or remove devices)");
+                errors++;
+        }
+        if ((p->private_tmp || p->private_devshm || p->private_dev || strv_length(p->private_dirs) ||
+             strv_length(p->read_only) || strv_length(p->hide)) &&
             p->ns_mount == NS_HOST) {
                 diag_at(p, d, PK_NS_MOUNT,
                         "namespaces.mount = host, but [filesystem] asks for private or read-only paths, which need "

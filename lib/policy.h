@@ -64,6 +64,8 @@ typedef enum PolicyKey {
         PK_NS_NET,
         PK_PRIVATE_TMP,
         PK_PRIVATE_DEVSHM,
+        PK_PRIVATE_DEV,
+        PK_DEVICES,
         PK_PRIVATE_DIRS,
         PK_READ_ONLY,
         PK_HIDE,
@@ -122,6 +124,8 @@ typedef struct Policy {
         int ns_user, ns_pid, ns_mount, ns_ipc, ns_uts, ns_net;
         /* [filesystem] */
         bool private_tmp, private_devshm;
+        bool private_dev; /* a /dev of the job's own: the basic nodes and devices */
+        char **devices; /* host devices for it: paths below /dev, glob patterns, directories */
         char **private_dirs; /* more directories with a private tmpfs */
         char **read_only, **hide;
         char *hostname;

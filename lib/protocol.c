@@ -12,6 +12,7 @@
 
 #include "array.h"
 #include "conf.h"
+#include "depend.h"
 #include "job.h"
 #include "macro.h"
 #include "parse.h"
@@ -34,10 +35,12 @@ static const char *const op_fields[_API_OP_MAX][24] = {
                          /* resources (item 2) */
                          "mem", "cpus", "tasks",
                          /* job arrays (item 7) */
-                         "array" },
+                         "array",
+                         /* dependencies, --begin (item 7) */
+                         "depends", "begin" },
         [API_LIST] = { "states", "user", "all", "limit", "last", "since" },
         [API_SHOW] = { "job" },
-        [API_CANCEL] = { "job", "task" },
+        [API_CANCEL] = { "job", "jobs", "user", "states", "task" },
         [API_LOGS] = { "job", "stream", "follow", "offset" },
         [API_HOLD] = { "job" },
         [API_RELEASE] = { "job" },
@@ -153,6 +156,8 @@ void api_request_done(ApiRequest *r) {
         free(r->name);
         free(r->array);
         free(r->user);
+        free(r->depends);
+        free(r->ranges);
         *r = (ApiRequest){ .op = _API_OP_INVALID };
 }
 
@@ -290,6 +295,34 @@ static int parse_submit_array(json_t *o, ApiRequest *req, char **ret_error) {
         return 0;
 }
 
+/* submit's dependencies (stored in their canonical text) and --begin */
+static int parse_depends(json_t *o, ApiRequest *req, char **ret_error) {
+        _cleanup_free_ char *spec = NULL;
+        DepList l = { .n = 0 };
+        const char *bad = NULL;
+        int r = get_string(o, "depends", 4096, &spec, ret_error);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                r = dep_parse(spec, &l, &bad);
+                if (r == -E2BIG)
+                        return fail(ret_error, "field 'depends' names more than %d dependencies", DEP_MAX);
+                if (r < 0)
+                        return fail(ret_error,
+                                    "field 'depends': cannot parse '%.32s' (TYPE:ID[:ID...][,TYPE:ID...], TYPE "
+                                    "after, afterok or afterany)",
+                                    bad ? bad : spec);
+                r = dep_format(&l, &req->depends);
+                if (r < 0)
+                        return r;
+        }
+        r = get_uint(o, "begin", API_MAX_TIME, &req->begin, ret_error);
+        if (r < 0)
+                return r;
+        req->begin *= USEC_PER_SEC;
+        return 0;
+}
+
 static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
         json_t *argv = json_object_get(o, "argv"), *env = json_object_get(o, "env"), *wt;
         size_t i;
@@ -380,7 +413,10 @@ static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
         r = parse_submit_array(o, req, ret_error);
         if (r < 0)
                 return r;
-        return parse_resources(o, req, ret_error);
+        r = parse_resources(o, req, ret_error);
+        if (r < 0)
+                return r;
+        return parse_depends(o, req, ret_error);
 }
 
 static int parse_job(json_t *o, ApiRequest *req, char **ret_error) {
@@ -453,6 +489,59 @@ static int parse_history(json_t *o, ApiRequest *req, char **ret_error) {
                 req->after_id = json_integer_value(id);
         }
         return 0;
+}
+
+/* cancel: one "job", or a selection (bulk) of "jobs" (ids and [FROM,TO]
+ * ranges) filtered by "user" and "states" */
+static int parse_cancel(json_t *o, ApiRequest *req, char **ret_error) {
+        json_t *jobs = json_object_get(o, "jobs"), *v;
+        uint64_t total = 0;
+        size_t i;
+        int r;
+
+        if (!jobs && !json_object_get(o, "user") && !json_object_get(o, "states")) {
+                r = parse_job(o, req, ret_error);
+                if (r >= 0 && json_object_get(o, "task")) {
+                        /* one element of an array: its array's id and its task id (12_3) */
+                        r = get_uint(o, "task", ARRAY_MAX_TASK_ID, &req->task, ret_error);
+                        req->has_task = r >= 0;
+                }
+                return r < 0 ? r : 0;
+        }
+        if (json_object_get(o, "job"))
+                return fail(ret_error, "cancel takes 'job' or a selection ('jobs', 'user', 'states'), not both");
+        if (json_object_get(o, "task"))
+                return fail(ret_error, "field 'task' selects one element of the array 'job' names: "
+                                       "send it with 'job', not with a selection");
+        req->bulk = true;
+        if (jobs) {
+                if (!json_is_array(jobs) || json_array_size(jobs) == 0)
+                        return fail(ret_error, "field 'jobs' must be a non-empty array of ids and [FROM,TO] ranges");
+                if (json_array_size(jobs) > API_MAX_CANCEL)
+                        return fail(ret_error, "field 'jobs' names more than %d jobs", API_MAX_CANCEL);
+                req->ranges = calloc(json_array_size(jobs), sizeof *req->ranges);
+                if (!req->ranges)
+                        return -ENOMEM;
+                json_array_foreach(jobs, i, v) {
+                        json_t *a = json_is_array(v) ? json_array_get(v, 0) : v;
+                        json_t *b = json_is_array(v) ? json_array_get(v, 1) : v;
+                        if ((json_is_array(v) && json_array_size(v) != 2) || !json_is_integer(a) ||
+                            !json_is_integer(b) || json_integer_value(a) <= 0 ||
+                            json_integer_value(b) < json_integer_value(a))
+                                return fail(ret_error,
+                                            "jobs[%zu] must be a positive job id or a [FROM,TO] range with FROM <= TO",
+                                            i);
+                        total += (uint64_t) (json_integer_value(b) - json_integer_value(a)) + 1;
+                        if (total > API_MAX_CANCEL)
+                                return fail(ret_error, "the selection names more than %d jobs", API_MAX_CANCEL);
+                        req->ranges[i][0] = json_integer_value(a);
+                        req->ranges[i][1] = json_integer_value(b);
+                }
+                req->n_ranges = json_array_size(jobs);
+        }
+        /* user and states as list takes them (op_fields keeps the rest out) */
+        r = parse_list_req(o, req, ret_error);
+        return r < 0 ? r : 0;
 }
 
 static int parse_logs(json_t *o, ApiRequest *req, char **ret_error) {
@@ -539,12 +628,7 @@ int api_request_parse(const char *buf, size_t len, ApiRequest *ret, char **ret_e
                 r = parse_history(o, &req, ret_error);
                 break;
         case API_CANCEL:
-                r = parse_job(o, &req, ret_error);
-                if (r >= 0 && json_object_get(o, "task")) {
-                        /* one element of an array: its array's id and its task id (12_3) */
-                        r = get_uint(o, "task", ARRAY_MAX_TASK_ID, &req.task, ret_error);
-                        req.has_task = r >= 0;
-                }
+                r = parse_cancel(o, &req, ret_error);
                 break;
         case API_SHOW:
         case API_HOLD:

@@ -7,7 +7,8 @@
  *
  *   {"op":"submit","argv":["/bin/echo","hi"],"env":{"K":"V"},"cwd":"/home/a",
  *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false,
- *    "mem":1073741824,"cpus":2,"tasks":1,"array":"1-100%10"}
+ *    "mem":1073741824,"cpus":2,"tasks":1,"array":"1-100%10",
+ *    "depends":"afterok:3:4,afterany:5","begin":1795338781}
  *     ("env" is the job's environment, usually the submitter's exported one;
  *     "env_explicit" the names of it the user set explicitly (-E): a variable
  *     the policy's [job] env_deny matches is dropped from "env", and named in
@@ -20,7 +21,9 @@
  *     spec (array.h), stored together (all or none); %A (the array's id)
  *     and %a (the task id) in stdout/stderr are for arrays only; the answer
  *     then has "array_job_id", "tasks" (the count) and "jobs" (the
- *     elements' ids, in task order) besides "job" (the first's))
+ *     elements' ids, in task order) besides "job" (the first's).
+ *     "depends" is Slurm's --dependency text (depend.h), "begin" the time it
+ *     may start, seconds since the epoch)
  *   {"op":"list","states":["RUNNING","QUEUED"],"user":"alice","all":true,
  *    "last":10,"since":1795338781}
  *     (every job not over yet, newest first, then those that ended last: the
@@ -36,6 +39,14 @@
  *   {"op":"show"|"cancel"|"hold"|"release","job":42}
  *     (cancel of an array's id cancels every element not over yet; with
  *     "task":3 only the element of array 42 with that task id)
+ *   {"op":"cancel","jobs":[3,[5,9],12],"user":"alice","states":["QUEUED"]}
+ *     (bulk cancel: an array's id cancels all its elements; ids and [FROM,TO] ranges, at most API_MAX_CANCEL ids in
+ *     all; "user" and "states" filter them, or without "jobs" select the
+ *     user's (default: the caller's) jobs not over yet; answers "jobs":
+ *     [{"job":ID,"result":R,"state":S}] with R cancelled, cancel_requested,
+ *     not_found, already_final or skipped (not matching the filters),
+ *     "cancelled" and "failed" counts, and "truncated" when a selection by
+ *     filters matched more than one answer holds)
  *   {"op":"logs","job":42,"stream":"stdout","follow":true,"offset":0}
  *     (a JSON header {"ok":true,"offset":O,"bytes":B,"eof":E,"state":S},
  *     then, when B > 0, one message of B raw bytes; with follow, more
@@ -65,6 +76,9 @@
 #define API_MAX_ENV_BYTES ((size_t) 32 * 1024)
 #define API_MAX_JOB_NAME 128
 #define API_MAX_TIME UINT64_C(253402300799) /* 9999-12-31 23:59:59 UTC, in seconds */
+/* jobs one cancel names (ids and the ids of its ranges) or selects: the
+ * answer lists each of them and stays one message */
+#define API_MAX_CANCEL 1000
 
 typedef enum ApiOp {
         API_SUBMIT,
@@ -100,6 +114,8 @@ typedef struct ApiRequest {
         uint64_t cpus; /* whole CPUs per task; 0: the policy's cpus */
         uint64_t tasks; /* task slots; 0: one */
         char *array; /* --array SPEC (array.h); NULL: one job */
+        char *depends; /* depend.h's canonical text; NULL: none */
+        uint64_t begin; /* usec since the epoch; 0: none */
         /* list */
         unsigned states; /* bit mask of 1 << JobState; 0: all */
         char *user;
@@ -121,6 +137,11 @@ typedef struct ApiRequest {
         int stream; /* 0 stdout, 1 stderr */
         bool follow;
         uint64_t offset;
+        /* cancel of a selection: ids and ranges (from, to), with user and
+         * states as filters; bulk: the answer lists every job */
+        bool bulk;
+        int64_t (*ranges)[2];
+        size_t n_ranges;
         /* wait */
         bool output; /* stream the job's stdout and stderr too */
 } ApiRequest;

@@ -88,30 +88,41 @@ static const struct {
         { "array_count", "INTEGER NOT NULL DEFAULT 0" },
         { "array_min", "INTEGER NOT NULL DEFAULT 0" },
         { "array_max", "INTEGER NOT NULL DEFAULT 0" },
+        /* submit --after/--afterok/--afterany (depend.h's canonical text;
+         * NULL: none), --begin (usec since the epoch; 0: none), and what a
+         * queued or held job still waits for (STORE_BLOCKED_*; 0: nothing,
+         * the dispatcher may start it) */
+        { "depends", "TEXT" },
+        { "begin_time", "INTEGER NOT NULL DEFAULT 0" },
+        { "blocked", "INTEGER NOT NULL DEFAULT 0" },
 };
 
 /* read by name (job_res_from_row), wherever they are in the list */
 #define JOB_RES_COLUMNS "mem, cpus, tasks"
 #define JOB_ARRAY_COLUMNS "array_job_id, array_task_id, array_throttle, array_count, array_min, array_max"
+#define JOB_DEP_COLUMNS "depends, begin_time, blocked"
 #define JOB_COLUMNS                                                                                                    \
         "id, uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, output_id, "           \
         "submit_time, start_time, end_time, exit_code, exit_signal, launcher_pid, launcher_start, cgroup, result, "    \
-        "epilogue, reason, cancel_requested, submit_sid, name, " JOB_RES_COLUMNS ", " JOB_ARRAY_COLUMNS
+        "epilogue, reason, cancel_requested, submit_sid, name, " JOB_RES_COLUMNS ", " JOB_ARRAY_COLUMNS                \
+        ", " JOB_DEP_COLUMNS
 
 static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_INSERT_JOB] =
                 "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, "
                 "stderr_path, output_id, submit_time, submit_sid, name, " JOB_RES_COLUMNS ", " JOB_ARRAY_COLUMNS
-                ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, :mem, :cpus, :tasks, :array_job_id, "
-                ":array_task_id, :array_throttle, :array_count, :array_min, :array_max)",
+                ", " JOB_DEP_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, :mem, :cpus, :tasks, :array_job_id, "
+                ":array_task_id, :array_throttle, :array_count, :array_min, :array_max, :depends, :begin_time, "
+                ":blocked)",
         [STMT_GET_JOB] = "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?",
         [STMT_TRANSITION] = "UPDATE jobs SET state = ? WHERE id = ? AND state = ?",
         [STMT_UPDATE_JOB] = "UPDATE jobs SET state=?, start_time=?, end_time=?, exit_code=?, exit_signal=?, "
                             "launcher_pid=?, launcher_start=?, cgroup=?, result=?, epilogue=?, reason=?, "
-                            "cancel_requested=? WHERE id=?",
+                            "cancel_requested=?, blocked = CASE WHEN ? THEN 0 ELSE blocked END WHERE id=?",
         [STMT_COUNT_STATES] = "SELECT state, count(*) FROM jobs GROUP BY state",
         [STMT_NEXT_QUEUED] =
-                "SELECT " JOB_COLUMNS " FROM jobs WHERE state = 'QUEUED' AND uid >= ? ORDER BY uid, id LIMIT 1",
+                "SELECT " JOB_COLUMNS " FROM jobs INDEXED BY jobs_ready WHERE state = 'QUEUED' AND blocked = 0 AND "
+                "uid >= ? ORDER BY uid, id LIMIT 1",
         [STMT_AUDIT] = "INSERT INTO audit(time, uid, pid, op, job, result, detail) VALUES(?,?,?,?,?,?,?)",
 };
 
@@ -256,6 +267,16 @@ int store_open(const char *path, Store **ret) {
         /* the elements of an array (cancel, the throttle): after the columns */
         if (r >= 0)
                 r = exec_sql(s, "CREATE INDEX IF NOT EXISTS jobs_array ON jobs(array_job_id, array_task_id);");
+        /* the jobs that wait for a dependency or a --begin time
+         * (store_list_blocked), and those the dispatcher may start
+         * (STMT_NEXT_QUEUED): each query reads only its own rows, however
+         * many others the queue holds (named with INDEXED BY: without
+         * ANALYZE the planner would take jobs_state_uid and step over every
+         * queued job) */
+        if (r >= 0)
+                r = exec_sql(s, "CREATE INDEX IF NOT EXISTS jobs_blocked ON jobs(id) WHERE blocked != 0;"
+                                "CREATE INDEX IF NOT EXISTS jobs_ready ON jobs(uid, id) WHERE state = 'QUEUED' "
+                                "AND blocked = 0;");
         if (r >= 0 && version == 0)
                 r = exec_sql(s, "INSERT INTO meta(key, value) VALUES('schema_version', '1');");
         else if (r >= 0 && version > STORE_SCHEMA_VERSION)
@@ -286,6 +307,7 @@ Job *job_free(Job *j) {
         free(j->epilogue);
         free(j->reason);
         free(j->name);
+        free(j->depends);
         free(j);
         return NULL;
 }
@@ -362,6 +384,21 @@ static void job_res_from_row(sqlite3_stmt *st, Job *j) {
         }
 }
 
+/* The dependencies and --begin, by column name as the resources. */
+static void job_dep_from_row(sqlite3_stmt *st, Job *j) {
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+                const char *n = sqlite3_column_name(st, i);
+                if (!n)
+                        continue;
+                if (strcmp(n, "depends") == 0)
+                        j->depends = col_strdup(st, i);
+                else if (strcmp(n, "begin_time") == 0 && sqlite3_column_int64(st, i) > 0)
+                        j->begin_time = (uint64_t) sqlite3_column_int64(st, i);
+                else if (strcmp(n, "blocked") == 0 && sqlite3_column_int64(st, i) > 0)
+                        j->blocked = (unsigned) sqlite3_column_int64(st, i);
+        }
+}
+
 static sqlite3_int64 clamp_i64(uint64_t v) {
         return v > (uint64_t) INT64_MAX ? INT64_MAX : (sqlite3_int64) v;
 }
@@ -379,6 +416,16 @@ static void bind_array(sqlite3_stmt *st, const Job *j, int64_t array_id) {
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":array_count"), clamp_i64(j->array_count));
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":array_min"), clamp_i64(j->array_min));
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":array_max"), clamp_i64(j->array_max));
+}
+
+static void bind_dep(sqlite3_stmt *st, const Job *j) {
+        int i = sqlite3_bind_parameter_index(st, ":depends");
+        if (j->depends)
+                sqlite3_bind_text(st, i, j->depends, -1, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(st, i);
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":begin_time"), clamp_i64(j->begin_time));
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":blocked"), (sqlite3_int64) j->blocked);
 }
 
 static Job *job_from_row(sqlite3_stmt *st) {
@@ -414,6 +461,7 @@ static Job *job_from_row(sqlite3_stmt *st) {
         j->submit_sid = (pid_t) sqlite3_column_int64(st, 25);
         j->name = col_strdup(st, 26);
         job_res_from_row(st, j);
+        job_dep_from_row(st, j);
         if (!j->user || !j->policy || !j->argv || !j->env || !j->cwd || j->state == _JOB_STATE_INVALID)
                 return job_free(j);
         return j;
@@ -460,6 +508,7 @@ int store_submit(Store *s, Job **jobs, size_t n) {
                 bind_text_or_null(st, 15, j->name);
                 bind_res(st, j);
                 bind_array(st, j, j->array_job_id == STORE_ARRAY_NEW ? array_id : j->array_job_id);
+                bind_dep(st, j);
                 r = sqlite_errno(sqlite3_step(st));
                 if (r < 0)
                         break;
@@ -865,7 +914,9 @@ int store_update(Store *s, const Job *j) {
         bind_text_or_null(st, 10, j->epilogue);
         bind_text_or_null(st, 11, j->reason);
         sqlite3_bind_int(st, 12, j->cancel_requested);
-        sqlite3_bind_int64(st, 13, j->id);
+        /* a job that ended waits for nothing any more */
+        sqlite3_bind_int(st, 13, job_state_is_final(j->state));
+        sqlite3_bind_int64(st, 14, j->id);
         r = sqlite_errno(sqlite3_step(st));
         release(s, st);
         if (r < 0)
@@ -894,7 +945,8 @@ int store_count_waiting(Store *s, uid_t uid, uint64_t *ret) {
 }
 
 /* The oldest queued job of the first user from min_uid on, leaving out the
- * elements of the arrays in skip (at their throttle). */
+ * elements of the arrays in skip (at their throttle) and, as
+ * STMT_NEXT_QUEUED, the blocked jobs (dependencies, --begin). */
 static int next_queued_skip(Store *s, int64_t min_uid, const int64_t *skip, size_t n_skip, Job **ret) {
         sqlite3_stmt *st = NULL;
         char *sql = NULL;
@@ -903,7 +955,10 @@ static int next_queued_skip(Store *s, int64_t min_uid, const int64_t *skip, size
         FILE *f = open_memstream(&sql, &len);
         if (!f)
                 return -ENOMEM;
-        fputs("SELECT " JOB_COLUMNS " FROM jobs WHERE state = 'QUEUED' AND uid >= ? AND array_job_id NOT IN (", f);
+        /* as STMT_NEXT_QUEUED (its partial index, no blocked job) */
+        fputs("SELECT " JOB_COLUMNS " FROM jobs INDEXED BY jobs_ready WHERE state = 'QUEUED' AND blocked = 0 AND "
+              "uid >= ? AND array_job_id NOT IN (",
+              f);
         for (size_t i = 0; i < n_skip; i++)
                 fprintf(f, "%s%lld", i ? "," : "", (long long) skip[i]);
         fputs(") ORDER BY uid, id LIMIT 1", f);
@@ -1043,4 +1098,53 @@ int store_set_setting(Store *s, const char *key, const char *value) {
         r = sqlite_errno(sqlite3_step(st));
         sqlite3_finalize(st);
         return r;
+}
+
+int store_set_blocked(Store *s, int64_t id, unsigned blocked) {
+        sqlite3_stmt *st = NULL;
+        int r = sqlite_errno(sqlite3_prepare_v2(s->db, "UPDATE jobs SET blocked = ? WHERE id = ?", -1, &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64) blocked);
+        sqlite3_bind_int64(st, 2, id);
+        r = sqlite_errno(sqlite3_step(st));
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
+}
+
+int store_list_blocked(Store *s, Job ***ret, size_t *ret_n) {
+        sqlite3_stmt *st = NULL;
+        Job **l = NULL;
+        size_t n = 0;
+        int r = sqlite_errno(sqlite3_prepare_v2(s->db,
+                                                "SELECT " JOB_COLUMNS
+                                                " FROM jobs INDEXED BY jobs_blocked WHERE blocked != 0 "
+                                                "AND state IN ('QUEUED', 'HELD') ORDER BY id",
+                                                -1, &st, NULL));
+        if (r < 0)
+                return r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                Job **nl = realloc(l, (n + 1) * sizeof(Job *));
+                if (!nl) {
+                        r = SQLITE_NOMEM;
+                        break;
+                }
+                l = nl;
+                l[n] = job_from_row(st);
+                if (!l[n]) {
+                        r = SQLITE_NOMEM;
+                        break;
+                }
+                n++;
+        }
+        sqlite3_finalize(st);
+        if (r != SQLITE_DONE) {
+                job_list_free(l, n);
+                return sqlite_errno(r) < 0 ? sqlite_errno(r) : -EIO;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
 }

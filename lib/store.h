@@ -56,7 +56,17 @@ typedef struct Job {
         uint64_t array_task_id;
         uint64_t array_throttle; /* at most this many of the array hold a slot at once; 0: no limit */
         uint64_t array_count, array_min, array_max; /* the array's task count, smallest and largest task id */
+        /* dependencies and --begin (depend.h): the canonical text (NULL:
+         * none), the time it may start (usec; 0: any), and what it still
+         * waits for (STORE_BLOCKED_*; written by store_submit and
+         * store_set_blocked, cleared by store_update when the job ends) */
+        char *depends;
+        uint64_t begin_time;
+        unsigned blocked;
 } Job;
+
+#define STORE_BLOCKED_DEPENDENCY 1u
+#define STORE_BLOCKED_BEGIN 2u
 
 #define STORE_ARRAY_NEW INT64_C(-1)
 
@@ -148,6 +158,13 @@ int store_delete_ended(Store *s, const int64_t *ids, size_t n);
 /* Deletes at most max audit rows written before `before` (usec), the oldest
  * first; returns how many. */
 int store_purge_audit(Store *s, uint64_t before, size_t max);
+
+/* What a queued or held job waits for (STORE_BLOCKED_*; 0: the dispatcher
+ * may start it). -ENOENT: no such job. */
+int store_set_blocked(Store *s, int64_t id, unsigned blocked);
+/* The queued and held jobs that wait for a dependency or a --begin time,
+ * by id (along a partial index: costs nothing when none does). */
+int store_list_blocked(Store *s, Job ***ret, size_t *ret_n);
 
 int store_audit(Store *s, uid_t uid, pid_t pid, const char *op, int64_t job, const char *result, const char *detail);
 /* Count of audit rows, for tests and metrics. */

@@ -35,6 +35,8 @@ void api_event_done(ApiEvent *e) {
                 return;
         free(e->stdout_path);
         free(e->stderr_path);
+        free(e->pending_reason);
+        free(e->dependency);
         free(e->code);
         free(e->error);
         json_decref(e->job_info);
@@ -108,6 +110,12 @@ static int parse_event(json_t *o, ApiEvent *e, char **ret_error) {
                 if (r < 0)
                         return r;
                 r = opt_string(o, "stderr", &e->stderr_path, ret_error);
+                if (r < 0)
+                        return r;
+                r = opt_string(o, "pending_reason", &e->pending_reason, ret_error);
+                if (r < 0)
+                        return r;
+                r = opt_string(o, "dependency", &e->dependency, ret_error);
                 return r < 0 ? r : 0;
         }
         if (streq(name, "output")) {

@@ -13,7 +13,12 @@
  *                                            of the job's state; the first
  *                                            one names "stdout"/"stderr"
  *                                            paths the job writes elsewhere
- *                                            than its spool (not streamed)
+ *                                            than its spool (not streamed);
+ *                                            a job that waits has its
+ *                                            "pending_reason" (and, if it
+ *                                            has them, its "dependency",
+ *                                            the canonical text), sent
+ *                                            again when the reason changes
  *   {"ok":true,"event":"output","stream":"stdout"|"stderr","offset":O,
  *    "bytes":B}                              only with "output":true: the
  *                                            next message is B raw bytes
@@ -55,6 +60,7 @@ typedef struct ApiEvent {
         uint64_t offset; /* output */
         size_t bytes; /* output: the size of the raw message that follows */
         char *stdout_path, *stderr_path; /* state: written elsewhere, not streamed */
+        char *pending_reason, *dependency; /* state: why a queued or held job waits; its dependencies */
         char *code, *error; /* error */
         json_t *job_info; /* end: the job, as `show` answers it */
 } ApiEvent;

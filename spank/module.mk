@@ -17,7 +17,7 @@ SPANK_SO := $(BUILD)/spank_corral.so
 # the libcorral part the plugin links: the policy loader and what it needs,
 # and what the containment uses (runcache: seccomp.c's program cache)
 SPANK_LIB_SRCS := lib/policy.c lib/conf.c lib/parse.c lib/strv.c lib/syscall-groups.c lib/landlock.c \
-        lib/runcache.c
+        lib/runcache.c lib/devices.c
 # the containment phases (contain.c) and the steps they call: mounts
 # (mounts.c), rlimits (caps.c), seccomp (seccomp.c), ChildError (result.c)
 SPANK_LAUNCH_SRCS := supervisor/launch/contain.c supervisor/launch/mounts.c supervisor/launch/caps.c \

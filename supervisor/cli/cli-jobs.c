@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "depend.h"
 #include "job.h"
 #include "log.h"
 #include "macro.h"
@@ -346,9 +347,12 @@ typedef struct SubmitOpts {
         const char *array; /* --array SPEC */
         SubmitRes res;
         WaitOpts w;
+        /* dependencies and --begin (item 7) */
+        DepList deps;
+        const char *begin;
 } SubmitOpts;
 
-enum { OPT_EXPORT = 0x310 };
+enum { OPT_EXPORT = 0x310, OPT_AFTER, OPT_AFTEROK, OPT_AFTERANY, OPT_BEGIN };
 
 /* The job's environment: the submitter's (--export=ALL, the default), only
  * the variables --export=NAME,... names, or none (--export=NONE); then the
@@ -563,6 +567,33 @@ static int submit_opt(int c, void *u) {
         case 'a':
                 s->array = optarg;
                 return 0;
+        case OPT_AFTER:
+        case OPT_AFTEROK:
+        case OPT_AFTERANY:
+        case 'd': {
+                const char *bad = NULL;
+                int r = c == 'd' ? dep_parse(optarg, &s->deps, &bad)
+                                 : dep_parse_ids(c == OPT_AFTER     ? DEP_AFTER
+                                                 : c == OPT_AFTEROK ? DEP_AFTEROK
+                                                                    : DEP_AFTERANY,
+                                                 optarg, &s->deps, &bad);
+                if (r == -E2BIG)
+                        log_error("a job may have at most %d dependencies", DEP_MAX);
+                else if (r < 0 && c == 'd')
+                        log_error("--dependency expects TYPE:ID[:ID...][,TYPE:ID...] with TYPE after, afterok or "
+                                  "afterany; cannot parse '%s'",
+                                  bad ? bad : optarg);
+                else if (r < 0)
+                        log_error("--%s expects job ids separated by ':' (3:4:5), got '%s'",
+                                  c == OPT_AFTER     ? "after"
+                                  : c == OPT_AFTEROK ? "afterok"
+                                                     : "afterany",
+                                  optarg);
+                return r < 0 ? -EINVAL : 0;
+        }
+        case OPT_BEGIN:
+                s->begin = optarg;
+                return 0;
         }
         return wait_opt(c, &s->w);
 }
@@ -590,6 +621,11 @@ static int verb_submit(int argc, char *argv[]) {
                 { "ntasks", required_argument, NULL, 'n' },
                 { "time", required_argument, NULL, 't' },
                 { "array", required_argument, NULL, 'a' },
+                { "after", required_argument, NULL, OPT_AFTER },
+                { "afterok", required_argument, NULL, OPT_AFTEROK },
+                { "afterany", required_argument, NULL, OPT_AFTERANY },
+                { "dependency", required_argument, NULL, 'd' },
+                { "begin", required_argument, NULL, OPT_BEGIN },
                 {},
         };
         Opts o = { 0 };
@@ -623,12 +659,20 @@ static int verb_submit(int argc, char *argv[]) {
               "                        (1-100, 0-15:4, 1,3,5-7; %N after it: at most N at once);\n"
               "                        prints the array's id (corral cancel ID cancels them all)\n"
               "      --hold            queue it held (corral release ID lets it run)\n"
+              "      --after ID[:ID]   start once these jobs have started (or ended)\n"
+              "      --afterok ID[:ID] start once they all ended COMPLETED; if one ends otherwise,\n"
+              "                        this job is cancelled, naming it\n"
+              "      --afterany ID[:ID]  start once they all ended, in any state\n"
+              "  -d, --dependency TYPE:ID[:ID][,TYPE:ID...]  the same as sbatch writes it\n"
+              "      --begin TIME      start no earlier than TIME: now+30s, now+5min, +90 (seconds),\n"
+              "                        HH:MM[:SS] (the next time the clock shows it), or\n"
+              "                        YYYY-MM-DD[THH:MM[:SS]] (local time)\n"
               "  -W, --wait            wait for the job and exit with its status\n"
               "  -P, --pipe            --wait, showing its stdout and stderr as it writes them\n"
               "      --cancel-on-interrupt  with --wait or --pipe: ^C cancels the job (else, on a\n"
               "                        terminal, ^C asks; otherwise the job goes on)\n"
               "Options end at CMD: what follows it is the job's own arguments, options too.\n",
-              "+p:w:C:o:e:E:WPHJ:c:n:t:a:", extra, submit_opt, &s);
+              "+p:w:C:o:e:E:WPHJ:c:n:t:d:a:", extra, submit_opt, &s);
         _cleanup_strv_free_ char **env = s.env;
         s.wait = s.wait || s.w.pipe;
         if (s.w.cancel_on_interrupt && !s.wait) {
@@ -689,6 +733,26 @@ static int verb_submit(int argc, char *argv[]) {
         submit_res_json(&s.res, req);
         if (s.array)
                 json_object_set_new(req, "array", json_string(s.array));
+        if (s.deps.n > 0) {
+                _cleanup_free_ char *deps = NULL;
+                if (dep_format(&s.deps, &deps) < 0) {
+                        json_decref(req);
+                        return log_oom(), CLI_EXIT_FAILURE;
+                }
+                json_object_set_new(req, "depends", json_string(deps));
+        }
+        if (s.begin) {
+                time_t t;
+                r = begin_parse(s.begin, time(NULL), &t);
+                if (r < 0) {
+                        json_decref(req);
+                        log_error("--begin expects now+DURATION (now+30s, now+5min, now+2h), +SECONDS, HH:MM[:SS] "
+                                  "or YYYY-MM-DD[THH:MM[:SS]] (local time); got '%s'",
+                                  s.begin);
+                        return CLI_EXIT_USAGE;
+                }
+                json_object_set_new(req, "begin", json_integer(t < 0 ? 0 : (json_int_t) t));
+        }
         r = call(&o, req, &resp);
         if (r < 0)
                 return CLI_EXIT_FAILURE;
@@ -702,6 +766,12 @@ static int verb_submit(int argc, char *argv[]) {
         }
         int64_t id = json_integer_value(json_object_get(resp, "job"));
         json_t *ids = json_object_get(resp, "jobs");
+        const char *state = json_string_value(json_object_get(resp, "state"));
+        if (state && streq(state, "CANCELLED"))
+                fprintf(stderr,
+                        "corral: warning: job %lld was cancelled at once: a dependency can never be met "
+                        "(corral show %lld)\n",
+                        (long long) id, (long long) id);
         if (s.array && !o.json) {
                 /* the array's id on stdout, as the id of one job: what
                  * cancel takes; the rest for people */
@@ -1066,6 +1136,27 @@ static char *fmt_exit(const char *ex) {
 /* One line per field of the job, in the API's order; the names are the
  * JSON's (argv is "command"), the values for people: local times, sizes and
  * durations, one-line summaries of the launcher's result and the epilogue's. */
+/* "afterok:3 (COMPLETED, met), afterany:5 (RUNNING, waiting)" */
+static char *fmt_dependencies(json_t *a) {
+        char *buf = NULL;
+        size_t len = 0, i;
+        json_t *d;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return NULL;
+        json_array_foreach(a, i, d) {
+                const char *st = json_string_value(json_object_get(d, "state"));
+                fprintf(f, "%s%s:%lld (%s, %s)", i ? ", " : "", json_string_value(json_object_get(d, "type")) ?: "?",
+                        (long long) json_integer_value(json_object_get(d, "job")), st ? st : "gone",
+                        json_string_value(json_object_get(d, "status")) ?: "?");
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
 static void print_job(json_t *j) {
         const char *k;
         json_t *v;
@@ -1073,8 +1164,11 @@ static void print_job(json_t *j) {
                 char tb[128];
                 _cleanup_free_ char *s = NULL;
                 const char *name = k, *val = NULL;
-                if (streq(k, "submitted") || streq(k, "started") || streq(k, "ended"))
+                if ((streq(k, "submitted") || streq(k, "started") || streq(k, "ended") || streq(k, "begin")) &&
+                    !json_is_null(v))
                         val = fmt_time(v, true, tb, sizeof tb);
+                else if (streq(k, "dependencies") && json_is_array(v))
+                        s = fmt_dependencies(v);
                 else if (json_is_null(v))
                         val = "-";
                 else if (streq(k, "argv")) {
@@ -1156,44 +1250,221 @@ static int simple_job_op(int argc, char *argv[], const char *op, const char *usa
         return CLI_EXIT_OK;
 }
 
-static int verb_cancel(int argc, char *argv[]) {
-        static const char usage[] =
-                "Usage: corral cancel ID | ARRAYID_TASKID\n\nCancel a job: a queued one is removed, a running one "
-                "gets SIGTERM and,\nafter the policy's grace, its cgroup is killed. The id of an array (submit "
-                "--array)\ncancels every job of it not over yet; ARRAYID_TASKID (12_3) one of them.\n";
-        const char *us = NULL;
-        for (int i = 1; i < argc && !us; i++)
-                if (argv[i][0] != '-')
-                        us = strchr(argv[i], '_');
-        if (!us)
-                return simple_job_op(argc, argv, "cancel", usage, "cancel requested");
-        /* ARRAYID_TASKID: one element */
-        Opts o = { 0 };
+/* cancel: ids and ranges (3 5-9 12), -u USER, --state STATES */
+typedef struct CancelOpts {
+        const char *user;
+        json_t *states;
+} CancelOpts;
+
+static int cancel_opt(int c, void *u) {
+        CancelOpts *co = u;
+        if (c == 'u') {
+                co->user = optarg;
+                return 0;
+        }
+        if (c == 's') {
+                _cleanup_strv_free_ char **parts = NULL;
+                if (parse_list(optarg, &parts) < 0) {
+                        log_error("--state expects a comma-separated list of states, got '%s'", optarg);
+                        return -EINVAL;
+                }
+                for (char **p = parts; *p; p++) {
+                        for (char *q = *p; *q; q++)
+                                *q = (char) toupper((unsigned char) *q);
+                        /* Slurm's name for a job that waits */
+                        const char *name = streq(*p, "PENDING") ? "QUEUED" : *p;
+                        if (job_state_from_string(name) == _JOB_STATE_INVALID) {
+                                log_error("unknown state '%s' (QUEUED or PENDING, HELD, STARTING, RUNNING)", *p);
+                                return -EINVAL;
+                        }
+                        if (!co->states)
+                                co->states = json_array();
+                        json_array_append_new(co->states, json_string(name));
+                }
+                return 0;
+        }
+        return -EINVAL;
+}
+
+/* "N" or "N-M" */
+static int cancel_range(const char *arg, json_t **ret) {
+        uint64_t a, b;
+        const char *dash = strchr(arg, '-');
+        _cleanup_free_ char *from = NULL;
+        if (!dash) {
+                if (parse_uint64(arg, 1, INT64_MAX, &a) < 0)
+                        goto bad;
+                *ret = json_integer((json_int_t) a);
+                return 0;
+        }
+        from = strndup(arg, (size_t) (dash - arg));
+        if (!from)
+                return log_oom();
+        if (parse_uint64(from, 1, INT64_MAX, &a) < 0 || parse_uint64(dash + 1, 1, INT64_MAX, &b) < 0 || b < a)
+                goto bad;
+        if (b - a >= API_MAX_CANCEL) {
+                log_error("the range %s names %llu jobs; one cancel takes at most %d", arg,
+                          (unsigned long long) (b - a + 1), API_MAX_CANCEL);
+                return -EINVAL;
+        }
+        *ret = json_pack("[I, I]", (json_int_t) a, (json_int_t) b);
+        return 0;
+bad:
+        log_error("invalid job id or range '%s' (ID, or FROM-TO with FROM <= TO)", arg);
+        return -EINVAL;
+}
+
+/* cancel ARRAYID_TASKID: one element of an array */
+static int cancel_array_task(Opts *o, const char *arg) {
         uint64_t aid, task;
         json_t *resp = NULL;
-        PARSE(usage, NULL, NULL, NULL, NULL);
-        if (optind != argc - 1) {
-                log_error("expected exactly one job id");
-                return CLI_EXIT_USAGE;
-        }
-        _cleanup_free_ char *a = strndup(argv[optind], (size_t) (strchr(argv[optind], '_') - argv[optind]));
+        _cleanup_free_ char *a = strndup(arg, (size_t) (strchr(arg, '_') - arg));
         if (!a)
                 return log_oom(), CLI_EXIT_FAILURE;
-        if (parse_uint64(a, 1, INT64_MAX, &aid) < 0 ||
-            parse_uint64(strchr(argv[optind], '_') + 1, 0, UINT32_MAX, &task) < 0) {
+        if (parse_uint64(a, 1, INT64_MAX, &aid) < 0 || parse_uint64(strchr(arg, '_') + 1, 0, UINT32_MAX, &task) < 0) {
                 log_error("invalid job id '%s': a job id, or an array's id and a task id as ARRAYID_TASKID (12_3)",
-                          argv[optind]);
+                          arg);
                 return CLI_EXIT_USAGE;
         }
-        if (call(&o, json_pack("{s:s, s:I, s:I}", "op", "cancel", "job", (json_int_t) aid, "task", (json_int_t) task),
+        if (call(o, json_pack("{s:s, s:I, s:I}", "op", "cancel", "job", (json_int_t) aid, "task", (json_int_t) task),
                  &resp) < 0)
                 return CLI_EXIT_FAILURE;
-        if (o.json)
+        if (o->json)
                 print_json(resp);
         else
                 printf("job %llu_%llu: cancel requested\n", (unsigned long long) aid, (unsigned long long) task);
         json_decref(resp);
         return CLI_EXIT_OK;
+}
+
+static int verb_cancel(int argc, char *argv[]) {
+        static const struct option extra[] = {
+                { "user", required_argument, NULL, 'u' },
+                { "state", required_argument, NULL, 's' },
+                {},
+        };
+        Opts o = { 0 };
+        CancelOpts co = { 0 };
+        json_t *resp = NULL;
+        PARSE("Usage: corral cancel [ID|FROM-TO]... [-u USER] [--state STATES]\n"
+              "       corral cancel ARRAYID_TASKID\n"
+              "\n"
+              "Cancel jobs: a queued one is removed, a running one gets SIGTERM and, after the\n"
+              "policy's grace, its cgroup is killed. One request for all of them; each is\n"
+              "reported. Exits 1 if a job named could not be cancelled (not found, not yours,\n"
+              "already ended). The id of an array (submit --array) cancels every job of it not\n"
+              "over yet; ARRAYID_TASKID (12_3), named alone, one of them.\n"
+              "  -u, --user USER       only USER's jobs (others' than yours: admins only);\n"
+              "                        without ids, all of USER's jobs not over yet\n"
+              "  -s, --state STATES    only jobs in these states (QUEUED or PENDING, HELD,\n"
+              "                        STARTING, RUNNING); without ids, all of yours in them\n"
+              "The filters combine (all must hold). --json prints corrald's answer:\n"
+              "{\"jobs\":[{\"job\":ID,\"result\":R,\"state\":S}],\"cancelled\":N,\"failed\":N,...}\n",
+              "u:s:", extra, cancel_opt, &co);
+        json_t *states = co.states;
+        int nargs = argc - optind;
+        if (nargs == 0 && !co.user && !states) {
+                log_error("cancel: name jobs (ID or FROM-TO), or select them with -u USER or --state STATES");
+                return CLI_EXIT_USAGE;
+        }
+        for (int i = optind; i < argc; i++)
+                if (strchr(argv[i], '_') && (nargs > 1 || co.user || states)) {
+                        log_error("cancel: %s names one job of an array and is taken alone (corral cancel %s); "
+                                  "the array's id cancels all its jobs",
+                                  argv[i], argv[i]);
+                        json_decref(states);
+                        return CLI_EXIT_USAGE;
+                }
+        if (nargs == 1 && strchr(argv[optind], '_'))
+                return cancel_array_task(&o, argv[optind]);
+        if (nargs == 1 && !strchr(argv[optind], '-') && !co.user && !states) {
+                /* one job: the answer is that job's (an array's: how many of its jobs) */
+                int64_t id;
+                if (job_arg(argc, argv, &id) < 0)
+                        return CLI_EXIT_USAGE;
+                if (call(&o, json_pack("{s:s, s:I}", "op", "cancel", "job", (json_int_t) id), &resp) < 0)
+                        return CLI_EXIT_FAILURE;
+                if (o.json)
+                        print_json(resp);
+                else if (json_is_integer(json_object_get(resp, "cancelled")))
+                        printf("array %lld: cancel requested for %lld jobs\n", (long long) id,
+                               (long long) json_integer_value(json_object_get(resp, "cancelled")));
+                else
+                        printf("job %lld: cancel requested\n", (long long) id);
+                json_decref(resp);
+                return CLI_EXIT_OK;
+        }
+        json_t *req = json_pack("{s:s}", "op", "cancel");
+        if (!req)
+                return log_oom(), CLI_EXIT_FAILURE;
+        if (nargs > 0) {
+                json_t *jobs = json_array();
+                uint64_t total = 0;
+                for (int i = optind; i < argc; i++) {
+                        json_t *e = NULL;
+                        if (cancel_range(argv[i], &e) < 0) {
+                                json_decref(jobs);
+                                json_decref(req);
+                                json_decref(states);
+                                return CLI_EXIT_USAGE;
+                        }
+                        total += json_is_array(e) ? (uint64_t) (json_integer_value(json_array_get(e, 1)) -
+                                                                json_integer_value(json_array_get(e, 0))) +
+                                                            1
+                                                  : 1;
+                        json_array_append_new(jobs, e);
+                }
+                if (total > API_MAX_CANCEL) {
+                        log_error("cancel: %llu jobs named; one cancel takes at most %d", (unsigned long long) total,
+                                  API_MAX_CANCEL);
+                        json_decref(jobs);
+                        json_decref(req);
+                        json_decref(states);
+                        return CLI_EXIT_USAGE;
+                }
+                json_object_set_new(req, "jobs", jobs);
+        }
+        if (co.user)
+                json_object_set_new(req, "user", json_string(co.user));
+        if (states)
+                json_object_set_new(req, "states", states);
+        if (call(&o, req, &resp) < 0)
+                return CLI_EXIT_FAILURE;
+        json_int_t failed = json_integer_value(json_object_get(resp, "failed"));
+        if (o.json)
+                print_json(resp);
+        else {
+                size_t i;
+                json_t *e;
+                json_array_foreach(json_object_get(resp, "jobs"), i, e) {
+                        const char *res = json_string_value(json_object_get(e, "result")) ?: "?";
+                        const char *st = json_string_value(json_object_get(e, "state"));
+                        long long id = (long long) json_integer_value(json_object_get(e, "job"));
+                        if (json_object_get(e, "array_job_id") && !streq(res, "skipped"))
+                                printf("job %lld (array %lld): %s\n", id,
+                                       (long long) json_integer_value(json_object_get(e, "array_job_id")),
+                                       streq(res, "cancelled") ? "cancelled" : res);
+                        else if (streq(res, "cancelled"))
+                                printf("job %lld: cancelled\n", id);
+                        else if (streq(res, "cancel_requested"))
+                                printf("job %lld: cancel requested\n", id);
+                        else if (streq(res, "skipped"))
+                                printf("job %lld: skipped (%s: not selected by -u/--state)\n", id, st ? st : "?");
+                        else if (streq(res, "not_found"))
+                                fprintf(stderr, "corral: job %lld: no such job\n", id);
+                        else if (streq(res, "already_final"))
+                                fprintf(stderr, "corral: job %lld: already ended (%s)\n", id, st ? st : "?");
+                        else
+                                fprintf(stderr, "corral: job %lld: %s\n", id, res);
+                }
+                if (json_array_size(json_object_get(resp, "jobs")) == 0)
+                        printf("no job matches\n");
+                if (json_is_true(json_object_get(resp, "truncated")))
+                        fprintf(stderr, "corral: more jobs match than one cancel takes (%d): run it again\n",
+                                API_MAX_CANCEL);
+        }
+        json_decref(resp);
+        return failed > 0 ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }
 
 static int verb_hold(int argc, char *argv[]) {

@@ -177,6 +177,12 @@ int cli_wait(int fd, const CliWait *w) {
                         return CLI_EXIT_FAILURE;
                 case API_EVENT_STATE:
                         state = e.state;
+                        /* what it waits for that the user chose (issue 13, item 7) */
+                        if (!w->json && e.pending_reason && streq(e.pending_reason, "DEPENDENCY"))
+                                fprintf(stderr, "corral: job %lld waits for its dependencies (%s)\n",
+                                        (long long) w->job, e.dependency ? e.dependency : "?");
+                        else if (!w->json && e.pending_reason && streq(e.pending_reason, "BEGIN_TIME"))
+                                fprintf(stderr, "corral: job %lld waits for its --begin time\n", (long long) w->job);
                         if (w->pipe && e.stdout_path)
                                 fprintf(stderr, "corral: job %lld writes its stdout to %s (not shown here)\n",
                                         (long long) w->job, e.stdout_path);

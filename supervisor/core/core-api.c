@@ -112,6 +112,12 @@ json_t *job_to_json(Core *c, const Job *j, bool full) {
         if (j->reason)
                 json_object_set_new(o, "reason", json_string(j->reason));
         json_object_set_new(o, "cancel_requested", json_boolean(j->cancel_requested));
+        /* --after/--afterok/--afterany (canonical text; null: none), --begin */
+        json_object_set_new(o, "dependency", j->depends ? json_string(j->depends) : json_null());
+        json_object_set_new(o, "begin",
+                            j->begin_time ? json_integer((json_int_t) (j->begin_time / USEC_PER_SEC)) : json_null());
+        if (full && j->depends)
+                json_object_set_new(o, "dependencies", deps_to_json(c, j));
         if (full) {
                 json_t *res = j->result ? json_loads(j->result, 0, NULL) : NULL;
                 json_t *usage = res ? json_object_get(res, "usage") : NULL;
@@ -330,11 +336,13 @@ static json_t *submit_array(Ctx *x, const Job *proto, const ArraySpec *spec) {
                 e->stdout_path = proto->stdout_path ? strdup(proto->stdout_path) : NULL;
                 e->stderr_path = proto->stderr_path ? strdup(proto->stderr_path) : NULL;
                 e->name = proto->name ? strdup(proto->name) : NULL;
+                e->depends = proto->depends ? strdup(proto->depends) : NULL;
                 e->cgroup = e->result = e->epilogue = e->reason = NULL;
                 l[i] = e;
                 if (!e->user || !e->policy || !e->argv || !e->env || !e->cwd ||
                     (proto->stdout_path && !e->stdout_path) || (proto->stderr_path && !e->stderr_path) ||
-                    (proto->name && !e->name) || job_output_id_new(e->output_id) < 0) {
+                    (proto->name && !e->name) || (proto->depends && !e->depends) ||
+                    job_output_id_new(e->output_id) < 0) {
                         r = -ENOMEM;
                         break;
                 }
@@ -456,6 +464,16 @@ static json_t *op_submit(Ctx *x) {
                             "CORRAL_ARRAY_* to each job): --export=NAME,... or --export=NONE",
                             strv_length(rq->env), API_MAX_ENV - ARRAY_ENV_VARS);
         size_t n_jobs = rq->array ? spec.n : 1;
+        /* the jobs it depends on: existing, and the submitter's (admins: anyone's) */
+        if (rq->depends) {
+                free(why);
+                why = NULL;
+                r = deps_validate(c, rq->depends, x->conn->uid, x->conn->admin, &why);
+                if (r == -ENOMEM)
+                        return deny(x, "internal", "out of memory");
+                if (r < 0)
+                        return deny(x, r == -ENOENT ? "not_found" : "internal", "%s", why);
+        }
         r = store_count_waiting(c->store, x->conn->uid, &waiting);
         if (r < 0)
                 return deny(x, "internal", "cannot count queued jobs: %s", strerror(-r));
@@ -490,6 +508,12 @@ static json_t *op_submit(Ctx *x) {
         j->cpus = ask.cpus;
         j->tasks = ask.tasks;
         j->submit_time = now_usec();
+        /* what it waits for besides a slot: deps_update() below clears what
+         * is met already */
+        j->depends = TAKE_PTR(rq->depends);
+        j->begin_time = rq->begin;
+        j->blocked = (j->depends ? STORE_BLOCKED_DEPENDENCY : 0) |
+                     (j->begin_time > j->submit_time ? STORE_BLOCKED_BEGIN : 0);
         j->exit_code = j->exit_signal = -1;
         /* The session it came from is the user's interactive session, never
          * the job's (jobs run in their own PID namespace): its epilogue spares it. */
@@ -500,6 +524,9 @@ static json_t *op_submit(Ctx *x) {
                 json_t *e = submit_array(x, j, &spec);
                 if (e)
                         return e;
+                /* dependencies met already, or never to be met */
+                if (j->blocked)
+                        (void) deps_update(c);
                 dispatch(c);
                 return submit_array_answer(x, dropped);
         }
@@ -514,6 +541,15 @@ static json_t *op_submit(Ctx *x) {
                                          asprintf(&pf, "CORRAL_POLICY=%s", j->policy) < 0 ? NULL : pf, NULL };
                 log_job_full(LOG_INFO, (long long) j->id, j->user, fields, "submitted (%s, policy %s)", j->argv[0],
                              j->policy);
+        }
+        if (j->blocked) {
+                /* met already, or never to be met (cancelled at once) */
+                _cleanup_job_free_ Job *now = NULL;
+                (void) deps_update(c);
+                if (store_get(c->store, j->id, &now) >= 0) {
+                        j->state = now->state;
+                        j->blocked = now->blocked;
+                }
         }
         json_t *resp = ok(x);
         json_object_set_new(resp, "job", json_integer((json_int_t) j->id));
@@ -665,66 +701,261 @@ static json_t *op_show(Ctx *x) {
         return resp;
 }
 
-/* Cancels job j (owned, checked by the caller; freed here). */
-static json_t *cancel_one(Ctx *x, Job *j) {
+/* Cancels j (the caller may act on it): a queued or held one at once, a
+ * starting or running one through its launcher (SIGTERM, then its cgroup
+ * killed after the grace). What happened: "cancelled", "cancel_requested",
+ * "already_final", or "internal" (why in x->detail). */
+static const char *cancel_one(Ctx *x, Job **jp) {
         Core *c = x->c;
-        int64_t id = j->id;
+        Job *j = *jp;
         int r;
         if (j->state == JOB_QUEUED || j->state == JOB_HELD) {
-                r = store_transition(c->store, j->id, j->state, JOB_CANCELLED);
-                if (r > 0) {
-                        j->state = JOB_CANCELLED;
-                        j->end_time = now_usec();
-                        free(j->reason);
-                        j->reason = strdup("cancelled before it started");
-                        free(j->epilogue);
-                        j->epilogue = strdup("{\"skipped\":\"the job never ran\"}");
-                        (void) store_update(c->store, j);
-                        log_job_full(LOG_INFO, (long long) j->id, j->user,
-                                     (const char *const[]){ CORRAL_MESSAGE_JOB_ENDED, "CORRAL_STATE=CANCELLED", NULL },
-                                     "cancelled while queued");
-                        watch_job_changed(c, j->id);
-                        job_free(j);
-                        update_status(c);
-                        return ok(x);
-                }
+                r = cancel_waiting(c, j, "cancelled before it started");
+                if (r > 0)
+                        return "cancelled";
                 /* it just started: cancel it as a running job */
-                job_free(j);
-                j = NULL;
-                r = store_get(c->store, id, &j);
-                if (r < 0)
-                        return deny(x, "internal", "cannot read job: %s", strerror(-r));
+                int64_t id = j->id;
+                *jp = j = job_free(j);
+                r = store_get(c->store, id, jp);
+                if (r < 0) {
+                        snprintf(x->detail, sizeof x->detail, "cannot read job %lld: %s", (long long) id, strerror(-r));
+                        return "internal";
+                }
+                j = *jp;
         }
         if (job_state_is_active(j->state)) {
                 j->cancel_requested = true;
                 r = store_update(c->store, j);
                 if (r < 0) {
-                        job_free(j);
-                        return deny(x, "internal", "cannot record the cancel: %s", strerror(-r));
+                        snprintf(x->detail, sizeof x->detail, "cannot record the cancel of job %lld: %s",
+                                 (long long) j->id, strerror(-r));
+                        return "internal";
                 }
                 if (j->state == JOB_RUNNING)
                         start_cancel(c, j);
                 log_job(LOG_INFO, (long long) j->id, j->user, "cancel requested by uid %u", (unsigned) x->conn->uid);
-                job_free(j);
-                return ok(x);
+                return "cancel_requested";
         }
-        json_t *resp =
-                deny(x, "conflict", "job %lld already ended (%s)", (long long) j->id, job_state_to_string(j->state));
+        return "already_final";
+}
+
+/* One job of a bulk cancel: its entry in the answer; *failed when it was
+ * named and could not be cancelled. */
+static json_t *cancel_entry(Ctx *x, Job **jp, int64_t id, uid_t *only_uid, bool *failed) {
+        Job *j = *jp;
+        if (!j || (j->uid != x->conn->uid && !x->conn->admin)) {
+                /* another user's job is answered as a missing one (the
+                 * audit row's detail and the denied counter tell the admin) */
+                if (j)
+                        x->c->denied++;
+                *failed = true;
+                return json_pack("{s:I, s:s}", "job", (json_int_t) id, "result", "not_found");
+        }
+        if ((only_uid && j->uid != *only_uid) || (x->req->states && !(x->req->states & (1u << j->state))))
+                return json_pack("{s:I, s:s, s:s}", "job", (json_int_t) id, "result", "skipped", "state",
+                                 job_state_to_string(j->state));
+        const char *what = cancel_one(x, jp);
+        j = *jp;
+        *failed = !streq(what, "cancelled") && !streq(what, "cancel_requested");
+        json_t *e = json_pack("{s:I, s:s}", "job", (json_int_t) id, "result", what);
+        if (e && j)
+                json_object_set_new(e, "state", json_string(job_state_to_string(j->state)));
+        return e;
+}
+
+static bool ids_contain(const int64_t *ids, size_t n, int64_t id) {
+        for (size_t i = 0; i < n; i++)
+                if (ids[i] == id)
+                        return true;
+        return false;
+}
+
+/* An array's id in a bulk cancel: an entry for each of its elements not
+ * over yet (those the filters leave out "skipped"), their ids added to
+ * *done. > 0: answered; 0: every element is over; < 0: error. */
+static int cancel_array_entries(Ctx *x, const Job *head, uid_t *only_uid, json_t *list, int64_t **done, size_t *n_done,
+                                unsigned *cancelled, unsigned *failed, unsigned *named) {
+        StoreFilter f = { .array_job_id = head->id };
+        Job **l = NULL;
+        size_t n = 0, open = 0;
+        int r = store_list(x->c->store, &f, &l, &n);
+        if (r < 0)
+                return r;
+        int64_t *nd = realloc(*done, (*n_done + n + 1) * sizeof(int64_t));
+        if (!nd) {
+                job_list_free(l, n);
+                return -ENOMEM;
+        }
+        *done = nd;
+        for (size_t i = 0; i < n; i++) {
+                if (job_state_is_final(l[i]->state))
+                        continue;
+                bool bad = false;
+                int64_t id = l[i]->id;
+                json_t *e = cancel_entry(x, &l[i], id, only_uid, &bad);
+                const char *res = json_string_value(json_object_get(e, "result"));
+                *cancelled += res && (streq(res, "cancelled") || streq(res, "cancel_requested"));
+                *failed += bad;
+                (*named)++;
+                open++;
+                (*done)[(*n_done)++] = id;
+                if (e)
+                        json_object_set_new(e, "array_job_id", json_integer((json_int_t) head->id));
+                json_array_append_new(list, e);
+        }
+        job_list_free(l, n);
+        return open > 0;
+}
+
+/* cancel of a selection (corral cancel 3 5-9 12 -u USER --state STATE):
+ * every id named gets its entry; without ids, the user's (default: the
+ * caller's) jobs not over yet that match the states. */
+static json_t *op_cancel_bulk(Ctx *x) {
+        Core *c = x->c;
+        ApiRequest *rq = x->req;
+        int64_t *done = NULL; /* the array elements cancelled with their array */
+        size_t n_done = 0;
+        uid_t uid = x->conn->uid;
+        bool by_user = false;
+        unsigned cancelled = 0, failed = 0, named = 0;
+        bool truncated = false;
+        int r;
+
+        if (rq->user) {
+                struct passwd *pw = getpwnam(rq->user);
+                if (!pw)
+                        return deny(x, "not_found", "no user %s", rq->user);
+                if (pw->pw_uid != x->conn->uid && !x->conn->admin)
+                        return deny(x, "denied", "only admins may cancel other users' jobs");
+                uid = pw->pw_uid;
+                by_user = true;
+        }
+        json_t *list = json_array();
+        if (!list)
+                return deny(x, "internal", "out of memory");
+        if (rq->n_ranges > 0) {
+                for (size_t i = 0; i < rq->n_ranges; i++)
+                        for (int64_t id = rq->ranges[i][0]; id <= rq->ranges[i][1]; id++) {
+                                Job *j = NULL;
+                                bool bad = false;
+                                r = store_get(c->store, id, &j);
+                                if (r < 0 && r != -ENOENT) {
+                                        json_decref(list);
+                                        return deny(x, "internal", "cannot read job %lld: %s", (long long) id,
+                                                    strerror(-r));
+                                }
+                                if (!x->job)
+                                        x->job = id;
+                                if (j && j->array_job_id > 0 && j->array_job_id != j->id &&
+                                    ids_contain(done, n_done, id)) {
+                                        /* cancelled with its array, named before */
+                                        job_free(j);
+                                        continue;
+                                }
+                                if (j && j->array_job_id == j->id && (j->uid == x->conn->uid || x->conn->admin)) {
+                                        /* an array's id: its elements not over yet */
+                                        r = cancel_array_entries(x, j, by_user ? &uid : NULL, list, &done, &n_done,
+                                                                 &cancelled, &failed, &named);
+                                        job_free(j);
+                                        if (r < 0) {
+                                                json_decref(list);
+                                                free(done);
+                                                return deny(x, "internal", "cannot read the array's jobs: %s",
+                                                            strerror(-r));
+                                        }
+                                        if (r > 0)
+                                                continue;
+                                        /* every element over: answered as the job its id is */
+                                        j = NULL;
+                                        r = store_get(c->store, id, &j);
+                                        if (r < 0 && r != -ENOENT) {
+                                                json_decref(list);
+                                                free(done);
+                                                return deny(x, "internal", "cannot read job %lld: %s", (long long) id,
+                                                            strerror(-r));
+                                        }
+                                }
+                                json_t *e = cancel_entry(x, &j, id, by_user ? &uid : NULL, &bad);
+                                const char *res = json_string_value(json_object_get(e, "result"));
+                                cancelled += res && (streq(res, "cancelled") || streq(res, "cancel_requested"));
+                                failed += bad;
+                                named++;
+                                job_free(j);
+                                json_array_append_new(list, e);
+                        }
+                free(done);
+        } else {
+                unsigned open_states =
+                        (1u << JOB_QUEUED) | (1u << JOB_HELD) | (1u << JOB_STARTING) | (1u << JOB_RUNNING);
+                StoreFilter f = { .by_uid = true,
+                                  .uid = uid,
+                                  .states = rq->states ? rq->states & open_states : open_states,
+                                  .limit = API_MAX_CANCEL + 1 };
+                Job **l = NULL;
+                size_t n = 0;
+                if (f.states) {
+                        r = store_list(c->store, &f, &l, &n);
+                        if (r < 0) {
+                                json_decref(list);
+                                return deny(x, "internal", "cannot list jobs: %s", strerror(-r));
+                        }
+                }
+                truncated = n > API_MAX_CANCEL;
+                for (size_t i = 0; i < n && i < API_MAX_CANCEL; i++) {
+                        bool bad = false;
+                        int64_t id = l[i]->id;
+                        json_t *e = cancel_entry(x, &l[i], id, &uid, &bad);
+                        const char *res = json_string_value(json_object_get(e, "result"));
+                        cancelled += res && (streq(res, "cancelled") || streq(res, "cancel_requested"));
+                        /* a job selected by the filters that ended meanwhile is no failure */
+                        json_array_append_new(list, e);
+                }
+                job_list_free(l, n);
+        }
+        if (deps_update(c))
+                dispatch(c);
+        update_status(c);
+        json_t *resp = ok(x);
+        snprintf(x->detail, sizeof x->detail, "bulk: %u cancelled, %u failed of %u named%s", cancelled, failed, named,
+                 by_user ? " (by user)" : "");
+        json_object_set_new(resp, "jobs", list);
+        json_object_set_new(resp, "cancelled", json_integer(cancelled));
+        json_object_set_new(resp, "failed", json_integer(failed));
+        json_object_set_new(resp, "truncated", json_boolean(truncated));
+        return resp;
+}
+
+/* The answer to the cancel of one job (cancel_one's what); frees j. */
+static json_t *cancel_answer(Ctx *x, Job *j, const char *what) {
+        json_t *resp;
+        if (streq(what, "cancelled") || streq(what, "cancel_requested")) {
+                /* the jobs that depended on it */
+                if (deps_update(x->c))
+                        dispatch(x->c);
+                resp = ok(x);
+        } else if (streq(what, "already_final"))
+                resp = deny(x, "conflict", "job %lld already ended (%s)", (long long) j->id,
+                            job_state_to_string(j->state));
+        else
+                resp = deny(x, "internal", "%s", x->detail);
         job_free(j);
         return resp;
 }
 
 /* cancel ID of an array (its first element's id): every element not over
- * yet; cancel ID with "task": that element only; any other id: that job. */
+ * yet; cancel ID with "task": that element only; any other id: that job;
+ * a selection: op_cancel_bulk. */
 static json_t *op_cancel(Ctx *x) {
         Job *j = NULL, **l = NULL;
         size_t n = 0;
+        if (x->req->bulk)
+                return op_cancel_bulk(x);
         json_t *e = get_own_job(x, x->req->job, &j);
         if (e)
                 return e;
         bool is_array = j->array_job_id > 0 && j->array_job_id == j->id;
         if (!is_array && !x->req->has_task)
-                return cancel_one(x, j);
+                return cancel_answer(x, j, cancel_one(x, &j));
         if (!is_array) {
                 e = deny(x, "not_found", "job %lld is not an array (a task id names an element of an array: ID_TASK)",
                          (long long) j->id);
@@ -743,24 +974,28 @@ static json_t *op_cancel(Ctx *x) {
                                 l[i] = NULL;
                                 job_list_free(l, n);
                                 x->job = one->id;
-                                return cancel_one(x, one);
+                                return cancel_answer(x, one, cancel_one(x, &one));
                         }
                 job_list_free(l, n);
                 return deny(x, "not_found", "array %lld has no task %llu", (long long) x->req->job,
                             (unsigned long long) x->req->task);
         }
         uint64_t cancelled = 0;
+        bool internal = false;
         for (size_t i = 0; i < n; i++) {
                 if (job_state_is_final(l[i]->state))
                         continue;
-                Job *one = l[i];
-                l[i] = NULL;
-                json_t *a = cancel_one(x, one);
-                cancelled += json_is_true(json_object_get(a, "ok"));
-                json_decref(a);
+                const char *what = cancel_one(x, &l[i]);
+                cancelled += streq(what, "cancelled") || streq(what, "cancel_requested");
+                internal |= streq(what, "internal");
         }
         job_list_free(l, n);
         x->job = x->req->job;
+        if (cancelled > 0 && deps_update(x->c))
+                dispatch(x->c);
+        update_status(x->c);
+        if (cancelled == 0 && internal)
+                return deny(x, "internal", "%s", x->detail);
         if (cancelled == 0)
                 return deny(x, "conflict", "every job of array %lld already ended", (long long) x->req->job);
         json_t *resp = ok(x);

@@ -158,6 +158,9 @@ static void on_launched(Core *c, const HMsg *msg, Job *j) {
                      "running (launcher pid %d)", (int) j->launcher_pid);
         if (j->cancel_requested)
                 start_cancel(c, j);
+        /* --after: the jobs that waited for it to start (core-deps.c) */
+        if (deps_update(c))
+                dispatch(c);
 }
 
 static void on_launch_failed(Core *c, const HMsg *m, Job *j) {
@@ -178,6 +181,8 @@ static void on_launch_failed(Core *c, const HMsg *m, Job *j) {
                 (const char *const[]){ CORRAL_MESSAGE_JOB_LAUNCH_FAILED, "CORRAL_STATE=FAILED", reason_field, NULL },
                 "launch failed: %s", j->reason ? j->reason : "");
         active_remove(c, j->id);
+        /* the jobs that depended on it (core-deps.c); dispatched below */
+        (void) deps_update(c);
         dispatch(c);
 }
 
@@ -251,6 +256,9 @@ static void on_exited(Core *c, const HMsg *m, Job *j) {
                 a->running = false;
         }
         run_epilogue(c, j);
+        /* --afterok, --afterany: the jobs that waited for it to end */
+        if (deps_update(c))
+                dispatch(c);
 }
 
 static void on_epilogue_done(Core *c, const HMsg *m, Job *j) {

@@ -116,6 +116,11 @@ PendReason pending_reason(Core *c, const Job *j) {
                 return PEND_HELD;
         if (j->state != JOB_QUEUED)
                 return PEND_NONE;
+        /* core-deps.c: what it waits for before the dispatcher considers it */
+        if (j->blocked & STORE_BLOCKED_DEPENDENCY)
+                return PEND_DEPENDENCY;
+        if (j->blocked & STORE_BLOCKED_BEGIN)
+                return PEND_BEGIN_TIME;
         if (c->drained)
                 return PEND_DRAINED;
         if (j->array_job_id > 0 && j->array_throttle > 0 && array_active(c, j->array_job_id) >= j->array_throttle)

@@ -49,6 +49,10 @@ struct Watch {
         bool dirty; /* the job may have changed: read it again */
         bool sent_first;
         JobState sent_state;
+        /* a waiting job's pending reason and dependencies (core-deps.c):
+         * sent with its state, and again when the reason changes */
+        PendReason reason, sent_reason;
+        char *depends;
         bool closing; /* the last message is out: close once pending is */
         char *pending; /* a message the socket could not take yet */
         size_t pending_len;
@@ -72,6 +76,7 @@ void watch_free(Watch *w) {
                         close(w->fds[i]);
         free(w->stdout_path);
         free(w->stderr_path);
+        free(w->depends);
         free(w->pending);
         free(w);
 }
@@ -167,6 +172,9 @@ static int reload(Watch *w) {
         w->state = j->state;
         w->have_state = true;
         w->ended = job_state_is_final(j->state) && (w->mode == WATCH_LOGS || j->epilogue);
+        w->reason = pending_reason(w->conn->core, j);
+        free(w->depends);
+        w->depends = TAKE_PTR(j->depends);
         job_free(j);
         w->dirty = false;
         watch_output_dir(w);
@@ -260,15 +268,23 @@ static int flush(Watch *w) {
                         if (r < 0)
                                 return r;
                 }
-                if (w->mode == WATCH_WAIT && (!w->sent_first || w->state != w->sent_state)) {
-                        r = try_send_json(w, api_event_state(w->job, w->state, w->sent_first ? NULL : w->stdout_path,
-                                                             w->sent_first ? NULL : w->stderr_path));
+                if (w->mode == WATCH_WAIT &&
+                    (!w->sent_first || w->state != w->sent_state || w->reason != w->sent_reason)) {
+                        json_t *ev = api_event_state(w->job, w->state, w->sent_first ? NULL : w->stdout_path,
+                                                     w->sent_first ? NULL : w->stderr_path);
+                        if (ev && w->reason != PEND_NONE)
+                                json_object_set_new(ev, "pending_reason",
+                                                    json_string(pend_reason_to_string(w->reason)));
+                        if (ev && w->depends && !job_state_is_final(w->state))
+                                json_object_set_new(ev, "dependency", json_string(w->depends));
+                        r = try_send_json(w, ev);
                         if (r < 0)
                                 return r;
                         if (r == 0)
                                 return want_out(w, true), 0;
                         w->sent_first = true;
                         w->sent_state = w->state;
+                        w->sent_reason = w->reason;
                         continue;
                 }
                 bool sent = false;

@@ -111,6 +111,9 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
         if (r < 0)
                 return log_error_errno(r, "Cannot recover the queue: %m");
         c.recovering = false;
+        /* what happened while corrald was stopped: dependencies met or never
+         * to be met, --begin times passed; the timer for the next one */
+        (void) deps_update(&c);
         dispatch(&c);
         r = purge_start(&c);
         if (r < 0)
@@ -127,6 +130,7 @@ int core_main(Settings *s, int helper_fd, int listen_fd) {
                 conn_free(c.conns);
         free(c.purge_batch);
         sd_event_source_disable_unref(c.accept_retry);
+        sd_event_source_disable_unref(c.begin_timer);
         while (c.active)
                 active_remove(&c, c.active->id);
         store_close(c.store);

@@ -11,6 +11,7 @@
  *   core-status.c     sd_notify STATUS= and the metrics file
  *   core-watch.c      connections the daemon pushes to: wait, logs --follow
  *   core-purge.c      the history's retention (keep_finished, keep_audit)
+ *   core-deps.c       dependencies and --begin: what a queued job waits for
  * corrald.h stays the interface between corrald.c, helper.c and the core. */
 #pragma once
 
@@ -87,6 +88,10 @@ struct Core {
          * the first purge_sent of purge_n, their rows deleted at the end */
         StorePurgeItem *purge_batch;
         size_t purge_n, purge_sent;
+        /* core-deps.c: the timer at the earliest --begin ahead; deps_update
+         * running, and asked again meanwhile */
+        sd_event_source *begin_timer;
+        bool deps_running, deps_again;
 };
 
 /* core.c: the jobs holding a slot (starting, running or in their epilogue),
@@ -146,6 +151,20 @@ void active_set_ask(Active *a, const Job *j);
 void update_status(Core *c);
 int on_status_timer(sd_event_source *src, uint64_t usec, void *userdata);
 int on_metrics_timer(sd_event_source *src, uint64_t usec, void *userdata);
+
+/* core-deps.c: checks at submit that the jobs named in depends exist and
+ * are uid's (admin: anyone's), else -ENOENT with *ret_why naming the id;
+ * re-evaluates every job waiting for a dependency or a --begin time (after
+ * a job started or ended, at start-up, at the --begin timer): clears what is
+ * met, cancels a job whose dependency can never be met, re-arms the timer;
+ * true when a job became ready (the caller dispatches). deps_to_json: the
+ * dependencies of j and where each stands (show). cancel_waiting: cancels a
+ * queued or held job j with reason (1; 0: it was not in j->state any
+ * more). */
+int deps_validate(Core *c, const char *depends, uid_t uid, bool admin, char **ret_why);
+bool deps_update(Core *c);
+json_t *deps_to_json(Core *c, const Job *j);
+int cancel_waiting(Core *c, Job *j, const char *reason);
 
 /* core-purge.c: arms the purge of ended jobs and audit rows beyond the
  * node's retention (its first run right away, then every purge_interval);

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -258,6 +259,52 @@ static _noreturn_ void exec_program(const char *bin, char **argv, int exec_faile
         _exit(exec_failed);
 }
 
+/* In the forked child, for --launch BIN: corral-launch's command line. The
+ * job's environment (the submitter's exported variables: tokens, passwords)
+ * goes through --env-fd, a memfd the launcher reads, never through argv,
+ * which every local user reads in ps. NULL after saying why on fd 2 (the
+ * launch log). */
+static char **launch_exec_args(const char *bin, const LaunchRequest *req) {
+        _cleanup_strv_free_ char **args = NULL, **out = NULL;
+        LaunchRequest r = *req;
+        char num[16] = "";
+
+        if (req->env && req->env[0]) {
+                int fd = memfd_create("corral-env", 0); /* inherited by the launcher */
+                if (fd < 0) {
+                        dprintf(2, "corrald: memfd_create for the job's environment: %s\n", strerror(errno));
+                        return NULL;
+                }
+                for (char **e = req->env; *e; e++)
+                        for (size_t n = strlen(*e) + 1, done = 0; done < n;) {
+                                ssize_t k = write(fd, *e + done, n - done);
+                                if (k < 0 && errno == EINTR)
+                                        continue;
+                                if (k <= 0) {
+                                        dprintf(2, "corrald: cannot write the job's environment: %s\n",
+                                                strerror(errno));
+                                        return NULL;
+                                }
+                                done += (size_t) k;
+                        }
+                if (lseek(fd, 0, SEEK_SET) < 0)
+                        return NULL;
+                (void) snprintf(num, sizeof num, "%d", fd);
+                r.env = NULL;
+        }
+        if (launch_request_to_argv(&r, &args) < 0 || strv_extend(&out, bin) < 0 ||
+            (num[0] && (strv_extend(&out, "--env-fd") < 0 || strv_extend(&out, num) < 0))) {
+                dprintf(2, "corrald: out of memory\n");
+                return NULL;
+        }
+        for (char **a = args + 1; *a; a++)
+                if (strv_extend(&out, *a) < 0) {
+                        dprintf(2, "corrald: out of memory\n");
+                        return NULL;
+                }
+        return TAKE_PTR(out);
+}
+
 /* In a forked child whose stdio is set up, before it calls a program's code
  * in this process: undo what exec would have undone: other fds, the signal
  * mask, the name shown by ps (no getopt state: both programs take a
@@ -441,14 +488,6 @@ static void req_launch(Helper *h, const HMsg *msg) {
         req.config_path = h->s->config_path;
         req.env = env;
         req.argv = argv;
-        if (h->s->launch_bin) {
-                if (launch_request_to_argv(&req, &args) < 0)
-                        fatal("out of memory", NULL);
-                free(args[0]);
-                args[0] = strdup(h->s->launch_bin);
-                if (!args[0])
-                        fatal("out of memory", NULL);
-        }
 
         pid_t pid = fork();
         if (pid < 0)
@@ -461,8 +500,12 @@ static void req_launch(Helper *h, const HMsg *msg) {
                         _exit(EXIT_FAILURE);
                 /* a new session: a SIGINT to corrald's terminal is not the job's */
                 (void) setsid();
-                if (args)
+                if (h->s->launch_bin) {
+                        args = launch_exec_args(h->s->launch_bin, &req);
+                        if (!args)
+                                _exit(EXIT_FAILURE); /* why: in the log, fd 2 */
                         exec_program(h->s->launch_bin, args, EXIT_FAILURE);
+                }
                 become_program("corral-launch", job, user, true);
                 int status = launch_run(&req);
                 (void) fflush(NULL);

@@ -14,12 +14,19 @@
 #    than max_queued_per_user may wait) store nothing and say why; %a
 #    without --array is refused;
 #  - another user can neither see nor cancel the array;
+#  - an array's id among other ids (bulk cancel) cancels all its elements,
+#    another user's bulk cancel none; ARRAYID_TASKID among other ids is
+#    refused;
+#  - --afterany/--afterok on an array's id wait for every element: a job
+#    after an array whose first element ended still waits (DEPENDENCY) for
+#    the second, and --afterok is cancelled, naming the element, when one
+#    element FAILED;
 #  - after a restart of corrald the throttle still holds.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 41
+plan 53
 
 make_tmpdir
 MAXQ=40 corrald_setup 4
@@ -132,6 +139,33 @@ like "$rc:$out" "^1:.*throttle" "a throttle of 0 is refused"
 out=$(in_dir "$W" $A "$CORRAL" submit -o '%a.out' -- /bin/true 2>&1); rc=$?
 like "$rc:$out" "^1:.*%a and %A .* --array" "%a without --array is refused"
 is "$(njobs $A)" "$before" "the refused submissions stored no job"
+
+# --- bulk cancel with an array's id; dependencies on an array ---
+aid=$(submit_as $A --hold --array '1-3' -- /bin/true)
+one=$(submit_as $A --hold -- /bin/true)
+out=$(as $B cancel "$aid" "$one" 2>&1); rc=$?
+is "$rc/$(count_state "$aid" HELD)" "1/3" "another user's bulk cancel of the array's id cancels nothing"
+out=$(as $A cancel "${aid}_1" "$one" 2>&1); rc=$?
+like "$rc:$out" "^2:.*${aid}_1 names one job of an array and is taken alone" "ARRAYID_TASKID among other ids is refused"
+out=$(as $A cancel "$one" "$aid" 2>&1); rc=$?
+is "$rc" 0 "bulk cancel of a job and an array's id"
+like "$out" "job $((aid + 2)) \(array $aid\): cancelled" "... reports each element with its array"
+is "$(count_state "$aid" CANCELLED)/$(job_field "$one" state)" "3/CANCELLED" "... and cancels all three elements and the job"
+
+aid=$(submit_as $A --array '1-2' -- /bin/sh -c '[ "$CORRAL_ARRAY_TASK_ID" = 2 ] && exec sleep 300; exit 0')
+is "$(wait_final "$aid")" COMPLETED "an array whose first element ends COMPLETED"
+wait_state $((aid + 1)) RUNNING; ok $? "... while its second runs"
+dep=$(submit_as $A --afterany "$aid" -- /bin/true)
+is "$(job_field "$dep" state)/$(job_field "$dep" pending_reason)" "QUEUED/DEPENDENCY" \
+    "--afterany on the array's id waits for every element, not only the first"
+as $A cancel "${aid}_2" >/dev/null
+is "$(wait_final "$dep")" COMPLETED "... and runs once the last element ended"
+
+aid=$(submit_as $A --array '1-2' -- /bin/sh -c 'exit $((CORRAL_ARRAY_TASK_ID - 1))')
+dep=$(submit_as $A --afterok "$aid" -- /bin/true)
+is "$(wait_final "$dep")" CANCELLED "--afterok on an array with a FAILED element: the dependent job is cancelled"
+like "$(job_field "$dep" reason)" "job $((aid + 1)) \(task 2 of array $aid\) FAILED" "... naming the element that failed"
+is "$(job_field "$aid" state)" COMPLETED "... though the first element COMPLETED"
 
 # --- the throttle after a restart ---
 aid=$(submit_as $A --array '1-3%1' -- /bin/sleep 300)

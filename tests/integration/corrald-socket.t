@@ -9,7 +9,7 @@
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
 command -v systemd-socket-activate >/dev/null || plan_skip_unless_must systemd "systemd-socket-activate not installed (package systemd, scripts/deps.sh)"
-plan 16
+plan 17
 
 make_tmpdir
 corrald_setup 2
@@ -42,8 +42,9 @@ id=$(submit_as corraltests -- /bin/echo activated)
 is "$(wait_final "$id")" "COMPLETED" "a job runs through the socket-activated corrald"
 is "$(as corraltests logs "$id")" "activated" "its output"
 # --launch: the named corral-launch binary is executed, not the built-in one;
-# it gets the request as a command line (launch_request_to_argv()), whose
-# --env values it blanks at once: ps shows no secret of the job
+# it gets the request as a command line (launch_request_to_argv()), and
+# the job's environment through --env-fd (a memfd): ps never shows a secret
+# of the job, not even for the moment before a launcher blanks its argv
 secret=s3cr3t-$$-$RANDOM
 id=$(submit_as corraltests --env "SECRET=$secret" -- /bin/sh -c 'echo "$SECRET"; exec /bin/sleep 300')
 wait_state "$id" RUNNING
@@ -53,8 +54,14 @@ is "$(as corraltests logs "$id")" "$secret" "with --launch, a job submitted with
 lpid=$(sqlite3 "$TEST_TMP/state/queue.db" "SELECT launcher_pid FROM jobs WHERE id=$id")
 is "$(readlink "/proc/$lpid/exe")" "$(readlink -f "$CORRAL_BUILD/corral-launch")" "... its launcher is that binary"
 cmdline=$(tr '\0' ' ' <"/proc/$lpid/cmdline")
-like "$cmdline" "--env SECRET= .*-- /bin/sh -c" "... run with the job's request as its command line"
-ok "$(grep -qF -- "$secret" <<<"$cmdline" && echo 1 || echo 0)" "... with the --env value blanked in it"
+like "$cmdline" "--env-fd [0-9]+ .*-- /bin/sh -c" "... run with the job's request as its command line, the environment as --env-fd"
+is "$(grep -cF -e "$secret" -e SECRET= <<<"$cmdline")" 0 "... which names no variable of the job"
+# the memfd was the launcher's alone: nothing of the job's user holds it
+leak=0
+for p in $(ps -o pid= -u corraltests); do
+    ls -l "/proc/$p/fd" 2>/dev/null | grep -q 'memfd:corral-env' && leak=$((leak + 1))
+done
+is "$leak" 0 "... and the job has no descriptor of that memfd"
 as corraltests cancel "$id" >/dev/null
 is "$(wait_final "$id")" "CANCELLED" "... and its job is cancelled through it"
 chmod 0600 "$SOCK"

@@ -49,7 +49,7 @@ done
 [ -e /usr/include/slurm/spank.h ] || plan_skip_unless_must slurm "no <slurm/spank.h> (apt-get install libslurm-dev)"
 [ -f "$SO" ] || plan_skip "spank_corral.so not built (make)"
 
-plan 85
+plan 86
 
 # not below /tmp: the jobs get a private one, and must still see the
 # Slurm spool (their batch script), the shared directory and the helpers
@@ -245,6 +245,7 @@ ls /tmp | sed 's/^/tmp-entry=/'
 cat $T/secret/data >/dev/null 2>&1 && echo "hidden=readable" || echo "hidden=denied"
 echo "unshare=\$($T/bin/try-syscall unshare)"
 echo "nofile=\$(ulimit -Hn)"
+echo "dev=\$(ls -A /dev | sort | tr '\n' ' ')"
 srun -n1 grep -E '$STATUS_RE' /proc/self/status | sed 's/^/srun /'
 srun -n1 $T/bin/try-syscall unshare | sed 's/^/srun-unshare=/'
 EOF
@@ -272,6 +273,8 @@ like "$out" "tmp-entry=corraltest-spank-mark-$ji" "the job sees it there"
 ok $? "the file is not in the host's /tmp: the job's /tmp is private"
 like "$out" "hidden=denied" "the policy's hidden directory cannot be read in the job"
 unlike "$out" "corraltest-secret" "the hidden file's content never shows"
+like "$(grep "^dev=" <<<"$out")" "^dev=fd full (log )?mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero \$" \
+    "the job's /dev has the basic nodes and nothing else of the host's (private_dev)"
 like "$out" "unshare=errno EXDEV" "a denied syscall fails with the policy's errno (EXDEV) in the batch step"
 like "$out" "srun-unshare=errno EXDEV" "and in the srun step"
 # the policy's nofile (65536, default's): granted, or the task gets

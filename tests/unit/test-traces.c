@@ -179,8 +179,9 @@ START_TEST(test_policy_errors) {
         assert_error("[epilogue]\nclean_tmps = yes\n", "did you mean 'clean_tmp'?");
         assert_error("[filesystem]\nprivate_dirs = run/lock\n", "t.ini:2: 'run/lock' is not an absolute path");
         /* private dirs need a mount namespace of the job's own */
-        assert_error("[namespaces]\nmount = host\n[filesystem]\nprivate_tmp = no\nprivate_devshm = no\n",
-                     "namespaces.mount = host, but [filesystem] asks for private");
+        assert_error(
+                "[namespaces]\nmount = host\n[filesystem]\nprivate_tmp = no\nprivate_devshm = no\nprivate_dev = no\n",
+                "namespaces.mount = host, but [filesystem] asks for private");
 }
 END_TEST
 
