@@ -40,13 +40,16 @@
  *     (cancel of an array's id cancels every element not over yet; with
  *     "task":3 only the element of array 42 with that task id)
  *   {"op":"cancel","jobs":[3,[5,9],12],"user":"alice","states":["QUEUED"]}
- *     (bulk cancel: an array's id cancels all its elements; ids and [FROM,TO] ranges, at most API_MAX_CANCEL ids in
- *     all; "user" and "states" filter them, or without "jobs" select the
- *     user's (default: the caller's) jobs not over yet; answers "jobs":
+ *     (bulk cancel: ids and [FROM,TO] ranges, at most API_MAX_CANCEL ids in
+ *     all, an array's id standing for its elements not over yet; "user"
+ *     and "states" filter them, or without "jobs" select the user's
+ *     (default: the caller's) jobs not over yet; answers "jobs":
  *     [{"job":ID,"result":R,"state":S}] with R cancelled, cancel_requested,
  *     not_found, already_final or skipped (not matching the filters),
  *     "cancelled" and "failed" counts, and "truncated" when a selection by
- *     filters matched more than one answer holds)
+ *     filters matched more than one answer holds, or the elements of the
+ *     arrays named (each entry with "array_job_id") do not all fit in one
+ *     answer: they are cancelled all the same)
  *   {"op":"logs","job":42,"stream":"stdout","follow":true,"offset":0}
  *     (a JSON header {"ok":true,"offset":O,"bytes":B,"eof":E,"state":S},
  *     then, when B > 0, one message of B raw bytes; with follow, more

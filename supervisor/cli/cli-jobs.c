@@ -1459,7 +1459,12 @@ static int verb_cancel(int argc, char *argv[]) {
                 }
                 if (json_array_size(json_object_get(resp, "jobs")) == 0)
                         printf("no job matches\n");
-                if (json_is_true(json_object_get(resp, "truncated")))
+                if (json_is_true(json_object_get(resp, "truncated")) && nargs > 0)
+                        fprintf(stderr,
+                                "corral: the jobs of the arrays named are more than one answer lists; %lld "
+                                "were cancelled in all (corral list)\n",
+                                (long long) json_integer_value(json_object_get(resp, "cancelled")));
+                else if (json_is_true(json_object_get(resp, "truncated")))
                         fprintf(stderr, "corral: more jobs match than one cancel takes (%d): run it again\n",
                                 API_MAX_CANCEL);
         }

@@ -763,6 +763,22 @@ static json_t *cancel_entry(Ctx *x, Job **jp, int64_t id, uid_t *only_uid, bool 
         return e;
 }
 
+/* Appends a bulk cancel's entry while the answer stays one message (an
+ * array's id may name many more jobs than API_MAX_CANCEL): past that, the
+ * job is cancelled all the same, and the answer says "truncated". */
+static void append_entry(json_t *list, json_t *e, size_t *bytes, bool *truncated) {
+        char *one = e ? json_dumps(e, JSON_COMPACT) : NULL;
+        size_t len = one ? strlen(one) + 1 : 0;
+        free(one);
+        if (!e || *bytes + len > API_MAX_MESSAGE - 1024) {
+                json_decref(e);
+                *truncated = true;
+                return;
+        }
+        *bytes += len;
+        json_array_append_new(list, e);
+}
+
 static bool ids_contain(const int64_t *ids, size_t n, int64_t id) {
         for (size_t i = 0; i < n; i++)
                 if (ids[i] == id)
@@ -773,8 +789,9 @@ static bool ids_contain(const int64_t *ids, size_t n, int64_t id) {
 /* An array's id in a bulk cancel: an entry for each of its elements not
  * over yet (those the filters leave out "skipped"), their ids added to
  * *done. > 0: answered; 0: every element is over; < 0: error. */
-static int cancel_array_entries(Ctx *x, const Job *head, uid_t *only_uid, json_t *list, int64_t **done, size_t *n_done,
-                                unsigned *cancelled, unsigned *failed, unsigned *named) {
+static int cancel_array_entries(Ctx *x, const Job *head, uid_t *only_uid, json_t *list, size_t *bytes, bool *truncated,
+                                int64_t **done, size_t *n_done, unsigned *cancelled, unsigned *failed,
+                                unsigned *named) {
         StoreFilter f = { .array_job_id = head->id };
         Job **l = NULL;
         size_t n = 0, open = 0;
@@ -801,7 +818,7 @@ static int cancel_array_entries(Ctx *x, const Job *head, uid_t *only_uid, json_t
                 (*done)[(*n_done)++] = id;
                 if (e)
                         json_object_set_new(e, "array_job_id", json_integer((json_int_t) head->id));
-                json_array_append_new(list, e);
+                append_entry(list, e, bytes, truncated);
         }
         job_list_free(l, n);
         return open > 0;
@@ -814,7 +831,7 @@ static json_t *op_cancel_bulk(Ctx *x) {
         Core *c = x->c;
         ApiRequest *rq = x->req;
         int64_t *done = NULL; /* the array elements cancelled with their array */
-        size_t n_done = 0;
+        size_t n_done = 0, bytes = 256;
         uid_t uid = x->conn->uid;
         bool by_user = false;
         unsigned cancelled = 0, failed = 0, named = 0;
@@ -841,6 +858,7 @@ static json_t *op_cancel_bulk(Ctx *x) {
                                 r = store_get(c->store, id, &j);
                                 if (r < 0 && r != -ENOENT) {
                                         json_decref(list);
+                                        free(done);
                                         return deny(x, "internal", "cannot read job %lld: %s", (long long) id,
                                                     strerror(-r));
                                 }
@@ -854,8 +872,8 @@ static json_t *op_cancel_bulk(Ctx *x) {
                                 }
                                 if (j && j->array_job_id == j->id && (j->uid == x->conn->uid || x->conn->admin)) {
                                         /* an array's id: its elements not over yet */
-                                        r = cancel_array_entries(x, j, by_user ? &uid : NULL, list, &done, &n_done,
-                                                                 &cancelled, &failed, &named);
+                                        r = cancel_array_entries(x, j, by_user ? &uid : NULL, list, &bytes, &truncated,
+                                                                 &done, &n_done, &cancelled, &failed, &named);
                                         job_free(j);
                                         if (r < 0) {
                                                 json_decref(list);
@@ -881,7 +899,7 @@ static json_t *op_cancel_bulk(Ctx *x) {
                                 failed += bad;
                                 named++;
                                 job_free(j);
-                                json_array_append_new(list, e);
+                                append_entry(list, e, &bytes, &truncated);
                         }
                 free(done);
         } else {
