@@ -524,9 +524,14 @@ static json_t *op_submit(Ctx *x) {
                 json_t *e = submit_array(x, j, &spec);
                 if (e)
                         return e;
-                /* dependencies met already, or never to be met */
-                if (j->blocked)
+                /* dependencies met already, or never to be met (the
+                 * answer's state: cancelled at once) */
+                if (j->blocked) {
+                        _cleanup_job_free_ Job *now = NULL;
                         (void) deps_update(c);
+                        if (store_get(c->store, x->array_jobs[0]->id, &now) >= 0)
+                                x->array_jobs[0]->state = now->state;
+                }
                 dispatch(c);
                 return submit_array_answer(x, dropped);
         }

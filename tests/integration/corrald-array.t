@@ -20,13 +20,14 @@
 #  - --afterany/--afterok on an array's id wait for every element: a job
 #    after an array whose first element ended still waits (DEPENDENCY) for
 #    the second, and --afterok is cancelled, naming the element, when one
-#    element FAILED;
+#    element FAILED; every element of an array carries its own
+#    dependencies (an array after a CANCELLED job is cancelled at once);
 #  - after a restart of corrald the throttle still holds.
 . "${CORRAL_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$CORRAL_SRC/tests/corrald-lib.sh"
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
-plan 53
+plan 55
 
 make_tmpdir
 MAXQ=40 corrald_setup 4
@@ -166,6 +167,10 @@ dep=$(submit_as $A --afterok "$aid" -- /bin/true)
 is "$(wait_final "$dep")" CANCELLED "--afterok on an array with a FAILED element: the dependent job is cancelled"
 like "$(job_field "$dep" reason)" "job $((aid + 1)) \(task 2 of array $aid\) FAILED" "... naming the element that failed"
 is "$(job_field "$aid" state)" COMPLETED "... though the first element COMPLETED"
+aid=$(submit_as $A --array '1-2' --afterok "$dep" -- /bin/true 2>"$TEST_TMP/submit.err")
+like "$(cat "$TEST_TMP/submit.err")" "job $aid was cancelled at once: a dependency can never be met" \
+    "an array whose --afterok can never be met: submit says it was cancelled at once"
+is "$(count_state "$aid" CANCELLED)" 2 "... and every element carries the dependency (both CANCELLED)"
 
 # --- the throttle after a restart ---
 aid=$(submit_as $A --array '1-3%1' -- /bin/sleep 300)
