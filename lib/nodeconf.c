@@ -80,6 +80,9 @@ const ConfKey nodeconf_keys[_NK_MAX] = {
             .max = 24 * 3600 * USEC_PER_SEC, .def = "10min",
             .help = "how often corrald purges what is beyond keep_finished, keep_finished_jobs and keep_audit (it "
                     "also does at start), in batches between which the queue runs"),
+        KEY("max_array_size", CONF_UINT, NK_MAX_ARRAY_SIZE, max_array_size, .min = 1, .max = 100000, .def = "1000",
+            .help = "elements one job array may have (submit --array); each is a job of its own, counted by "
+                    "max_queued_per_user"),
 };
 
 const ConfSchema nodeconf_schema = {

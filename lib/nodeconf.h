@@ -49,6 +49,7 @@ typedef enum NodeKey {
         NK_KEEP_FINISHED_JOBS,
         NK_KEEP_AUDIT,
         NK_PURGE_INTERVAL,
+        NK_MAX_ARRAY_SIZE,
         _NK_MAX,
 } NodeKey;
 
@@ -78,6 +79,7 @@ typedef struct NodeConfig {
         uint64_t keep_finished_jobs; /* the most finished jobs kept; 0: no cap */
         uint64_t keep_audit; /* usec an audit row is kept */
         uint64_t purge_interval; /* usec between purges */
+        uint64_t max_array_size; /* elements of one job array (submit --array) */
 
         ConfOrigin origin[_NK_MAX];
         char **files;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "conf.h"
 #include "depend.h"
 #include "job.h"
@@ -33,11 +34,13 @@ static const char *const op_fields[_API_OP_MAX][24] = {
                          "env_explicit", "name",
                          /* resources (item 2) */
                          "mem", "cpus", "tasks",
+                         /* job arrays (item 7) */
+                         "array",
                          /* dependencies, --begin (item 7) */
                          "depends", "begin" },
         [API_LIST] = { "states", "user", "all", "limit", "last", "since" },
         [API_SHOW] = { "job" },
-        [API_CANCEL] = { "job", "jobs", "user", "states" },
+        [API_CANCEL] = { "job", "jobs", "user", "states", "task" },
         [API_LOGS] = { "job", "stream", "follow", "offset" },
         [API_HOLD] = { "job" },
         [API_RELEASE] = { "job" },
@@ -78,7 +81,7 @@ bool api_job_name_valid(const char *s) {
 
 int api_output_pattern_check(const char *path, const char **ret_bad) {
         for (const char *p = strchr(path, '%'); p; p = strchr(p, '%')) {
-                if (!p[1] || !strchr("jxu%", p[1])) {
+                if (!p[1] || !strchr("jxuaA%", p[1])) {
                         if (ret_bad)
                                 *ret_bad = p;
                         return -EINVAL;
@@ -89,6 +92,11 @@ int api_output_pattern_check(const char *path, const char **ret_bad) {
 }
 
 int api_output_pattern_expand(const char *path, int64_t id, const char *name, const char *user, char **ret) {
+        return api_output_pattern_expand_array(path, id, name, user, 0, 0, ret);
+}
+
+int api_output_pattern_expand_array(const char *path, int64_t id, const char *name, const char *user,
+                                    int64_t array_job_id, uint64_t array_task_id, char **ret) {
         char *buf = NULL;
         size_t len = 0;
         FILE *f;
@@ -112,6 +120,12 @@ int api_output_pattern_expand(const char *path, int64_t id, const char *name, co
                         break;
                 case 'u':
                         fputs(user, f);
+                        break;
+                case 'A':
+                        fprintf(f, "%lld", (long long) (array_job_id > 0 ? array_job_id : id));
+                        break;
+                case 'a':
+                        fprintf(f, "%llu", (unsigned long long) array_task_id);
                         break;
                 default:
                         fputc('%', f);
@@ -140,6 +154,7 @@ void api_request_done(ApiRequest *r) {
         free(r->stderr_path);
         strv_free(r->env_explicit);
         free(r->name);
+        free(r->array);
         free(r->user);
         free(r->depends);
         free(r->ranges);
@@ -204,8 +219,8 @@ static int parse_output_field(json_t *o, const char *field, char **ret, char **r
         int r = parse_path_field(o, field, ret, ret_error);
         if (r > 0 && api_output_pattern_check(*ret, &bad) < 0)
                 return fail(ret_error,
-                            "field '%s': unknown pattern '%.2s' (%%j the job id, %%x its name, %%u the user, %%%% a "
-                            "percent sign)",
+                            "field '%s': unknown pattern '%.2s' (%%j the job id, %%x its name, %%u the user, %%A the "
+                            "array's id, %%a the array task id, %%%% a percent sign)",
                             field, bad);
         return r;
 }
@@ -258,6 +273,26 @@ static int parse_resources(json_t *o, ApiRequest *req, char **ret_error) {
                 return r;
         r = get_uint(o, "tasks", RES_MAX_TASKS, &req->tasks, ret_error);
         return r < 0 ? r : 0;
+}
+
+/* Whether an output path names an array element (%a, %A). */
+static bool output_names_array(const char *path) {
+        for (const char *p = path ? strchr(path, '%') : NULL; p && p[1]; p = strchr(p + 2, '%'))
+                if (p[1] == 'a' || p[1] == 'A')
+                        return true;
+        return false;
+}
+
+/* "array": the spec (array.h), parsed by corrald against the node's
+ * max_array_size; %a and %A only in the output of an array */
+static int parse_submit_array(json_t *o, ApiRequest *req, char **ret_error) {
+        int r = get_string(o, "array", ARRAY_MAX_SPEC, &req->array, ret_error);
+        if (r < 0)
+                return r;
+        if (r == 0 && (output_names_array(req->stdout_path) || output_names_array(req->stderr_path)))
+                return fail(ret_error, "%%a and %%A in an output path name an array element: use them with --array "
+                                       "(or %%j, the job id)");
+        return 0;
 }
 
 /* submit's dependencies (stored in their canonical text) and --begin */
@@ -375,6 +410,9 @@ static int parse_submit(json_t *o, ApiRequest *req, char **ret_error) {
         r = get_bool(o, "hold", &req->hold, ret_error);
         if (r < 0)
                 return r;
+        r = parse_submit_array(o, req, ret_error);
+        if (r < 0)
+                return r;
         r = parse_resources(o, req, ret_error);
         if (r < 0)
                 return r;
@@ -461,10 +499,20 @@ static int parse_cancel(json_t *o, ApiRequest *req, char **ret_error) {
         size_t i;
         int r;
 
-        if (!jobs && !json_object_get(o, "user") && !json_object_get(o, "states"))
-                return parse_job(o, req, ret_error);
+        if (!jobs && !json_object_get(o, "user") && !json_object_get(o, "states")) {
+                r = parse_job(o, req, ret_error);
+                if (r >= 0 && json_object_get(o, "task")) {
+                        /* one element of an array: its array's id and its task id (12_3) */
+                        r = get_uint(o, "task", ARRAY_MAX_TASK_ID, &req->task, ret_error);
+                        req->has_task = r >= 0;
+                }
+                return r < 0 ? r : 0;
+        }
         if (json_object_get(o, "job"))
                 return fail(ret_error, "cancel takes 'job' or a selection ('jobs', 'user', 'states'), not both");
+        if (json_object_get(o, "task"))
+                return fail(ret_error, "field 'task' selects one element of the array 'job' names: "
+                                       "send it with 'job', not with a selection");
         req->bulk = true;
         if (jobs) {
                 if (!json_is_array(jobs) || json_array_size(jobs) == 0)

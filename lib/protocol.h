@@ -7,7 +7,7 @@
  *
  *   {"op":"submit","argv":["/bin/echo","hi"],"env":{"K":"V"},"cwd":"/home/a",
  *    "policy":"default","walltime":"1h","stdout":"/home/a/out","hold":false,
- *    "mem":1073741824,"cpus":2,"tasks":1,
+ *    "mem":1073741824,"cpus":2,"tasks":1,"array":"1-100%10",
  *    "depends":"afterok:3:4,afterany:5","begin":1795338781}
  *     ("env" is the job's environment, usually the submitter's exported one;
  *     "env_explicit" the names of it the user set explicitly (-E): a variable
@@ -17,8 +17,13 @@
  *     absolute paths that may hold %j (the job id), %x (the job's name, else
  *     its command's base name), %u (the user) and %% (a %), replaced when the
  *     job starts. mem in bytes, cpus per task and tasks whole numbers, each
- *     optional: see resources.h. "depends" is Slurm's --dependency text
- *     (depend.h), "begin" the time it may start, seconds since the epoch)
+ *     optional: see resources.h. "array" makes one job per task id of the
+ *     spec (array.h), stored together (all or none); %A (the array's id)
+ *     and %a (the task id) in stdout/stderr are for arrays only; the answer
+ *     then has "array_job_id", "tasks" (the count) and "jobs" (the
+ *     elements' ids, in task order) besides "job" (the first's).
+ *     "depends" is Slurm's --dependency text (depend.h), "begin" the time it
+ *     may start, seconds since the epoch)
  *   {"op":"list","states":["RUNNING","QUEUED"],"user":"alice","all":true,
  *    "last":10,"since":1795338781}
  *     (every job not over yet, newest first, then those that ended last: the
@@ -32,14 +37,19 @@
  *     "jobs" and, when more follow, "next": the [END,ID] cursor to send as
  *     "after" for the next page (END in microseconds))
  *   {"op":"show"|"cancel"|"hold"|"release","job":42}
+ *     (cancel of an array's id cancels every element not over yet; with
+ *     "task":3 only the element of array 42 with that task id)
  *   {"op":"cancel","jobs":[3,[5,9],12],"user":"alice","states":["QUEUED"]}
  *     (bulk cancel: ids and [FROM,TO] ranges, at most API_MAX_CANCEL ids in
- *     all; "user" and "states" filter them, or without "jobs" select the
- *     user's (default: the caller's) jobs not over yet; answers "jobs":
+ *     all, an array's id standing for its elements not over yet; "user"
+ *     and "states" filter them, or without "jobs" select the user's
+ *     (default: the caller's) jobs not over yet; answers "jobs":
  *     [{"job":ID,"result":R,"state":S}] with R cancelled, cancel_requested,
  *     not_found, already_final or skipped (not matching the filters),
  *     "cancelled" and "failed" counts, and "truncated" when a selection by
- *     filters matched more than one answer holds)
+ *     filters matched more than one answer holds, or the elements of the
+ *     arrays named (each entry with "array_job_id") do not all fit in one
+ *     answer: they are cancelled all the same)
  *   {"op":"logs","job":42,"stream":"stdout","follow":true,"offset":0}
  *     (a JSON header {"ok":true,"offset":O,"bytes":B,"eof":E,"state":S},
  *     then, when B > 0, one message of B raw bytes; with follow, more
@@ -106,6 +116,7 @@ typedef struct ApiRequest {
         uint64_t mem; /* bytes; 0: the policy's memory */
         uint64_t cpus; /* whole CPUs per task; 0: the policy's cpus */
         uint64_t tasks; /* task slots; 0: one */
+        char *array; /* --array SPEC (array.h); NULL: one job */
         char *depends; /* depend.h's canonical text; NULL: none */
         uint64_t begin; /* usec since the epoch; 0: none */
         /* list */
@@ -122,6 +133,9 @@ typedef struct ApiRequest {
         int64_t after_id;
         /* show, cancel, logs, hold, release */
         int64_t job;
+        /* cancel: only the element of array `job` with this task id */
+        bool has_task;
+        uint64_t task;
         /* logs */
         int stream; /* 0 stdout, 1 stderr */
         bool follow;
@@ -153,10 +167,14 @@ bool api_env_name_valid(const char *s);
 /* A job name (-J): 1 to API_MAX_JOB_NAME bytes, no '/' and no control
  * characters, not "." or ".." (it may become a path component through %x). */
 bool api_job_name_valid(const char *s);
-/* Checks the patterns of an output path: every '%' starts %j, %x, %u or %%.
+/* Checks the patterns of an output path: every '%' starts %j, %x, %u, %A, %a or %%.
  * Returns 0, or -EINVAL with *ret_bad (if not NULL) pointing at the bad '%'. */
 int api_output_pattern_check(const char *path, const char **ret_bad);
 /* Replaces the patterns of an output path (checked before): %j with id, %x
  * with name, %u with user, %% with %. The result is a valid absolute path
  * (conf_path_valid()) or -EINVAL. */
 int api_output_pattern_expand(const char *path, int64_t id, const char *name, const char *user, char **ret);
+/* The same for an array element: %A its array's id, %a its task id
+ * (array_job_id 0: not an element, %A is the job's id). */
+int api_output_pattern_expand_array(const char *path, int64_t id, const char *name, const char *user,
+                                    int64_t array_job_id, uint64_t array_task_id, char **ret);

@@ -210,6 +210,7 @@ static const char *const pend_names[_PEND_MAX] = {
         [PEND_USER_CAP] = "USER_CAP",
         [PEND_DEPENDENCY] = "DEPENDENCY",
         [PEND_BEGIN_TIME] = "BEGIN_TIME",
+        [PEND_ARRAY_LIMIT] = "ARRAY_LIMIT",
 };
 
 const char *pend_reason_to_string(PendReason r) {

@@ -74,6 +74,7 @@ typedef enum PendReason {
         PEND_USER_CAP, /* its user runs max_running_per_user jobs already */
         PEND_DEPENDENCY,
         PEND_BEGIN_TIME,
+        PEND_ARRAY_LIMIT, /* its array runs its throttle's worth (--array ...%N) of elements already */
         _PEND_MAX,
 } PendReason;
 

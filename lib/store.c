@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -77,6 +78,16 @@ static const struct {
         { "mem", "INTEGER NOT NULL DEFAULT 0" }, /* bytes */
         { "cpus", "INTEGER NOT NULL DEFAULT 0" }, /* millicpus, the whole job */
         { "tasks", "INTEGER NOT NULL DEFAULT 1" },
+        /* job arrays (array.h): the array's id (its first element's id; 0:
+         * not an element), the element's task id, the array's throttle (%N;
+         * 0: none) and its task count, smallest and largest task id (what
+         * the job's environment says) */
+        { "array_job_id", "INTEGER NOT NULL DEFAULT 0" },
+        { "array_task_id", "INTEGER NOT NULL DEFAULT 0" },
+        { "array_throttle", "INTEGER NOT NULL DEFAULT 0" },
+        { "array_count", "INTEGER NOT NULL DEFAULT 0" },
+        { "array_min", "INTEGER NOT NULL DEFAULT 0" },
+        { "array_max", "INTEGER NOT NULL DEFAULT 0" },
         /* submit --after/--afterok/--afterany (depend.h's canonical text;
          * NULL: none), --begin (usec since the epoch; 0: none), and what a
          * queued or held job still waits for (STORE_BLOCKED_*; 0: nothing,
@@ -91,18 +102,21 @@ static const struct {
 
 /* read by name (job_res_from_row), wherever they are in the list */
 #define JOB_RES_COLUMNS "mem, cpus, tasks"
+#define JOB_ARRAY_COLUMNS "array_job_id, array_task_id, array_throttle, array_count, array_min, array_max"
 #define JOB_DEP_COLUMNS "depends, begin_time, blocked"
 #define JOB_COLUMNS                                                                                                    \
         "id, uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, stderr_path, output_id, "           \
         "submit_time, start_time, end_time, exit_code, exit_signal, launcher_pid, launcher_start, cgroup, result, "    \
-        "epilogue, reason, cancel_requested, submit_sid, name, " JOB_RES_COLUMNS ", " JOB_DEP_COLUMNS ", parent_job"
+        "epilogue, reason, cancel_requested, submit_sid, name, " JOB_RES_COLUMNS ", " JOB_ARRAY_COLUMNS                \
+        ", " JOB_DEP_COLUMNS ", parent_job"
 
 static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_INSERT_JOB] =
                 "INSERT INTO jobs(uid, gid, user, state, policy, argv, env, cwd, walltime, stdout_path, "
-                "stderr_path, output_id, submit_time, submit_sid, name, " JOB_RES_COLUMNS ", " JOB_DEP_COLUMNS
-                ", parent_job) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, :mem, :cpus, :tasks, :depends, :begin_time, "
-                ":blocked, :parent_job)",
+                "stderr_path, output_id, submit_time, submit_sid, name, " JOB_RES_COLUMNS ", " JOB_ARRAY_COLUMNS
+                ", " JOB_DEP_COLUMNS ", parent_job) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, :mem, :cpus, :tasks, "
+                ":array_job_id, :array_task_id, :array_throttle, :array_count, :array_min, :array_max, :depends, "
+                ":begin_time, :blocked, :parent_job)",
         [STMT_GET_JOB] = "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?",
         [STMT_TRANSITION] = "UPDATE jobs SET state = ? WHERE id = ? AND state = ?",
         [STMT_UPDATE_JOB] = "UPDATE jobs SET state=?, start_time=?, end_time=?, exit_code=?, exit_signal=?, "
@@ -253,6 +267,9 @@ int store_open(const char *path, Store **ret) {
         }
         if (r >= 0)
                 r = add_columns(s);
+        /* the elements of an array (cancel, the throttle): after the columns */
+        if (r >= 0)
+                r = exec_sql(s, "CREATE INDEX IF NOT EXISTS jobs_array ON jobs(array_job_id, array_task_id);");
         /* the jobs that wait for a dependency or a --begin time
          * (store_list_blocked), and those the dispatcher may start
          * (STMT_NEXT_QUEUED): each query reads only its own rows, however
@@ -357,6 +374,18 @@ static void job_res_from_row(sqlite3_stmt *st, Job *j) {
                         j->tasks = (uint64_t) v;
                 else if (strcmp(n, "parent_job") == 0)
                         j->parent_job = (int64_t) v;
+                else if (strcmp(n, "array_job_id") == 0)
+                        j->array_job_id = v;
+                else if (strcmp(n, "array_task_id") == 0)
+                        j->array_task_id = (uint64_t) v;
+                else if (strcmp(n, "array_throttle") == 0)
+                        j->array_throttle = (uint64_t) v;
+                else if (strcmp(n, "array_count") == 0)
+                        j->array_count = (uint64_t) v;
+                else if (strcmp(n, "array_min") == 0)
+                        j->array_min = (uint64_t) v;
+                else if (strcmp(n, "array_max") == 0)
+                        j->array_max = (uint64_t) v;
         }
 }
 
@@ -386,6 +415,15 @@ static void bind_res(sqlite3_stmt *st, const Job *j) {
         int pj = sqlite3_bind_parameter_index(st, ":parent_job");
         if (pj > 0)
                 sqlite3_bind_int64(st, pj, j->parent_job > 0 ? j->parent_job : 0);
+}
+
+static void bind_array(sqlite3_stmt *st, const Job *j, int64_t array_id) {
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":array_job_id"), array_id);
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":array_task_id"), clamp_i64(j->array_task_id));
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":array_throttle"), clamp_i64(j->array_throttle));
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":array_count"), clamp_i64(j->array_count));
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":array_min"), clamp_i64(j->array_min));
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":array_max"), clamp_i64(j->array_max));
 }
 
 static void bind_dep(sqlite3_stmt *st, const Job *j) {
@@ -446,6 +484,7 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
 
 int store_submit(Store *s, Job **jobs, size_t n) {
         sqlite3_stmt *st = NULL;
+        int64_t array_id = 0; /* of the elements of this batch (STORE_ARRAY_NEW) */
         int r;
 
         r = exec_sql(s, "PRAGMA synchronous=FULL; BEGIN IMMEDIATE;");
@@ -476,10 +515,23 @@ int store_submit(Store *s, Job **jobs, size_t n) {
                 sqlite3_bind_int64(st, 14, j->submit_sid);
                 bind_text_or_null(st, 15, j->name);
                 bind_res(st, j);
+                bind_array(st, j, j->array_job_id == STORE_ARRAY_NEW ? array_id : j->array_job_id);
                 bind_dep(st, j);
                 r = sqlite_errno(sqlite3_step(st));
-                if (r >= 0)
-                        j->id = sqlite3_last_insert_rowid(s->db);
+                if (r < 0)
+                        break;
+                j->id = sqlite3_last_insert_rowid(s->db);
+                if (j->array_job_id == STORE_ARRAY_NEW) {
+                        if (!array_id) {
+                                /* the first element: its id is the array's */
+                                char sql[128];
+                                array_id = j->id;
+                                snprintf(sql, sizeof sql, "UPDATE jobs SET array_job_id = id WHERE id = %lld",
+                                         (long long) j->id);
+                                r = exec_sql(s, sql);
+                        }
+                        j->array_job_id = array_id;
+                }
         }
         if (st)
                 release(s, st);
@@ -535,6 +587,8 @@ int store_get(Store *s, int64_t id, Job **ret) {
 static size_t filter_sql_full(const StoreFilter *f, bool state_unindexed, char *sql, size_t off, size_t len) {
         if (f && f->by_uid)
                 off += (size_t) snprintf(sql + off, len - off, " AND uid = %u", (unsigned) f->uid);
+        if (f && f->array_job_id > 0)
+                off += (size_t) snprintf(sql + off, len - off, " AND array_job_id = %lld", (long long) f->array_job_id);
         if (f && f->states) {
                 bool first = true;
                 off += (size_t) snprintf(sql + off, len - off, " AND %sstate IN (", state_unindexed ? "+" : "");
@@ -898,8 +952,42 @@ int store_count_waiting(Store *s, uid_t uid, uint64_t *ret) {
         return store_count(s, &f, ret);
 }
 
-static int next_queued_from(Store *s, int64_t min_uid, Job **ret) {
+/* The oldest queued job of the first user from min_uid on, leaving out the
+ * elements of the arrays in skip (at their throttle) and, as
+ * STMT_NEXT_QUEUED, the blocked jobs (dependencies, --begin). */
+static int next_queued_skip(Store *s, int64_t min_uid, const int64_t *skip, size_t n_skip, Job **ret) {
         sqlite3_stmt *st = NULL;
+        char *sql = NULL;
+        size_t len = 0;
+        int r;
+        FILE *f = open_memstream(&sql, &len);
+        if (!f)
+                return -ENOMEM;
+        /* as STMT_NEXT_QUEUED (its partial index, no blocked job) */
+        fputs("SELECT " JOB_COLUMNS " FROM jobs INDEXED BY jobs_ready WHERE state = 'QUEUED' AND blocked = 0 AND "
+              "uid >= ? AND array_job_id NOT IN (",
+              f);
+        for (size_t i = 0; i < n_skip; i++)
+                fprintf(f, "%s%lld", i ? "," : "", (long long) skip[i]);
+        fputs(") ORDER BY uid, id LIMIT 1", f);
+        if (fclose(f) != 0) {
+                free(sql);
+                return -ENOMEM;
+        }
+        r = sqlite_errno(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
+        free(sql);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, min_uid);
+        *ret = NULL;
+        r = step_job(s, st, ret);
+        return r < 0 ? r : 0;
+}
+
+static int next_queued_from(Store *s, int64_t min_uid, const int64_t *skip, size_t n_skip, Job **ret) {
+        sqlite3_stmt *st = NULL;
+        if (n_skip > 0)
+                return next_queued_skip(s, min_uid, skip, n_skip, ret);
         int r = stmt_get(s, STMT_NEXT_QUEUED, &st);
         if (r < 0)
                 return r;
@@ -911,13 +999,18 @@ static int next_queued_from(Store *s, int64_t min_uid, Job **ret) {
 
 int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret) {
         /* round robin over the users that have queued jobs, in uid order */
-        int r = next_queued_from(s, have_after ? (int64_t) after_uid + 1 : 0, ret);
+        int r = next_queued_from(s, have_after ? (int64_t) after_uid + 1 : 0, NULL, 0, ret);
         if (r < 0 || *ret || !have_after)
                 return r;
-        return next_queued_from(s, 0, ret);
+        return next_queued_from(s, 0, NULL, 0, ret);
 }
 
 int store_queued_heads(Store *s, uid_t after_uid, bool have_after, size_t max, Job ***ret, size_t *ret_n) {
+        return store_queued_heads_skip(s, after_uid, have_after, NULL, 0, max, ret, ret_n);
+}
+
+int store_queued_heads_skip(Store *s, uid_t after_uid, bool have_after, const int64_t *skip_arrays, size_t n_skip,
+                            size_t max, Job ***ret, size_t *ret_n) {
         /* the users after after_uid, then from the first one up to it */
         int64_t from = have_after ? (int64_t) after_uid + 1 : 0;
         bool wrapped = !have_after;
@@ -929,7 +1022,7 @@ int store_queued_heads(Store *s, uid_t after_uid, bool have_after, size_t max, J
                 return -ENOMEM;
         while (n < max) {
                 Job *j = NULL;
-                r = next_queued_from(s, from, &j);
+                r = next_queued_from(s, from, skip_arrays, n_skip, &j);
                 if (r < 0)
                         break;
                 if (j && wrapped && have_after && j->uid > after_uid) {

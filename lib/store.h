@@ -49,6 +49,13 @@ typedef struct Job {
         uint64_t mem; /* bytes */
         uint64_t cpus; /* millicpus, all its tasks */
         uint64_t tasks; /* task slots, >= 1 */
+        /* job arrays (array.h); array_job_id 0: not an element. At submit,
+         * STORE_ARRAY_NEW: an element of a new array whose id is the first
+         * such element's in this store_submit() */
+        int64_t array_job_id;
+        uint64_t array_task_id;
+        uint64_t array_throttle; /* at most this many of the array hold a slot at once; 0: no limit */
+        uint64_t array_count, array_min, array_max; /* the array's task count, smallest and largest task id */
         /* dependencies and --begin (depend.h): the canonical text (NULL:
          * none), the time it may start (usec; 0: any), and what it still
          * waits for (STORE_BLOCKED_*; written by store_submit and
@@ -62,6 +69,8 @@ typedef struct Job {
 #define STORE_BLOCKED_DEPENDENCY 1u
 #define STORE_BLOCKED_BEGIN 2u
 
+#define STORE_ARRAY_NEW INT64_C(-1)
+
 Job *job_free(Job *j);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Job *, job_free)
 #define _cleanup_job_free_ _cleanup_(job_freep)
@@ -71,7 +80,8 @@ int store_open(const char *path, Store **ret);
 Store *store_close(Store *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Store *, store_close)
 
-/* Inserts the jobs in one transaction (group commit) and sets their ids. */
+/* Inserts the jobs in one transaction (group commit: all or none) and sets
+ * their ids (and the array id of the elements of a new array). */
 int store_submit(Store *s, Job **jobs, size_t n);
 int store_get(Store *s, int64_t id, Job **ret);
 
@@ -79,6 +89,7 @@ typedef struct StoreFilter {
         unsigned states; /* bit mask of 1 << JobState; 0: all */
         bool by_uid;
         uid_t uid;
+        int64_t array_job_id; /* > 0: only the elements of this array */
         uint64_t limit; /* 0: none */
 } StoreFilter;
 /* The jobs that match, oldest first, at most f->limit. */
@@ -111,6 +122,10 @@ int store_next_queued(Store *s, uid_t after_uid, bool have_after, Job **ret);
  * with queued jobs, at most max, in the order store_next_queued() would
  * serve the users (after after_uid in uid order, wrapping around). */
 int store_queued_heads(Store *s, uid_t after_uid, bool have_after, size_t max, Job ***ret, size_t *ret_n);
+/* The same, leaving out the elements of the arrays in skip_arrays (those
+ * at their throttle): a user's next job passes them. */
+int store_queued_heads_skip(Store *s, uid_t after_uid, bool have_after, const int64_t *skip_arrays, size_t n_skip,
+                            size_t max, Job ***ret, size_t *ret_n);
 /* History (`corral history`): the ended jobs of f (user, states; the states
  * not over are never included) that ended in [since, until) (usec; until 0:
  * no bound), in the order they ended (end_time, then id), after the cursor

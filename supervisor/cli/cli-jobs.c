@@ -344,6 +344,7 @@ typedef struct SubmitOpts {
         bool wait, hold;
         /* environment and output (issue 13, items 1 and 3) */
         const char *export_arg, *name;
+        const char *array; /* --array SPEC */
         SubmitRes res;
         WaitOpts w;
         /* dependencies and --begin (item 7) */
@@ -359,8 +360,8 @@ enum { OPT_EXPORT = 0x310, OPT_AFTER, OPT_AFTEROK, OPT_AFTERANY, OPT_BEGIN };
  * variable the policy denies is then an error, not a note). Variables whose
  * name a job cannot have (bash's exported functions, BASH_FUNC_f%%) are not
  * exported, nor USER, LOGNAME, HOME and SHELL, which corral-launch sets from
- * the password entry (unless named or set), nor CORRAL_JOB_ID and
- * CORRAL_POLICY (a submission from inside a job: corral-launch sets the new
+ * the password entry (unless named or set), nor CORRAL_JOB_ID,
+ * CORRAL_POLICY and CORRAL_ARRAY_* (a submission from inside a job: corral-launch sets the new
  * job's, and they win even when set). Never cut short: too much is an error
  * naming the fix. */
 static int submit_env(const SubmitOpts *s, json_t **ret_env, json_t **ret_explicit) {
@@ -409,7 +410,8 @@ static int submit_env(const SubmitOpts *s, json_t **ret_env, json_t **ret_explic
                             streq(name, "SHELL"))
                                 continue;
                         /* corral's own (the job's id and policy), never another job's */
-                        if (streq(name, "CORRAL_JOB_ID") || streq(name, "CORRAL_POLICY"))
+                        if (streq(name, "CORRAL_JOB_ID") || streq(name, "CORRAL_POLICY") ||
+                            strncmp(name, "CORRAL_ARRAY_", 13) == 0)
                                 continue;
                         if (api_env_name_valid(name) && json_object_set_new(env, name, json_string(*e + n + 1)) < 0)
                                 goto oom;
@@ -562,6 +564,9 @@ static int submit_opt(int c, void *u) {
         case OPT_EXPORT:
                 s->export_arg = optarg;
                 return 0;
+        case 'a':
+                s->array = optarg;
+                return 0;
         case OPT_AFTER:
         case OPT_AFTEROK:
         case OPT_AFTERANY:
@@ -615,6 +620,7 @@ static int verb_submit(int argc, char *argv[]) {
                 { "tasks", required_argument, NULL, 'n' },
                 { "ntasks", required_argument, NULL, 'n' },
                 { "time", required_argument, NULL, 't' },
+                { "array", required_argument, NULL, 'a' },
                 { "after", required_argument, NULL, OPT_AFTER },
                 { "afterok", required_argument, NULL, OPT_AFTEROK },
                 { "afterany", required_argument, NULL, OPT_AFTERANY },
@@ -648,6 +654,10 @@ static int verb_submit(int argc, char *argv[]) {
               "  -o, --output FILE     the job's stdout in FILE (default: corral logs ID)\n"
               "  -e, --error FILE      its stderr in FILE; relative to the working directory,\n"
               "                        %j the job id, %x its name, %u your user name, %% a %\n"
+              "                        (with --array: %A the array's id, %a the task id)\n"
+              "  -a, --array SPEC      a job array: one job per task id of SPEC, as sbatch's\n"
+              "                        (1-100, 0-15:4, 1,3,5-7; %N after it: at most N at once);\n"
+              "                        prints the array's id (corral cancel ID cancels them all)\n"
               "      --hold            queue it held (corral release ID lets it run)\n"
               "      --after ID[:ID]   start once these jobs have started (or ended)\n"
               "      --afterok ID[:ID] start once they all ended COMPLETED; if one ends otherwise,\n"
@@ -662,7 +672,7 @@ static int verb_submit(int argc, char *argv[]) {
               "      --cancel-on-interrupt  with --wait or --pipe: ^C cancels the job (else, on a\n"
               "                        terminal, ^C asks; otherwise the job goes on)\n"
               "Options end at CMD: what follows it is the job's own arguments, options too.\n",
-              "+p:w:C:o:e:E:WPHJ:c:n:t:d:", extra, submit_opt, &s);
+              "+p:w:C:o:e:E:WPHJ:c:n:t:d:a:", extra, submit_opt, &s);
         _cleanup_strv_free_ char **env = s.env;
         s.wait = s.wait || s.w.pipe;
         if (s.w.cancel_on_interrupt && !s.wait) {
@@ -671,6 +681,11 @@ static int verb_submit(int argc, char *argv[]) {
         }
         if (optind >= argc) {
                 log_error("submit: no command given (corral submit -- CMD ...)");
+                return CLI_EXIT_USAGE;
+        }
+        if (s.array && s.wait) {
+                log_error("submit: --wait and --pipe follow one job, not an --array: corral wait ID for one of "
+                          "its jobs");
                 return CLI_EXIT_USAGE;
         }
         if (!s.cwd) {
@@ -716,6 +731,8 @@ static int verb_submit(int argc, char *argv[]) {
                 json_object_set_new(req, e ? "stderr" : "stdout", json_string(path));
         }
         submit_res_json(&s.res, req);
+        if (s.array)
+                json_object_set_new(req, "array", json_string(s.array));
         if (s.deps.n > 0) {
                 _cleanup_free_ char *deps = NULL;
                 if (dep_format(&s.deps, &deps) < 0) {
@@ -748,12 +765,24 @@ static int verb_submit(int argc, char *argv[]) {
                 fprintf(stderr, " from the job's environment (not exported)\n");
         }
         int64_t id = json_integer_value(json_object_get(resp, "job"));
+        json_t *ids = json_object_get(resp, "jobs");
         const char *state = json_string_value(json_object_get(resp, "state"));
         if (state && streq(state, "CANCELLED"))
                 fprintf(stderr,
                         "corral: warning: job %lld was cancelled at once: a dependency can never be met "
                         "(corral show %lld)\n",
                         (long long) id, (long long) id);
+        if (s.array && !o.json) {
+                /* the array's id on stdout, as the id of one job: what
+                 * cancel takes; the rest for people */
+                long long aid = (long long) json_integer_value(json_object_get(resp, "array_job_id"));
+                printf("%lld\n", aid);
+                fprintf(stderr, "corral: array job %lld: %zu tasks, jobs %lld to %lld (listed as %lld_TASK)\n", aid,
+                        json_array_size(ids), (long long) json_integer_value(json_array_get(ids, 0)),
+                        (long long) json_integer_value(json_array_get(ids, json_array_size(ids) - 1)), aid);
+                json_decref(resp);
+                return CLI_EXIT_OK;
+        }
         if (o.json && !s.wait)
                 print_json(resp);
         else if (!s.wait)
@@ -771,7 +800,7 @@ static int verb_submit(int argc, char *argv[]) {
 #define LIST_LAST_DEFAULT 10
 _Static_assert(LIST_LAST_DEFAULT == 10, "list's usage text and corral(1) say 10");
 
-#define LIST_COLUMNS "id,user,state,policy,name,submitted,exit,pending,command"
+#define LIST_COLUMNS "id,user,state,policy,name,array,submitted,exit,pending,command"
 
 typedef struct ListOpts {
         bool all, all_users, has_last, noheadings;
@@ -1212,6 +1241,9 @@ static int simple_job_op(int argc, char *argv[], const char *op, const char *usa
                 return CLI_EXIT_FAILURE;
         if (o.json)
                 print_json(resp);
+        else if (json_is_integer(json_object_get(resp, "cancelled")))
+                printf("array %lld: cancel requested for %lld jobs\n", (long long) id,
+                       (long long) json_integer_value(json_object_get(resp, "cancelled")));
         else
                 printf("job %lld: %s\n", (long long) id, done);
         json_decref(resp);
@@ -1282,6 +1314,29 @@ bad:
         return -EINVAL;
 }
 
+/* cancel ARRAYID_TASKID: one element of an array */
+static int cancel_array_task(Opts *o, const char *arg) {
+        uint64_t aid, task;
+        json_t *resp = NULL;
+        _cleanup_free_ char *a = strndup(arg, (size_t) (strchr(arg, '_') - arg));
+        if (!a)
+                return log_oom(), CLI_EXIT_FAILURE;
+        if (parse_uint64(a, 1, INT64_MAX, &aid) < 0 || parse_uint64(strchr(arg, '_') + 1, 0, UINT32_MAX, &task) < 0) {
+                log_error("invalid job id '%s': a job id, or an array's id and a task id as ARRAYID_TASKID (12_3)",
+                          arg);
+                return CLI_EXIT_USAGE;
+        }
+        if (call(o, json_pack("{s:s, s:I, s:I}", "op", "cancel", "job", (json_int_t) aid, "task", (json_int_t) task),
+                 &resp) < 0)
+                return CLI_EXIT_FAILURE;
+        if (o->json)
+                print_json(resp);
+        else
+                printf("job %llu_%llu: cancel requested\n", (unsigned long long) aid, (unsigned long long) task);
+        json_decref(resp);
+        return CLI_EXIT_OK;
+}
+
 static int verb_cancel(int argc, char *argv[]) {
         static const struct option extra[] = {
                 { "user", required_argument, NULL, 'u' },
@@ -1292,11 +1347,13 @@ static int verb_cancel(int argc, char *argv[]) {
         CancelOpts co = { 0 };
         json_t *resp = NULL;
         PARSE("Usage: corral cancel [ID|FROM-TO]... [-u USER] [--state STATES]\n"
+              "       corral cancel ARRAYID_TASKID\n"
               "\n"
               "Cancel jobs: a queued one is removed, a running one gets SIGTERM and, after the\n"
               "policy's grace, its cgroup is killed. One request for all of them; each is\n"
               "reported. Exits 1 if a job named could not be cancelled (not found, not yours,\n"
-              "already ended).\n"
+              "already ended). The id of an array (submit --array) cancels every job of it not\n"
+              "over yet; ARRAYID_TASKID (12_3), named alone, one of them.\n"
               "  -u, --user USER       only USER's jobs (others' than yours: admins only);\n"
               "                        without ids, all of USER's jobs not over yet\n"
               "  -s, --state STATES    only jobs in these states (QUEUED or PENDING, HELD,\n"
@@ -1310,8 +1367,18 @@ static int verb_cancel(int argc, char *argv[]) {
                 log_error("cancel: name jobs (ID or FROM-TO), or select them with -u USER or --state STATES");
                 return CLI_EXIT_USAGE;
         }
+        for (int i = optind; i < argc; i++)
+                if (strchr(argv[i], '_') && (nargs > 1 || co.user || states)) {
+                        log_error("cancel: %s names one job of an array and is taken alone (corral cancel %s); "
+                                  "the array's id cancels all its jobs",
+                                  argv[i], argv[i]);
+                        json_decref(states);
+                        return CLI_EXIT_USAGE;
+                }
+        if (nargs == 1 && strchr(argv[optind], '_'))
+                return cancel_array_task(&o, argv[optind]);
         if (nargs == 1 && !strchr(argv[optind], '-') && !co.user && !states) {
-                /* one job: the answer is that job's */
+                /* one job: the answer is that job's (an array's: how many of its jobs) */
                 int64_t id;
                 if (job_arg(argc, argv, &id) < 0)
                         return CLI_EXIT_USAGE;
@@ -1319,6 +1386,9 @@ static int verb_cancel(int argc, char *argv[]) {
                         return CLI_EXIT_FAILURE;
                 if (o.json)
                         print_json(resp);
+                else if (json_is_integer(json_object_get(resp, "cancelled")))
+                        printf("array %lld: cancel requested for %lld jobs\n", (long long) id,
+                               (long long) json_integer_value(json_object_get(resp, "cancelled")));
                 else
                         printf("job %lld: cancel requested\n", (long long) id);
                 json_decref(resp);
@@ -1370,7 +1440,11 @@ static int verb_cancel(int argc, char *argv[]) {
                         const char *res = json_string_value(json_object_get(e, "result")) ?: "?";
                         const char *st = json_string_value(json_object_get(e, "state"));
                         long long id = (long long) json_integer_value(json_object_get(e, "job"));
-                        if (streq(res, "cancelled"))
+                        if (json_object_get(e, "array_job_id") && !streq(res, "skipped"))
+                                printf("job %lld (array %lld): %s\n", id,
+                                       (long long) json_integer_value(json_object_get(e, "array_job_id")),
+                                       streq(res, "cancelled") ? "cancelled" : res);
+                        else if (streq(res, "cancelled"))
                                 printf("job %lld: cancelled\n", id);
                         else if (streq(res, "cancel_requested"))
                                 printf("job %lld: cancel requested\n", id);
@@ -1385,7 +1459,12 @@ static int verb_cancel(int argc, char *argv[]) {
                 }
                 if (json_array_size(json_object_get(resp, "jobs")) == 0)
                         printf("no job matches\n");
-                if (json_is_true(json_object_get(resp, "truncated")))
+                if (json_is_true(json_object_get(resp, "truncated")) && nargs > 0)
+                        fprintf(stderr,
+                                "corral: the jobs of the arrays named are more than one answer lists; %lld "
+                                "were cancelled in all (corral list)\n",
+                                (long long) json_integer_value(json_object_get(resp, "cancelled")));
+                else if (json_is_true(json_object_get(resp, "truncated")))
                         fprintf(stderr, "corral: more jobs match than one cancel takes (%d): run it again\n",
                                 API_MAX_CANCEL);
         }

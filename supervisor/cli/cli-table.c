@@ -39,6 +39,7 @@ static const struct {
         double width;
 } columns[] = {
         { "id", "id", "job id", CELL_INT, 0, 0 }, /* left: `corral list | grep "^17 "` */
+        { "array", "array", "array element: ARRAYID_TASKID (submit --array)", CELL_STRING, 0, 0 },
         { "name", "name", "job name (-J)", CELL_STRING, SCOLS_FL_TRUNC, 0 },
         { "user", "user", "owner", CELL_STRING, 0, 0 },
         { "uid", "uid", "owner's uid", CELL_INT, SCOLS_FL_RIGHT, 0 },
@@ -52,8 +53,8 @@ static const struct {
         { "exit", "exit", "exit code:signal", CELL_STRING, 0, 0 },
         { "maxrss", NULL, "peak memory of its cgroup", CELL_MAXRSS, SCOLS_FL_RIGHT, 0 },
         { "cpu", NULL, "CPU time used (user + system)", CELL_CPU, SCOLS_FL_RIGHT, 0 },
-        { "pending", "pending_reason", "why a queued job waits: HELD, DRAINED, RESOURCES, USER_CAP", CELL_STRING, 0,
-          0 },
+        { "pending", "pending_reason", "why a queued job waits: HELD, DRAINED, RESOURCES, USER_CAP, ARRAY_LIMIT",
+          CELL_STRING, 0, 0 },
         { "mem", "mem", "memory it asked for, bytes", CELL_INT, SCOLS_FL_RIGHT, 0 },
         { "cpus", "cpus", "CPUs it asked for", CELL_STRING, SCOLS_FL_RIGHT, 0 },
         { "reason", "reason", "why it ended as it did", CELL_STRING, SCOLS_FL_TRUNC, 0 },

@@ -17,7 +17,7 @@ static const CliVerb verbs[] = {
         { "list", verb_jobs, "your jobs not over, and the last that ended (--all: every one)" },
         { "show", verb_jobs, "show one job" },
         { "history", verb_history, "the jobs that ended, sacct-like (--since, --until, --state, -o COLUMNS)" },
-        { "cancel", verb_jobs, "cancel jobs: IDs, FROM-TO ranges, -u USER, --state STATES" },
+        { "cancel", verb_jobs, "cancel jobs: IDs, FROM-TO ranges, -u USER, --state STATES, ARRAYID_TASKID" },
         { "logs", verb_jobs, "print a job's output (-f to follow)" },
         { "wait", verb_jobs, "wait for a job to end (--pipe: show its output)" },
         { "hold", verb_jobs, "keep a queued job from starting" },

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "array.h"
 #include "core.h"
 #include "job.h"
 #include "log.h"
@@ -86,6 +87,17 @@ json_t *job_to_json(Core *c, const Job *j, bool full) {
         }
         json_object_set_new(o, "walltime", json_string(format_duration(buf, j->walltime)));
         job_resources_to_json(c, j, o);
+        if (j->array_job_id > 0) {
+                /* an element of an array: "array" is ARRAY_TASK as Slurm writes it */
+                char at[64];
+                snprintf(at, sizeof at, "%lld_%llu", (long long) j->array_job_id,
+                         (unsigned long long) j->array_task_id);
+                json_object_set_new(o, "array", json_string(at));
+                json_object_set_new(o, "array_job_id", json_integer((json_int_t) j->array_job_id));
+                json_object_set_new(o, "array_task_id", json_integer((json_int_t) j->array_task_id));
+                json_object_set_new(o, "array_throttle",
+                                    j->array_throttle ? json_integer((json_int_t) j->array_throttle) : json_null());
+        }
         json_object_set_new(o, "submitted", json_integer((json_int_t) (j->submit_time / USEC_PER_SEC)));
         /* the job it was submitted from ([users] submit_from_jobs = yes) */
         json_object_set_new(o, "parent_job",
@@ -195,6 +207,8 @@ typedef struct Ctx {
         int64_t job; /* for the audit log */
         const char *result; /* "ok", "denied", "invalid", ... */
         char detail[256];
+        Job **array_jobs; /* submit --array: the elements stored */
+        size_t n_array_jobs;
 } Ctx;
 
 static json_t *deny(Ctx *x, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -428,6 +442,91 @@ static json_t *check_submit_origin(Ctx *x, int64_t *ret_parent) {
         return NULL;
 }
 
+/* The submission's array elements, stored (all or none) in one
+ * transaction; x->array_jobs the elements. NULL, or the denial. */
+static json_t *submit_array(Ctx *x, const Job *proto, const ArraySpec *spec) {
+        Core *c = x->c;
+        Job **l = calloc(spec->n, sizeof(Job *));
+        int r = 0;
+        if (!l)
+                return deny(x, "internal", "out of memory");
+        for (size_t i = 0; i < spec->n && r >= 0; i++) {
+                Job *e = calloc(1, sizeof(Job));
+                if (!e) {
+                        r = -ENOMEM;
+                        break;
+                }
+                *e = *proto;
+                e->user = strdup(proto->user);
+                e->policy = strdup(proto->policy);
+                e->argv = strv_copy(proto->argv);
+                e->env = strv_copy(proto->env);
+                e->cwd = strdup(proto->cwd);
+                e->stdout_path = proto->stdout_path ? strdup(proto->stdout_path) : NULL;
+                e->stderr_path = proto->stderr_path ? strdup(proto->stderr_path) : NULL;
+                e->name = proto->name ? strdup(proto->name) : NULL;
+                e->depends = proto->depends ? strdup(proto->depends) : NULL;
+                e->cgroup = e->result = e->epilogue = e->reason = NULL;
+                l[i] = e;
+                if (!e->user || !e->policy || !e->argv || !e->env || !e->cwd ||
+                    (proto->stdout_path && !e->stdout_path) || (proto->stderr_path && !e->stderr_path) ||
+                    (proto->name && !e->name) || (proto->depends && !e->depends) ||
+                    job_output_id_new(e->output_id) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                e->array_job_id = STORE_ARRAY_NEW;
+                e->array_task_id = spec->ids[i];
+                e->array_throttle = spec->throttle;
+                e->array_count = spec->n;
+                e->array_min = spec->ids[0];
+                e->array_max = spec->ids[spec->n - 1];
+        }
+        /* acknowledged only after the commit is on disk (synchronous=FULL) */
+        if (r >= 0)
+                r = store_submit(c->store, l, spec->n);
+        if (r < 0) {
+                job_list_free(l, spec->n);
+                return deny(x, "internal", "cannot store the array: %s", strerror(-r));
+        }
+        x->job = l[0]->id;
+        x->array_jobs = l;
+        x->n_array_jobs = spec->n;
+        {
+                _cleanup_free_ char *pf = NULL;
+                const char *fields[] = { CORRAL_MESSAGE_JOB_SUBMITTED, "CORRAL_STATE=QUEUED",
+                                         asprintf(&pf, "CORRAL_POLICY=%s", l[0]->policy) < 0 ? NULL : pf, NULL };
+                log_job_full(LOG_INFO, (long long) l[0]->id, l[0]->user, fields,
+                             "submitted array %lld of %zu jobs %lld-%lld (%s, policy %s)", (long long) l[0]->id,
+                             spec->n, (long long) l[0]->id, (long long) l[spec->n - 1]->id, l[0]->argv[0],
+                             l[0]->policy);
+        }
+        return NULL;
+}
+
+/* {"ok":true,"job":FIRST,"array_job_id":ID,"tasks":N,"jobs":[ids],"state":S} */
+static json_t *submit_array_answer(Ctx *x, char **dropped) {
+        Job **l = x->array_jobs;
+        json_t *resp = ok(x), *ids = json_array();
+        for (size_t i = 0; ids && i < x->n_array_jobs; i++)
+                json_array_append_new(ids, json_integer((json_int_t) l[i]->id));
+        json_object_set_new(resp, "job", json_integer((json_int_t) l[0]->id));
+        json_object_set_new(resp, "array_job_id", json_integer((json_int_t) l[0]->array_job_id));
+        json_object_set_new(resp, "tasks", json_integer((json_int_t) x->n_array_jobs));
+        json_object_set_new(resp, "jobs", ids ? ids : json_null());
+        json_object_set_new(resp, "state", json_string(job_state_to_string(l[0]->state)));
+        if (dropped) {
+                json_t *a = json_array();
+                for (char **dv = dropped; a && *dv; dv++)
+                        json_array_append_new(a, json_string(*dv));
+                json_object_set_new(resp, "env_dropped", a ? a : json_null());
+        }
+        job_list_free(l, x->n_array_jobs);
+        x->array_jobs = NULL;
+        x->n_array_jobs = 0;
+        return resp;
+}
+
 static json_t *op_submit(Ctx *x) {
         Core *c = x->c;
         ApiRequest *rq = x->req;
@@ -482,6 +581,23 @@ static json_t *op_submit(Ctx *x) {
                 return deny(x, "internal", "out of memory");
         if (r < 0)
                 return deny(x, "invalid", "%s", why);
+        /* --array: one job per task id, all checked before any is stored */
+        _cleanup_(array_spec_done) ArraySpec spec = { 0 };
+        if (rq->array) {
+                _cleanup_free_ char *aerr = NULL;
+                r = array_spec_parse(rq->array, c->s->node->max_array_size, &spec, &aerr);
+                if (r == -ENOMEM)
+                        return deny(x, "internal", "out of memory");
+                if (r < 0)
+                        return deny(x, r == -E2BIG ? "limit" : "invalid", "%s", aerr ? aerr : "invalid --array");
+        }
+        /* corrald adds CORRAL_ARRAY_* (5) to each element's environment */
+        if (rq->array && strv_length(rq->env) > API_MAX_ENV - ARRAY_ENV_VARS)
+                return deny(x, "invalid",
+                            "the environment has %zu variables and a job array's may have %d (corral adds its "
+                            "CORRAL_ARRAY_* to each job): --export=NAME,... or --export=NONE",
+                            strv_length(rq->env), API_MAX_ENV - ARRAY_ENV_VARS);
+        size_t n_jobs = rq->array ? spec.n : 1;
         /* the jobs it depends on: existing, and the submitter's (admins: anyone's) */
         if (rq->depends) {
                 free(why);
@@ -495,9 +611,15 @@ static json_t *op_submit(Ctx *x) {
         r = store_count_waiting(c->store, x->conn->uid, &waiting);
         if (r < 0)
                 return deny(x, "internal", "cannot count queued jobs: %s", strerror(-r));
-        if (waiting >= c->s->max_queued_per_user)
+        if (!rq->array && waiting >= c->s->max_queued_per_user)
                 return deny(x, "limit", "%s already has %llu jobs waiting (the limit is %llu)", pw->pw_name,
                             (unsigned long long) waiting, (unsigned long long) c->s->max_queued_per_user);
+        if (waiting + n_jobs > c->s->max_queued_per_user)
+                return deny(x, "limit",
+                            "%s already has %llu jobs waiting and this array adds %zu (the limit is %llu, [node] "
+                            "max_queued_per_user)",
+                            pw->pw_name, (unsigned long long) waiting, n_jobs,
+                            (unsigned long long) c->s->max_queued_per_user);
 
         j = calloc(1, sizeof(Job));
         if (!j)
@@ -533,6 +655,21 @@ static json_t *op_submit(Ctx *x) {
         (void) pid_session(x->conn->pid, &j->submit_sid);
         if (!j->user || !j->policy || job_output_id_new(j->output_id) < 0)
                 return deny(x, "internal", "out of memory");
+        if (rq->array) {
+                json_t *e = submit_array(x, j, &spec);
+                if (e)
+                        return e;
+                /* dependencies met already, or never to be met (the
+                 * answer's state: cancelled at once) */
+                if (j->blocked) {
+                        _cleanup_job_free_ Job *now = NULL;
+                        (void) deps_update(c);
+                        if (store_get(c->store, x->array_jobs[0]->id, &now) >= 0)
+                                x->array_jobs[0]->state = now->state;
+                }
+                dispatch(c);
+                return submit_array_answer(x, dropped);
+        }
         /* acknowledged only after the commit is on disk (synchronous=FULL) */
         r = store_submit(c->store, &j, 1);
         if (r < 0)
@@ -766,12 +903,75 @@ static json_t *cancel_entry(Ctx *x, Job **jp, int64_t id, uid_t *only_uid, bool 
         return e;
 }
 
+/* Appends a bulk cancel's entry while the answer stays one message (an
+ * array's id may name many more jobs than API_MAX_CANCEL): past that, the
+ * job is cancelled all the same, and the answer says "truncated". */
+static void append_entry(json_t *list, json_t *e, size_t *bytes, bool *truncated) {
+        char *one = e ? json_dumps(e, JSON_COMPACT) : NULL;
+        size_t len = one ? strlen(one) + 1 : 0;
+        free(one);
+        if (!e || *bytes + len > API_MAX_MESSAGE - 1024) {
+                json_decref(e);
+                *truncated = true;
+                return;
+        }
+        *bytes += len;
+        json_array_append_new(list, e);
+}
+
+static bool ids_contain(const int64_t *ids, size_t n, int64_t id) {
+        for (size_t i = 0; i < n; i++)
+                if (ids[i] == id)
+                        return true;
+        return false;
+}
+
+/* An array's id in a bulk cancel: an entry for each of its elements not
+ * over yet (those the filters leave out "skipped"), their ids added to
+ * *done. > 0: answered; 0: every element is over; < 0: error. */
+static int cancel_array_entries(Ctx *x, const Job *head, uid_t *only_uid, json_t *list, size_t *bytes, bool *truncated,
+                                int64_t **done, size_t *n_done, unsigned *cancelled, unsigned *failed,
+                                unsigned *named) {
+        StoreFilter f = { .array_job_id = head->id };
+        Job **l = NULL;
+        size_t n = 0, open = 0;
+        int r = store_list(x->c->store, &f, &l, &n);
+        if (r < 0)
+                return r;
+        int64_t *nd = realloc(*done, (*n_done + n + 1) * sizeof(int64_t));
+        if (!nd) {
+                job_list_free(l, n);
+                return -ENOMEM;
+        }
+        *done = nd;
+        for (size_t i = 0; i < n; i++) {
+                if (job_state_is_final(l[i]->state))
+                        continue;
+                bool bad = false;
+                int64_t id = l[i]->id;
+                json_t *e = cancel_entry(x, &l[i], id, only_uid, &bad);
+                const char *res = json_string_value(json_object_get(e, "result"));
+                *cancelled += res && (streq(res, "cancelled") || streq(res, "cancel_requested"));
+                *failed += bad;
+                (*named)++;
+                open++;
+                (*done)[(*n_done)++] = id;
+                if (e)
+                        json_object_set_new(e, "array_job_id", json_integer((json_int_t) head->id));
+                append_entry(list, e, bytes, truncated);
+        }
+        job_list_free(l, n);
+        return open > 0;
+}
+
 /* cancel of a selection (corral cancel 3 5-9 12 -u USER --state STATE):
  * every id named gets its entry; without ids, the user's (default: the
  * caller's) jobs not over yet that match the states. */
 static json_t *op_cancel_bulk(Ctx *x) {
         Core *c = x->c;
         ApiRequest *rq = x->req;
+        int64_t *done = NULL; /* the array elements cancelled with their array */
+        size_t n_done = 0, bytes = 256;
         uid_t uid = x->conn->uid;
         bool by_user = false;
         unsigned cancelled = 0, failed = 0, named = 0;
@@ -798,19 +998,50 @@ static json_t *op_cancel_bulk(Ctx *x) {
                                 r = store_get(c->store, id, &j);
                                 if (r < 0 && r != -ENOENT) {
                                         json_decref(list);
+                                        free(done);
                                         return deny(x, "internal", "cannot read job %lld: %s", (long long) id,
                                                     strerror(-r));
+                                }
+                                if (!x->job)
+                                        x->job = id;
+                                if (j && j->array_job_id > 0 && j->array_job_id != j->id &&
+                                    ids_contain(done, n_done, id)) {
+                                        /* cancelled with its array, named before */
+                                        job_free(j);
+                                        continue;
+                                }
+                                if (j && j->array_job_id == j->id && (j->uid == x->conn->uid || x->conn->admin)) {
+                                        /* an array's id: its elements not over yet */
+                                        r = cancel_array_entries(x, j, by_user ? &uid : NULL, list, &bytes, &truncated,
+                                                                 &done, &n_done, &cancelled, &failed, &named);
+                                        job_free(j);
+                                        if (r < 0) {
+                                                json_decref(list);
+                                                free(done);
+                                                return deny(x, "internal", "cannot read the array's jobs: %s",
+                                                            strerror(-r));
+                                        }
+                                        if (r > 0)
+                                                continue;
+                                        /* every element over: answered as the job its id is */
+                                        j = NULL;
+                                        r = store_get(c->store, id, &j);
+                                        if (r < 0 && r != -ENOENT) {
+                                                json_decref(list);
+                                                free(done);
+                                                return deny(x, "internal", "cannot read job %lld: %s", (long long) id,
+                                                            strerror(-r));
+                                        }
                                 }
                                 json_t *e = cancel_entry(x, &j, id, by_user ? &uid : NULL, &bad);
                                 const char *res = json_string_value(json_object_get(e, "result"));
                                 cancelled += res && (streq(res, "cancelled") || streq(res, "cancel_requested"));
                                 failed += bad;
                                 named++;
-                                if (!x->job)
-                                        x->job = id;
                                 job_free(j);
-                                json_array_append_new(list, e);
+                                append_entry(list, e, &bytes, &truncated);
                         }
+                free(done);
         } else {
                 unsigned open_states =
                         (1u << JOB_QUEUED) | (1u << JOB_HELD) | (1u << JOB_STARTING) | (1u << JOB_RUNNING);
@@ -852,20 +1083,13 @@ static json_t *op_cancel_bulk(Ctx *x) {
         return resp;
 }
 
-static json_t *op_cancel(Ctx *x) {
-        Core *c = x->c;
-        Job *j = NULL;
-        if (x->req->bulk)
-                return op_cancel_bulk(x);
-        json_t *e = get_own_job(x, x->req->job, &j);
-        if (e)
-                return e;
-        const char *what = cancel_one(x, &j);
+/* The answer to the cancel of one job (cancel_one's what); frees j. */
+static json_t *cancel_answer(Ctx *x, Job *j, const char *what) {
         json_t *resp;
         if (streq(what, "cancelled") || streq(what, "cancel_requested")) {
                 /* the jobs that depended on it */
-                if (deps_update(c))
-                        dispatch(c);
+                if (deps_update(x->c))
+                        dispatch(x->c);
                 resp = ok(x);
         } else if (streq(what, "already_final"))
                 resp = deny(x, "conflict", "job %lld already ended (%s)", (long long) j->id,
@@ -873,6 +1097,68 @@ static json_t *op_cancel(Ctx *x) {
         else
                 resp = deny(x, "internal", "%s", x->detail);
         job_free(j);
+        return resp;
+}
+
+/* cancel ID of an array (its first element's id): every element not over
+ * yet; cancel ID with "task": that element only; any other id: that job;
+ * a selection: op_cancel_bulk. */
+static json_t *op_cancel(Ctx *x) {
+        Job *j = NULL, **l = NULL;
+        size_t n = 0;
+        if (x->req->bulk)
+                return op_cancel_bulk(x);
+        json_t *e = get_own_job(x, x->req->job, &j);
+        if (e)
+                return e;
+        bool is_array = j->array_job_id > 0 && j->array_job_id == j->id;
+        if (!is_array && !x->req->has_task)
+                return cancel_answer(x, j, cancel_one(x, &j));
+        if (!is_array) {
+                e = deny(x, "not_found", "job %lld is not an array (a task id names an element of an array: ID_TASK)",
+                         (long long) j->id);
+                job_free(j);
+                return e;
+        }
+        StoreFilter f = { .array_job_id = j->id };
+        job_free(j);
+        int r = store_list(x->c->store, &f, &l, &n);
+        if (r < 0)
+                return deny(x, "internal", "cannot read the array's jobs: %s", strerror(-r));
+        if (x->req->has_task) {
+                for (size_t i = 0; i < n; i++)
+                        if (l[i]->array_task_id == x->req->task) {
+                                Job *one = l[i];
+                                l[i] = NULL;
+                                job_list_free(l, n);
+                                x->job = one->id;
+                                return cancel_answer(x, one, cancel_one(x, &one));
+                        }
+                job_list_free(l, n);
+                return deny(x, "not_found", "array %lld has no task %llu", (long long) x->req->job,
+                            (unsigned long long) x->req->task);
+        }
+        uint64_t cancelled = 0;
+        bool internal = false;
+        for (size_t i = 0; i < n; i++) {
+                if (job_state_is_final(l[i]->state))
+                        continue;
+                const char *what = cancel_one(x, &l[i]);
+                cancelled += streq(what, "cancelled") || streq(what, "cancel_requested");
+                internal |= streq(what, "internal");
+        }
+        job_list_free(l, n);
+        x->job = x->req->job;
+        if (cancelled > 0 && deps_update(x->c))
+                dispatch(x->c);
+        update_status(x->c);
+        if (cancelled == 0 && internal)
+                return deny(x, "internal", "%s", x->detail);
+        if (cancelled == 0)
+                return deny(x, "conflict", "every job of array %lld already ended", (long long) x->req->job);
+        json_t *resp = ok(x);
+        json_object_set_new(resp, "array_job_id", json_integer((json_int_t) x->req->job));
+        json_object_set_new(resp, "cancelled", json_integer((json_int_t) cancelled));
         return resp;
 }
 

@@ -55,6 +55,44 @@ int deps_validate(Core *c, const char *depends, uid_t uid, bool admin, char **re
         return 0;
 }
 
+/* Where one dependency stands; *ret_d the job that decided it (NULL: none
+ * such). A dependency on an array's id (its first element's, submit
+ * --array) is on every element of the array, as in Slurm: met when each
+ * element meets it, never when one never will (*ret_d that element). */
+static DepStatus dep_one(Core *c, DepType t, int64_t id, Job **ret_d) {
+        Job *d = NULL, **l = NULL;
+        size_t n = 0;
+        *ret_d = NULL;
+        int r = store_get(c->store, id, &d);
+        if (r < 0 && r != -ENOENT)
+                return DEP_WAIT; /* tried again at the next change */
+        if (r < 0)
+                return dep_status(t, false, _JOB_STATE_INVALID);
+        if (d->array_job_id != d->id) {
+                *ret_d = d;
+                return dep_status(t, true, d->state);
+        }
+        StoreFilter f = { .array_job_id = d->id };
+        if (store_list(c->store, &f, &l, &n) < 0) {
+                job_free(d);
+                return DEP_WAIT;
+        }
+        DepStatus all = DEP_MET;
+        for (size_t i = 0; i < n && all != DEP_NEVER; i++) {
+                DepStatus s = dep_status(t, true, l[i]->state);
+                if (s == DEP_NEVER) {
+                        job_free(d);
+                        d = l[i];
+                        l[i] = NULL;
+                }
+                if (s != DEP_MET)
+                        all = s;
+        }
+        job_list_free(l, n);
+        *ret_d = d;
+        return all;
+}
+
 /* Where the dependencies of j stand: DEP_MET when all are met, DEP_NEVER
  * (with why) when one can never be, else DEP_WAIT. */
 static DepStatus deps_check(Core *c, const Job *j, char *why, size_t len) {
@@ -68,12 +106,15 @@ static DepStatus deps_check(Core *c, const Job *j, char *why, size_t len) {
         }
         for (size_t i = 0; i < l.n; i++) {
                 Job *d = NULL;
-                int r = store_get(c->store, l.v[i].job, &d);
-                if (r < 0 && r != -ENOENT)
-                        return DEP_WAIT; /* tried again at the next change */
-                DepStatus s = dep_status(l.v[i].type, r >= 0, d ? d->state : _JOB_STATE_INVALID);
+                DepStatus s = dep_one(c, l.v[i].type, l.v[i].job, &d);
                 if (s == DEP_NEVER) {
-                        if (d)
+                        if (d && d->id != l.v[i].job)
+                                snprintf(why, len,
+                                         "dependency %s:%lld can never be met: job %lld (task %llu of array %lld) %s",
+                                         dep_type_to_string(l.v[i].type), (long long) l.v[i].job, (long long) d->id,
+                                         (unsigned long long) d->array_task_id, (long long) l.v[i].job,
+                                         job_state_to_string(d->state));
+                        else if (d)
                                 snprintf(why, len, "dependency %s:%lld can never be met: job %lld %s",
                                          dep_type_to_string(l.v[i].type), (long long) l.v[i].job,
                                          (long long) l.v[i].job, job_state_to_string(d->state));
@@ -98,13 +139,13 @@ json_t *deps_to_json(Core *c, const Job *j) {
                 return a;
         for (size_t i = 0; i < l.n; i++) {
                 Job *d = NULL;
-                int r = store_get(c->store, l.v[i].job, &d);
-                json_array_append_new(a,
-                                      json_pack("{s:s, s:I, s:o, s:s}", "type", dep_type_to_string(l.v[i].type), "job",
-                                                (json_int_t) l.v[i].job, "state",
-                                                d ? json_string(job_state_to_string(d->state)) : json_null(), "status",
-                                                dep_status_to_string(dep_status(l.v[i].type, r >= 0,
-                                                                                d ? d->state : _JOB_STATE_INVALID))));
+                DepStatus s = dep_one(c, l.v[i].type, l.v[i].job, &d);
+                /* "state": the job named's (an array's: its first element's,
+                 * or the one that makes it never met) */
+                json_array_append_new(a, json_pack("{s:s, s:I, s:o, s:s}", "type", dep_type_to_string(l.v[i].type),
+                                                   "job", (json_int_t) l.v[i].job, "state",
+                                                   d ? json_string(job_state_to_string(d->state)) : json_null(),
+                                                   "status", dep_status_to_string(s)));
                 job_free(d);
         }
         return a;

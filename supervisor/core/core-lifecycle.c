@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "protocol.h"
 #include "store.h"
+#include "strv.h"
 
 /* ---- requests to the helper ---- */
 
@@ -332,6 +333,31 @@ int on_helper(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
 
 /* ---- dispatcher ---- */
 
+/* j's stored environment and its array's variables (Slurm's
+ * SLURM_ARRAY_* as CORRAL_ARRAY_*). */
+static int job_array_env(const Job *j, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        char *kv = NULL;
+        if (!l)
+                return -ENOMEM;
+        /* the stored ones but for CORRAL_ARRAY_* (-E): the array's own win */
+        for (char **e = j->env; e && *e; e++)
+                if (strncmp(*e, "CORRAL_ARRAY_", 13) != 0 && strv_extend(&l, *e) < 0)
+                        return -ENOMEM;
+        if (asprintf(&kv, "CORRAL_ARRAY_JOB_ID=%lld", (long long) j->array_job_id) < 0 || strv_consume(&l, kv) < 0 ||
+            asprintf(&kv, "CORRAL_ARRAY_TASK_ID=%llu", (unsigned long long) j->array_task_id) < 0 ||
+            strv_consume(&l, kv) < 0 ||
+            asprintf(&kv, "CORRAL_ARRAY_TASK_COUNT=%llu", (unsigned long long) j->array_count) < 0 ||
+            strv_consume(&l, kv) < 0 ||
+            asprintf(&kv, "CORRAL_ARRAY_TASK_MIN=%llu", (unsigned long long) j->array_min) < 0 ||
+            strv_consume(&l, kv) < 0 ||
+            asprintf(&kv, "CORRAL_ARRAY_TASK_MAX=%llu", (unsigned long long) j->array_max) < 0 ||
+            strv_consume(&l, kv) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 void dispatch(Core *c) {
         while (!c->drained && !c->recovering && c->n_active < c->s->slots) {
                 Job *j = NULL;
@@ -369,6 +395,17 @@ void dispatch(Core *c) {
                         job_free(j);
                         return;
                 }
+                /* an array element: its array's id, task id and size in
+                 * its environment (after the stored one: they win) */
+                _cleanup_strv_free_ char **env = NULL;
+                if (j->array_job_id > 0 && job_array_env(j, &env) < 0) {
+                        on_launch_failed(c,
+                                         &(HMsg){ .type = HMSG_T_LAUNCH_FAILED,
+                                                  .launch_failed = { .job = j->id, .error = "out of memory" } },
+                                         j);
+                        job_free(j);
+                        return;
+                }
                 HMsg m = { .type = HMSG_T_LAUNCH,
                            .launch = { .job = j->id,
                                        .uid = j->uid,
@@ -380,7 +417,7 @@ void dispatch(Core *c) {
                                        .cpus = j->cpus,
                                        .output_id = j->output_id,
                                        .argv = j->argv,
-                                       .env = j->env,
+                                       .env = env ? env : j->env,
                                        .stdout_path = out,
                                        .stderr_path = err } };
                 const char *field = NULL;
@@ -412,7 +449,7 @@ int job_output_path(const Job *j, bool err, char **ret) {
                 const char *slash = strrchr(j->argv[0], '/');
                 name = slash && slash[1] ? slash + 1 : j->argv[0];
         }
-        return api_output_pattern_expand(pattern, j->id, name, j->user, ret);
+        return api_output_pattern_expand_array(pattern, j->id, name, j->user, j->array_job_id, j->array_task_id, ret);
 }
 
 /* ---- recovery after a restart ---- */

@@ -5,6 +5,7 @@
  * why a queued or held job waits (corral list/show "pending_reason"),
  * worked out when asked from the same state, never stored. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "core.h"
@@ -38,10 +39,45 @@ static uint64_t running_of(Core *c, uid_t uid) {
         return n;
 }
 
+/* Elements of array id holding a slot. */
+static uint64_t array_active(Core *c, int64_t id) {
+        uint64_t n = 0;
+        for (Active *a = c->active; a; a = a->next)
+                n += a->array_job_id == id;
+        return n;
+}
+
+/* The arrays with as many elements holding a slot as their throttle allows
+ * (--array ...%N): their other elements are no candidates (ARRAY_LIMIT).
+ * At most one entry per active job, so at most slots of them. */
+static int arrays_at_limit(Core *c, int64_t **ret, size_t *ret_n) {
+        int64_t *l = calloc(c->n_active ? c->n_active : 1, sizeof(int64_t));
+        size_t n = 0;
+        if (!l)
+                return -ENOMEM;
+        for (Active *a = c->active; a && n < c->n_active; a = a->next) {
+                bool seen = false;
+                if (a->array_job_id <= 0 || a->array_throttle == 0)
+                        continue;
+                for (size_t i = 0; i < n && !seen; i++)
+                        seen = l[i] == a->array_job_id;
+                if (!seen && array_active(c, a->array_job_id) >= a->array_throttle)
+                        l[n++] = a->array_job_id;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
 int pack_next(Core *c, Job **ret) {
         Job **heads = NULL;
-        size_t n = 0;
-        int r = store_queued_heads(c->store, c->last_uid, c->have_last_uid, PACK_MAX_USERS, &heads, &n);
+        size_t n = 0, n_skip = 0;
+        int64_t *skip = NULL;
+        int r = arrays_at_limit(c, &skip, &n_skip);
+        if (r < 0)
+                return r;
+        r = store_queued_heads_skip(c->store, c->last_uid, c->have_last_uid, skip, n_skip, PACK_MAX_USERS, &heads, &n);
+        free(skip);
         if (r < 0)
                 return r;
         *ret = NULL;
@@ -87,6 +123,8 @@ PendReason pending_reason(Core *c, const Job *j) {
                 return PEND_BEGIN_TIME;
         if (c->drained)
                 return PEND_DRAINED;
+        if (j->array_job_id > 0 && j->array_throttle > 0 && array_active(c, j->array_job_id) >= j->array_throttle)
+                return PEND_ARRAY_LIMIT;
         if (running_of(c, j->uid) >= c->s->max_running_per_user)
                 return PEND_USER_CAP;
         /* a queued job that the dispatcher, which ran after every change,
@@ -98,4 +136,6 @@ PendReason pending_reason(Core *c, const Job *j) {
 void active_set_ask(Active *a, const Job *j) {
         a->mem = j->mem;
         a->cpus = j->cpus;
+        a->array_job_id = j->array_job_id;
+        a->array_throttle = j->array_throttle;
 }

@@ -48,6 +48,8 @@ typedef struct Active {
         uid_t uid;
         bool running, epilogue;
         uint64_t mem, cpus; /* what it takes of the node (Job.mem, .cpus) until its epilogue is done */
+        int64_t array_job_id; /* an array element: its array (counted for the array's throttle); 0: none */
+        uint64_t array_throttle;
         sd_event_source *kill_timer;
         struct Active *next;
 } Active;

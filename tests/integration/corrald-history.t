@@ -109,7 +109,7 @@ out=$(as $V list --all --json)
 is "$(sed -n 's/^  "total": \([0-9]*\),$/\1/p' <<<"$out")/$(sed -n 's/^  "truncated": \(.*\)$/\1/p' <<<"$out")" "730/true" \
     "list --all --json: its shape unchanged (total, truncated)"
 [ "$(as $V list --all -o id --noheadings | wc -l)" -gt 100 ]; ok $? "list --all: every job that fits one answer, not 10"
-is "$(as $U list | head -1 | tr -s ' ' | sed 's/ $//')" "ID USER STATE POLICY NAME SUBMITTED EXIT PENDING COMMAND" "list: the default columns"
+is "$(as $U list | head -1 | tr -s ' ' | sed 's/ $//')" "ID USER STATE POLICY NAME ARRAY SUBMITTED EXIT PENDING COMMAND" "list: the default columns"
 err=$(as $U list -o nope 2>&1); rc=$?
 is "$rc" 2 "list -o with an unknown column is a usage error"
 

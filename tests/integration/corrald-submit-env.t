@@ -151,8 +151,8 @@ is "$(wait_final "$id")" FAILED "-o DIR/%j into a directory only root may write:
 [ ! -e "$TEST_TMP/root-only/$id" ]; ok $? "... and no file is made there"
 
 # --- refused output options ---
-err=$(in_dir "$W" $U "$CORRAL" submit -o 'x-%a' -- /bin/true 2>&1); rc=$?
-like "$rc/$err" "^1/.*field 'stdout': unknown pattern '%a' \(%j the job id, %x its name, %u the user, %% a percent sign\)" \
+err=$(in_dir "$W" $U "$CORRAL" submit -o 'x-%b' -- /bin/true 2>&1); rc=$?
+like "$rc/$err" "^1/.*field 'stdout': unknown pattern '%b' \(%j the job id, %x its name, %u the user, %A the array's id, %a the array task id, %% a percent sign\)" \
     "an unknown pattern is refused, naming the ones there are"
 err=$(in_dir "$W" $U "$CORRAL" submit -J a/b -- /bin/true 2>&1); rc=$?
 like "$rc/$err" "^2/corral: invalid job name 'a/b'" "-J with a '/': refused"

@@ -177,8 +177,12 @@ START_TEST(test_submit_env_output) {
         ck_assert_uint_eq(strv_length(r.env_explicit), 0);
         api_request_done(&r);
 
+        assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"stdout\":\"/tmp/%q.out\"}",
+                   "field 'stdout': unknown pattern '%q' (%j the job id, %x its name, %u the user, %A the array's id, "
+                   "%a the array task id, %% a percent sign)");
+        /* %a, %A: only in an array (test-array.c) */
         assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"stdout\":\"/tmp/%a.out\"}",
-                   "field 'stdout': unknown pattern '%a' (%j the job id, %x its name, %u the user, %% a percent sign)");
+                   "%a and %A in an output path name an array element: use them with --array (or %j, the job id)");
         assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"stderr\":\"/tmp/x%\"}",
                    "field 'stderr': unknown pattern '%'");
         assert_bad("{\"op\":\"submit\",\"argv\":[\"true\"],\"cwd\":\"/\",\"stdout\":\"out/%j\"}",
