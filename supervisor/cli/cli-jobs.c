@@ -1133,9 +1133,6 @@ static char *fmt_exit(const char *ex) {
         return strdup(ex);
 }
 
-/* One line per field of the job, in the API's order; the names are the
- * JSON's (argv is "command"), the values for people: local times, sizes and
- * durations, one-line summaries of the launcher's result and the epilogue's. */
 /* "afterok:3 (COMPLETED, met), afterany:5 (RUNNING, waiting)" */
 static char *fmt_dependencies(json_t *a) {
         char *buf = NULL;
@@ -1157,6 +1154,9 @@ static char *fmt_dependencies(json_t *a) {
         return buf;
 }
 
+/* One line per field of the job, in the API's order; the names are the
+ * JSON's (argv is "command"), the values for people: local times, sizes and
+ * durations, one-line summaries of the launcher's result and the epilogue's. */
 static void print_job(json_t *j) {
         const char *k;
         json_t *v;
