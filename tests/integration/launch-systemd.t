@@ -179,10 +179,10 @@ ok "$([ "$(json exit)" = 0:9 ] && [ "$(json memory_peak_bytes)" -gt 0 ] 2>/dev/n
 is "$(scope_gone corral-job-5.scope):$(scope_dirs corral-job-5.scope)" "not-found:0" "... and the scope is gone"
 
 # 5. a device outside the list: refused by the scope's device policy
-sd_job systemd sd 7 "$CORRAL_BUILD/tests/escape/escape-devices" open "$SIG/devcopy"
+sd_job systemd sd 7 "$ESCAPE/escape-devices" open "$SIG/devcopy"
 is "$RC:$OUT" "0:contained" "a 0666 copy of /dev/net/tun (c 10:200) is refused in the scope (EPERM)"
 [ "$OUT" = contained ] || diag "$ERR"
-sd_job systemd sdnodev 8 "$CORRAL_BUILD/tests/escape/escape-devices" open "$SIG/devcopy"
+sd_job systemd sdnodev 8 "$ESCAPE/escape-devices" open "$SIG/devcopy"
 is "$RC:$OUT" "0:escaped" "... and opens with private_dev = no (no DevicePolicy)"
 
 # 6. auto: systemd here, cgroupfs on this host when it runs no systemd
