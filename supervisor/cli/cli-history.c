@@ -6,7 +6,6 @@
  * corrald answers a page at a time (one 64 KiB message); the command asks
  * for the next page with the cursor of the previous one ("after") until
  * none is left, so the whole window is shown whatever its size. */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -47,6 +46,10 @@ static int time_arg(const char *opt, const char *arg, uint64_t *ret) {
         return 0;
 }
 
+static bool state_final(int st) {
+        return job_state_is_final((JobState) st);
+}
+
 static int history_opt(int c, void *u) {
         HistoryOpts *h = u;
         switch (c) {
@@ -68,27 +71,11 @@ static int history_opt(int c, void *u) {
         case 'n':
                 h->noheadings = true;
                 return 0;
-        case 's': {
-                _cleanup_strv_free_ char **parts = NULL;
-                if (parse_list(optarg, &parts) < 0) {
-                        log_error("--state expects a comma-separated list of states, got '%s'", optarg);
-                        return -EINVAL;
-                }
-                for (char **p = parts; *p; p++) {
-                        for (char *q = *p; *q; q++)
-                                *q = (char) toupper((unsigned char) *q);
-                        JobState st = job_state_from_string(*p);
-                        if (st == _JOB_STATE_INVALID || !job_state_is_final(st)) {
-                                log_error("'%s' is not a state a job ends in (COMPLETED, FAILED, CANCELLED, "
-                                          "TIMEOUT, OUT_OF_MEMORY, LOST)",
-                                          *p);
-                                return -EINVAL;
-                        }
-                        if (strv_extend(&h->states, *p) < 0)
-                                return log_oom();
-                }
-                return 0;
-        }
+        case 's':
+                return cli_parse_states(optarg, state_final,
+                                        "a state a job ends in (COMPLETED, FAILED, CANCELLED, TIMEOUT, "
+                                        "OUT_OF_MEMORY, LOST)",
+                                        &h->states);
         }
         return -EINVAL;
 }
@@ -198,12 +185,8 @@ int verb_history(int argc, char *argv[]) {
                 if (h.until_arg)
                         json_object_set_new(req, "until",
                                             json_integer((json_int_t) ((h.until + USEC_PER_SEC - 1) / USEC_PER_SEC)));
-                if (states) {
-                        json_t *a = json_array();
-                        for (char **st = states; *st; st++)
-                                json_array_append_new(a, json_string(*st));
-                        json_object_set_new(req, "states", a);
-                }
+                if (states)
+                        json_object_set_new(req, "states", cli_strv_json(states));
                 if (after)
                         json_object_set_new(req, "after", after);
                 after = NULL;

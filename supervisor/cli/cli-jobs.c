@@ -848,27 +848,11 @@ static int list_opt(int c, void *u) {
                 l->since_arg = optarg;
                 return 0;
         }
-        case 's': {
-                char **parts = NULL;
-                if (parse_list(optarg, &parts) < 0) {
-                        log_error("--state expects a comma-separated list of states, got '%s'", optarg);
-                        return -EINVAL;
-                }
-                for (char **p = parts; *p; p++) {
-                        for (char *q = *p; *q; q++)
-                                *q = (char) toupper((unsigned char) *q);
-                        if (job_state_from_string(*p) == _JOB_STATE_INVALID) {
-                                log_error("unknown state '%s' (QUEUED, HELD, STARTING, RUNNING, COMPLETED, FAILED, "
-                                          "CANCELLED, TIMEOUT, OUT_OF_MEMORY, LOST)",
-                                          *p);
-                                strv_free(parts);
-                                return -EINVAL;
-                        }
-                        strv_extend(&l->states, *p);
-                }
-                strv_free(parts);
-                return 0;
-        }
+        case 's':
+                return cli_parse_states(optarg, NULL,
+                                        "a state (QUEUED or PENDING, HELD, STARTING, RUNNING, COMPLETED, FAILED, "
+                                        "CANCELLED, TIMEOUT, OUT_OF_MEMORY, LOST)",
+                                        &l->states);
         }
         return -EINVAL;
 }
@@ -945,12 +929,8 @@ static int verb_list(int argc, char *argv[]) {
                 json_object_set_new(req, "last", json_integer((json_int_t) l.last));
         if (l.since_arg)
                 json_object_set_new(req, "since", json_integer((json_int_t) (l.since / USEC_PER_SEC)));
-        if (states) {
-                json_t *a = json_array();
-                for (char **st = states; *st; st++)
-                        json_array_append_new(a, json_string(*st));
-                json_object_set_new(req, "states", a);
-        }
+        if (states)
+                json_object_set_new(req, "states", cli_strv_json(states));
         if (call(&o, req, &resp) < 0)
                 return CLI_EXIT_FAILURE;
         jobs = json_object_get(resp, "jobs");
@@ -1250,10 +1230,14 @@ static int simple_job_op(int argc, char *argv[], const char *op, const char *usa
         return CLI_EXIT_OK;
 }
 
+static bool state_not_final(int st) {
+        return !job_state_is_final((JobState) st);
+}
+
 /* cancel: ids and ranges (3 5-9 12), -u USER, --state STATES */
 typedef struct CancelOpts {
         const char *user;
-        json_t *states;
+        char **states;
 } CancelOpts;
 
 static int cancel_opt(int c, void *u) {
@@ -1262,27 +1246,10 @@ static int cancel_opt(int c, void *u) {
                 co->user = optarg;
                 return 0;
         }
-        if (c == 's') {
-                _cleanup_strv_free_ char **parts = NULL;
-                if (parse_list(optarg, &parts) < 0) {
-                        log_error("--state expects a comma-separated list of states, got '%s'", optarg);
-                        return -EINVAL;
-                }
-                for (char **p = parts; *p; p++) {
-                        for (char *q = *p; *q; q++)
-                                *q = (char) toupper((unsigned char) *q);
-                        /* Slurm's name for a job that waits */
-                        const char *name = streq(*p, "PENDING") ? "QUEUED" : *p;
-                        if (job_state_from_string(name) == _JOB_STATE_INVALID) {
-                                log_error("unknown state '%s' (QUEUED or PENDING, HELD, STARTING, RUNNING)", *p);
-                                return -EINVAL;
-                        }
-                        if (!co->states)
-                                co->states = json_array();
-                        json_array_append_new(co->states, json_string(name));
-                }
-                return 0;
-        }
+        if (c == 's')
+                return cli_parse_states(optarg, state_not_final,
+                                        "a state of a job not over yet (QUEUED or PENDING, HELD, STARTING, RUNNING)",
+                                        &co->states);
         return -EINVAL;
 }
 
@@ -1361,7 +1328,7 @@ static int verb_cancel(int argc, char *argv[]) {
               "The filters combine (all must hold). --json prints corrald's answer:\n"
               "{\"jobs\":[{\"job\":ID,\"result\":R,\"state\":S}],\"cancelled\":N,\"failed\":N,...}\n",
               "u:s:", extra, cancel_opt, &co);
-        json_t *states = co.states;
+        _cleanup_strv_free_ char **states = co.states;
         int nargs = argc - optind;
         if (nargs == 0 && !co.user && !states) {
                 log_error("cancel: name jobs (ID or FROM-TO), or select them with -u USER or --state STATES");
@@ -1372,7 +1339,6 @@ static int verb_cancel(int argc, char *argv[]) {
                         log_error("cancel: %s names one job of an array and is taken alone (corral cancel %s); "
                                   "the array's id cancels all its jobs",
                                   argv[i], argv[i]);
-                        json_decref(states);
                         return CLI_EXIT_USAGE;
                 }
         if (nargs == 1 && strchr(argv[optind], '_'))
@@ -1405,7 +1371,6 @@ static int verb_cancel(int argc, char *argv[]) {
                         if (cancel_range(argv[i], &e) < 0) {
                                 json_decref(jobs);
                                 json_decref(req);
-                                json_decref(states);
                                 return CLI_EXIT_USAGE;
                         }
                         total += json_is_array(e) ? (uint64_t) (json_integer_value(json_array_get(e, 1)) -
@@ -1419,7 +1384,6 @@ static int verb_cancel(int argc, char *argv[]) {
                                   API_MAX_CANCEL);
                         json_decref(jobs);
                         json_decref(req);
-                        json_decref(states);
                         return CLI_EXIT_USAGE;
                 }
                 json_object_set_new(req, "jobs", jobs);
@@ -1427,7 +1391,7 @@ static int verb_cancel(int argc, char *argv[]) {
         if (co.user)
                 json_object_set_new(req, "user", json_string(co.user));
         if (states)
-                json_object_set_new(req, "states", states);
+                json_object_set_new(req, "states", cli_strv_json(states));
         if (call(&o, req, &resp) < 0)
                 return CLI_EXIT_FAILURE;
         json_int_t failed = json_integer_value(json_object_get(resp, "failed"));
@@ -1646,6 +1610,34 @@ int cli_call_on(int fd, json_t *req, json_t **ret) {
 int cli_parse(int argc, char *argv[], Opts *o, const char *usage, const char *extra_short, const struct option *extra,
               int (*on_opt)(int c, void *u), void *u) {
         return parse_common(argc, argv, o, usage, extra_short, extra, on_opt, u);
+}
+
+int cli_parse_states(const char *arg, bool (*keep)(int state), const char *expect, char ***states) {
+        _cleanup_strv_free_ char **parts = NULL;
+        if (parse_list(arg, &parts) < 0) {
+                log_error("--state expects a comma-separated list of states, got '%s'", arg);
+                return -EINVAL;
+        }
+        for (char **p = parts; *p; p++) {
+                for (char *q = *p; *q; q++)
+                        *q = (char) toupper((unsigned char) *q);
+                const char *name = streq(*p, "PENDING") ? "QUEUED" : *p;
+                JobState st = job_state_from_string(name);
+                if (st == _JOB_STATE_INVALID || (keep && !keep((int) st))) {
+                        log_error("--state: '%s' is not %s", *p, expect);
+                        return -EINVAL;
+                }
+                if (strv_extend(states, name) < 0)
+                        return log_oom();
+        }
+        return 0;
+}
+
+json_t *cli_strv_json(char *const *l) {
+        json_t *a = json_array();
+        for (; a && l && *l; l++)
+                json_array_append_new(a, json_string(*l));
+        return a;
 }
 
 void cli_print_json(json_t *o) {

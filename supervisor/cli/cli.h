@@ -75,6 +75,13 @@ int cli_call_on(int fd, json_t *req, json_t **ret);
 int cli_parse(int argc, char *argv[], Opts *o, const char *usage, const char *extra_short, const struct option *extra,
               int (*on_opt)(int c, void *u), void *u);
 void cli_print_json(json_t *o);
+/* --state LIST: comma-separated state names in any case, PENDING for QUEUED
+ * (Slurm's word), appended to *states in upper case. A state that is not
+ * one of keep's (NULL: any) is a usage error naming it and expect (the
+ * states the option takes). 0 or -EINVAL/-ENOMEM, printed. */
+int cli_parse_states(const char *arg, bool (*keep)(int state), const char *expect, char ***states);
+/* A JSON array of the strings of l (for a request's "states"). */
+json_t *cli_strv_json(char *const *l);
 
 /* history: corral history (cli-history.c) */
 int verb_history(int argc, char *argv[]);
