@@ -236,7 +236,7 @@ void child_main(JobSpec *spec) {
                 _exit(EXIT_INTERNAL);
 
         /* step 4: mounts, as root of the new user namespace */
-        if (mounts_setup(spec->policy, contain_namespace_flags(spec->policy), spec->user, &e) < 0)
+        if (mounts_setup(spec->policy, contain_namespace_flags(spec->policy), spec->user, spec->devices, &e) < 0)
                 die(spec, &e);
 
         /* step 5: credentials, for init and the job alike (contain.h's

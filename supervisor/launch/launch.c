@@ -835,6 +835,7 @@ static int step_spawn(Launch *l) {
                 .stdio = { l->stdio[0], l->stdio[1], l->stdio[2] },
                 .seccomp = &l->bpf,
                 .landlock = &l->landlock,
+                .devices = l->devices.v ? &l->devices : NULL, /* else the child lists them */
                 .sync_fd = sync_p[0],
                 .error_fd = error_p[1],
                 .status_fd = status_p[1],

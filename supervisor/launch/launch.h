@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "devices.h"
 #include "landlock.h"
 #include "launch-main.h"
 #include "policy.h"
@@ -96,6 +97,7 @@ typedef struct JobSpec {
         int stdio[3]; /* fds for the job's 0, 1, 2 */
         const SeccompProgram *seccomp; /* prog.filter NULL: no filter */
         const LandlockPlan *landlock;
+        const DevList *devices; /* private_dev: the list the device cgroup has (step_devices()) */
         int sync_fd; /* read end: the parent writes one byte when the ids are mapped */
         int error_fd; /* write end of the ChildError pipe (CLOEXEC) */
         int status_fd; /* write end: init writes the job's wait status */
@@ -131,7 +133,7 @@ int userns_write_maps(pid_t pid, const JobUser *u);
 
 /* mounts.c: step 4, in the namespaces ns (CLONE_NEW* flags) the process
  * is in: what needs a namespace it is not in is left out */
-int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, ChildError *err);
+int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *devices, ChildError *err);
 
 /* caps.c: step 5a, the policy's rlimits on process pid (0: the caller) */
 /* A hard limit the policy asks and this process cannot grant (no

@@ -211,8 +211,9 @@ static int bind_fd(int fd, const char *path, bool dir) {
  * read-only: the job cannot add nodes or files to it. A device of the
  * host that is not listed is not there at all; the device cgroup refuses
  * it by its numbers anywhere else. */
-static int setup_dev(const Policy *p, uint64_t ns, const JobUser *u, ChildError *err) {
-        _cleanup_(devlist_done) DevList l = {};
+static int setup_dev(const Policy *p, uint64_t ns, const JobUser *u, const DevList *given, ChildError *err) {
+        _cleanup_(devlist_done) DevList own = {};
+        const DevList *l = given;
         _cleanup_free_ int *fds = NULL;
         _cleanup_close_ int shm_fd = -1, mq_fd = -1;
         char log_link[PATH_MAX] = "", opts[96];
@@ -221,18 +222,23 @@ static int setup_dev(const Policy *p, uint64_t ns, const JobUser *u, ChildError 
         uid_t ofsuid = (uid_t) -1;
         gid_t ofsgid = (gid_t) -1;
         struct stat st;
-        int r;
+        int r = 0;
 
-        r = devlist_for_policy(p, "/dev", &l);
-        if (r < 0)
-                return fail(err, r, "cannot list the job's devices: %m");
-        fds = calloc(l.n ? l.n : 1, sizeof *fds);
+        /* corral-launch's list, the one its device cgroup has; the SPANK
+         * path (no cgroup of ours) makes its own */
+        if (!l) {
+                r = devlist_for_policy(p, "/dev", &own);
+                if (r < 0)
+                        return fail(err, r, "cannot list the job's devices: %m");
+                l = &own;
+        }
+        fds = calloc(l->n ? l->n : 1, sizeof *fds);
         if (!fds)
                 return fail(err, -ENOMEM, "cannot list the job's devices: %m");
-        for (size_t i = 0; i < l.n; i++) {
-                fds[i] = l.v[i].basic ? -1 : open_host(l.v[i].path);
-                if (fds[i] < 0 && !l.v[i].basic && errno != ENOENT)
-                        r = fail(err, negative_errno(), "cannot open %s for the job's /dev: %m", l.v[i].path);
+        for (size_t i = 0; i < l->n; i++) {
+                fds[i] = l->v[i].basic ? -1 : open_host(l->v[i].path);
+                if (fds[i] < 0 && !l->v[i].basic && errno != ENOENT)
+                        r = fail(err, negative_errno(), "cannot open %s for the job's /dev: %m", l->v[i].path);
         }
         if (r >= 0 && !p->private_devshm)
                 shm_fd = open_host("/dev/shm");
@@ -261,14 +267,14 @@ static int setup_dev(const Policy *p, uint64_t ns, const JobUser *u, ChildError 
         /* files are made as the user (setup_hidden() does the same) */
         ofsgid = setfsgid(u->gid);
         ofsuid = setfsuid(u->uid);
-        for (size_t i = 0; i < l.n && r >= 0; i++) {
-                if (l.v[i].basic || fds[i] < 0 || !l.v[i].path)
+        for (size_t i = 0; i < l->n && r >= 0; i++) {
+                if (l->v[i].basic || fds[i] < 0 || !l->v[i].path)
                         continue;
-                r = mkdir_parents(l.v[i].path);
+                r = mkdir_parents(l->v[i].path);
                 if (r >= 0)
-                        r = bind_fd(fds[i], l.v[i].path, false);
+                        r = bind_fd(fds[i], l->v[i].path, false);
                 if (r < 0)
-                        r = fail(err, r, "cannot bind %s into the job's /dev: %m", l.v[i].path);
+                        r = fail(err, r, "cannot bind %s into the job's /dev: %m", l->v[i].path);
         }
         if (r < 0)
                 goto out;
@@ -309,7 +315,7 @@ out:
                 (void) setfsuid(ofsuid);
                 (void) setfsgid(ofsgid);
         }
-        for (size_t i = 0; fds && i < l.n; i++)
+        for (size_t i = 0; fds && i < l->n; i++)
                 if (fds[i] >= 0)
                         (void) close(fds[i]);
         return r;
@@ -343,7 +349,7 @@ static int loopback_up(void) {
         return 0;
 }
 
-int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, ChildError *err) {
+int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *devices, ChildError *err) {
         int r;
 
         if (ns & CLONE_NEWNS) {
@@ -360,7 +366,7 @@ int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, ChildError *err
 
                 if ((ns & CLONE_NEWPID) && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                         return fail(err, negative_errno(), "cannot mount /proc of the job's PID namespace: %m");
-                if (p->private_dev && (r = setup_dev(p, ns, u, err)) < 0)
+                if (p->private_dev && (r = setup_dev(p, ns, u, devices, err)) < 0)
                         return r;
                 if ((ns & CLONE_NEWIPC) && access("/dev/mqueue", F_OK) == 0 &&
                     mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
