@@ -23,7 +23,10 @@ corrald_setup "$SLOTS"
 mkdir -p "$TEST_TMP/run"
 mount -t tmpfs -o mode=0755,size=64m corraltest-run "$TEST_TMP/run" && _cleanup_add "umount '$TEST_TMP/run'"
 make_test_user corraltestbench 61141
-corrald_start || exit 1
+# BENCH_CORRALD_ARGS: more corrald options, e.g. "--launch PATH --epilogue PATH"
+# to exec the programs instead of running them in forked children
+# shellcheck disable=SC2086
+corrald_start ${BENCH_CORRALD_ARGS:-} || exit 1
 "$CORRAL" drain >/dev/null
 
 # 1. submit latency (the submitter must be gone before jobs run: the
@@ -55,7 +58,7 @@ sqlite3 "$db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHER
   SELECT 61141,61141,'corraltestbench','QUEUED','t','[\"/bin/true\"]','[]','/',3600000000,
          printf('%032x', i + 1000000), 0 FROM n;"
 sqlite3 "$db" "UPDATE settings SET value='1' WHERE key='drained'" # start drained: nothing runs
-corrald_start --slots 1 || exit 1
+corrald_start --slots 1 ${BENCH_CORRALD_ARGS:-} || exit 1
 "$CORRAL" list --all-users --all --json >/dev/null 2>&1
 rss=0
 for p in "$CORRALD_PID" $(ps -o pid= --ppid "$CORRALD_PID"); do
