@@ -688,10 +688,14 @@ int store_list_recent(Store *s, const StoreFilter *f, uint64_t last, uint64_t en
         part.states = states & waiting;
         if (part.states) {
                 char sql[1024];
-                size_t off = (size_t) snprintf(sql, sizeof sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
+                /* the ids first, from the (state, uid, id) index alone, then
+                 * the rows of those: a user with 100,000 queued jobs costs a
+                 * sort of 100,000 integers, not of 100,000 decoded rows
+                 * (200 ms -> 4 ms, BENCHMARKS.md) */
+                size_t off = (size_t) snprintf(
+                        sql, sizeof sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE id IN (SELECT id FROM jobs WHERE 1");
                 off = filter_sql(&part, sql, off, sizeof sql);
-                /* few rows: sorted after the (state, uid) index found them */
-                snprintf(sql + off, sizeof sql - off, " ORDER BY +id DESC LIMIT %llu",
+                snprintf(sql + off, sizeof sql - off, " ORDER BY id DESC LIMIT %llu) ORDER BY id DESC",
                          (unsigned long long) min_u64(limit, (uint64_t) INT64_MAX));
                 r = append_jobs(s, sql, &l, &n, &cap);
         }

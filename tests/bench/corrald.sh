@@ -6,7 +6,14 @@
 #  2. throughput: resume, and time until all 2,000 trivial jobs are final
 #     with full containment (corral-launch, default policy) and their
 #     epilogues done: jobs/s;
-#  3. daemon RSS (root helper + core) with 100,000 queued jobs.
+#  3. daemon RSS (root helper + core) with 100,000 queued jobs;
+#  4. the same throughput on the local Slurm of tests/recipes/slurm-local.sh
+#     (when Slurm is installed; BENCH_SLURM=0 skips it), measured the same
+#     way in the same run: BENCH_SLURM_JOBS (300) `sbatch --wrap true`
+#     submitted while the node is drained, then the time from resuming it
+#     until all are COMPLETED; and the latency of one submission through
+#     each command line (`corral submit` and `sbatch`, 50 each, median).
+#     Printed as the ratio corral / Slurm (issue 13 aims at >= 30).
 # Targets (issue 5): >= 300 jobs/s, <= 30 MB RSS.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -68,8 +75,60 @@ done
 queued=$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE state='QUEUED'")
 corrald_stop
 
+# 4. the local Slurm, the same way
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+cli_ms() { # CMD...: the median of 50 runs, in ms
+    local t0 t1
+    for _ in $(seq 50); do
+        t0=$(date +%s%N); "$@" >/dev/null || return 1; t1=$(date +%s%N)
+        echo $(((t1 - t0) / 1000))
+    done | median | awk '{printf "%.1f", $1 / 1000}'
+}
+slurm_line=""
+RECIPE=$CORRAL_SRC/tests/recipes/slurm-local.sh
+if [ "${BENCH_SLURM:-1}" != 0 ] && command -v slurmctld >/dev/null && command -v sbatch >/dev/null; then
+    NS=${BENCH_SLURM_JOBS:-300}
+    # corral's submit latency through its command line (drained: nothing
+    # runs; without the 100,000 of 3, over the per-user cap)
+    sqlite3 "$db" "DELETE FROM jobs WHERE state='QUEUED'"
+    corrald_start || exit 1
+    "$CORRAL" drain >/dev/null
+    c_cli=$(cli_ms run_as corraltestbench "$CORRAL" submit -- /bin/true) || exit 1
+    corrald_stop
+    # Slurm's work directory outside /tmp is not needed (no containment);
+    # the jobs write nowhere (-o /dev/null)
+    SW=$TEST_TMP/slurm
+    _cleanup_add "'$RECIPE' stop '$SW' >/dev/null 2>&1"
+    if "$RECIPE" start "$SW" >"$TEST_TMP/slurm.start" 2>&1; then
+        export SLURM_CONF=$SW/etc/slurm.conf
+        sb() { run_as corraltestbench env SLURM_CONF="$SLURM_CONF" sbatch --parsable -o /dev/null -e /dev/null --wrap true; }
+        sleft() { squeue -h -t PENDING,CONFIGURING,RUNNING,COMPLETING -o %i 2>/dev/null | wc -l; }
+        scontrol update nodename=localhost state=drain reason=bench
+        s_cli=$(cli_ms sb)
+        for _ in $(seq $((NS - 50))); do sb >/dev/null || break; done
+        t0=$(date +%s.%N)
+        scontrol update nodename=localhost state=resume
+        while [ "$(sleft)" -gt 0 ]; do sleep 0.05; done
+        t1=$(date +%s.%N)
+        s_done=$(squeue -h -t COMPLETED -o %i | wc -l)
+        s_secs=$(echo "$t1 - $t0" | bc -l)
+        s_rate=$(echo "$s_done / $s_secs" | bc -l)
+        s_cpus=$(scontrol show node localhost | grep -o 'CPUTot=[0-9]*')
+        "$RECIPE" stop "$SW" >/dev/null 2>&1
+        slurm_line=$(printf '  the local Slurm (%s, %s)   %6.1f jobs/s  (%d of %d COMPLETED in %.2f s)\n' \
+            "$(sinfo -V 2>/dev/null)" "$s_cpus" "$s_rate" "$s_done" "$NS" "$s_secs")
+        slurm_line+=$(printf '\n  ratio corral / Slurm            %6.1f x  throughput (issue 13 aims at >= 30 x)' \
+            "$(echo "$rate / $s_rate" | bc -l)")
+        slurm_line+=$(printf '\n  one submission, command line   corral submit %s ms, sbatch %s ms (median of 50): %.1f x' \
+            "$c_cli" "$s_cli" "$(echo "$s_cli / $c_cli" | bc -l)")
+    else
+        slurm_line="  the local Slurm did not start: $(tail -3 "$TEST_TMP/slurm.start" | tr '\n' ' ')"
+    fi
+fi
+
 printf '\ncorrald end to end (%s, %s cores, slots=%s)\n' "$(uname -r)" "$(nproc)" "$SLOTS"
 printf '  submit latency (durable ack)   p50 %6.2f ms   p99 %6.2f ms   (%d submissions)\n' "$p50" "$p99" "$N"
 printf '  throughput submit->epilogue    %6.1f jobs/s  (%d jobs in %.2f s, %d COMPLETED)  target >= 300\n' \
     "$rate" "$N" "$secs" "$completed"
 printf '  daemon RSS, %d queued jobs   %6.1f MB (helper + core)  target <= 30 MB\n' "$queued" "$(echo "$rss / 1024" | bc -l)"
+if [ -n "$slurm_line" ]; then printf '%s\n' "$slurm_line"; fi
