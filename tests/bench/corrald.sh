@@ -97,32 +97,50 @@ if [ "${BENCH_SLURM:-1}" != 0 ] && command -v slurmctld >/dev/null && command -v
     corrald_stop
     # Slurm's work directory outside /tmp is not needed (no containment);
     # the jobs write nowhere (-o /dev/null)
-    SW=$TEST_TMP/slurm
-    _cleanup_add "'$RECIPE' stop '$SW' >/dev/null 2>&1"
-    if "$RECIPE" start "$SW" >"$TEST_TMP/slurm.start" 2>&1; then
-        export SLURM_CONF=$SW/etc/slurm.conf
-        sb() { run_as corraltestbench env SLURM_CONF="$SLURM_CONF" sbatch --parsable -o /dev/null -e /dev/null --wrap true; }
-        sleft() { squeue -h -t PENDING,CONFIGURING,RUNNING,COMPLETING -o %i 2>/dev/null | wc -l; }
+    export SLURM_CONF
+    sb() { run_as corraltestbench env SLURM_CONF="$SLURM_CONF" sbatch --parsable -o /dev/null -e /dev/null --wrap true; }
+    sleft() { squeue -h -t PENDING,CONFIGURING,RUNNING,COMPLETING -o %i 2>/dev/null | wc -l; }
+    # slurm_run NAME OVERSUBSCRIBE: NS jobs, released at once; prints
+    # "JOBS_PER_S DONE SECONDS CPUS CLI_MS" (the run "one" also measures
+    # the submission through sbatch, 50 of its jobs)
+    slurm_run() {
+        local SW=$TEST_TMP/slurm-$1 t0 t1 done_ cli=-
+        _cleanup_add "'$RECIPE' stop '$SW' >/dev/null 2>&1"
+        SLURM_OVERSUBSCRIBE=$2 "$RECIPE" start "$SW" >"$TEST_TMP/slurm-$1.start" 2>&1 || {
+            echo "the local Slurm did not start: $(tail -3 "$TEST_TMP/slurm-$1.start" | tr '\n' ' ')" >&2
+            return 1
+        }
+        SLURM_CONF=$SW/etc/slurm.conf
         scontrol update nodename=localhost state=drain reason=bench
-        s_cli=$(cli_ms sb)
-        for _ in $(seq $((NS - 50))); do sb >/dev/null || break; done
+        if [ "$1" = one ]; then
+            cli=$(cli_ms sb)
+            for _ in $(seq $((NS - 50))); do sb >/dev/null || break; done
+        else
+            for _ in $(seq "$NS"); do sb >/dev/null || break; done
+        fi
         t0=$(date +%s.%N)
         scontrol update nodename=localhost state=resume
         while [ "$(sleft)" -gt 0 ]; do sleep 0.05; done
         t1=$(date +%s.%N)
-        s_done=$(squeue -h -t COMPLETED -o %i | wc -l)
-        s_secs=$(echo "$t1 - $t0" | bc -l)
-        s_rate=$(echo "$s_done / $s_secs" | bc -l)
-        s_cpus=$(scontrol show node localhost | grep -o 'CPUTot=[0-9]*')
+        done_=$(squeue -h -t COMPLETED -o %i | wc -l)
+        echo "$(echo "$done_ / ($t1 - $t0)" | bc -l) $done_ $(echo "$t1 - $t0" | bc -l) $(scontrol show node localhost | grep -o 'CPUTot=[0-9]*' | cut -d= -f2) $cli"
         "$RECIPE" stop "$SW" >/dev/null 2>&1
-        slurm_line=$(printf '  the local Slurm (%s, %s)   %6.1f jobs/s  (%d of %d COMPLETED in %.2f s)\n' \
-            "$(sinfo -V 2>/dev/null)" "$s_cpus" "$s_rate" "$s_done" "$NS" "$s_secs")
-        slurm_line+=$(printf '\n  ratio corral / Slurm            %6.1f x  throughput (issue 13 aims at >= 30 x)' \
-            "$(echo "$rate / $s_rate" | bc -l)")
+    }
+    # as the recipe has it (one job per CPU), then as many jobs at once as
+    # corral's slots (OverSubscribe=FORCE)
+    if r1=$(slurm_run one NO) && read -r s_rate s_done s_secs s_cpus s_cli <<<"$r1"; then
+        per_cpu=$(((SLOTS + s_cpus - 1) / s_cpus))
+        slurm_line=$(printf '  the local Slurm (%s, %d CPUs, one job per CPU)  %6.1f jobs/s  (%d of %d COMPLETED in %.2f s)  corral / Slurm %.1f x' \
+            "$(sinfo -V 2>/dev/null)" "$s_cpus" "$s_rate" "$s_done" "$NS" "$s_secs" "$(echo "$rate / $s_rate" | bc -l)")
+        if r2=$(slurm_run many "FORCE:$per_cpu") && read -r s2_rate s2_done s2_secs _ <<<"$r2"; then
+            slurm_line+=$(printf '\n  the same, up to %d jobs per CPU (OverSubscribe)  %6.1f jobs/s  (%d of %d COMPLETED in %.2f s)  corral / Slurm %.1f x' \
+                "$per_cpu" "$s2_rate" "$s2_done" "$NS" "$s2_secs" "$(echo "$rate / $s2_rate" | bc -l)")
+        fi
+        slurm_line+=$(printf '\n  (issue 13 aims at >= 30 x)')
         slurm_line+=$(printf '\n  one submission, command line   corral submit %s ms, sbatch %s ms (median of 50): %.1f x' \
             "$c_cli" "$s_cli" "$(echo "$s_cli / $c_cli" | bc -l)")
     else
-        slurm_line="  the local Slurm did not start: $(tail -3 "$TEST_TMP/slurm.start" | tr '\n' ' ')"
+        slurm_line="  the local Slurm: not measured (see above)"
     fi
 fi
 

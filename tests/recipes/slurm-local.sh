@@ -17,6 +17,9 @@
 #   SLURM_EPILOG=PATH     Epilog= (root-owned, absolute); SLURM_PROLOG=PATH Prolog=
 #   SLURM_PLUGSTACK=FILE  copied as the cluster's plugstack.conf (SPANK plugins,
 #                         loaded by slurmd at start); default: an empty one
+#   SLURM_OVERSUBSCRIBE  the partition's OverSubscribe= (default NO: one job per
+#                         CPU; FORCE:4 runs up to 4 jobs on each CPU, for the
+#                         throughput bench, tests/bench/corrald.sh)
 #   SLURM_START_TIMEOUT   seconds to wait for the node (default 60)
 #   SLURMD_DEBUG          SlurmdDebug= (default info; debug, debug2... for more)
 #   SLURM_ACCOUNTING=1    job accounting for sacct: a MariaDB server of its own
@@ -223,7 +226,7 @@ PlugStackConfig=$W/etc/plugstack.conf
 ${SLURM_PROLOG:+Prolog=$SLURM_PROLOG}
 ${SLURM_EPILOG:+Epilog=$SLURM_EPILOG}
 NodeName=localhost NodeAddr=127.0.0.1 $hw State=UNKNOWN
-PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSubscribe=${SLURM_OVERSUBSCRIBE:-NO}
 EOF
     if [ -n "${SLURM_PLUGSTACK:-}" ]; then
         cp "$SLURM_PLUGSTACK" "$W/etc/plugstack.conf" || die "cannot copy SLURM_PLUGSTACK=$SLURM_PLUGSTACK"
