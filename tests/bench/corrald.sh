@@ -131,7 +131,7 @@ if [ "${BENCH_SLURM:-1}" != 0 ] && command -v slurmctld >/dev/null && command -v
     if r1=$(slurm_run one NO) && read -r s_rate s_done s_secs s_cpus s_cli <<<"$r1"; then
         per_cpu=$(((SLOTS + s_cpus - 1) / s_cpus))
         slurm_line=$(printf '  the local Slurm (%s, %d CPUs, one job per CPU)  %6.1f jobs/s  (%d of %d COMPLETED in %.2f s)  corral / Slurm %.1f x' \
-            "$(sinfo -V 2>/dev/null)" "$s_cpus" "$s_rate" "$s_done" "$NS" "$s_secs" "$(echo "$rate / $s_rate" | bc -l)")
+            "Slurm $(dpkg-query -W -f '${Version}' slurmctld 2>/dev/null)" "$s_cpus" "$s_rate" "$s_done" "$NS" "$s_secs" "$(echo "$rate / $s_rate" | bc -l)")
         if r2=$(slurm_run many "FORCE:$per_cpu") && read -r s2_rate s2_done s2_secs _ <<<"$r2"; then
             slurm_line+=$(printf '\n  the same, up to %d jobs per CPU (OverSubscribe)  %6.1f jobs/s  (%d of %d COMPLETED in %.2f s)  corral / Slurm %.1f x' \
                 "$per_cpu" "$s2_rate" "$s2_done" "$NS" "$s2_secs" "$(echo "$rate / $s2_rate" | bc -l)")
