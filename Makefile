@@ -167,7 +167,13 @@ $(BUILD)/tests/escape/%: tests/escape/%.c $(LIBCORRAL)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORRAL) $(PKG_LIBS)
 
-tests: all $(UNIT_BIN) $(FUZZ_REPLAY_BINS) $(TEST_HELPERS)
+# Benchmark programs (tests/bench/*.sh run them): libc only
+BENCH_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/bench/*.c)))
+$(BUILD)/tests/bench/%: tests/bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+tests: all $(UNIT_BIN) $(FUZZ_REPLAY_BINS) $(TEST_HELPERS) $(BENCH_PROGS)
 
 TAP_TESTS = $(sort $(wildcard tests/integration/*.t tests/escape/*.t))
 ifdef SANITIZE

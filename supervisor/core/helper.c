@@ -19,8 +19,11 @@
  * here): the child starts from what this long-lived process has already
  * loaded and prepared (shared libraries, NSS modules, libcgroup's view of
  * the mounts), which is most of what a fresh corral-launch spends before its
- * job starts. --launch/--epilogue name
- * binaries to exec instead. Launchers are not killed when corrald stops: the
+ * job starts. --launch/--epilogue name binaries to execute instead; they are
+ * started with posix_spawn() (glibc: clone(CLONE_VM | CLONE_VFORK), the
+ * helper's page tables neither copied nor write-protected), the file
+ * descriptors, session and signal mask set by its attributes
+ * (spawn_program()). Launchers are not killed when corrald stops: the
  * next start adopts them (see recovery in core-lifecycle.c). */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +31,7 @@
 #include <jansson.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,62 +250,87 @@ static struct passwd *check_user(uid_t uid, const char *name) {
 
 /* ---- running corral-launch and corral-epilogue ---- */
 
-/* In a forked child whose stdio is set up: exec bin with argv (the signal
- * mask emptied first). Never returns; exec_failed: the exit code when bin
- * cannot be executed. */
-static _noreturn_ void exec_program(const char *bin, char **argv, int exec_failed) {
+/* Starts bin with argv and the helper's environment, without copying the
+ * helper: posix_spawn(). stdio[i] >= 0: the child's fd i (else the
+ * helper's); pass_fd >= 0: the child's fd 3; every other fd is closed; the
+ * signal mask empty; new_session: in a session of its own (setsid()). The
+ * fds stay open here (the caller closes them). Returns 0 (the pid in
+ * *ret_pid) or a negative errno: of an fd action, or why bin cannot be
+ * executed (glibc reports the exec's error, and then no process is left). */
+static int spawn_program(const char *bin, char **argv, const int stdio[3], int pass_fd, bool new_session,
+                         pid_t *ret_pid) {
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
         sigset_t none;
+        int r;
 
         sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-        execv(bin, argv);
-        dprintf(2, "corrald: cannot execute %s: %s\n", bin, strerror(errno));
-        _exit(exec_failed);
+        r = posix_spawn_file_actions_init(&fa);
+        if (r)
+                return -r;
+        r = posix_spawnattr_init(&attr);
+        if (r) {
+                posix_spawn_file_actions_destroy(&fa);
+                return -r;
+        }
+        /* the fds given are >= 3 (0-2 are open here), so no dup2 below
+         * overwrites one that a later action still reads */
+        for (int i = 0; i < 3 && !r; i++)
+                if (stdio[i] >= 0)
+                        r = posix_spawn_file_actions_adddup2(&fa, stdio[i], i);
+        if (!r && pass_fd >= 0) /* glibc clears FD_CLOEXEC when pass_fd is 3 already */
+                r = posix_spawn_file_actions_adddup2(&fa, pass_fd, 3);
+        if (!r)
+                r = posix_spawn_file_actions_addclosefrom_np(&fa, pass_fd >= 0 ? 4 : 3);
+        if (!r)
+                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | (new_session ? POSIX_SPAWN_SETSID : 0));
+        if (!r)
+                r = posix_spawnattr_setsigmask(&attr, &none);
+        if (!r)
+                r = posix_spawn(ret_pid, bin, &fa, &attr, argv, environ);
+        posix_spawnattr_destroy(&attr);
+        posix_spawn_file_actions_destroy(&fa);
+        return -r;
 }
 
-/* In the forked child, for --launch BIN: corral-launch's command line. The
- * job's environment (the submitter's exported variables: tokens, passwords)
- * goes through --env-fd, a memfd the launcher reads, never through argv,
- * which every local user reads in ps. NULL after saying why on fd 2 (the
- * launch log). */
-static char **launch_exec_args(const char *bin, const LaunchRequest *req) {
+/* For --launch BIN: the job's environment (the submitter's exported
+ * variables: tokens, passwords) goes through --env-fd, a memfd the launcher
+ * reads, never through argv, which every local user reads in ps. Returns
+ * the memfd (close-on-exec: spawn_program() passes it as fd 3) or a negative
+ * errno. */
+static int launch_env_memfd(char **env) {
+        _cleanup_close_ int fd = memfd_create("corral-env", MFD_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        for (char **e = env; *e; e++)
+                for (size_t n = strlen(*e) + 1, done = 0; done < n;) {
+                        ssize_t k = write(fd, *e + done, n - done);
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k <= 0)
+                                return k < 0 ? negative_errno() : -EIO;
+                        done += (size_t) k;
+                }
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return negative_errno();
+        return TAKE_FD(fd);
+}
+
+/* corral-launch's command line for --launch BIN: the request's, with
+ * --env-fd 3 instead of the environment when with_env_fd. NULL: out of
+ * memory. */
+static char **launch_exec_args(const char *bin, const LaunchRequest *req, bool with_env_fd) {
         _cleanup_strv_free_ char **args = NULL, **out = NULL;
         LaunchRequest r = *req;
-        char num[16] = "";
 
-        if (req->env && req->env[0]) {
-                int fd = memfd_create("corral-env", 0); /* inherited by the launcher */
-                if (fd < 0) {
-                        dprintf(2, "corrald: memfd_create for the job's environment: %s\n", strerror(errno));
-                        return NULL;
-                }
-                for (char **e = req->env; *e; e++)
-                        for (size_t n = strlen(*e) + 1, done = 0; done < n;) {
-                                ssize_t k = write(fd, *e + done, n - done);
-                                if (k < 0 && errno == EINTR)
-                                        continue;
-                                if (k <= 0) {
-                                        dprintf(2, "corrald: cannot write the job's environment: %s\n",
-                                                strerror(errno));
-                                        return NULL;
-                                }
-                                done += (size_t) k;
-                        }
-                if (lseek(fd, 0, SEEK_SET) < 0)
-                        return NULL;
-                (void) snprintf(num, sizeof num, "%d", fd);
+        if (with_env_fd)
                 r.env = NULL;
-        }
         if (launch_request_to_argv(&r, &args) < 0 || strv_extend(&out, bin) < 0 ||
-            (num[0] && (strv_extend(&out, "--env-fd") < 0 || strv_extend(&out, num) < 0))) {
-                dprintf(2, "corrald: out of memory\n");
+            (with_env_fd && (strv_extend(&out, "--env-fd") < 0 || strv_extend(&out, "3") < 0)))
                 return NULL;
-        }
         for (char **a = args + 1; *a; a++)
-                if (strv_extend(&out, *a) < 0) {
-                        dprintf(2, "corrald: out of memory\n");
+                if (strv_extend(&out, *a) < 0)
                         return NULL;
-                }
         return TAKE_PTR(out);
 }
 
@@ -414,12 +443,58 @@ static void launch_failed(Helper *h, int64_t job, const char *fmt, ...) {
         reply(h, &(HMsg){ .type = HMSG_T_LAUNCH_FAILED, .launch_failed = { .job = job, .error = buf } });
 }
 
+/* --launch BIN: BIN executed with the request's command line, as the
+ * built-in launcher runs: stdin and stdout /dev/null, stderr the launch log
+ * the helper reads back, in a session of its own (a SIGINT to corrald's
+ * terminal is not the job's), the environment through --env-fd. Says why
+ * with launch_failed() when it cannot: the job was not launched. */
+static int spawn_launcher(Helper *h, int64_t job, const LaunchRequest *req, const char *log, pid_t *ret_pid) {
+        const char *bin = h->s->launch_bin;
+        _cleanup_close_ int lfd = -1, nfd = -1, efd = -1;
+        _cleanup_strv_free_ char **args = NULL;
+        int r;
+
+        lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (lfd < 0) {
+                r = negative_errno();
+                launch_failed(h, job, "cannot open the launcher's log %s: %s", log, strerror(-r));
+                return r;
+        }
+        nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (nfd < 0) {
+                r = negative_errno();
+                launch_failed(h, job, "cannot open /dev/null: %s", strerror(-r));
+                goto fail;
+        }
+        if (req->env && req->env[0]) {
+                efd = launch_env_memfd(req->env);
+                if (efd < 0) {
+                        r = efd;
+                        launch_failed(h, job, "cannot pass the job's environment in a memfd: %s", strerror(-r));
+                        goto fail;
+                }
+        }
+        args = launch_exec_args(bin, req, efd >= 0);
+        if (!args) {
+                r = -ENOMEM;
+                launch_failed(h, job, "out of memory");
+                goto fail;
+        }
+        r = spawn_program(bin, args, (const int[3]){ nfd, nfd, lfd }, efd, true, ret_pid);
+        if (r >= 0)
+                return 0;
+        launch_failed(h, job, "corrald: cannot execute %s: %s", bin, strerror(-r));
+fail:
+        /* no launcher, no epilogue: nothing else removes it */
+        (void) unlink(log);
+        return r;
+}
+
 static void req_launch(Helper *h, const HMsg *msg) {
         const HMsgLaunch *m = &msg->launch;
         int64_t job = m->job;
         const char *user = m->user, *policy = m->policy, *cwd = m->cwd, *oid = m->output_id;
         char **argv = m->argv, **env = m->env;
-        _cleanup_strv_free_ char **args = NULL;
         _cleanup_policy_free_ Policy *p = NULL;
         ConfDiags d = { 0 };
         char out[4300], err[4300], res[4200], log[4200], num[64];
@@ -490,27 +565,28 @@ static void req_launch(Helper *h, const HMsg *msg) {
         req.env = env;
         req.argv = argv;
 
-        pid_t pid = fork();
-        if (pid < 0)
-                return launch_failed(h, job, "fork: %s", strerror(errno));
-        if (pid == 0) {
-                /* the launcher's own messages go to a log the helper reads */
-                int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-                int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (lfd < 0 || nfd < 0 || dup2(nfd, 0) < 0 || dup2(nfd, 1) < 0 || dup2(lfd, 2) < 0)
-                        _exit(EXIT_FAILURE);
-                /* a new session: a SIGINT to corrald's terminal is not the job's */
-                (void) setsid();
-                if (h->s->launch_bin) {
-                        args = launch_exec_args(h->s->launch_bin, &req);
-                        if (!args)
-                                _exit(EXIT_FAILURE); /* why: in the log, fd 2 */
-                        exec_program(h->s->launch_bin, args, EXIT_FAILURE);
+        pid_t pid;
+        if (h->s->launch_bin) {
+                r = spawn_launcher(h, job, &req, log, &pid);
+                if (r < 0)
+                        return; /* launch_failed() said why */
+        } else {
+                pid = fork();
+                if (pid < 0)
+                        return launch_failed(h, job, "fork: %s", strerror(errno));
+                if (pid == 0) {
+                        /* the launcher's own messages go to a log the helper reads */
+                        int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+                        int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                        if (lfd < 0 || nfd < 0 || dup2(nfd, 0) < 0 || dup2(nfd, 1) < 0 || dup2(lfd, 2) < 0)
+                                _exit(EXIT_FAILURE);
+                        /* a new session: a SIGINT to corrald's terminal is not the job's */
+                        (void) setsid();
+                        become_program("corral-launch", job, user, true);
+                        int status = launch_run(&req);
+                        (void) fflush(NULL);
+                        _exit(status);
                 }
-                become_program("corral-launch", job, user, true);
-                int status = launch_run(&req);
-                (void) fflush(NULL);
-                _exit(status);
         }
 
         Launcher *l = calloc(1, sizeof(Launcher));
@@ -845,33 +921,49 @@ static int on_epilogue_output(sd_event_source *src, int fd, uint32_t revents, vo
         return 0;
 }
 
-/* In the forked child: the epilogue's stdout is the pipe to us. With
- * --epilogue BIN, BIN is executed with the request's command line; otherwise
- * the epilogue runs in this process. */
+/* In the forked child: the epilogue's stdout is the pipe to us; it runs in
+ * this process. */
 static _noreturn_ void run_epilogue(Helper *h, const EpRequest *req, int64_t job, int out_fd) {
         int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (nfd < 0 || dup2(nfd, 0) < 0 || dup2(out_fd, 1) < 0)
                 _exit(EXIT_FAILURE);
-        if (h->s->epilogue_bin) {
-                _cleanup_strv_free_ char **argv = NULL;
-                _cleanup_free_ char *error = NULL;
-                int r = epilogue_request_to_argv(req, &argv);
-                if (r >= 0) {
-                        free(argv[0]);
-                        argv[0] = strdup(h->s->epilogue_bin);
-                }
-                if (r < 0 || !argv[0]) {
-                        (void) ep_request_validate(req, &error);
-                        dprintf(2, "corrald: cannot make the epilogue's command line: %s\n",
-                                error ?: strerror(r < 0 ? -r : ENOMEM));
-                        _exit(EP_EXIT_USAGE);
-                }
-                exec_program(h->s->epilogue_bin, argv, EP_EXIT_USAGE);
-        }
         become_program("corral-epilogue", job, req->user, false);
         int status = epilogue_run(req);
         (void) fflush(NULL);
         _exit(status);
+}
+
+/* --epilogue BIN: BIN executed with the request's command line, stdin
+ * /dev/null, stdout out_fd (the pipe to us), stderr the helper's. Logs why
+ * when it cannot. */
+static int spawn_epilogue(Helper *h, const EpRequest *req, int out_fd, pid_t *ret_pid) {
+        const char *bin = h->s->epilogue_bin;
+        _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_free_ char *error = NULL;
+        _cleanup_close_ int nfd = -1;
+        long long job = strtoll(req->job, NULL, 10);
+        int r = epilogue_request_to_argv(req, &argv);
+
+        if (r >= 0) {
+                free(argv[0]);
+                argv[0] = strdup(bin);
+        }
+        if (r < 0 || !argv[0]) {
+                (void) ep_request_validate(req, &error);
+                log_helper_job(LOG_ERR, 0, job, "helper: cannot make the epilogue's command line for job %lld: %s", job,
+                               error ?: strerror(r < 0 ? -r : ENOMEM));
+                return r < 0 ? r : -ENOMEM;
+        }
+        nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (nfd < 0) {
+                r = negative_errno();
+                log_helper_job(LOG_ERR, r, job, "helper: cannot open /dev/null for the epilogue of job %lld: %m", job);
+                return r;
+        }
+        r = spawn_program(bin, argv, (const int[3]){ nfd, out_fd, -1 }, -1, false, ret_pid);
+        if (r < 0)
+                log_helper_job(LOG_ERR, r, job, "helper: cannot execute %s for the epilogue of job %lld: %m", bin, job);
+        return r;
 }
 
 static void req_epilogue(Helper *h, const HMsg *msg) {
@@ -912,11 +1004,25 @@ static void req_epilogue(Helper *h, const HMsg *msg) {
 
         if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0)
                 fatal("pipe", strerror(errno));
-        pid_t pid = fork();
-        if (pid < 0)
-                fatal("fork", strerror(errno));
-        if (pid == 0)
-                run_epilogue(h, &req, job, pfd[1]);
+        pid_t pid;
+        if (h->s->epilogue_bin) {
+                r = spawn_epilogue(h, &req, pfd[1], &pid);
+                if (r < 0) {
+                        /* what an epilogue that could not start would exit with */
+                        close(pfd[0]);
+                        close(pfd[1]);
+                        reply(h, &(HMsg){ .type = HMSG_T_EPILOGUE_DONE,
+                                          .epilogue_done = { .job = job, .exit = EP_EXIT_USAGE } });
+                        remove_job_files(h, job);
+                        return;
+                }
+        } else {
+                pid = fork();
+                if (pid < 0)
+                        fatal("fork", strerror(errno));
+                if (pid == 0)
+                        run_epilogue(h, &req, job, pfd[1]);
+        }
         close(pfd[1]);
         Epilogue *e = calloc(1, sizeof(Epilogue));
         if (!e)
