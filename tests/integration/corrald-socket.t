@@ -9,18 +9,21 @@
 require_root
 [ -x "$CORRAL_BUILD/corral-launch" ] && [ -x "$CORRAL_BUILD/corral-epilogue" ] || plan_skip "corral-launch or corral-epilogue not built"
 command -v systemd-socket-activate >/dev/null || plan_skip_unless_must systemd "systemd-socket-activate not installed (package systemd, scripts/deps.sh)"
-plan 17
+plan 19
 
 make_tmpdir
 corrald_setup 2
 make_test_user corraltests 61131
+# the launcher a copy, which the last checks remove
+mkdir -p "$TEST_TMP/bin"
+cp "$CORRAL_BUILD/corral-launch" "$TEST_TMP/bin/corral-launch"
 
 err=$("$CORRAL" status 2>&1); rc=$?
 is "$rc" 1 "no daemon: the CLI fails"
 like "$err" "corrald is not running: no socket at $SOCK" "... saying the daemon is not running and where it looked"
 
 systemd-socket-activate --seqpacket -l "$SOCK" -- "$CORRALD" --config "$TEST_TMP/corral.conf" \
-    --launch "$CORRAL_BUILD/corral-launch" --epilogue "$CORRAL_BUILD/corral-epilogue" \
+    --launch "$TEST_TMP/bin/corral-launch" --epilogue "$CORRAL_BUILD/corral-epilogue" \
     >>"$TEST_TMP/corrald.log" 2>&1 8>&- &
 ACTIVATOR=$!
 _cleanup_add "kill_activated"
@@ -52,7 +55,7 @@ wait_state "$id" RUNNING
 for _ in $(seq 300); do [ "$(as corraltests logs "$id")" = "$secret" ] && break; sleep 0.1; done
 is "$(as corraltests logs "$id")" "$secret" "with --launch, a job submitted with --env has the variable"
 lpid=$(sqlite3 "$TEST_TMP/state/queue.db" "SELECT launcher_pid FROM jobs WHERE id=$id")
-is "$(readlink "/proc/$lpid/exe")" "$(readlink -f "$CORRAL_BUILD/corral-launch")" "... its launcher is that binary"
+is "$(readlink "/proc/$lpid/exe")" "$(readlink -f "$TEST_TMP/bin/corral-launch")" "... its launcher is that binary"
 cmdline=$(tr '\0' ' ' <"/proc/$lpid/cmdline")
 like "$cmdline" "--env-fd [0-9]+ .*-- /bin/sh -c" "... run with the job's request as its command line, the environment as --env-fd"
 is "$(grep -cF -e "$secret" -e SECRET= <<<"$cmdline")" 0 "... which names no variable of the job"
@@ -64,6 +67,12 @@ done
 is "$leak" 0 "... and the job has no descriptor of that memfd"
 as corraltests cancel "$id" >/dev/null
 is "$(wait_final "$id")" "CANCELLED" "... and its job is cancelled through it"
+# a launcher that cannot be executed (gone since corrald started): the job
+# fails at launch with the reason naming the binary
+rm -f "$TEST_TMP/bin/corral-launch"
+id=$(submit_as corraltests -- /bin/true)
+is "$(wait_final "$id")" "FAILED" "--launch naming a binary that is gone: the job FAILED"
+like "$(as corraltests show "$id" 2>&1)" "cannot execute $TEST_TMP/bin/corral-launch" "... and show says the binary cannot be executed"
 chmod 0600 "$SOCK"
 err=$(as corraltests status 2>&1); rc=$?
 is "$rc" 1 "a socket the user may not open: the CLI fails"
