@@ -11,8 +11,12 @@
  * in new user, PID, mount, IPC and UTS namespaces that moves itself into
  * the cgroups (v1 "tasks"; on v2 it moves itself too, through
  * cgroup.procs), uid/gid maps, the default policy's mounts (/ private,
+ * a root of its own (private_root: a tmpfs with the host's top-level
+ * directories bound, pivot_root, the old root detached at the end),
  * read-only /etc /usr /boot /opt, /proc, /dev/mqueue, private /tmp and
- * /dev/shm, /var/tmp and /run/lock, the default hide list, the hostname),
+ * /dev/shm, /var/tmp and /run/lock, the default hide list, a /dev of its own
+ * (private_dev: the basic nodes bound on a tmpfs, a devpts instance), the
+ * hostname),
  * the ids, an empty bounding set
  * and no capabilities, no_new_privs, then a vforked process that makes
  * the default policy's Landlock domain (abstract unix sockets and signals
@@ -20,6 +24,7 @@
  * RUN_DIR/seccomp/HASH) and execs CMD, while the first child waits as init; at the end the cgroups are removed. No
  * checks beyond return codes, no messages: a measuring tool, not a launcher. Like /bin/true and unshare it links libc
  * only. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -55,6 +60,91 @@ static void put(const char *dir, const char *file, const char *value) {
         if (write(fd, value, strlen(value)) < 0)
                 exit(2);
         (void) close(fd);
+}
+
+/* private_root: a tmpfs made "/" with the host's top-level entries bound
+ * (links made again), fresh /proc, /dev, /tmp left to the next steps; the
+ * host's root at /.oldroot until the end of the mounts */
+static void private_root(uid_t uid, gid_t gid) {
+        char opts[96], p[300], l[300];
+        struct dirent *e;
+        struct stat st;
+        DIR *d;
+
+        (void) snprintf(opts, sizeof opts, "mode=0755,size=1m,uid=%u,gid=%u", (unsigned) uid, (unsigned) gid);
+        if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 || !(d = opendir("/")))
+                _exit(12);
+        (void) setfsgid(gid);
+        (void) setfsuid(uid);
+        while ((e = readdir(d))) {
+                if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                (void) snprintf(p, sizeof p, "/tmp/%s", e->d_name);
+                if (S_ISLNK(st.st_mode)) {
+                        ssize_t k = readlinkat(dirfd(d), e->d_name, l, sizeof l - 1);
+                        if (k > 0) {
+                                l[k] = 0;
+                                if (symlink(l, p) < 0)
+                                        _exit(12);
+                        }
+                        continue;
+                }
+                if (!S_ISDIR(st.st_mode))
+                        continue;
+                (void) mkdir(p, 0755);
+                if (strcmp(e->d_name, "proc") == 0 || strcmp(e->d_name, "tmp") == 0)
+                        continue;
+                (void) snprintf(l, sizeof l, "/%s", e->d_name);
+                (void) mount(l, p, NULL, MS_BIND | MS_REC, NULL);
+        }
+        (void) closedir(d);
+        (void) mkdir("/tmp/.oldroot", 0755);
+        if (chdir("/tmp") < 0 || syscall(SYS_pivot_root, ".", ".oldroot") < 0 || chdir("/") < 0)
+                _exit(12);
+        (void) setfsuid(0);
+        (void) setfsgid(0);
+}
+
+/* private_dev: a tmpfs on /dev with the basic nodes bound from the host's,
+ * a devpts of its own, shm and mqueue again */
+static void private_dev(uid_t uid, gid_t gid) {
+        static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+        int fds[6];
+        char p[64], opts[96];
+
+        for (size_t i = 0; i < 6; i++) {
+                (void) snprintf(p, sizeof p, "/dev/%s", nodes[i]);
+                fds[i] = open(p, O_PATH | O_CLOEXEC);
+        }
+        (void) snprintf(opts, sizeof opts, "mode=0755,size=64k,uid=%u,gid=%u", (unsigned) uid, (unsigned) gid);
+        if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, opts) < 0)
+                _exit(13);
+        (void) setfsgid(gid);
+        (void) setfsuid(uid);
+        for (size_t i = 0; i < 6; i++) {
+                char fdp[40];
+                int fd;
+                if (fds[i] < 0)
+                        continue;
+                (void) snprintf(p, sizeof p, "/dev/%s", nodes[i]);
+                fd = open(p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+                if (fd >= 0)
+                        (void) close(fd);
+                (void) snprintf(fdp, sizeof fdp, "/proc/self/fd/%d", fds[i]);
+                (void) mount(fdp, p, NULL, MS_BIND, NULL);
+                (void) close(fds[i]);
+        }
+        (void) mkdir("/dev/pts", 0755);
+        (void) mkdir("/dev/shm", 01777);
+        (void) mkdir("/dev/mqueue", 01777);
+        if (symlink("pts/ptmx", "/dev/ptmx") < 0 || symlink("/proc/self/fd", "/dev/fd") < 0)
+                _exit(13);
+        (void) setfsuid(0);
+        (void) setfsgid(0);
+        (void) mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620");
+        (void) mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+        (void) mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        (void) mount(NULL, "/dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL);
 }
 
 static void die(const char *what) {
@@ -158,6 +248,7 @@ int main(int argc, char *argv[]) {
                 /* 4. mounts */
                 if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                         _exit(6);
+                private_root(uid, gid);
                 for (size_t i = 0; i < sizeof ro / sizeof ro[0]; i++)
                         if (mount(ro[i], ro[i], NULL, MS_BIND | MS_REC, NULL) == 0)
                                 (void) syscall(SYS_mount_setattr, AT_FDCWD, ro[i], 0x8000 /* AT_RECURSIVE */, &attr,
@@ -195,6 +286,9 @@ int main(int argc, char *argv[]) {
                                 (void) mount(NULL, hidden[i], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
                 }
                 (void) umount2("/tmp", MNT_DETACH);
+                private_dev(uid, gid);
+                (void) umount2("/.oldroot", MNT_DETACH);
+                (void) mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
                 if (sethostname("corral-job", 10) < 0)
                         _exit(11);
                 /* 5. credentials */
