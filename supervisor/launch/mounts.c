@@ -36,8 +36,14 @@
  *      one of a hybrid host) is left out: it would show the launcher's.
  *      No other job's cgroup is reachable. About 1 ms per launch
  *      (docs/BENCHMARKS.md).
- *   2. read-only paths: recursive bind onto themselves, then read-only
- *      recursively (mount_setattr), so submounts are covered too.
+ *   2. read-only paths: recursive bind onto themselves (unless a mount
+ *      root already), then read-only recursively (mount_setattr), so
+ *      submounts are covered too. Under private_root done before 1b, in
+ *      the host's tree with root's fsuid (1b makes the new root's files
+ *      as the user, who may not search every directory on the way), and
+ *      1b's recursive binds carry them; those below /run and /sys again
+ *      after 1b. The job's cgroups are cloned before 1b for the same
+ *      reason (corrald.service's are below a root-only directory).
  *   3. /proc of the job's PID namespace; the job's own /dev (private_dev:
  *      setup_dev(), the host's nodes opened below /.oldroot under
  *      private_root); /dev/mqueue of its IPC namespace.
@@ -213,6 +219,40 @@ static int setup_hidden(const Policy *p, const JobUser *u, ChildError *err) {
         }
         if (umount2(STAGING, MNT_DETACH) < 0)
                 return fail(err, negative_errno(), "cannot unmount the scratch tmpfs on %s: %m", STAGING);
+        return 0;
+}
+
+typedef enum RoWhich {
+        RO_ALL,
+        RO_ALL_BUT_RUN_SYS,
+        RO_RUN_SYS,
+} RoWhich;
+
+static bool below(const char *path, const char *dir) {
+        size_t n = strlen(dir);
+        return strneq(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+static int setup_read_only(const Policy *p, RoWhich which, ChildError *err) {
+        for (char **ro = p->read_only; ro && *ro; ro++) {
+                bool run_sys = below(*ro, "/run") || below(*ro, "/sys");
+                /* "/" before (the binds carry it), and after /run and /sys
+                 * (the new root itself is made read-only at the end) */
+                const char *after[] = { "/run", "/sys" };
+                bool root = streq(*ro, "/");
+                int r;
+
+                if ((which == RO_ALL_BUT_RUN_SYS && run_sys) || (which == RO_RUN_SYS && !run_sys && !root))
+                        continue;
+                for (size_t i = 0; i < (which == RO_RUN_SYS && root ? ELEMENTSOF(after) : 1); i++) {
+                        const char *path = which == RO_RUN_SYS && root ? after[i] : *ro;
+                        r = make_readonly(path);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r < 0)
+                                return fail(err, r, "cannot make %s read-only: %m", path);
+                }
+        }
         return 0;
 }
 
@@ -563,18 +603,37 @@ typedef struct CgView {
         size_t n;
         struct {
                 char name[64]; /* below /sys/fs/cgroup */
-                char *src; /* the job's cgroup in it, below OLDROOT */
+                char *src; /* the job's cgroup in it, as the host names it */
+                int fd; /* a clone of it (open_tree()), or -1: bound from OLDROOT */
         } h[CG_MAX];
 } CgView;
 
 static void cgview_done(CgView *v) {
-        for (size_t i = 0; i < v->n; i++)
+        for (size_t i = 0; i < v->n; i++) {
                 free(v->h[i].src);
+                if (v->h[i].fd >= 0)
+                        (void) close(v->h[i].fd);
+        }
         v->n = 0;
 }
 
+/* the job's cgroup src cloned now, while the fsuid is still root's: a
+ * cgroup below a directory only root may search (corrald.service's jobs
+ * subtree) is not found as the user (setup_root() changes the fsuid) */
+static int cgview_add(CgView *v, const char *name, size_t name_len, const char *src, size_t src_len) {
+        if (v->n >= CG_MAX || name_len == 0 || name_len >= sizeof v->h[0].name)
+                return 0;
+        v->h[v->n].src = strndup(src, src_len);
+        if (!v->h[v->n].src)
+                return -ENOMEM;
+        (void) snprintf(v->h[v->n].name, sizeof v->h[v->n].name, "%.*s", (int) name_len, name);
+        v->h[v->n].fd = (int) syscall(SYS_open_tree, AT_FDCWD, v->h[v->n].src, OPEN_TREE_CLONE | O_CLOEXEC);
+        v->n++;
+        return 0;
+}
+
 /* the job's own cgroup in the hierarchy with superopts mounted at mp (root:
- * the mount's root in the hierarchy) -> src below OLDROOT; false when the
+ * the mount's root in the hierarchy) -> src; false when the
  * job has none of its own there (the same as the launcher's: a hierarchy
  * corral's backend does not use, the unified one of a hybrid host) */
 static bool own_cgroup(const RootSpec *root, const char *text, bool v2, const char *superopts, const char *mnt_root,
@@ -594,7 +653,7 @@ static bool own_cgroup(const RootSpec *root, const char *text, bool v2, const ch
                 rl = 0;
         else if (n < rl || !strneq(path, mnt_root, rl) || (n > rl && path[rl] != '/'))
                 return false; /* not below the mount's root */
-        return snprintf(src, size, "%s%s%.*s", OLDROOT, mp, (int) (n - rl), path + rl) < (int) size;
+        return snprintf(src, size, "%s%.*s", mp, (int) (n - rl), path + rl) < (int) size;
 }
 
 static int cgroup_view_find(const RootSpec *root, CgView *v) {
@@ -609,15 +668,11 @@ static int cgroup_view_find(const RootSpec *root, CgView *v) {
                 /* from the parent: on v2 the job was born in its cgroup */
                 v->kind = (CgKind) root->cg_kind;
                 v->v2_own = v->kind == CG_V2;
-                for (const char *l = root->cg_dirs; *l && v->kind == CG_V1 && v->n < CG_MAX;) {
+                for (const char *l = root->cg_dirs; *l && v->kind == CG_V1;) {
                         size_t n = strcspn(l, "\n"), base = strlen(CGROUP_DIR "/");
-                        size_t nl = strcspn(l + base, "/\n");
-                        if (nl > 0 && nl < sizeof v->h[0].name) {
-                                (void) snprintf(v->h[v->n].name, sizeof v->h[v->n].name, "%.*s", (int) nl, l + base);
-                                if (asprintf(&v->h[v->n].src, "%s%.*s", OLDROOT, (int) n, l) < 0)
-                                        return -ENOMEM;
-                                v->n++;
-                        }
+                        int r = cgview_add(v, l + base, strcspn(l + base, "/\n"), l, n);
+                        if (r < 0)
+                                return r;
                         l += n;
                         if (*l == '\n')
                                 l++;
@@ -635,7 +690,7 @@ static int cgroup_view_find(const RootSpec *root, CgView *v) {
                 return negative_errno();
         while (getline(&line, &size, f) > 0) {
                 char *save = NULL, *fields[5], *sep, *type, *superopts, *name, src[PATH_MAX];
-                int i;
+                int i, r;
 
                 line[strcspn(line, "\n")] = '\0';
                 sep = strstr(line, " - ");
@@ -668,11 +723,9 @@ static int cgroup_view_find(const RootSpec *root, CgView *v) {
                         continue;
                 if (!own_cgroup(root, text, streq(type, "cgroup2"), superopts, fields[3], fields[4], src, sizeof src))
                         continue;
-                v->h[v->n].src = strdup(src);
-                if (!v->h[v->n].src)
-                        return -ENOMEM;
-                (void) snprintf(v->h[v->n].name, sizeof v->h[v->n].name, "%s", name);
-                v->n++;
+                r = cgview_add(v, name, strlen(name), src, strlen(src));
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -698,11 +751,22 @@ static int setup_cgroup_view(const JobUser *u, const CgView *v, ChildError *err)
         if (mount("tmpfs", CGROUP_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
                 return fail(err, negative_errno(), "cannot mount a tmpfs on the job's %s: %m", CGROUP_DIR);
         for (size_t i = 0; i < v->n; i++) {
+                char src[PATH_MAX];
+                int r;
+
                 (void) snprintf(path, sizeof path, CGROUP_DIR "/%s", v->h[i].name);
-                if (mkdir(path, 0755) < 0 || mount(v->h[i].src, path, NULL, MS_BIND, NULL) < 0 ||
-                    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) <
-                            0)
-                        return fail(err, negative_errno(), "cannot bind the job's cgroup into %s: %m", path);
+                (void) snprintf(src, sizeof src, OLDROOT "%s", v->h[i].src);
+                r = mkdir(path, 0755);
+                if (r == 0)
+                        r = v->h[i].fd >= 0 ? (int) syscall(SYS_move_mount, v->h[i].fd, "", AT_FDCWD, path,
+                                                            MOVE_MOUNT_F_EMPTY_PATH)
+                                            : mount(src, path, NULL, MS_BIND, NULL);
+                if (r == 0)
+                        r = mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                  NULL);
+                if (r < 0)
+                        return fail(err, negative_errno(), "cannot bind the job's cgroup %s into %s: %m", v->h[i].src,
+                                    path);
         }
         /* the links (cpu -> cpu,cpuacct) */
         d = opendir(OLDROOT CGROUP_DIR);
@@ -852,16 +916,17 @@ int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *
         if (ns & CLONE_NEWNS) {
                 if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                         return fail(err, negative_errno(), "cannot make / private: %m");
+                /* read-only paths: under private_root first in the host's
+                 * tree, while the fsuid is root's (a path below a directory
+                 * only root may search is found), and the job's root binds
+                 * them as they are; then those below /run and /sys, which
+                 * come into it without their submounts */
+                if ((r = setup_read_only(p, own_root ? RO_ALL_BUT_RUN_SYS : RO_ALL, err)) < 0)
+                        return r;
                 if (own_root && (r = setup_root(p, ns, u, root, err)) < 0)
                         return r;
-
-                for (char **ro = p->read_only; ro && *ro; ro++) {
-                        r = make_readonly(*ro);
-                        if (r == -ENOENT)
-                                continue;
-                        if (r < 0)
-                                return fail(err, r, "cannot make %s read-only: %m", *ro);
-                }
+                if (own_root && (r = setup_read_only(p, RO_RUN_SYS, err)) < 0)
+                        return r;
 
                 if ((ns & CLONE_NEWPID) && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                         return fail(err, negative_errno(), "cannot mount /proc of the job's PID namespace: %m");
