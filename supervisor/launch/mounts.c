@@ -17,8 +17,9 @@
  *      (merged /usr: /bin -> usr/bin), directories and files bound with
  *      their submounts (MS_REC: in the job's user namespace the host's
  *      mounts are locked together and a bind without the submounts below
- *      it is refused), except /proc, /dev and /tmp when the next steps
- *      make them fresh (empty directories here), and /run and /sys, which
+ *      it is refused; /dev is the job's own, made before under
+ *      private_dev), except /proc and /tmp when the next steps make them
+ *      fresh (empty directories here), and /run and /sys, which
  *      come without their submounts: the parent cloned them alone
  *      (open_tree(OPEN_TREE_CLONE), in the host's mount namespace where
  *      nothing is locked) and the child mounts the clones (move_mount()).
@@ -45,8 +46,9 @@
  *      after 1b. The job's cgroups are cloned before 1b for the same
  *      reason (corrald.service's are below a root-only directory).
  *   3. /proc of the job's PID namespace; the job's own /dev (private_dev:
- *      setup_dev(), the host's nodes opened below /.oldroot under
- *      private_root); /dev/mqueue of its IPC namespace.
+ *      setup_dev(); under private_root made over the host's /dev before
+ *      1b, which binds it into the job's root); /dev/mqueue of its IPC
+ *      namespace.
  *   4. private /tmp, /dev/shm and private_dirs (/var/tmp, /run/lock in the
  *      default policy): fresh tmpfs, charged to the job's memory cgroup,
  *      gone with the mount namespace. A world-writable directory shared
@@ -828,8 +830,6 @@ static int root_entry(const Policy *p, uint64_t ns, const RootSpec *root, const 
 
         if (streq(name, "proc"))
                 bind = !(ns & CLONE_NEWPID);
-        else if (streq(name, "dev"))
-                bind = !p->private_dev;
         else if (streq(name, "tmp"))
                 bind = !p->private_tmp;
         else if (streq(name, "run"))
@@ -852,19 +852,17 @@ static int root_entry(const Policy *p, uint64_t ns, const RootSpec *root, const 
 }
 
 /* A tmpfs becomes the job's root (pivot_root), the host's stays below it at
- * OLDROOT for the steps that follow (the devices of the job's /dev are
- * opened there), and what the job sees of the host is bound from it.
+ * OLDROOT until the end of mounts_setup(), and what the job sees of the
+ * host is bound from it (its /dev too: the job's own, made over the host's
+ * before, under private_dev); cg: its cgroups, found before.
  * Leaves the fsuid at the user's (the files of the new root are the user's;
  * root has no mapping here to go back to), as setup_dev() does. */
-static int setup_root(const Policy *p, uint64_t ns, const JobUser *u, const RootSpec *root, ChildError *err) {
+static int setup_root(const Policy *p, uint64_t ns, const JobUser *u, const RootSpec *root, const CgView *cg,
+                      ChildError *err) {
         _cleanup_(closedirp) DIR *d = NULL;
         char opts[96];
-        _cleanup_(cgview_done) CgView cg = { .n = 0 };
         int r;
 
-        r = cgroup_view_find(root, &cg);
-        if (r < 0)
-                return fail(err, r, "cannot read the job's mounts: %m");
         (void) snprintf(opts, sizeof opts, "mode=0755,size=64k,nr_inodes=1024,uid=%u,gid=%u", (unsigned) u->uid,
                         (unsigned) u->gid);
         if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
@@ -892,7 +890,7 @@ static int setup_root(const Policy *p, uint64_t ns, const JobUser *u, const Root
                         return r;
         }
         if (access(CGROUP_DIR, F_OK) == 0)
-                return setup_cgroup_view(u, &cg, err);
+                return setup_cgroup_view(u, cg, err);
         return 0;
 }
 
@@ -911,26 +909,33 @@ static int finish_root(ChildError *err) {
 int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *devices, const RootSpec *root,
                  ChildError *err) {
         bool own_root = root && root->active && (ns & CLONE_NEWNS);
+        _cleanup_(cgview_done) CgView cg = { .n = 0 };
         int r;
 
         if (ns & CLONE_NEWNS) {
                 if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                         return fail(err, negative_errno(), "cannot make / private: %m");
-                /* read-only paths: under private_root first in the host's
-                 * tree, while the fsuid is root's (a path below a directory
-                 * only root may search is found), and the job's root binds
-                 * them as they are; then those below /run and /sys, which
-                 * come into it without their submounts */
+                /* under private_root, what needs root's fsuid (a path below
+                 * a directory only root may search) is done in the host's
+                 * tree first, and the job's root binds it as it is: its
+                 * cgroups cloned, read-only paths, its /dev (setup_root()
+                 * and setup_dev() leave the fsuid at the user's); then the
+                 * read-only paths below /run and /sys, which come into it
+                 * without their submounts */
+                if (own_root && (r = cgroup_view_find(root, &cg)) < 0)
+                        return fail(err, r, "cannot find the job's cgroups: %m");
                 if ((r = setup_read_only(p, own_root ? RO_ALL_BUT_RUN_SYS : RO_ALL, err)) < 0)
                         return r;
-                if (own_root && (r = setup_root(p, ns, u, root, err)) < 0)
+                if (own_root && p->private_dev && (r = setup_dev(p, ns, u, devices, "", err)) < 0)
+                        return r;
+                if (own_root && (r = setup_root(p, ns, u, root, &cg, err)) < 0)
                         return r;
                 if (own_root && (r = setup_read_only(p, RO_RUN_SYS, err)) < 0)
                         return r;
 
                 if ((ns & CLONE_NEWPID) && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                         return fail(err, negative_errno(), "cannot mount /proc of the job's PID namespace: %m");
-                if (p->private_dev && (r = setup_dev(p, ns, u, devices, own_root ? OLDROOT : "", err)) < 0)
+                if (!own_root && p->private_dev && (r = setup_dev(p, ns, u, devices, "", err)) < 0)
                         return r;
                 if ((ns & CLONE_NEWIPC) && access("/dev/mqueue", F_OK) == 0 &&
                     mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
