@@ -35,7 +35,7 @@
  *      links (cpu -> cpu,cpuacct). A hierarchy where the job's cgroup is
  *      the launcher's (one the cgroup backend does not use, the unified
  *      one of a hybrid host) is left out: it would show the launcher's.
- *      No other job's cgroup is reachable. About 1 ms per launch
+ *      No other job's cgroup is reachable. About 1.2 ms per launch
  *      (docs/BENCHMARKS.md).
  *   2. read-only paths: recursive bind onto themselves (unless a mount
  *      root already), then read-only recursively (mount_setattr), so
