@@ -105,6 +105,9 @@ const ConfKey policy_keys[_PK_MAX] = {
         KEY("filesystem", "private_dev", CONF_BOOL, PK_PRIVATE_DEV, private_dev, .def = "yes",
             .help = "a /dev of the job's own: null, zero, full, random, urandom, tty, its own pts and ptmx, shm, "
                     "mqueue, and the devices listed; the device cgroup allows those and no other device"),
+        KEY("filesystem", "private_root", CONF_BOOL, PK_PRIVATE_ROOT, private_root, .def = "yes",
+            .help = "a root of the job's own (pivot_root): the job's mount table lists its own mounts, not the "
+                    "host's, and /sys/fs/cgroup shows its own cgroups, not other jobs'"),
         KEY("filesystem", "devices", CONF_PATHS, PK_DEVICES, devices, .def = "",
             .help = "host devices the job may use besides (private_dev): paths below /dev, glob patterns and "
                     "directories (/dev/nvidia*, /dev/infiniband); missing ones are skipped"),
@@ -324,6 +327,11 @@ int policy_validate(const Policy *p, ConfDiags *d) {
                 diag_at(p, d, PK_DEVICES,
                         "devices is set but private_dev = no: the job sees every device of the host anyway (set "
                         "private_dev = yes, or remove devices)");
+                errors++;
+        }
+        if (p->private_root && p->ns_mount == NS_HOST && p->origin[PK_PRIVATE_ROOT].line > 0) {
+                diag_at(p, d, PK_PRIVATE_ROOT,
+                        "private_root = yes needs namespaces.mount = isolated (set it, or private_root = no)");
                 errors++;
         }
         if ((p->private_tmp || p->private_devshm || p->private_dev || strv_length(p->private_dirs) ||

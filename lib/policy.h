@@ -66,6 +66,7 @@ typedef enum PolicyKey {
         PK_PRIVATE_TMP,
         PK_PRIVATE_DEVSHM,
         PK_PRIVATE_DEV,
+        PK_PRIVATE_ROOT,
         PK_DEVICES,
         PK_PRIVATE_DIRS,
         PK_READ_ONLY,
@@ -127,6 +128,7 @@ typedef struct Policy {
         /* [filesystem] */
         bool private_tmp, private_devshm;
         bool private_dev; /* a /dev of the job's own: the basic nodes and devices */
+        bool private_root; /* a root of the job's own: only its mounts, its cgroups (mounts.c) */
         char **devices; /* host devices for it: paths below /dev, glob patterns, directories */
         char **private_dirs; /* more directories with a private tmpfs */
         char **read_only, **hide;

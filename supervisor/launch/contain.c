@@ -133,7 +133,7 @@ int contain_setup_self(const Policy *p, const JobUser *u, uint64_t *ret_ns, uint
          * query: the ids do not change) */
         fsuid = (uid_t) setfsuid((uid_t) -1);
         fsgid = (gid_t) setfsgid((gid_t) -1);
-        r = mounts_setup(p, ns, u, NULL, err);
+        r = mounts_setup(p, ns, u, NULL, NULL, err);
         (void) setfsgid(fsgid);
         (void) setfsuid(fsuid);
         if (r < 0)

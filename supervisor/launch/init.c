@@ -225,8 +225,14 @@ void child_main(JobSpec *spec) {
         }
 
         {
-                int keep[] = { spec->stdio[0], spec->stdio[1], spec->stdio[2],
-                               spec->sync_fd,  spec->error_fd, spec->status_fd };
+                int keep[] = { spec->stdio[0],
+                               spec->stdio[1],
+                               spec->stdio[2],
+                               spec->sync_fd,
+                               spec->error_fd,
+                               spec->status_fd,
+                               spec->root ? spec->root->run_fd : -1,
+                               spec->root ? spec->root->sys_fd : -1 };
                 close_all_but(keep, ELEMENTSOF(keep));
         }
 
@@ -236,8 +242,16 @@ void child_main(JobSpec *spec) {
                 _exit(EXIT_INTERNAL);
 
         /* step 4: mounts, as root of the new user namespace */
-        if (mounts_setup(spec->policy, contain_namespace_flags(spec->policy), spec->user, spec->devices, &e) < 0)
+        if (mounts_setup(spec->policy, contain_namespace_flags(spec->policy), spec->user, spec->devices, spec->root,
+                         &e) < 0)
                 die(spec, &e);
+        /* the trees are in the job's root now, or not used */
+        if (spec->root) {
+                if (spec->root->run_fd >= 0)
+                        (void) close(spec->root->run_fd);
+                if (spec->root->sys_fd >= 0)
+                        (void) close(spec->root->sys_fd);
+        }
 
         /* step 5: credentials, for init and the job alike (contain.h's
          * phases 2 to 4a) */

@@ -87,6 +87,7 @@ typedef struct Launch {
         bool have_tty_size;
         LandlockPlan landlock;
         DevList devices; /* private_dev: the devices of the job's /dev and device cgroup */
+        RootSpec root; /* private_root: the trees the child mounts, closed after clone */
         uint64_t start_mono, start_real;
 } Launch;
 
@@ -851,6 +852,17 @@ static int step_spawn(Launch *l) {
                 return fail(l, STEP_CGROUP, r, "cannot open cgroup %s: %m", where ? where : l->cg->path);
         else
                 spec.n_attach_fds = (size_t) r;
+        /* private_root: what the child cannot get in its user namespace */
+        {
+                int cg_fds[CGROUP_SELF_ATTACH_MAX + 1];
+                size_t n = 0;
+                for (size_t i = 0; i < spec.n_attach_fds; i++)
+                        cg_fds[n++] = spec.attach_fds[i];
+                if (cgfd >= 0)
+                        cg_fds[n++] = cgfd;
+                mounts_root_prepare(l->policy, contain_namespace_flags(l->policy), cg_fds, n, !parent_attach, &l->root);
+        }
+        spec.root = l->root.active ? &l->root : NULL;
         r = userns_clone(l->policy, cgfd, &l->pid, &l->pidfd);
         if (r == 0) {
                 /* the child: close the parent's ends and go */
@@ -867,6 +879,7 @@ static int step_spawn(Launch *l) {
         (void) close(status_p[1]);
         for (size_t i = 0; i < spec.n_attach_fds; i++)
                 (void) close(spec.attach_fds[i]);
+        mounts_root_done(&l->root);
         if (r < 0)
                 return fail(l, STEP_NAMESPACES, r, "cannot create the job's namespaces: %m");
 

@@ -87,6 +87,25 @@ typedef struct SeccompProgram {
         struct sock_fprog prog; /* filter NULL: no filter */
 } SeccompProgram;
 
+/* private_root (mounts.c): what the child cannot get itself once in its
+ * user namespace, where the host's mounts are locked together and a bind
+ * without its submounts is refused. Made by mounts_root_prepare() in the
+ * parent, before clone; inherited by the child. */
+typedef struct RootSpec {
+        bool active; /* the policy's private_root, with a mount namespace */
+        int run_fd, sys_fd; /* the host's /run and /sys alone, without their submounts
+                             * (open_tree(OPEN_TREE_CLONE)); -1: not available, the
+                             * child binds them with their submounts */
+        int cg_kind; /* what the host's /sys/fs/cgroup is (mounts.c CgKind) */
+        bool cg_known; /* cg_dirs lists the job's cgroups (the child joins them
+                        * itself or is born in them); else (the systemd backend
+                        * attaches it from the parent) the child finds them in
+                        * /proc/self/cgroup against host_cgroups */
+        char cg_dirs[2048]; /* the job's cgroup directories as the host names them, one a line */
+        char host_cgroups[2048]; /* the launcher's /proc/self/cgroup: a hierarchy in
+                                  * which the job has the same cgroup is not its own */
+} RootSpec;
+
 /* Everything the child needs; built by the parent before clone. */
 typedef struct JobSpec {
         const Policy *policy;
@@ -103,6 +122,7 @@ typedef struct JobSpec {
         int status_fd; /* write end: init writes the job's wait status */
         int attach_fds[CGROUP_SELF_ATTACH_MAX]; /* cgroup_attach_self() first thing */
         size_t n_attach_fds;
+        const RootSpec *root; /* private_root, or NULL */
 } JobSpec;
 
 /* options.c (and launch-main.h: the request, its parser, its argv) */
@@ -133,7 +153,16 @@ int userns_write_maps(pid_t pid, const JobUser *u);
 
 /* mounts.c: step 4, in the namespaces ns (CLONE_NEW* flags) the process
  * is in: what needs a namespace it is not in is left out */
-int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *devices, ChildError *err);
+int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *devices, const RootSpec *root,
+                 ChildError *err);
+/* In the parent, before clone: *ret for the policy's private_root (inactive
+ * without a mount namespace in ns); cg_fds: the fds of the job's cgroups
+ * (cgroup_attach_self()'s and the clone fd), cg_known false when the parent
+ * attaches the child itself. Never fails: what it cannot open, the child
+ * does the slower way (see RootSpec). */
+void mounts_root_prepare(const Policy *p, uint64_t ns, const int *cg_fds, size_t n_cg_fds, bool cg_known,
+                         RootSpec *ret);
+void mounts_root_done(RootSpec *r);
 
 /* caps.c: step 5a, the policy's rlimits on process pid (0: the caller) */
 /* A hard limit the policy asks and this process cannot grant (no

@@ -6,10 +6,49 @@
  * process is in:
  *
  *   1. "/" recursively private: nothing done here propagates to the host.
- *   2. read-only paths: recursive bind onto themselves, then read-only
- *      recursively (mount_setattr), so submounts are covered too.
+ *   1b. private_root (corral-launch only: a RootSpec from the parent): a
+ *      root of the job's own, so that its /proc/self/mountinfo lists its
+ *      own mounts and not the host's table (other users' /run/user/UID,
+ *      container runtimes' mounts, what is mounted under /tmp or /sys).
+ *      A small tmpfs (owned by the user: root has no mapping here, read-
+ *      only at the end) is mounted on /tmp and pivot_root() makes it "/",
+ *      the host's root kept below it at /.oldroot for the steps that
+ *      follow. Each entry of the host's / comes back: links made again
+ *      (merged /usr: /bin -> usr/bin), directories and files bound with
+ *      their submounts (MS_REC: in the job's user namespace the host's
+ *      mounts are locked together and a bind without the submounts below
+ *      it is refused; /dev is the job's own, made before under
+ *      private_dev), except /proc and /tmp when the next steps make them
+ *      fresh (empty directories here), and /run and /sys, which
+ *      come without their submounts: the parent cloned them alone
+ *      (open_tree(OPEN_TREE_CLONE), in the host's mount namespace where
+ *      nothing is locked) and the child mounts the clones (move_mount()).
+ *      /run keeps its own files (systemd-resolved's and nscd's sockets,
+ *      utmp), not /run/user/UID and the like; /sys keeps sysfs, not
+ *      debugfs, tracefs, securityfs, bpf or the cgroup hierarchies.
+ *      Then the job's cgroups: a cgroup namespace of its own (its
+ *      /proc/self/cgroup says "/", the mount table names no host path),
+ *      and on /sys/fs/cgroup on v2 a cgroup2 of that namespace, read-only
+ *      (the job's subtree only); on v1 or hybrid a read-only tmpfs with,
+ *      for each hierarchy where the job has a cgroup of its own, that
+ *      cgroup bound read-only at /sys/fs/cgroup/NAME, and the host's
+ *      links (cpu -> cpu,cpuacct). A hierarchy where the job's cgroup is
+ *      the launcher's (one the cgroup backend does not use, the unified
+ *      one of a hybrid host) is left out: it would show the launcher's.
+ *      No other job's cgroup is reachable. About 1.2 ms per launch
+ *      (docs/BENCHMARKS.md).
+ *   2. read-only paths: recursive bind onto themselves (unless a mount
+ *      root already), then read-only recursively (mount_setattr), so
+ *      submounts are covered too. Under private_root done before 1b, in
+ *      the host's tree with root's fsuid (1b makes the new root's files
+ *      as the user, who may not search every directory on the way), and
+ *      1b's recursive binds carry them; those below /run and /sys again
+ *      after 1b. The job's cgroups are cloned before 1b for the same
+ *      reason (corrald.service's are below a root-only directory).
  *   3. /proc of the job's PID namespace; the job's own /dev (private_dev:
- *      setup_dev()); /dev/mqueue of its IPC namespace.
+ *      setup_dev(); under private_root made over the host's /dev before
+ *      1b, which binds it into the job's root); /dev/mqueue of its IPC
+ *      namespace.
  *   4. private /tmp, /dev/shm and private_dirs (/var/tmp, /run/lock in the
  *      default policy): fresh tmpfs, charged to the job's memory cgroup,
  *      gone with the mount namespace. A world-writable directory shared
@@ -20,10 +59,18 @@
  *      directories first: the file is made on a scratch tmpfs over /tmp,
  *      which would hide a directory below /tmp). Done after 2 so that a
  *      hidden path inside a read-only tree is covered as well.
+ *   5b. private_root: the host's root detached (umount2(MNT_DETACH): its
+ *      mounts leave the job's table), the job's root made read-only.
  *   6. hostname (UTS namespace) and loopback up (network namespace).
  * Everything disappears with the mount namespace when the job ends: nothing
  * is ever mounted on the host. Paths that do not exist on this node are
- * skipped (a policy is shared by nodes that differ). */
+ * skipped (a policy is shared by nodes that differ).
+ *
+ * The SPANK path (contain_setup_self()) has no private root: without a PID
+ * namespace the job's /proc is the host's, whose /proc/PID/mountinfo and
+ * /proc/PID/root of the user's other processes show the host's table
+ * anyway, and Slurm owns the task's cgroup (docs/slurm.md). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,7 +84,9 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <linux/magic.h>
 #include <sys/fsuid.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -51,6 +100,9 @@ struct mount_attr {
         uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 #endif
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
@@ -63,11 +115,22 @@ struct mount_attr {
 
 #define fail(err, r, ...) child_error((err), STEP_MOUNTS, (r), __VA_ARGS__)
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
+
+/* is path the root of a mount (the job's root binds the host's top-level
+ * directories: /etc, /usr are)? Then it needs no bind onto itself. */
+static bool mount_root(const char *path) {
+        struct statx stx;
+
+        return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE, &stx) == 0 &&
+               (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 static int make_readonly(const char *path) {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
         struct statvfs sv;
 
-        if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+        if (!mount_root(path) && mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return negative_errno();
         if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) == 0)
                 return 0;
@@ -161,6 +224,40 @@ static int setup_hidden(const Policy *p, const JobUser *u, ChildError *err) {
         return 0;
 }
 
+typedef enum RoWhich {
+        RO_ALL,
+        RO_ALL_BUT_RUN_SYS,
+        RO_RUN_SYS,
+} RoWhich;
+
+static bool below(const char *path, const char *dir) {
+        size_t n = strlen(dir);
+        return strneq(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+static int setup_read_only(const Policy *p, RoWhich which, ChildError *err) {
+        for (char **ro = p->read_only; ro && *ro; ro++) {
+                bool run_sys = below(*ro, "/run") || below(*ro, "/sys");
+                /* "/" before (the binds carry it), and after /run and /sys
+                 * (the new root itself is made read-only at the end) */
+                const char *after[] = { "/run", "/sys" };
+                bool root = streq(*ro, "/");
+                int r;
+
+                if ((which == RO_ALL_BUT_RUN_SYS && run_sys) || (which == RO_RUN_SYS && !run_sys && !root))
+                        continue;
+                for (size_t i = 0; i < (which == RO_RUN_SYS && root ? ELEMENTSOF(after) : 1); i++) {
+                        const char *path = which == RO_RUN_SYS && root ? after[i] : *ro;
+                        r = make_readonly(path);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r < 0)
+                                return fail(err, r, "cannot make %s read-only: %m", path);
+                }
+        }
+        return 0;
+}
+
 /* ---- the job's own /dev (private_dev) ---- */
 
 /* mkdir -p below /dev, each new directory 0755 */
@@ -178,9 +275,16 @@ static int mkdir_parents(const char *path) {
         return 0;
 }
 
-/* host path -> an O_PATH fd, opened before the host's /dev is covered */
-static int open_host(const char *path) {
-        return open(path, O_PATH | O_CLOEXEC);
+/* host path -> an O_PATH fd, opened before the host's /dev is covered;
+ * host: where the host's root is ("" or OLDROOT, private_root) */
+static int open_host(const char *host, const char *path) {
+        char p[PATH_MAX];
+
+        if (snprintf(p, sizeof p, "%s%s", host, path) >= (int) sizeof p) {
+                errno = ENAMETOOLONG;
+                return -1;
+        }
+        return open(p, O_PATH | O_CLOEXEC);
 }
 
 /* bind what fd refers to onto path (a new empty file or directory) */
@@ -211,12 +315,13 @@ static int bind_fd(int fd, const char *path, bool dir) {
  * read-only: the job cannot add nodes or files to it. A device of the
  * host that is not listed is not there at all; the device cgroup refuses
  * it by its numbers anywhere else. */
-static int setup_dev(const Policy *p, uint64_t ns, const JobUser *u, const DevList *given, ChildError *err) {
+static int setup_dev(const Policy *p, uint64_t ns, const JobUser *u, const DevList *given, const char *host,
+                     ChildError *err) {
         _cleanup_(devlist_done) DevList own = {};
         const DevList *l = given;
         _cleanup_free_ int *fds = NULL;
         _cleanup_close_ int shm_fd = -1, mq_fd = -1;
-        char log_link[PATH_MAX] = "", opts[96];
+        char log_link[PATH_MAX] = "", log_path[PATH_MAX], opts[96];
         bool log_socket = false;
         _cleanup_close_ int log_fd = -1;
         uid_t ofsuid = (uid_t) -1;
@@ -236,20 +341,21 @@ static int setup_dev(const Policy *p, uint64_t ns, const JobUser *u, const DevLi
         if (!fds)
                 return fail(err, -ENOMEM, "cannot list the job's devices: %m");
         for (size_t i = 0; i < l->n; i++) {
-                fds[i] = l->v[i].basic ? -1 : open_host(l->v[i].path);
+                fds[i] = l->v[i].basic ? -1 : open_host(host, l->v[i].path);
                 if (fds[i] < 0 && !l->v[i].basic && errno != ENOENT)
                         r = fail(err, negative_errno(), "cannot open %s for the job's /dev: %m", l->v[i].path);
         }
         if (r >= 0 && !p->private_devshm)
-                shm_fd = open_host("/dev/shm");
+                shm_fd = open_host(host, "/dev/shm");
         if (r >= 0 && !(ns & CLONE_NEWIPC))
-                mq_fd = open_host("/dev/mqueue");
-        if (r >= 0 && lstat("/dev/log", &st) == 0) {
+                mq_fd = open_host(host, "/dev/mqueue");
+        (void) snprintf(log_path, sizeof log_path, "%s/dev/log", host);
+        if (r >= 0 && lstat(log_path, &st) == 0) {
                 if (S_ISLNK(st.st_mode)) {
-                        ssize_t n = readlink("/dev/log", log_link, sizeof log_link - 1);
+                        ssize_t n = readlink(log_path, log_link, sizeof log_link - 1);
                         log_link[n > 0 ? n : 0] = '\0';
                 } else if (S_ISSOCK(st.st_mode)) {
-                        log_fd = open_host("/dev/log");
+                        log_fd = open_host(host, "/dev/log");
                         log_socket = log_fd >= 0;
                 }
         }
@@ -349,24 +455,487 @@ static int loopback_up(void) {
         return 0;
 }
 
-int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *devices, ChildError *err) {
+/* ---- the job's own root (private_root) ---- */
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+/* where the new root's tmpfs is mounted before pivot_root() makes it "/" */
+#define NEWROOT "/tmp"
+/* where the host's root stays, below the job's, until mounts_setup() ends */
+#define OLDROOT "/.oldroot"
+#define CGROUP_DIR "/sys/fs/cgroup"
+
+/* What the job's /sys/fs/cgroup is made of, found before the pivot (in the
+ * host's /proc, the job not yet in a cgroup namespace of its own). */
+typedef enum CgKind {
+        CG_NONE, /* nothing mounted there: an empty tmpfs */
+        CG_V2, /* cgroup v2: a cgroup2 of the job's cgroup namespace */
+        CG_V1, /* a tmpfs with hierarchies (v1 or hybrid): the job's own cgroup in each */
+} CgKind;
+
+void mounts_root_prepare(const Policy *p, uint64_t ns, const int *cg_fds, size_t n_cg_fds, bool cg_known,
+                         RootSpec *ret) {
+        _cleanup_close_ int fd = -1;
+        struct statfs sf;
+        size_t len = 0, dl = 0;
+
+        *ret = (RootSpec){ .run_fd = -1, .sys_fd = -1 };
+        if (!p->private_root || !(ns & CLONE_NEWNS))
+                return;
+        ret->active = true;
+        /* the host's /run without /run/user/UID, /run/netns, container
+         * runtimes' mounts...; /sys without /sys/fs/cgroup's hierarchies,
+         * debugfs, tracefs, securityfs... (before 5.2: -1) */
+        ret->run_fd = (int) syscall(SYS_open_tree, AT_FDCWD, "/run", OPEN_TREE_CLONE | O_CLOEXEC);
+        ret->sys_fd = (int) syscall(SYS_open_tree, AT_FDCWD, "/sys", OPEN_TREE_CLONE | O_CLOEXEC);
+        fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        while (fd >= 0 && len < sizeof ret->host_cgroups - 1) {
+                ssize_t n = read(fd, ret->host_cgroups + len, sizeof ret->host_cgroups - 1 - len);
+                if (n <= 0)
+                        break;
+                len += (size_t) n;
+        }
+        ret->host_cgroups[len] = '\0';
+
+        /* the job's cgroups, from the fds it joins them through ("tasks"
+         * of a v1 hierarchy, the v2 directory): reading them in the child,
+         * in /proc/self/cgroup just after it joined them, costs half a
+         * millisecond */
+        if (statfs(CGROUP_DIR, &sf) == 0)
+                ret->cg_kind = sf.f_type == CGROUP2_SUPER_MAGIC ? CG_V2 : sf.f_type == TMPFS_MAGIC ? CG_V1 : CG_NONE;
+        ret->cg_known = cg_known;
+        for (size_t i = 0; cg_known && i < n_cg_fds; i++) {
+                char link[64], path[PATH_MAX];
+                struct stat st;
+                ssize_t n;
+
+                (void) snprintf(link, sizeof link, "/proc/self/fd/%d", cg_fds[i]);
+                n = readlink(link, path, sizeof path - 1);
+                if (n <= 0 || fstat(cg_fds[i], &st) < 0) {
+                        ret->cg_known = false;
+                        break;
+                }
+                path[n] = '\0';
+                if (!S_ISDIR(st.st_mode) && strrchr(path, '/'))
+                        *strrchr(path, '/') = '\0';
+                if (!strneq(path, CGROUP_DIR "/", strlen(CGROUP_DIR "/")))
+                        continue;
+                if (dl + strlen(path) + 2 > sizeof ret->cg_dirs) {
+                        ret->cg_known = false;
+                        break;
+                }
+                dl += (size_t) snprintf(ret->cg_dirs + dl, sizeof ret->cg_dirs - dl, "%s\n", path);
+        }
+}
+
+void mounts_root_done(RootSpec *r) {
+        if (r->run_fd >= 0)
+                (void) close(r->run_fd);
+        if (r->sys_fd >= 0)
+                (void) close(r->sys_fd);
+        r->run_fd = r->sys_fd = -1;
+}
+
+/* is tok (n bytes) one of the comma-separated items of list? */
+static bool has_item(const char *list, const char *tok, size_t n) {
+        for (const char *s = list; *s;) {
+                size_t m = strcspn(s, ",");
+                if (m == n && strneq(s, tok, n))
+                        return true;
+                s += m;
+                if (*s == ',')
+                        s++;
+        }
+        return false;
+}
+
+/* The line "ID:CONTROLLERS:PATH" of a /proc/PID/cgroup text for a
+ * hierarchy: v2 "0::"; v1 the one whose controllers (cpu,cpuacct;
+ * name=systemd) are all among the mount's super options. Returns the line,
+ * *ret_len its length. */
+static const char *cgroup_line(const char *text, bool v2, const char *superopts, size_t *ret_len) {
+        for (const char *l = text; *l;) {
+                size_t n = strcspn(l, "\n");
+                const char *c1 = memchr(l, ':', n), *c2 = c1 ? memchr(c1 + 1, ':', n - (size_t) (c1 + 1 - l)) : NULL;
+                bool match = false;
+
+                if (c2 && v2)
+                        match = c1 - l == 1 && l[0] == '0' && c2 == c1 + 1;
+                else if (c2 && c2 > c1 + 1 && !(c1 - l == 1 && l[0] == '0')) {
+                        match = true;
+                        for (const char *s = c1 + 1; s < c2 && match;) {
+                                size_t m = strcspn(s, ",:");
+                                match = has_item(superopts, s, m);
+                                s += m;
+                                if (*s == ',')
+                                        s++;
+                        }
+                }
+                if (match) {
+                        *ret_len = n;
+                        return l;
+                }
+                l += n;
+                if (*l == '\n')
+                        l++;
+        }
+        return NULL;
+}
+
+#define CG_MAX 16
+
+/* small: the child's stack is new memory, each page of it a fault */
+typedef struct CgView {
+        CgKind kind;
+        bool v2_own; /* CG_V2: the job has a cgroup of its own there */
+        size_t n;
+        struct {
+                char name[64]; /* below /sys/fs/cgroup */
+                char *src; /* the job's cgroup in it, as the host names it */
+                int fd; /* a clone of it (open_tree()), or -1: bound from OLDROOT */
+        } h[CG_MAX];
+} CgView;
+
+static void cgview_done(CgView *v) {
+        for (size_t i = 0; i < v->n; i++) {
+                free(v->h[i].src);
+                if (v->h[i].fd >= 0)
+                        (void) close(v->h[i].fd);
+        }
+        v->n = 0;
+}
+
+/* the job's cgroup src cloned now, while the fsuid is still root's: a
+ * cgroup below a directory only root may search (corrald.service's jobs
+ * subtree) is not found as the user (setup_root() changes the fsuid) */
+static int cgview_add(CgView *v, const char *name, size_t name_len, const char *src, size_t src_len) {
+        if (v->n >= CG_MAX || name_len == 0 || name_len >= sizeof v->h[0].name)
+                return 0;
+        v->h[v->n].src = strndup(src, src_len);
+        if (!v->h[v->n].src)
+                return -ENOMEM;
+        (void) snprintf(v->h[v->n].name, sizeof v->h[v->n].name, "%.*s", (int) name_len, name);
+        v->h[v->n].fd = (int) syscall(SYS_open_tree, AT_FDCWD, v->h[v->n].src, OPEN_TREE_CLONE | O_CLOEXEC);
+        v->n++;
+        return 0;
+}
+
+/* the job's own cgroup in the hierarchy with superopts mounted at mp (root:
+ * the mount's root in the hierarchy) -> src; false when the
+ * job has none of its own there (the same as the launcher's: a hierarchy
+ * corral's backend does not use, the unified one of a hybrid host) */
+static bool own_cgroup(const RootSpec *root, const char *text, bool v2, const char *superopts, const char *mnt_root,
+                       const char *mp, char *src, size_t size) {
+        const char *l, *h, *path;
+        size_t n = 0, hn = 0, rl = strlen(mnt_root);
+
+        l = cgroup_line(text, v2, superopts, &n);
+        if (!l)
+                return false;
+        h = cgroup_line(root->host_cgroups, v2, superopts, &hn);
+        if (h && hn == n && strneq(h, l, n))
+                return false;
+        path = memchr(memchr(l, ':', n) + 1, ':', n) + 1;
+        n -= (size_t) (path - l);
+        if (streq(mnt_root, "/"))
+                rl = 0;
+        else if (n < rl || !strneq(path, mnt_root, rl) || (n > rl && path[rl] != '/'))
+                return false; /* not below the mount's root */
+        return snprintf(src, size, "%s%.*s", mp, (int) (n - rl), path + rl) < (int) size;
+}
+
+static int cgroup_view_find(const RootSpec *root, CgView *v) {
+        _cleanup_fclose_ FILE *f = NULL, *c = NULL;
+        _cleanup_free_ char *line = NULL, *text = NULL;
+        size_t size = 0;
+
+        v->kind = CG_NONE;
+        v->v2_own = false;
+        v->n = 0;
+        if (root->cg_known) {
+                /* from the parent: on v2 the job was born in its cgroup */
+                v->kind = (CgKind) root->cg_kind;
+                v->v2_own = v->kind == CG_V2;
+                for (const char *l = root->cg_dirs; *l && v->kind == CG_V1;) {
+                        size_t n = strcspn(l, "\n"), base = strlen(CGROUP_DIR "/");
+                        int r = cgview_add(v, l + base, strcspn(l + base, "/\n"), l, n);
+                        if (r < 0)
+                                return r;
+                        l += n;
+                        if (*l == '\n')
+                                l++;
+                }
+                return 0;
+        }
+        /* the job's cgroups (in the host's /proc: not yet in a cgroup
+         * namespace of its own), then the cgroup mounts */
+        c = fopen("/proc/self/cgroup", "re");
+        if (!c || getdelim(&text, &size, '\0', c) < 0)
+                return c ? -EIO : negative_errno();
+        size = 0;
+        f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return negative_errno();
+        while (getline(&line, &size, f) > 0) {
+                char *save = NULL, *fields[5], *sep, *type, *superopts, *name, src[PATH_MAX];
+                int i, r;
+
+                line[strcspn(line, "\n")] = '\0';
+                sep = strstr(line, " - ");
+                if (!sep)
+                        continue;
+                *sep = '\0';
+                for (i = 0; i < 5 && (fields[i] = strtok_r(i ? NULL : line, " ", &save)); i++)
+                        ;
+                save = NULL;
+                type = strtok_r(sep + 3, " ", &save);
+                (void) strtok_r(NULL, " ", &save);
+                superopts = strtok_r(NULL, " ", &save);
+                if (i < 5 || !type || !superopts || strchr(fields[4], '\\') || strchr(fields[3], '\\'))
+                        continue;
+                if (streq(fields[4], CGROUP_DIR)) {
+                        /* the last mount there is the one seen */
+                        cgview_done(v);
+                        v->kind = streq(type, "cgroup2") ? CG_V2 : streq(type, "tmpfs") ? CG_V1 : CG_NONE;
+                        if (v->kind == CG_V2) {
+                                v->v2_own =
+                                        own_cgroup(root, text, true, superopts, fields[3], fields[4], src, sizeof src);
+                        }
+                        continue;
+                }
+                if (v->kind != CG_V1 || !strneq(fields[4], CGROUP_DIR "/", strlen(CGROUP_DIR "/")))
+                        continue;
+                name = fields[4] + strlen(CGROUP_DIR "/");
+                if (strchr(name, '/') || strlen(name) >= sizeof v->h[0].name || v->n >= CG_MAX ||
+                    !(streq(type, "cgroup") || streq(type, "cgroup2")))
+                        continue;
+                if (!own_cgroup(root, text, streq(type, "cgroup2"), superopts, fields[3], fields[4], src, sizeof src))
+                        continue;
+                r = cgview_add(v, name, strlen(name), src, strlen(src));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* after the pivot, /sys in place: the job's /sys/fs/cgroup, in a cgroup
+ * namespace of its own (its cgroup is "/" in /proc/self/cgroup) */
+static int setup_cgroup_view(const JobUser *u, const CgView *v, ChildError *err) {
+        char opts[96], path[PATH_MAX];
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                return fail(err, negative_errno(), "cannot make the job's cgroup namespace: %m");
+        if (v->kind == CG_V2 && v->v2_own) {
+                if (mount("cgroup2", CGROUP_DIR, "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                        return fail(err, negative_errno(), "cannot mount the job's cgroup2 on %s: %m", CGROUP_DIR);
+                return 0;
+        }
+        /* a tmpfs, for the hierarchies below or for nothing at all (none
+         * of the host's is shown) */
+        (void) snprintf(opts, sizeof opts, "mode=0755,size=16k,nr_inodes=256,uid=%u,gid=%u", (unsigned) u->uid,
+                        (unsigned) u->gid);
+        if (mount("tmpfs", CGROUP_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+                return fail(err, negative_errno(), "cannot mount a tmpfs on the job's %s: %m", CGROUP_DIR);
+        for (size_t i = 0; i < v->n; i++) {
+                char src[PATH_MAX];
+                int r;
+
+                (void) snprintf(path, sizeof path, CGROUP_DIR "/%s", v->h[i].name);
+                (void) snprintf(src, sizeof src, OLDROOT "%s", v->h[i].src);
+                r = mkdir(path, 0755);
+                if (r == 0)
+                        r = v->h[i].fd >= 0 ? (int) syscall(SYS_move_mount, v->h[i].fd, "", AT_FDCWD, path,
+                                                            MOVE_MOUNT_F_EMPTY_PATH)
+                                            : mount(src, path, NULL, MS_BIND, NULL);
+                if (r == 0)
+                        r = mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                  NULL);
+                if (r < 0)
+                        return fail(err, negative_errno(), "cannot bind the job's cgroup %s into %s: %m", v->h[i].src,
+                                    path);
+        }
+        /* the links (cpu -> cpu,cpuacct) */
+        d = opendir(OLDROOT CGROUP_DIR);
+        while (d && (de = readdir(d))) {
+                char target[PATH_MAX];
+                ssize_t n;
+
+                if (de->d_type != DT_LNK)
+                        continue;
+                n = readlinkat(dirfd(d), de->d_name, target, sizeof target - 1);
+                if (n <= 0)
+                        continue;
+                target[n] = '\0';
+                (void) snprintf(path, sizeof path, CGROUP_DIR "/%s", de->d_name);
+                if (symlink(target, path) < 0)
+                        return fail(err, negative_errno(), "cannot make the link %s: %m", path);
+        }
+        if (mount(NULL, CGROUP_DIR, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) <
+            0)
+                return fail(err, negative_errno(), "cannot make the job's %s read-only: %m", CGROUP_DIR);
+        return 0;
+}
+
+/* one entry of the host's / in the job's root: a link made again, a
+ * directory or file bound (with its submounts), except what mounts_setup()
+ * makes fresh next (/proc, /dev, /tmp) and /run, /sys without theirs */
+static int root_entry(const Policy *p, uint64_t ns, const RootSpec *root, const char *name, ChildError *err) {
+        char src[PATH_MAX], dst[PATH_MAX], link[PATH_MAX];
+        struct stat st;
+        bool bind = true;
+        int tree = -1;
+
+        if (streq(name, ".") || streq(name, "..") || streq(name, OLDROOT + 1))
+                return 0;
+        if (snprintf(src, sizeof src, OLDROOT "/%s", name) >= (int) sizeof src)
+                return 0;
+        (void) snprintf(dst, sizeof dst, "/%s", name);
+        if (lstat(src, &st) < 0)
+                return errno == ENOENT ? 0 : fail(err, negative_errno(), "cannot look at the host's %s: %m", dst);
+        if (S_ISLNK(st.st_mode)) {
+                ssize_t n = readlink(src, link, sizeof link - 1);
+                if (n < 0)
+                        return fail(err, negative_errno(), "cannot read the host's link %s: %m", dst);
+                link[n] = '\0';
+                if (symlink(link, dst) < 0)
+                        return fail(err, negative_errno(), "cannot make the link %s in the job's root: %m", dst);
+                return 0;
+        }
+        if (S_ISDIR(st.st_mode)) {
+                if (mkdir(dst, 0755) < 0)
+                        return fail(err, negative_errno(), "cannot make %s in the job's root: %m", dst);
+        } else if (S_ISREG(st.st_mode)) {
+                int fd = open(dst, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        return fail(err, negative_errno(), "cannot make %s in the job's root: %m", dst);
+                (void) close(fd);
+        } else
+                return 0; /* a socket or fifo in /: left out */
+
+        if (streq(name, "proc"))
+                bind = !(ns & CLONE_NEWPID);
+        else if (streq(name, "tmp"))
+                bind = !p->private_tmp;
+        else if (streq(name, "run"))
+                tree = root->run_fd;
+        else if (streq(name, "sys"))
+                tree = root->sys_fd;
+        if (!bind)
+                return 0;
+        if (tree >= 0) {
+                if (syscall(SYS_move_mount, tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return fail(err, negative_errno(), "cannot mount the host's %s in the job's root: %m", dst);
+                return 0;
+        }
+        if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return fail(err, negative_errno(),
+                            "cannot bind the host's %s into the job's root: %m (the policy's private_root = no "
+                            "keeps the host's mount table)",
+                            dst);
+        return 0;
+}
+
+/* A tmpfs becomes the job's root (pivot_root), the host's stays below it at
+ * OLDROOT until the end of mounts_setup(), and what the job sees of the
+ * host is bound from it (its /dev too: the job's own, made over the host's
+ * before, under private_dev); cg: its cgroups, found before.
+ * Leaves the fsuid at the user's (the files of the new root are the user's;
+ * root has no mapping here to go back to), as setup_dev() does. */
+static int setup_root(const Policy *p, uint64_t ns, const JobUser *u, const RootSpec *root, const CgView *cg,
+                      ChildError *err) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        char opts[96];
+        int r;
+
+        (void) snprintf(opts, sizeof opts, "mode=0755,size=64k,nr_inodes=1024,uid=%u,gid=%u", (unsigned) u->uid,
+                        (unsigned) u->gid);
+        if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+                return fail(err, negative_errno(), "cannot mount the job's root (a tmpfs on %s): %m", NEWROOT);
+        (void) setfsgid(u->gid);
+        (void) setfsuid(u->uid);
+        if (mkdir(NEWROOT OLDROOT, 0700) < 0)
+                return fail(err, negative_errno(), "cannot make %s in the job's root: %m", OLDROOT);
+        if (syscall(SYS_pivot_root, NEWROOT, NEWROOT OLDROOT) < 0 || chdir("/") < 0)
+                return fail(err, negative_errno(), "cannot pivot into the job's root: %m");
+        d = opendir(OLDROOT);
+        if (!d)
+                return fail(err, negative_errno(), "cannot list the host's /: %m");
+        for (;;) {
+                struct dirent *de;
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                return fail(err, negative_errno(), "cannot list the host's /: %m");
+                        break;
+                }
+                r = root_entry(p, ns, root, de->d_name, err);
+                if (r < 0)
+                        return r;
+        }
+        if (access(CGROUP_DIR, F_OK) == 0)
+                return setup_cgroup_view(u, cg, err);
+        return 0;
+}
+
+/* Last: the host's root detached from the job's (its mounts gone from the
+ * job's table), and the job's root read-only. */
+static int finish_root(ChildError *err) {
+        if (umount2(OLDROOT, MNT_DETACH) < 0)
+                return fail(err, negative_errno(), "cannot detach the host's root from the job's: %m");
+        if (rmdir(OLDROOT) < 0)
+                return fail(err, negative_errno(), "cannot remove %s from the job's root: %m", OLDROOT);
+        if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+                return fail(err, negative_errno(), "cannot make the job's root read-only: %m");
+        return 0;
+}
+
+int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *devices, const RootSpec *root,
+                 ChildError *err) {
+        bool own_root = root && root->active && (ns & CLONE_NEWNS);
+        _cleanup_(cgview_done) CgView cg = { .n = 0 };
         int r;
 
         if (ns & CLONE_NEWNS) {
                 if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                         return fail(err, negative_errno(), "cannot make / private: %m");
-
-                for (char **ro = p->read_only; ro && *ro; ro++) {
-                        r = make_readonly(*ro);
-                        if (r == -ENOENT)
-                                continue;
-                        if (r < 0)
-                                return fail(err, r, "cannot make %s read-only: %m", *ro);
-                }
+                /* under private_root, what needs root's fsuid (a path below
+                 * a directory only root may search) is done in the host's
+                 * tree first, and the job's root binds it as it is: its
+                 * cgroups cloned, read-only paths, its /dev (setup_root()
+                 * and setup_dev() leave the fsuid at the user's); then the
+                 * read-only paths below /run and /sys, which come into it
+                 * without their submounts */
+                if (own_root && (r = cgroup_view_find(root, &cg)) < 0)
+                        return fail(err, r, "cannot find the job's cgroups: %m");
+                if ((r = setup_read_only(p, own_root ? RO_ALL_BUT_RUN_SYS : RO_ALL, err)) < 0)
+                        return r;
+                if (own_root && p->private_dev && (r = setup_dev(p, ns, u, devices, "", err)) < 0)
+                        return r;
+                if (own_root && (r = setup_root(p, ns, u, root, &cg, err)) < 0)
+                        return r;
+                if (own_root && (r = setup_read_only(p, RO_RUN_SYS, err)) < 0)
+                        return r;
 
                 if ((ns & CLONE_NEWPID) && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                         return fail(err, negative_errno(), "cannot mount /proc of the job's PID namespace: %m");
-                if (p->private_dev && (r = setup_dev(p, ns, u, devices, err)) < 0)
+                if (!own_root && p->private_dev && (r = setup_dev(p, ns, u, devices, "", err)) < 0)
                         return r;
                 if ((ns & CLONE_NEWIPC) && access("/dev/mqueue", F_OK) == 0 &&
                     mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
@@ -384,6 +953,8 @@ int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *
                  * host root's back) */
                 r = setup_hidden(p, u, err);
                 if (r < 0)
+                        return r;
+                if (own_root && (r = finish_root(err)) < 0)
                         return r;
         }
         if ((ns & CLONE_NEWUTS) && !isempty(p->hostname) && sethostname(p->hostname, strlen(p->hostname)) < 0)

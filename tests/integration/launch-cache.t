@@ -15,7 +15,10 @@ CONF=$TEST_TMP/corral.conf
 printf '[node]\nrun_dir = %s\n' "$RUN" >"$CONF"
 chmod 0644 "$CONF"
 printf '[policy]\ninherit = default\n' >"$POLDIR/cachetest.ini"
-chmod 0644 "$POLDIR/cachetest.ini"
+# the job's cgroup as the host names it (private_root's cgroup namespace
+# would show "/")
+printf '[policy]\ninherit = default\n[filesystem]\nprivate_root = no\n' >"$POLDIR/hostroot.ini"
+chmod 0644 "$POLDIR/cachetest.ini" "$POLDIR/hostroot.ini"
 plan 45
 
 files() { find "${1:-$CACHE}" -maxdepth 1 -type f | wc -l; }
@@ -99,7 +102,7 @@ chmod 0700 "$CACHE"
 # mounts stay the same
 CG=$RUN/cgroup
 in_cgroup() { # the memory line (v1), else the cgroup2 one
-        run_job default --config "$CONF" -- cat /proc/self/cgroup
+        run_job hostroot --config "$CONF" -- cat /proc/self/cgroup
         local line
         line=$(printf '%s\n' "$OUT" | grep ':memory:' || printf '%s\n' "$OUT" | grep '^0::')
         like "$line" ":/$CGPARENT/job-[^/]*\$" "$1: the job is in its memory cgroup"

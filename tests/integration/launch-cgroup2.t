@@ -4,7 +4,11 @@
 # with a pure cgroup2 (tests/recipes/qemu-cgroup2; this host's controllers
 # are v1). One guest boot (7-15 s) runs three jobs:
 #   1. a job that reads its own cgroup: memory.max and pids.max are the
-#      policy's, memory.swap.max 0, cpu.max the quota, under PARENT/job-ID;
+#      policy's, memory.swap.max 0, cpu.max the quota, under PARENT/job-ID
+#      (the result record; in its own cgroup namespace the job's
+#      /proc/self/cgroup says "/" and /sys/fs/cgroup is its own cgroup:
+#      private_root), and a sibling cgroup the test makes under PARENT is
+#      not found from a job;
 #   2. a job over its memory limit: OOM-killed, state OUT_OF_MEMORY;
 #   3. a fork bomb under the tasks limit;
 #   4. the device cgroup's BPF program (private_dev): a 0666 node with the
@@ -31,7 +35,7 @@ mkdir -p "$WD/share"
 if ! "$R/build.sh" "$WD" >"$TEST_TMP/build.log" 2>&1; then
         plan_skip_unless_must cgroup2 "qemu-cgroup2 recipe cannot build here: $(tail -1 "$TEST_TMP/build.log")"
 fi
-plan 17
+plan 18
 
 cat >"$WD/share/guest.sh" <<'GUEST'
 #!/bin/bash
@@ -52,6 +56,11 @@ L=("$B/corral-launch" --user corraltestq --policy-dir $P --cgroup-parent corralt
         echo "path=$c"; echo "memory_max=$(cat $c/memory.max)"; echo "swap_max=$(cat $c/memory.swap.max)";
         echo "pids_max=$(cat $c/pids.max)"; echo "cpu_max=$(cat $c/cpu.max)"'
 out rc1 $?
+out cgroup_r1 "$(grep -o '"cgroup":"[^"]*"' /tmp/r1 | cut -d'"' -f4)"
+mkdir /sys/fs/cgroup/corraltest-v2/sib
+"${L[@]}" --job-id sib -- sh -c 'echo "sib_found=$(find /sys/fs/cgroup -name sib | wc -l)";
+        echo "sib_cgroup=$(cat /proc/self/cgroup)"; echo "sib_mounts=$(grep -c cgroup2 /proc/self/mountinfo)"'
+rmdir /sys/fs/cgroup/corraltest-v2/sib
 out left1 "$(ls -d /sys/fs/cgroup/corraltest-v2/job-* 2>/dev/null | wc -l)"
 "${L[@]}" --job-id two --result /tmp/r2 -- sh -c 'head -c 200000000 /dev/zero | tail >/dev/null'
 out state2 "$(grep -o '"state":"[A-Z_]*"' /tmp/r2 | cut -d'"' -f4)"
@@ -103,7 +112,10 @@ is "$rc" 0 "the guest ran"
 [ "$rc" = 0 ] || diag "$(tail -5 "$TEST_TMP/guest.err")"
 is "$(get fstype)" cgroup2fs "the guest has a pure cgroup v2"
 is "$(get rc1)" 0 "a job runs on v2"
-like "$(get path)" "^/sys/fs/cgroup/corraltest-v2/job-one$" "it runs in PARENT/job-ID"
+is "$(get path):$(get cgroup_r1)" "/sys/fs/cgroup/:/corraltest-v2/job-one" \
+    "it runs in PARENT/job-ID, which is / in its cgroup namespace"
+is "$(get sib_found):$(get sib_cgroup):$(get sib_mounts)" "0:0::/:1" \
+    "a job does not find a sibling cgroup, its /proc/self/cgroup is 0::/, one cgroup2 mount (its own)"
 is "$(get memory_max)" 33554432 "memory.max is the policy's 32M"
 is "$(get swap_max)" 0 "memory.swap.max is 0"
 is "$(get pids_max)" 16 "pids.max is the policy's tasks"

@@ -109,8 +109,11 @@ is "$RC:$OUT" "0:started" "a job that leaves an orphan ends normally"
 is "$(count_user_procs "$TUSER")" 0 "the setsid+nohup orphan is gone"
 is "$(job_cgroups_left)" 0 "its cgroup is gone"
 
-# the job's cgroup has the policy's limits while it runs (v1 or v2 names)
-run_job small -- cat /proc/self/cgroup
+# the job's cgroup has the policy's limits while it runs (v1 or v2 names);
+# its path as the host names it: private_root's cgroup namespace shows "/"
+printf '[policy]\ninherit = small\n[filesystem]\nprivate_root = no\n' >"$POLDIR/smallhost.ini"
+chmod 0644 "$POLDIR/smallhost.ini"
+run_job smallhost -- cat /proc/self/cgroup
 cg=$(printf '%s\n' "$OUT" | awk -F: '$2 == "memory" || $2 == "" {print $3}' | grep job- | head -1)
 like "$cg" "^/$CGPARENT/job-" "the job runs in PARENT/job-ID"
 

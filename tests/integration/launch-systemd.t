@@ -91,10 +91,14 @@ inside "$LAUNCH" --config "$TEST_TMP/systemd.conf" --policy sd --user "$TUSER" -
         >"$OUTF1" 2>"$TEST_TMP/job1.err" </dev/null &
 lp=$!
 for _ in $(seq 300); do grep -q ready "$OUTF1" 2>/dev/null && break; sleep 0.1; done
-like "$(grep '^0::' "$OUTF1")" '^0::/corral\.slice/corral-job-1\.scope$' \
-        "the job runs in corral.slice/corral-job-1.scope (its /proc/self/cgroup)"
+# (in its own cgroup namespace, private_root, the job's /proc/self/cgroup
+# says "/": the scope's processes are read on the host's side)
+scope_procs() { inside sh -c "cat /sys/fs/cgroup/$1/corral.slice/corral-job-1.scope/cgroup.procs 2>/dev/null | wc -l"; }
+[ "$(scope_procs unified)" -gt 0 ] && grep -q '^0::/$' "$OUTF1"
+ok $? "the job runs in corral.slice/corral-job-1.scope (its cgroup.procs; / in its /proc/self/cgroup)"
 [ -s "$OUTF1" ] || diag "stderr: $(cat "$TEST_TMP/job1.err")"
-like "$(grep ':memory:' "$OUTF1")" ':memory:/corral\.slice/corral-job-1\.scope$' "... also in the v1 memory hierarchy"
+[ "$(scope_procs memory)" -gt 0 ] && grep -q ':memory:/$' "$OUTF1"
+ok $? "... also in the v1 memory hierarchy"
 is "$(inside systemctl show -p Delegate,MemoryMax,TasksMax,CPUQuotaPerSecUSec,Slice corral-job-1.scope | sort | tr '\n' ' ')" \
         "CPUQuotaPerSecUSec=1.500000s Delegate=yes MemoryMax=67108864 Slice=corral.slice TasksMax=25 " \
         "systemctl show: Delegate=yes and the policy's limits (TasksMax: 24 + the process that holds the scope)"

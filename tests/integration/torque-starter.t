@@ -20,7 +20,7 @@
 launch_setup 1
 STARTER_SRC=$CORRAL_SRC/scripts/torque-job-starter
 [ -f "$STARTER_SRC" ] || plan_skip "no $STARTER_SRC"
-plan 32
+plan 33
 
 STARTER=$BIN_STAGE/torque-job-starter
 sed -e "s|^CORRAL_LAUNCH=.*|CORRAL_LAUNCH=$LAUNCH|" \
@@ -68,11 +68,22 @@ echo "corral_job=$CORRAL_JOB_ID"
 echo "arg0=$0"
 shopt -q login_shell && echo "login=yes"
 echo "cwd=$(pwd)"
-echo "cgroup=$(grep -c "/job-42.srv.example.org$" /proc/self/cgroup)"
+# its cgroup's name is the host's (in its cgroup namespace it is "/"): the
+# test looks for it on the host while the job waits
+i=0; while [ ! -e "$PBS_O_WORKDIR/cgseen" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+echo "cgroup=$(cat "$PBS_O_WORKDIR/cgseen" 2>/dev/null)"
+echo "cgroup_ns=$(cut -d: -f3 /proc/self/cgroup | sort -u | tr '\n' ' ')"
 echo "multi=$(printf '%s' "$MULTI" | od -An -c | tr -s ' ')"
 exit 7
 EOF
 chmod 0644 "$WORK/job1.sh"
+(for _ in $(seq 300); do
+        n=$(ls -d /sys/fs/cgroup/*/"$CGPARENT"/job-42.srv.example.org /sys/fs/cgroup/"$CGPARENT"/job-42.srv.example.org \
+                2>/dev/null | wc -l)
+        [ "$n" -gt 0 ] && { echo "$n" >"$WORK/cgseen"; break; }
+        sleep 0.1
+done) &
+watcher=$!
 STDIN=$WORK/job1.sh start 42.srv.example.org "MULTI=a
 b" -- /bin/bash -bash
 is "$RC" 7 "the job's exit status (7) is the starter's"
@@ -81,7 +92,10 @@ is "$(val uid)" "$TUID" "the job runs as its user (USER=$TUSER)"
 like "$(val pid)" '^[0-9]$' "the job's shell has a small PID ($(val pid)): its own PID namespace"
 like "$(val visible)" '^[1-9]$' "it sees only its own few processes in /proc ($(val visible))"
 is "$(val capeff)" 0000000000000000 "no capabilities"
+wait "$watcher"
+rm -f "$WORK/cgseen"
 like "$(val cgroup)" '^[1-9]' "it is in corral's job cgroup named after the Torque job id (job-42.srv.example.org)"
+is "$(val cgroup_ns)" "/ " "... which is / in its own cgroup namespace (private_root)"
 is "$(val corral_job)" 42.srv.example.org "CORRAL_JOB_ID is the Torque job id"
 is "$(val jobid)" 42.srv.example.org "PBS_JOBID reaches the job"
 is "$(val workdir)" "$WORK" "PBS_O_WORKDIR reaches the job"
