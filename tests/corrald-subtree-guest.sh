@@ -85,6 +85,10 @@ wait_state() { # ID STATE...: until the job is in one of them; prints the state
         for i in $(seq 900); do
                 st=$(field "$1" state)
                 for s in "${@:2}"; do [ "$st" = "$s" ] && { echo "$st"; return 0; }; done
+                # a final state not asked for: no use waiting (why: on stderr)
+                case $st in COMPLETED | FAILED | OUT_OF_MEMORY | CANCELLED | TIMEOUT | LOST)
+                        cli show "$1" >&2; echo "$st"; return 1 ;;
+                esac
                 sleep 0.2
         done
         echo "${st:-UNKNOWN}"

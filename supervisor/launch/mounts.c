@@ -602,6 +602,8 @@ static const char *cgroup_line(const char *text, bool v2, const char *superopts,
 typedef struct CgView {
         CgKind kind;
         bool v2_own; /* CG_V2: the job has a cgroup of its own there */
+        bool unshared; /* in a cgroup namespace of its own already */
+        int v2_fd; /* CG_V2: the job's cgroup2, made before the pivot (fsmount()), or -1 */
         size_t n;
         struct {
                 char name[64]; /* below /sys/fs/cgroup */
@@ -611,6 +613,9 @@ typedef struct CgView {
 } CgView;
 
 static void cgview_done(CgView *v) {
+        if (v->v2_fd >= 0)
+                (void) close(v->v2_fd);
+        v->v2_fd = -1;
         for (size_t i = 0; i < v->n; i++) {
                 free(v->h[i].src);
                 if (v->h[i].fd >= 0)
@@ -734,13 +739,57 @@ static int cgroup_view_find(const RootSpec *root, CgView *v) {
 
 /* after the pivot, /sys in place: the job's /sys/fs/cgroup, in a cgroup
  * namespace of its own (its cgroup is "/" in /proc/self/cgroup) */
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
+/* <linux/mount.h>'s values, named apart from glibc's enums */
+#define CORRAL_FSOPEN_CLOEXEC 0x1
+#define CORRAL_FSCONFIG_CMD_CREATE 6
+#define CORRAL_FSMOUNT_CLOEXEC 0x1
+#define CORRAL_MOUNT_ATTR_RO_NOSUID_NODEV_NOEXEC 0xf /* RDONLY | NOSUID | NODEV | NOEXEC */
+
+/* Before the pivot, while the fsuid is still root's: the job's cgroup
+ * namespace, and on v2 its cgroup2 made as a detached mount. Mounting
+ * cgroup2 walks from the hierarchy's root down to the namespace's with the
+ * caller's fsuid, and the job's cgroup may lie below a directory only root
+ * may search (corrald.service's jobs subtree): as the user, after the
+ * pivot, that walk is refused (EACCES). Kernels without fsopen() (before
+ * 5.2): setup_cgroup_view() mounts it the old way. */
+static int cgview_prepare(CgView *v, ChildError *err) {
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                return fail(err, negative_errno(), "cannot make the job's cgroup namespace: %m");
+        v->unshared = true;
+        if (v->kind != CG_V2 || !v->v2_own)
+                return 0;
+        _cleanup_close_ int fs = (int) syscall(SYS_fsopen, "cgroup2", CORRAL_FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return errno == ENOSYS ? 0 : fail(err, negative_errno(), "cannot open a cgroup2 for the job: %m");
+        if (syscall(SYS_fsconfig, fs, CORRAL_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return fail(err, negative_errno(), "cannot make the job's cgroup2: %m");
+        v->v2_fd = (int) syscall(SYS_fsmount, fs, CORRAL_FSMOUNT_CLOEXEC, CORRAL_MOUNT_ATTR_RO_NOSUID_NODEV_NOEXEC);
+        if (v->v2_fd < 0)
+                return fail(err, negative_errno(), "cannot mount the job's cgroup2: %m");
+        return 0;
+}
+
 static int setup_cgroup_view(const JobUser *u, const CgView *v, ChildError *err) {
         char opts[96], path[PATH_MAX];
         _cleanup_(closedirp) DIR *d = NULL;
         struct dirent *de;
 
-        if (unshare(CLONE_NEWCGROUP) < 0)
+        if (!v->unshared && unshare(CLONE_NEWCGROUP) < 0)
                 return fail(err, negative_errno(), "cannot make the job's cgroup namespace: %m");
+        if (v->kind == CG_V2 && v->v2_own && v->v2_fd >= 0) {
+                if (syscall(SYS_move_mount, v->v2_fd, "", AT_FDCWD, CGROUP_DIR, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return fail(err, negative_errno(), "cannot put the job's cgroup2 on %s: %m", CGROUP_DIR);
+                return 0;
+        }
         if (v->kind == CG_V2 && v->v2_own) {
                 if (mount("cgroup2", CGROUP_DIR, "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                         return fail(err, negative_errno(), "cannot mount the job's cgroup2 on %s: %m", CGROUP_DIR);
@@ -909,7 +958,7 @@ static int finish_root(ChildError *err) {
 int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *devices, const RootSpec *root,
                  ChildError *err) {
         bool own_root = root && root->active && (ns & CLONE_NEWNS);
-        _cleanup_(cgview_done) CgView cg = { .n = 0 };
+        _cleanup_(cgview_done) CgView cg = { .n = 0, .v2_fd = -1 };
         int r;
 
         if (ns & CLONE_NEWNS) {
@@ -924,6 +973,8 @@ int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *
                  * without their submounts */
                 if (own_root && (r = cgroup_view_find(root, &cg)) < 0)
                         return fail(err, r, "cannot find the job's cgroups: %m");
+                if (own_root && (r = cgview_prepare(&cg, err)) < 0)
+                        return r;
                 if ((r = setup_read_only(p, own_root ? RO_ALL_BUT_RUN_SYS : RO_ALL, err)) < 0)
                         return r;
                 if (own_root && p->private_dev && (r = setup_dev(p, ns, u, devices, "", err)) < 0)

@@ -36,8 +36,8 @@ plan 24
 
 cat >"$WD/share/both.sh" <<GUEST
 #!/bin/bash
-"$CORRAL_SRC/tests/corrald-subtree-guest.sh" "$CORRAL_BUILD" "$CORRAL_SRC" subgroup limits | sed 's/^/A_/'
-"$CORRAL_SRC/tests/corrald-subtree-guest.sh" "$CORRAL_BUILD" "$CORRAL_SRC" shipped nolimits | sed 's/^/B_/'
+"$CORRAL_SRC/tests/corrald-subtree-guest.sh" "$CORRAL_BUILD" "$CORRAL_SRC" subgroup limits | sed -u 's/^/A_/'
+"$CORRAL_SRC/tests/corrald-subtree-guest.sh" "$CORRAL_BUILD" "$CORRAL_SRC" shipped nolimits | sed -u 's/^/B_/'
 GUEST
 chmod 0755 "$WD/share/both.sh"
 bind=$CORRAL_SRC
