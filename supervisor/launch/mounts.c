@@ -275,16 +275,9 @@ static int mkdir_parents(const char *path) {
         return 0;
 }
 
-/* host path -> an O_PATH fd, opened before the host's /dev is covered;
- * host: where the host's root is ("" or OLDROOT, private_root) */
-static int open_host(const char *host, const char *path) {
-        char p[PATH_MAX];
-
-        if (snprintf(p, sizeof p, "%s%s", host, path) >= (int) sizeof p) {
-                errno = ENAMETOOLONG;
-                return -1;
-        }
-        return open(p, O_PATH | O_CLOEXEC);
+/* host path -> an O_PATH fd, opened before the host's /dev is covered */
+static int open_host(const char *path) {
+        return open(path, O_PATH | O_CLOEXEC);
 }
 
 /* bind what fd refers to onto path (a new empty file or directory) */
@@ -315,13 +308,12 @@ static int bind_fd(int fd, const char *path, bool dir) {
  * read-only: the job cannot add nodes or files to it. A device of the
  * host that is not listed is not there at all; the device cgroup refuses
  * it by its numbers anywhere else. */
-static int setup_dev(const Policy *p, uint64_t ns, const JobUser *u, const DevList *given, const char *host,
-                     ChildError *err) {
+static int setup_dev(const Policy *p, uint64_t ns, const JobUser *u, const DevList *given, ChildError *err) {
         _cleanup_(devlist_done) DevList own = {};
         const DevList *l = given;
         _cleanup_free_ int *fds = NULL;
         _cleanup_close_ int shm_fd = -1, mq_fd = -1;
-        char log_link[PATH_MAX] = "", log_path[PATH_MAX], opts[96];
+        char log_link[PATH_MAX] = "", opts[96];
         bool log_socket = false;
         _cleanup_close_ int log_fd = -1;
         uid_t ofsuid = (uid_t) -1;
@@ -341,21 +333,20 @@ static int setup_dev(const Policy *p, uint64_t ns, const JobUser *u, const DevLi
         if (!fds)
                 return fail(err, -ENOMEM, "cannot list the job's devices: %m");
         for (size_t i = 0; i < l->n; i++) {
-                fds[i] = l->v[i].basic ? -1 : open_host(host, l->v[i].path);
+                fds[i] = l->v[i].basic ? -1 : open_host(l->v[i].path);
                 if (fds[i] < 0 && !l->v[i].basic && errno != ENOENT)
                         r = fail(err, negative_errno(), "cannot open %s for the job's /dev: %m", l->v[i].path);
         }
         if (r >= 0 && !p->private_devshm)
-                shm_fd = open_host(host, "/dev/shm");
+                shm_fd = open_host("/dev/shm");
         if (r >= 0 && !(ns & CLONE_NEWIPC))
-                mq_fd = open_host(host, "/dev/mqueue");
-        (void) snprintf(log_path, sizeof log_path, "%s/dev/log", host);
-        if (r >= 0 && lstat(log_path, &st) == 0) {
+                mq_fd = open_host("/dev/mqueue");
+        if (r >= 0 && lstat("/dev/log", &st) == 0) {
                 if (S_ISLNK(st.st_mode)) {
-                        ssize_t n = readlink(log_path, log_link, sizeof log_link - 1);
+                        ssize_t n = readlink("/dev/log", log_link, sizeof log_link - 1);
                         log_link[n > 0 ? n : 0] = '\0';
                 } else if (S_ISSOCK(st.st_mode)) {
-                        log_fd = open_host(host, "/dev/log");
+                        log_fd = open_host("/dev/log");
                         log_socket = log_fd >= 0;
                 }
         }
@@ -977,7 +968,7 @@ int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *
                         return r;
                 if ((r = setup_read_only(p, own_root ? RO_ALL_BUT_RUN_SYS : RO_ALL, err)) < 0)
                         return r;
-                if (own_root && p->private_dev && (r = setup_dev(p, ns, u, devices, "", err)) < 0)
+                if (own_root && p->private_dev && (r = setup_dev(p, ns, u, devices, err)) < 0)
                         return r;
                 if (own_root && (r = setup_root(p, ns, u, root, &cg, err)) < 0)
                         return r;
@@ -986,7 +977,7 @@ int mounts_setup(const Policy *p, uint64_t ns, const JobUser *u, const DevList *
 
                 if ((ns & CLONE_NEWPID) && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                         return fail(err, negative_errno(), "cannot mount /proc of the job's PID namespace: %m");
-                if (!own_root && p->private_dev && (r = setup_dev(p, ns, u, devices, "", err)) < 0)
+                if (!own_root && p->private_dev && (r = setup_dev(p, ns, u, devices, err)) < 0)
                         return r;
                 if ((ns & CLONE_NEWIPC) && access("/dev/mqueue", F_OK) == 0 &&
                     mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
