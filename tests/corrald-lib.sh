@@ -175,3 +175,28 @@ wait_state() { # wait_state ID STATE [SECONDS]
     done
     return 1
 }
+
+# ---- for the benchmarks (tests/bench/) ----
+
+# corrald_rss_kb: the resident memory of the running corrald, root helper
+# and core, in KiB
+corrald_rss_kb() {
+    local p rss=0
+    for p in "$CORRALD_PID" $(ps -o pid= --ppid "$CORRALD_PID"); do
+        [ "$(ps -o comm= -p "$p")" = corrald ] || continue
+        rss=$((rss + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status")))
+    done
+    echo "$rss"
+}
+
+# bench_median: the median of the numbers on stdin, one a line
+bench_median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# bench_ms CMD...: the median wall time of 5 runs of CMD, in ms (one decimal)
+bench_ms() {
+    local t0 t1
+    for _ in 1 2 3 4 5; do
+        t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
+        echo $(((t1 - t0) / 1000))
+    done | bench_median | awk '{printf "%.1f", $1 / 1000}'
+}

@@ -58,16 +58,6 @@ sqlite3 "$db" "PRAGMA journal_mode=WAL; BEGIN;
 t_fill=$((($(date +%s%N) - t0) / 1000000))
 size_before=$(stat -c %s "$db")
 
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]}'; }
-# ms CMD...: the median wall time of 5 runs, in ms
-ms() {
-    local t0 t1
-    for _ in 1 2 3 4 5; do
-        t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
-        echo $(((t1 - t0) / 1000))
-    done | median | awk '{printf "%.1f", $1 / 1000}'
-}
-
 t0=$(date +%s%N)
 corrald_start || exit 1
 t_start=$((($(date +%s%N) - t0) / 1000000))
@@ -75,24 +65,20 @@ for _ in 1 2 3; do submit_as corraltestsc -- /bin/true >/dev/null; done
 queued_id=$(sqlite3 "$db" "SELECT max(id) FROM jobs WHERE state='QUEUED' AND uid=61297")
 old_id=$(sqlite3 "$db" "SELECT min(id) FROM jobs WHERE uid=61297")
 
-t_list_a=$(ms run_as corraltestsa "$CORRAL" list)
+t_list_a=$(bench_ms run_as corraltestsa "$CORRAL" list)
 n_list_a=$(run_as corraltestsa "$CORRAL" list --noheadings 2>/dev/null | wc -l)
-t_list_a_json=$(ms run_as corraltestsa "$CORRAL" list --json)
-t_list_c=$(ms run_as corraltestsc "$CORRAL" list)
-t_list_all=$(ms "$CORRAL" list --all-users)
-t_show_q=$(ms run_as corraltestsa "$CORRAL" show "$queued_id")
-t_show_old=$(ms run_as corraltestsa "$CORRAL" show "$old_id")
-t_show_old_json=$(ms run_as corraltestsa "$CORRAL" show --json "$old_id")
-t_show_foreign=$(ms run_as corraltestsc "$CORRAL" show "$old_id")
+t_list_a_json=$(bench_ms run_as corraltestsa "$CORRAL" list --json)
+t_list_c=$(bench_ms run_as corraltestsc "$CORRAL" list)
+t_list_all=$(bench_ms "$CORRAL" list --all-users)
+t_show_q=$(bench_ms run_as corraltestsa "$CORRAL" show "$queued_id")
+t_show_old=$(bench_ms run_as corraltestsa "$CORRAL" show "$old_id")
+t_show_old_json=$(bench_ms run_as corraltestsa "$CORRAL" show --json "$old_id")
+t_show_foreign=$(bench_ms run_as corraltestsc "$CORRAL" show "$old_id")
 
 # submit latency onto the big store (the node stays drained)
 run_as corraltestsc "$CORRAL_BUILD/tests/helpers/benchsubmit" "$SOCK" 2000 >"$TEST_TMP/lat" || exit 1
 read -r p50 p99 < <(sort -n "$TEST_TMP/lat" | awk '{a[NR]=$1} END {printf "%.2f %.2f\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}')
-rss=0
-for p in "$CORRALD_PID" $(ps -o pid= --ppid "$CORRALD_PID"); do
-    [ "$(ps -o comm= -p "$p")" = corrald ] || continue
-    rss=$((rss + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status")))
-done
+rss=$(corrald_rss_kb)
 
 # the purge at start, to KEEP
 corrald_stop
@@ -100,7 +86,7 @@ sed -i "s/^keep_finished_jobs = .*/keep_finished_jobs = $KEEP/" "$TEST_TMP/corra
 t0=$(date +%s%N)
 corrald_start || exit 1
 t_ready=$((($(date +%s%N) - t0) / 1000000))
-t_list_during=$(ms run_as corraltestsc "$CORRAL" list)
+t_list_during=$(bench_ms run_as corraltestsc "$CORRAL" list)
 while ! grep -q "Purged" "$TEST_TMP/corrald.log"; do sleep 0.1; done
 t_purge=$((($(date +%s%N) - t0) / 1000000))
 left=$(sqlite3 "$db" "SELECT count(*) FROM jobs WHERE state IN ('COMPLETED','FAILED')")
