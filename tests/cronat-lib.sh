@@ -87,10 +87,12 @@ cronat_allow_restore() {
     fi
 }
 
-# cronat_wait_minute_start: not in the last 15 s of a minute, so that a
-# crontab installed now cannot fire before the epilogue that follows ran
+# cronat_wait_minute_start [NEED]: at least NEED seconds (15 unless told)
+# left in this minute, so that a crontab installed now cannot fire before the
+# epilogue that follows ran (cron reads its spool and runs what is due at
+# the minute's start)
 cronat_wait_minute_start() {
-    local s
+    local s need=${1:-15}
     s=$(date +%-S)
-    if [ "$s" -ge 45 ]; then sleep $((61 - s)); fi
+    if [ "$s" -gt $((60 - need)) ]; then sleep $((61 - s)); fi
 }

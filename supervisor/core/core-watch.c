@@ -140,11 +140,18 @@ static int on_inotify(sd_event_source *src, int fd, uint32_t revents, void *user
         return 0;
 }
 
+/* The helper builds the spool directory root-only and hands it to the user
+ * and corrald's group while the job is STARTING: before the job is RUNNING
+ * (the helper said it launched) or over, it may be there and unreadable. */
+static bool output_ready(const Watch *w) {
+        return w->have_state && w->state != JOB_QUEUED && w->state != JOB_HELD && w->state != JOB_STARTING;
+}
+
 /* The spool directory exists once the helper launched the job. */
 static void watch_output_dir(Watch *w) {
         Core *c = w->conn->core;
         char dir[4200];
-        if (w->wd >= 0 || !(w->streams[0] || w->streams[1]))
+        if (w->wd >= 0 || !(w->streams[0] || w->streams[1]) || !output_ready(w))
                 return;
         if (!c->inotify_ready) {
                 c->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -186,6 +193,8 @@ static ssize_t read_chunk(Watch *w, int s, char **ret_buf) {
         Core *c = w->conn->core;
         char path[4300];
         if (w->fds[s] < 0) {
+                if (!output_ready(w))
+                        return 0;
                 snprintf(path, sizeof path, "%s/%s/%s", c->s->output_dir, w->output_id, s ? "stderr" : "stdout");
                 w->fds[s] = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
                 if (w->fds[s] < 0)

@@ -268,7 +268,11 @@ cron_at_job() {
     local e q=$T/root/var/lib/corral/quarantine/$U2
     cronat_cleanup_users $U1:61900 $U2:61901
     cronat_start_cron || return 1
-    cronat_wait_minute_start
+    # a job through Slurm and its Epilog take seconds, more under load
+    # (ASan, CI): the job's crontab must be gone before cron's next minute
+    cronat_wait_minute_start 40
+    local m0
+    m0=$(date +%H:%M)
     cronat_allow_open /etc/cron.allow $U1 $U2
     cronat_allow_open /etc/at.allow $U1 $U2
     # the control: U1's, queued by root outside any job (U1 has no job until (d))
@@ -278,6 +282,7 @@ cron_at_job() {
     e=$(sub $U2 --wrap "echo '* * * * * touch $SH/e-job-cron' | crontab - && echo 'touch $SH/e-job-at' | at now 2>/dev/null")
     wait_state "$e" COMPLETED 60 && wait_file "$T/ep/$e.json"
     ok $? "(e) a job that installed a crontab and queued an at job completed, its Epilog ran"
+    [ "$(date +%H:%M)" = "$m0" ] || diag "(e) the minute changed before the Epilog ended (from $m0, now $(date +%T))"
     rm -f "$T/real-spools"
     cronat_allow_restore /etc/cron.allow
     cronat_allow_restore /etc/at.allow
