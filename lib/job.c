@@ -33,6 +33,10 @@ bool job_state_is_final(JobState s) {
         return s >= JOB_COMPLETED && s < _JOB_STATE_MAX;
 }
 
+bool job_state_has_output(JobState s) {
+        return s != JOB_QUEUED && s != JOB_HELD && s != JOB_STARTING;
+}
+
 bool job_state_is_active(JobState s) {
         return s == JOB_STARTING || s == JOB_RUNNING;
 }

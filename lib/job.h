@@ -26,6 +26,10 @@ const char *job_state_to_string(JobState s);
 JobState job_state_from_string(const char *s);
 /* COMPLETED, FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, LOST */
 bool job_state_is_final(JobState s);
+/* whether the job's spool directory is complete: corrald's helper builds it
+ * root-only while the job is STARTING, so before RUNNING it may be there
+ * and unreadable to the core */
+bool job_state_has_output(JobState s);
 /* STARTING, RUNNING: a launcher exists */
 bool job_state_is_active(JobState s);
 

@@ -1248,8 +1248,10 @@ static int send_chunk(Conn *conn, const Job *j, int stream, uint64_t *offset, bo
         int r;
 
         snprintf(path, sizeof path, "%s/%s/%s", conn->core->s->output_dir, j->output_id, stream ? "stderr" : "stdout");
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0 && errno != ENOENT)
+        /* nothing yet before the job runs (its directory may be unreadable) */
+        bool ready = job_state_has_output(j->state);
+        fd = ready ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) : -1;
+        if (ready && fd < 0 && errno != ENOENT)
                 return negative_errno();
         buf = malloc(LOGS_CHUNK);
         if (!buf)

@@ -140,11 +140,8 @@ static int on_inotify(sd_event_source *src, int fd, uint32_t revents, void *user
         return 0;
 }
 
-/* The helper builds the spool directory root-only and hands it to the user
- * and corrald's group while the job is STARTING: before the job is RUNNING
- * (the helper said it launched) or over, it may be there and unreadable. */
 static bool output_ready(const Watch *w) {
-        return w->have_state && w->state != JOB_QUEUED && w->state != JOB_HELD && w->state != JOB_STARTING;
+        return w->have_state && job_state_has_output(w->state);
 }
 
 /* The spool directory exists once the helper launched the job. */

@@ -143,6 +143,12 @@ START_TEST(test_job_states) {
         ck_assert(job_state_is_final(JOB_LOST));
         ck_assert(!job_state_is_final(JOB_RUNNING));
         ck_assert(job_state_is_active(JOB_STARTING));
+        /* the spool directory is read only once the helper said it launched */
+        ck_assert(!job_state_has_output(JOB_QUEUED));
+        ck_assert(!job_state_has_output(JOB_HELD));
+        ck_assert(!job_state_has_output(JOB_STARTING));
+        ck_assert(job_state_has_output(JOB_RUNNING));
+        ck_assert(job_state_has_output(JOB_CANCELLED));
         char a[JOB_OUTPUT_ID_LEN + 1], b[JOB_OUTPUT_ID_LEN + 1];
         ck_assert_int_eq(job_output_id_new(a), 0);
         ck_assert_int_eq(job_output_id_new(b), 0);
